@@ -1,0 +1,116 @@
+"""``std.http``: one HTTP request through ``requests``; the response as a dict."""
+
+from __future__ import annotations
+
+import json as jsonlib
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import requests
+
+from engine.actions.base import Action, ActionContext, ActionError, Result
+
+LOG = logging.getLogger(__name__)
+
+SUCCESS_STATUSES = range(200, 307)  # Mistral treats 200..306 as success
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-auth-token", "cookie"})
+
+
+class HTTPAction(Action):
+    """Sends an HTTP request; a status outside 200-306 fails the task with the response."""
+
+    def __init__(
+        self,
+        url: str,
+        method: str = "GET",
+        params: Any = None,
+        body: Any = None,
+        json: Any = None,
+        headers: dict[str, Any] | None = None,
+        cookies: dict[str, str] | None = None,
+        auth: Any = None,
+        timeout: float | None = None,
+        allow_redirects: bool | None = None,
+        proxies: dict[str, str] | None = None,
+        verify: Any = None,
+    ) -> None:
+        if body and json:
+            raise ActionError("Only one of the parameters 'json' and 'body' can be supplied.")
+        if isinstance(auth, str) and auth.count(":") == 1:
+            auth = tuple(auth.split(":"))  # 'user:pass' -> basic auth
+        elif isinstance(auth, list) and len(auth) == 2:
+            auth = tuple(auth)
+        self.url = url
+        self.method = method
+        self.params = params
+        self.body = jsonlib.dumps(body) if isinstance(body, dict) else body
+        self.json = json
+        self.headers = {
+            key: str(value) if isinstance(value, int | float) else value
+            for key, value in (headers or {}).items()
+        }
+        self.cookies = cookies
+        self.auth = auth
+        self.timeout = timeout
+        self.allow_redirects = allow_redirects
+        self.proxies = proxies
+        self.verify = verify
+
+    def secret_values(self) -> Iterator[str]:
+        if isinstance(self.auth, tuple):
+            yield from (str(part) for part in self.auth[1:])
+        elif isinstance(self.auth, str):
+            yield self.auth
+        for key, value in self.headers.items():
+            if key.lower() in SECRET_HEADERS:
+                yield str(value)
+        yield from (str(value) for value in (self.cookies or {}).values())
+
+    def run(self, context: ActionContext) -> Any:
+        LOG.info("HTTP action [method=%s, url=%s]", self.method, self.url)
+        try:
+            response = requests.request(
+                self.method,
+                self.url,
+                params=self.params,
+                data=self.body,
+                json=self.json,
+                headers=self.headers or None,
+                cookies=self.cookies,
+                auth=self.auth,
+                timeout=self.timeout,
+                # null means no: Mistral passed None through, and requests then stops at a 3xx
+                allow_redirects=bool(self.allow_redirects),
+                proxies=self.proxies,
+                verify=True if self.verify is None else self.verify,
+            )
+        except requests.RequestException as exc:
+            raise ActionError(f"Failed to send HTTP request: {exc}") from exc
+        LOG.debug("HTTP action response [status=%s, url=%s]", response.status_code, self.url)
+        result = describe_response(response)
+        if response.status_code not in SUCCESS_STATUSES:
+            return Result(error=result)
+        return result
+
+
+def describe_response(response: requests.Response) -> dict[str, Any]:
+    """The response as Mistral gave it to workflows; content JSON-decoded when it is JSON."""
+    try:
+        content = response.json()
+    except ValueError:
+        content = response.content.decode(response.encoding or "utf-8", errors="replace")
+    return {
+        "content": content,
+        "status": response.status_code,
+        "headers": dict(response.headers.items()),
+        "url": response.url,
+        "history": [
+            {"status": hop.status_code, "url": hop.url, "reason": hop.reason}
+            for hop in response.history
+        ],
+        "encoding": response.encoding,
+        "reason": response.reason,
+        "cookies": dict(response.cookies.items()),
+        "elapsed": response.elapsed.total_seconds(),
+    }
