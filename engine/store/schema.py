@@ -1,0 +1,112 @@
+"""The state file's schema as an ordered list of migrations.
+
+`PRAGMA user_version` holds how many migrations a file has had. Migration N (1-based) runs in
+its own transaction and sets the version to N, so a file is always at a known version. To change
+the schema, append a migration; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from engine.store.errors import StoreError
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def _statements(*sql: str) -> Migration:
+    """A migration made of plain SQL statements, run in order."""
+
+    def apply(conn: sqlite3.Connection) -> None:
+        for statement in sql:
+            conn.execute(statement)
+
+    return apply
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    # 1: definitions (workbooks, workflows, ad-hoc actions) and bookkeeping.
+    _statements(
+        """CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""",
+        "INSERT INTO meta (key, value) VALUES ('created_at', strftime('%Y-%m-%d %H:%M:%S'))",
+        """CREATE TABLE bundled_workbook_files (
+            file TEXT PRIMARY KEY,
+            workbook_name TEXT NOT NULL,
+            loaded_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE workbooks (
+            name TEXT PRIMARY KEY,
+            definition TEXT NOT NULL,
+            description TEXT,
+            tags TEXT NOT NULL DEFAULT '[]',
+            scope TEXT NOT NULL DEFAULT 'private',
+            project_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT
+        )""",
+        """CREATE TABLE workflow_definitions (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            workbook_name TEXT REFERENCES workbooks(name) ON DELETE CASCADE,
+            namespace TEXT NOT NULL DEFAULT '',
+            definition TEXT NOT NULL,
+            input TEXT NOT NULL DEFAULT '',
+            description TEXT,
+            tags TEXT NOT NULL DEFAULT '[]',
+            scope TEXT NOT NULL DEFAULT 'private',
+            project_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT
+        )""",
+        "CREATE INDEX workflow_definitions_workbook ON workflow_definitions(workbook_name)",
+        """CREATE TABLE action_definitions (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            workbook_name TEXT REFERENCES workbooks(name) ON DELETE CASCADE,
+            is_system INTEGER NOT NULL DEFAULT 0,
+            input TEXT NOT NULL DEFAULT '',
+            description TEXT,
+            tags TEXT NOT NULL DEFAULT '[]',
+            definition TEXT NOT NULL,
+            scope TEXT NOT NULL DEFAULT 'private',
+            project_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT
+        )""",
+        "CREATE INDEX action_definitions_workbook ON action_definitions(workbook_name)",
+    ),
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the file to SCHEMA_VERSION; return the version it had before.
+
+    Each step re-reads the version inside `BEGIN IMMEDIATE`, so two processes opening a new file
+    at once cannot both apply the same migration.
+    """
+    (start,) = conn.execute("PRAGMA user_version").fetchone()
+    if start > SCHEMA_VERSION:
+        raise StoreError(
+            f"The state file has schema version {start}, newer than this program's "
+            f"{SCHEMA_VERSION}; upgrade tripleo-tui or use another state file"
+        )
+    for version, migration in enumerate(MIGRATIONS, start=1):
+        if version <= start:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            (current,) = conn.execute("PRAGMA user_version").fetchone()
+            if current < version:
+                migration(conn)
+                conn.execute(f"PRAGMA user_version = {version}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return start

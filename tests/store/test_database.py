@@ -1,0 +1,115 @@
+"""The state file itself: file modes, pragmas, migrations, transactions."""
+
+import sqlite3
+import stat
+
+import pytest
+
+from engine.store import SCHEMA_VERSION, Store, StoreError, schema, state_path
+
+
+def mode(path):
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+async def store(tmp_path):
+    opened = await Store.open(tmp_path / "state.sqlite")
+    yield opened
+    await opened.close()
+
+
+async def test_new_file_and_folder_are_private(tmp_path):
+    path = tmp_path / "new" / "folder" / "state.sqlite"
+    store = await Store.open(path)
+    try:
+        await store.write(lambda conn: conn.execute("INSERT INTO meta VALUES ('k', 'v')"))
+        assert mode(path) == 0o600
+        assert mode(path.parent) == 0o700
+        wal = path.with_name(path.name + "-wal")
+        assert wal.exists()
+        assert mode(wal) == 0o600
+    finally:
+        await store.close()
+
+
+async def test_existing_file_is_made_private(tmp_path):
+    path = tmp_path / "state.sqlite"
+    path.touch(mode=0o644)
+    path.chmod(0o644)
+    store = await Store.open(path)
+    await store.close()
+    assert mode(path) == 0o600
+
+
+async def test_pragmas_and_schema_version(store):
+    (row,) = await store.fetch_all("PRAGMA journal_mode")
+    assert row[0] == "wal"
+    version = await store.fetch_one("PRAGMA user_version")
+    assert version[0] == SCHEMA_VERSION
+    assert await store.write(lambda conn: conn.execute("PRAGMA synchronous").fetchone()[0]) == 1
+    assert await store.write(lambda conn: conn.execute("PRAGMA foreign_keys").fetchone()[0]) == 1
+
+
+async def test_reopen_keeps_data(tmp_path):
+    path = tmp_path / "state.sqlite"
+    store = await Store.open(path)
+    await store.write(lambda conn: conn.execute("INSERT INTO meta VALUES ('k', 'v')"))
+    await store.close()
+    store = await Store.open(path)
+    try:
+        row = await store.fetch_one("SELECT value FROM meta WHERE key = 'k'")
+        assert row["value"] == "v"
+    finally:
+        await store.close()
+
+
+async def test_failed_write_changes_nothing(store):
+    def insert_then_fail(conn):
+        conn.execute("INSERT INTO meta VALUES ('half', 'done')")
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        await store.write(insert_then_fail)
+    assert await store.fetch_one("SELECT * FROM meta WHERE key = 'half'") is None
+    # the writer is usable again after a rollback
+    await store.write(lambda conn: conn.execute("INSERT INTO meta VALUES ('half', 'ok')"))
+    assert (await store.fetch_one("SELECT value FROM meta WHERE key = 'half'"))["value"] == "ok"
+
+
+async def test_reader_is_read_only(store):
+    with pytest.raises(sqlite3.OperationalError):
+        await store.fetch_all("INSERT INTO meta VALUES ('x', 'y')")
+
+
+def test_failed_migration_is_rolled_back(tmp_path, monkeypatch):
+    def broken(conn):
+        conn.execute("CREATE TABLE half_done (x)")
+        raise sqlite3.OperationalError("bad migration")
+
+    conn = sqlite3.connect(tmp_path / "state.sqlite", isolation_level=None)
+    schema.migrate(conn)
+    monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, broken))
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    with pytest.raises(sqlite3.OperationalError, match="bad migration"):
+        schema.migrate(conn)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert "half_done" not in tables
+    assert "workbooks" in tables
+
+
+def test_newer_file_is_refused(tmp_path):
+    conn = sqlite3.connect(tmp_path / "state.sqlite", isolation_level=None)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(StoreError, match="newer than this program"):
+        schema.migrate(conn)
+
+
+def test_state_path_precedence(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("TRIPLEO_TUI_DB", raising=False)
+    assert state_path() == tmp_path / "xdg" / "tripleo-tui" / "state.sqlite"
+    monkeypatch.setenv("TRIPLEO_TUI_DB", str(tmp_path / "env.sqlite"))
+    assert state_path() == tmp_path / "env.sqlite"
+    assert state_path(tmp_path / "flag.sqlite") == tmp_path / "flag.sqlite"
