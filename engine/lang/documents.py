@@ -1,0 +1,191 @@
+"""The three Mistral v2 documents: workbook, workflow list and action list."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from engine.lang.actions import check_base_cycles, parse_action
+from engine.lang.checker import Checker, child, describe
+from engine.lang.loader import Mapping, Position
+from engine.lang.spec import (
+    ActionListSpec,
+    ActionSpec,
+    WorkbookSpec,
+    WorkflowListSpec,
+    WorkflowSpec,
+)
+from engine.lang.workflows import WorkflowParser, check_version
+
+WORKBOOK_KEYS = ("version", "name", "description", "tags", "workflows", "actions")
+WORKBOOK_ITEM_NAME = re.compile(r"[\w-]+\Z")
+VERSION_HEADER = "version: '2.0'\n\n"
+
+
+def parse_workbook(text: str, filename: str = "<input>") -> WorkbookSpec:
+    """Parse and validate a workbook; raise DefinitionError listing every problem."""
+    check = Checker(filename, text)
+    data = check.load("a workbook")
+    if data is None:
+        check.raise_problems()
+    check.known_keys(data, WORKBOOK_KEYS, "", "a workbook")
+    check_version(check, data, "")
+    name = _workbook_name(check, data)
+    lines = text.splitlines(keepends=True)
+    workflows: dict[str, WorkflowSpec] = {}
+    actions: dict[str, ActionSpec] = {}
+    for section in ("workflows", "actions"):
+        if section not in data:
+            continue
+        items = _section(check, data, section)
+        for item_name, body, where in _items(check, items, section, workbook=True):
+            definition = VERSION_HEADER + _block(lines, where)
+            item_path = child(section, item_name)
+            if section == "workflows":
+                workflows[item_name] = WorkflowParser(check, item_name, item_path).parse(
+                    body, definition
+                )
+            else:
+                action = parse_action(check, item_name, body, item_path, definition)
+                if action is not None:
+                    actions[item_name] = action
+        if section == "actions" and items is not None:
+            check_base_cycles(check, actions, _base_positions(items), "actions", prefix=f"{name}.")
+    check.raise_problems()
+    return WorkbookSpec(
+        name=name,
+        description=check.text_value(data, "description", ""),
+        tags=check.names(data, "tags", "", single=False),
+        workflows=workflows,
+        actions=actions,
+        definition=text,
+        warnings=check.sorted_warnings(),
+    )
+
+
+def parse_workflows(text: str, filename: str = "<input>") -> WorkflowListSpec:
+    """Parse a `workflow-create` document: `version: '2.0'` and one key per workflow."""
+    check = Checker(filename, text)
+    data = check.load("a workflow document")
+    if data is None:
+        check.raise_problems()
+    check_version(check, data, "")
+    lines = text.splitlines(keepends=True)
+    workflows = {
+        name: WorkflowParser(check, name, name).parse(body, VERSION_HEADER + _block(lines, where))
+        for name, body, where in _items(check, data, "workflows", workbook=False)
+    }
+    if not workflows and "version" in data and len(data) == 1:
+        check.report(data.position, "", "the document defines no workflow")
+    check.raise_problems()
+    return WorkflowListSpec(workflows=workflows, definition=text, warnings=check.sorted_warnings())
+
+
+def parse_actions(text: str, filename: str = "<input>") -> ActionListSpec:
+    """Parse an `action-create` document: `version: '2.0'` and one key per ad-hoc action."""
+    check = Checker(filename, text)
+    data = check.load("an action document")
+    if data is None:
+        check.raise_problems()
+    check_version(check, data, "")
+    lines = text.splitlines(keepends=True)
+    actions: dict[str, ActionSpec] = {}
+    for name, body, where in _items(check, data, "actions", workbook=False):
+        action = parse_action(check, name, body, name, VERSION_HEADER + _block(lines, where))
+        if action is not None:
+            actions[name] = action
+    if not actions and "version" in data and len(data) == 1:
+        check.report(data.position, "", "the document defines no action")
+    check_base_cycles(check, actions, _base_positions(data), "")
+    check.raise_problems()
+    return ActionListSpec(actions=actions, definition=text, warnings=check.sorted_warnings())
+
+
+def _workbook_name(check: Checker, data: Mapping) -> str:
+    name = data.get("name")
+    if isinstance(name, str) and name.strip():
+        return name
+    if "name" not in data:
+        check.report(data.position, "name", "a workbook needs a name: add name: <workbook name>")
+    else:
+        check.report(
+            data.value_position("name"), "name", f"name must be a string, not {describe(name)}"
+        )
+    return ""
+
+
+def _section(check: Checker, data: Mapping, section: str) -> Mapping | None:
+    items = check.mapping(data[section], section, data.value_position(section), section)
+    if items is not None and not [key for key in items if key != "version"]:
+        check.report(data.value_position(section), section, f"{section} must not be empty")
+    return items
+
+
+def _items(check: Checker, items: Mapping | None, section: str, *, workbook: bool):
+    """(name, body, key position) of each workflow or action; `version` keys are skipped."""
+    if items is None:
+        return
+    what = "workflow" if section == "workflows" else "action"
+    for name, body in items.items():
+        where = items.key_position(name)
+        path = child(section, name) if workbook else str(name)
+        if name == "version":
+            if workbook:
+                check_version(check, items, section)
+            continue
+        if not isinstance(name, str) or not name:
+            check.report(where, path, f"{what} names must be strings, not {describe(name)}")
+            continue
+        if workbook and not WORKBOOK_ITEM_NAME.match(name):
+            check.report(
+                where,
+                path,
+                f"{what} name {name!r} may hold only letters, digits, '_' and '-' in a workbook",
+            )
+            continue
+        if what == "workflow" and _looks_like_uuid(name):
+            check.report(where, path, f"workflow name {name!r} looks like a UUID; choose a name")
+            continue
+        if not isinstance(body, Mapping) or not body:
+            check.report(
+                items.value_position(name),
+                path,
+                f"{what} {name!r} must be a non-empty mapping, not {describe(body)}",
+            )
+            continue
+        yield name, body, where
+
+
+def _looks_like_uuid(name: str) -> bool:
+    """As oslo's is_uuid_like, which Mistral uses to tell names from ids."""
+    try:
+        parsed = uuid.UUID(name)
+    except ValueError:
+        return False
+    bare = name.replace("urn:", "").replace("uuid:", "").strip("{}").replace("-", "").lower()
+    return parsed.hex == bare
+
+
+def _base_positions(items: Any) -> dict[str, Position]:
+    return {
+        name: body.value_position("base") if isinstance(body, Mapping) else items.position
+        for name, body in items.items()
+    }
+
+
+def _block(lines: list[str], where: Position) -> str:
+    """The text of one item, dedented: its key line and every more-indented line after it.
+
+    Mistral stored each workflow's own text the same way, cut out of the whole document.
+    """
+    line, column = where
+    indent = column - 1
+    block = [lines[line - 1][indent:]]
+    for text in lines[line:]:
+        stripped = text.strip()
+        lead = len(text) - len(text.lstrip())
+        if stripped and not stripped.startswith("#") and lead <= indent:
+            break
+        block.append(text[indent:] if lead >= indent else text.lstrip())
+    return "".join(block).rstrip() + "\n"
