@@ -2,7 +2,7 @@
 
 The module functions use one process-wide registry holding the ``std.*`` actions, the
 providers added with :func:`register_provider`, and plugins from the ``tripleo_tui.actions``
-entry-point group.
+entry-point group. Ad-hoc actions run through :func:`run_adhoc` on top of it.
 """
 
 from __future__ import annotations
@@ -10,6 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from engine.actions.adhoc import (
+    AdHocCall,
+    prepare_call,
+    resolve_chain,
+    run_adhoc,
+    transform_output,
+)
 from engine.actions.base import Action, ActionContext, ActionError, ExecutionInfo, Result
 from engine.actions.descriptor import ActionDescriptor, ActionParam, InvalidActionInput
 from engine.actions.registry import (
@@ -23,6 +30,7 @@ from engine.actions.serialize import to_primitive
 from engine.actions.std import StdProvider
 
 __all__ = [
+    "DEFAULT_REGISTRY",
     "ENTRY_POINT_GROUP",
     "Action",
     "ActionContext",
@@ -33,16 +41,21 @@ __all__ = [
     "ActionParam",
     "ActionProvider",
     "ActionRegistry",
+    "AdHocCall",
     "ExecutionInfo",
     "InvalidActionInput",
     "Result",
     "StdProvider",
     "get_action",
     "list_system_actions",
+    "prepare_call",
     "register_provider",
+    "resolve_chain",
+    "run_adhoc",
     "run_action",
     "run_descriptor",
     "to_primitive",
+    "transform_output",
 ]
 
 DEFAULT_REGISTRY = ActionRegistry([StdProvider()])
