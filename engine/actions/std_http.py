@@ -65,7 +65,6 @@ class HTTPAction(Action):
         for key, value in self.headers.items():
             if key.lower() in SECRET_HEADERS:
                 yield str(value)
-        yield from (str(value) for value in (self.cookies or {}).values())
 
     def run(self, context: ActionContext) -> Any:
         LOG.info("HTTP action [method=%s, url=%s]", self.method, self.url)
