@@ -1,5 +1,8 @@
 """YAQL and Jinja expressions with Mistral's rules."""
 
+from engine.expr.context import ContextView, ExecutionData, data_context, plain_dict
+from engine.expr.evaluate import ExpressionError, evaluate
+from engine.expr.functions import FunctionError
 from engine.expr.syntax import (
     EXPRESSION_TYPES,
     Expression,
@@ -9,13 +12,22 @@ from engine.expr.syntax import (
     contains_expression,
     has_expression,
 )
+from engine.expr.yaql_runtime import YAQL_TIME_LIMIT
 
 __all__ = [
     "EXPRESSION_TYPES",
+    "YAQL_TIME_LIMIT",
+    "ContextView",
+    "ExecutionData",
     "Expression",
+    "ExpressionError",
     "ExpressionSyntaxError",
+    "FunctionError",
     "compile_string",
     "compile_value",
     "contains_expression",
+    "data_context",
+    "evaluate",
     "has_expression",
+    "plain_dict",
 ]

@@ -16,10 +16,19 @@ from jinja2 import StrictUndefined, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 from yaql.language import exceptions as yaql_errors
 
+from engine.expr.functions import JINJA_FILTERS, JINJA_GLOBALS
+
 YAQL_BLOCK = re.compile(r"<%(.*?)%>", re.S)
 JINJA_BLOCK = re.compile(r"{{.*?}}|{%.*?%}", re.S)
 WHOLE_YAQL = re.compile(r"\A<%(.*)%>\Z", re.S)
 WHOLE_JINJA = re.compile(r"\A{{(.*)}}\Z", re.S)
+# A plain path: `$` (YAQL) or `_` (Jinja), then `.name` or `[integer]` steps. YAQL names
+# cannot start with `__`; Jinja names may.
+YAQL_PATH = re.compile(r"\$((?:\.(?!__)[A-Za-z_][A-Za-z0-9_]*|\[-?[0-9]+\])*)")
+JINJA_PATH = re.compile(r"_((?:\.[A-Za-z_][A-Za-z0-9_]*|\[-?[0-9]+\])*)")
+PATH_STEP = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(-?[0-9]+)\]")
+# YAQL words that are operators or constants, not keys, after a dot.
+YAQL_RESERVED = frozenset({"true", "false", "null", "and", "or", "not", "in", "is"})
 
 YAQL_LIMITS = {"yaql.limitIterators": 100_000, "yaql.memoryQuota": 50_000_000}
 YAQL_ENGINE = yaql.YaqlFactory(keyword_operator="=>", allow_delegates=False).create(
@@ -31,6 +40,9 @@ YAQL_ENGINE = yaql.YaqlFactory(keyword_operator="=>", allow_delegates=False).cre
     }
 )
 JINJA_ENV = SandboxedEnvironment(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+# Filters must be known when a template compiles, so they are registered here.
+JINJA_ENV.globals.update(JINJA_GLOBALS)
+JINJA_ENV.filters.update(JINJA_FILTERS)
 
 
 class ExpressionSyntaxError(ValueError):
@@ -39,10 +51,15 @@ class ExpressionSyntaxError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class YaqlWhole:
-    """`<% e %>` spanning the whole string: evaluates to the native value."""
+    """`<% e %>` spanning the whole string: evaluates to the native value.
+
+    `path` holds the keys and indexes of a plain path such as `$.a.b[0]`, which evaluation
+    may resolve without running YAQL; None for any other expression.
+    """
 
     source: str
     statement: Any
+    path: tuple | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +72,14 @@ class YaqlTemplate:
 
 @dataclass(frozen=True, slots=True)
 class JinjaWhole:
-    """`{{ e }}` spanning the whole string: evaluates to the native value."""
+    """`{{ e }}` spanning the whole string: evaluates to the native value.
+
+    `path` holds the names and indexes of a plain path such as `_.a.b[0]`, or None.
+    """
 
     source: str
     expression: Any
+    path: tuple | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +105,7 @@ def compile_string(text: str) -> str | Expression:
     has_yaql = bool(YAQL_BLOCK.search(text))
     has_jinja = bool(JINJA_BLOCK.search(text))
     if has_yaql and has_jinja:
-        raise ExpressionSyntaxError(
-            f"mixes YAQL <% %> and Jinja {{{{ }}}} in one string: {text!r}"
-        )
+        raise ExpressionSyntaxError(f"mixes YAQL <% %> and Jinja {{{{ }}}} in one string: {text!r}")
     if has_yaql:
         return _compile_yaql(text)
     if has_jinja:
@@ -115,9 +134,24 @@ def contains_expression(value: Any) -> bool:
     return False
 
 
+def _path(pattern: re.Pattern, text: str) -> tuple | None:
+    """The steps of a plain path (str keys, int indexes), or None if `text` is not one."""
+    match = pattern.fullmatch(text)
+    if match is None:
+        return None
+    steps = tuple(
+        step[1] if step[1] is not None else int(step[2])
+        for step in PATH_STEP.finditer(match.group(1))
+    )
+    if pattern is YAQL_PATH and YAQL_RESERVED.intersection(steps):
+        return None
+    return steps
+
+
 def _parse_yaql(inner: str) -> YaqlWhole:
     try:
-        return YaqlWhole(f"<%{inner}%>", YAQL_ENGINE(inner.strip()))
+        statement = YAQL_ENGINE(inner.strip())
+        return YaqlWhole(f"<%{inner}%>", statement, _path(YAQL_PATH, inner.strip()))
     except yaql_errors.YaqlException as error:
         raise ExpressionSyntaxError(f"YAQL syntax error in <%{inner}%>: {error}") from None
 
@@ -142,7 +176,9 @@ def _compile_jinja(text: str) -> JinjaWhole | JinjaTemplate:
     try:
         whole = WHOLE_JINJA.match(text)
         if whole and "{{" not in whole.group(1) and "}}" not in whole.group(1):
-            return JinjaWhole(text, JINJA_ENV.compile_expression(whole.group(1).strip(), False))
+            source = whole.group(1).strip()
+            expression = JINJA_ENV.compile_expression(source, False)
+            return JinjaWhole(text, expression, _path(JINJA_PATH, source))
         return JinjaTemplate(text, JINJA_ENV.from_string(text))
     except TemplateSyntaxError as error:
         raise ExpressionSyntaxError(f"Jinja syntax error in {text!r}: {error.message}") from None

@@ -1,0 +1,164 @@
+"""Running compiled YAQL against a data context, with Mistral's functions and our limits.
+
+One root context holds the standard library, Mistral's functions and the safe `format`. Each
+ContextView gets one child context, built on first use and cached on the view; its `$` converts
+values to YAQL's immutable forms lazily, key by key, so a big context costs only what the
+expressions touch. Each evaluation runs in a throw-away child that carries a deadline.
+"""
+
+from __future__ import annotations
+
+import collections.abc  # noqa: F401  (yaql 3.2.0 uses collections.abc without importing it)
+import inspect
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import yaql
+from yaql.language import contexts, specs, utils, yaqltypes
+
+from engine.expr.context import ContextView
+from engine.expr.functions import CUSTOM_FUNCTIONS, safe_format
+from engine.expr.syntax import YAQL_ENGINE, YAQL_LIMITS
+
+YAQL_TIME_LIMIT = 5.0  # seconds one YAQL evaluation may run
+VIEW_KEY = "#view"  # a context name the YAQL lexer cannot produce, so expressions cannot read it
+ITERATION_LIMIT = YAQL_LIMITS["yaql.limitIterators"]
+MEMORY_QUOTA = YAQL_LIMITS["yaql.memoryQuota"]
+
+
+class YaqlTimeLimitError(Exception):
+    """An evaluation ran past its deadline."""
+
+
+def to_yaql(value: Any) -> Any:
+    """YAQL's input conversion (lists to tuples, dicts to FrozenDicts), fast for JSON data."""
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value
+    if kind is dict:
+        return utils.FrozenDict({key: to_yaql(item) for key, item in value.items()})
+    if kind is list or kind is tuple:
+        return tuple([to_yaql(item) for item in value])
+    return utils.convert_input_data(value)
+
+
+class _LazyData(Mapping):
+    """`$` for one view: each top-level value is converted on first read, then kept."""
+
+    __slots__ = ("_view", "_converted")
+
+    def __init__(self, view: ContextView):
+        self._view = view
+        self._converted: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._converted[key]
+        except KeyError:
+            value = self._converted[key] = to_yaql(self._view[key])
+            return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._view)
+
+    def __len__(self) -> int:
+        return len(self._view)
+
+    def __repr__(self) -> str:
+        return repr({key: self[key] for key in self})
+
+
+class _DeadlineContext(contexts.Context):
+    """A context that stops the evaluation once its deadline has passed.
+
+    Every function call looks its overloads up through this context (or a child of it, which
+    inherits the deadline), so the check runs between any two YAQL function calls.
+    """
+
+    def __init__(self, parent_context: Any = None, deadline: float | None = None, **kwargs: Any):
+        super().__init__(parent_context, **kwargs)
+        self.deadline = deadline if deadline is not None else parent_context.deadline
+
+    def get_functions(self, name: str, predicate: Any = None, use_convention: bool = False):
+        if time.monotonic() > self.deadline:
+            raise YaqlTimeLimitError()
+        return super().get_functions(name, predicate, use_convention)
+
+
+def _limited(iterable: Any) -> Any:
+    return utils.limit_iterable(iterable, YAQL_ENGINE)
+
+
+def _plain(value: Any) -> Any:
+    """An argument as plain data (lazy sequences read, within the iteration limit)."""
+    return utils.convert_output_data(value, _limited, YAQL_ENGINE)
+
+
+def _yaql_form(function: Any) -> Any:
+    """`function(view, ...)` as a YAQL function that finds the view in its context."""
+
+    def call(context: Any, *args: Any, **kwargs: Any) -> Any:
+        args = [_plain(arg) for arg in args]
+        kwargs = {key: _plain(value) for key, value in kwargs.items()}
+        return function(context[VIEW_KEY], *args, **kwargs)
+
+    call.__signature__ = inspect.signature(function)  # YAQL reads the parameters from it
+    return call
+
+
+@specs.parameter("template", yaqltypes.String())
+@specs.name("format")
+@specs.extension_method
+def _format(template: str, *args: Any, **kwargs: Any) -> str:
+    """`"Node {0}".format($.uuid)` and `format("{0}", x)`, without attribute lookups."""
+    args = [_plain(arg) for arg in args]
+    return safe_format(template, *args, **{key: _plain(value) for key, value in kwargs.items()})
+
+
+@specs.parameter("stop", int)
+@specs.name("range")
+def _range_to(engine: Any, stop: int) -> Iterator[int]:
+    """`range(stop)`, refused at once when longer than the iteration limit."""
+    return iter(utils.limit_iterable(range(stop), engine))
+
+
+@specs.parameter("start", int)
+@specs.parameter("stop", int)
+@specs.parameter("step", int)
+@specs.name("range")
+def _range(engine: Any, start: int, stop: int, step: int = 1) -> Iterator[int]:
+    """`range(start, stop, step)`, refused at once when longer than the iteration limit."""
+    return iter(utils.limit_iterable(range(start, stop, step), engine))
+
+
+def _build_root_context() -> contexts.Context:
+    root = yaql.create_context().create_child_context()
+    for name, function in CUSTOM_FUNCTIONS.items():
+        # An explicit name is not converted to camelCase: `json_dump` stays `json_dump`.
+        root.register_function(_yaql_form(function), name=name)
+    for function in (_format, _range_to, _range):
+        root.register_function(function)
+    return root
+
+
+ROOT_CONTEXT = _build_root_context()
+
+
+def view_context(view: ContextView) -> contexts.Context:
+    """The YAQL context for a view, built once and cached on the view."""
+    context = view._yaql_context
+    if context is None:
+        context = ROOT_CONTEXT.create_child_context()
+        context["$"] = _LazyData(view)
+        context[VIEW_KEY] = view
+        for name in ("__env", "__execution", "__task_execution"):
+            context[name] = view.get(name)
+        view._yaql_context = context
+    return context
+
+
+def run_statement(statement: Any, view: ContextView, time_limit: float = YAQL_TIME_LIMIT) -> Any:
+    """Evaluate a parsed YAQL statement; the result is plain Python data."""
+    context = _DeadlineContext(view_context(view), deadline=time.monotonic() + time_limit)
+    return statement.evaluate(context=context)
