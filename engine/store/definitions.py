@@ -250,6 +250,22 @@ def delete_workflow(conn: sqlite3.Connection, id_or_name: str) -> None:
     conn.execute("DELETE FROM workflow_definitions WHERE name = ?", (row["name"],))
 
 
+def load_bundled_workbook(
+    conn: sqlite3.Connection,
+    file: str,
+    replace: bool,
+    workbook: WorkbookValues,
+    workflows: Sequence[DefinitionValues],
+    actions: Sequence[DefinitionValues],
+) -> None:
+    """Store one of our own workbook files; a workbook already there is kept unless `replace`."""
+    if _workbook_row(conn, workbook.name) is None:
+        insert_workbook(conn, workbook, workflows, actions)
+    elif replace:
+        update_workbook(conn, workbook, workflows, actions)
+    mark_bundled_file_loaded(conn, file, workbook.name)
+
+
 def mark_bundled_file_loaded(conn: sqlite3.Connection, file: str, workbook_name: str) -> None:
     conn.execute(
         "INSERT INTO bundled_workbook_files (file, workbook_name, loaded_at) VALUES (?, ?, ?)"
