@@ -147,6 +147,12 @@ class _SafeFormatter(string.Formatter):
             )
         return super().get_field(field_name, args, kwargs)
 
+    def get_value(self, key: int | str, args: Any, kwargs: Any) -> Any:
+        try:
+            return args[key] if isinstance(key, int) else kwargs[key]
+        except (IndexError, KeyError):
+            raise FunctionError(f"format field {{{key}}} has no matching argument") from None
+
     def format_field(self, value: Any, format_spec: str) -> str:
         if HUGE_FORMAT_NUMBER.search(format_spec):
             raise FunctionError(f"format spec {format_spec!r} is refused: width over 9999")
@@ -158,10 +164,7 @@ _FORMATTER = _SafeFormatter()
 
 def safe_format(template: str, *args: Any, **kwargs: Any) -> str:
     """Python's `template.format(*args, **kwargs)` limited to plain fields."""
-    try:
-        return _FORMATTER.vformat(template, args, kwargs)
-    except (IndexError, KeyError) as error:
-        raise FunctionError(f"format field {error} has no matching argument") from None
+    return _FORMATTER.vformat(template, args, kwargs)
 
 
 CUSTOM_FUNCTIONS = {

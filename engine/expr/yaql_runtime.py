@@ -135,8 +135,9 @@ def _range(engine: Any, start: int, stop: int, step: int = 1) -> Iterator[int]:
 def _build_root_context() -> contexts.Context:
     root = yaql.create_context().create_child_context()
     for name, function in CUSTOM_FUNCTIONS.items():
-        # An explicit name is not converted to camelCase: `json_dump` stays `json_dump`.
-        root.register_function(_yaql_form(function), name=name)
+        # Without the camelCase convention: `json_dump(data => x)`, `tasks(state => ERROR)`
+        # keep the names the DSL documents.
+        root.register_function(specs.get_function_definition(_yaql_form(function), name=name))
     for function in (_format, _range_to, _range):
         root.register_function(function)
     return root
