@@ -497,7 +497,7 @@ class WorkflowParser:
                 )
         missing = [key for key in ("count", "delay") if key not in values]
         if missing:
-            check.report(where, here, f"retry needs {' and '.join(missing)}")
+            check.report(body.key_position("retry"), here, f"retry needs {' and '.join(missing)}")
             return None
         conditions = {}
         for key in ("break-on", "continue-on"):
@@ -643,7 +643,7 @@ class WorkflowParser:
         start = tuple(name for name, sources in inbound.items() if not sources)
         if spec.tasks and not start and len(spec.tasks) == len(tasks):
             self.checker.report(
-                data.value_position("tasks"),
+                data.key_position("tasks"),
                 child(self.path, "tasks"),
                 "a direct workflow needs a start task (one that no on-success, on-error or "
                 "on-complete leads to), but every task is the target of another",
