@@ -1,0 +1,264 @@
+"""Where the OpenStack services are and how to log in to them.
+
+In order: clouds.yaml when OS_CLOUD names a cloud; a sourced stackrc (OS_AUTH_URL, OS_USERNAME,
+OS_PASSWORD, ...); a bare endpoint with no authentication (OS_ENDPOINT, as the standalone
+`baremetal` CLI takes it; OS_AUTH_TYPE defaults to `none` then); and last, a running Ironic sandbox.
+openstacksdk's config loader reads the variables and files exactly as the `openstack` CLI does;
+keystoneauth1 holds the session. Passwords and tokens are never shown: the credentials' repr and
+every error we raise have them replaced by `***`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from openstack.config import cloud_region, loader
+
+from engine import sandbox
+
+SECRET_WORDS = ("password", "secret", "token", "passcode", "totp")
+REDACTED = "***"
+NO_ENDPOINT = (
+    "No OpenStack endpoint: source a stackrc, set OS_CLOUD (clouds.yaml), "
+    "set OS_ENDPOINT for a standalone Ironic, or run `tripleo-tui sandbox up`."
+)
+SERVICE_NAMES = {"baremetal": "Ironic", "orchestration": "Heat"}
+
+
+class CloudsError(RuntimeError):
+    """The credentials are missing or wrong, or a service cannot be reached."""
+
+
+@dataclass(frozen=True, repr=False)
+class Credentials:
+    """One resolved way to reach the services; `source` says where it came from."""
+
+    source: str  # "clouds.yaml", "environment" or "sandbox"
+    region: cloud_region.CloudRegion = field(compare=False)
+    cloud_name: str | None = None
+    config_file: str | None = None
+
+    @property
+    def auth_type(self) -> str:
+        return self.region.config.get("auth_type") or "password"
+
+    @property
+    def auth(self) -> dict[str, Any]:
+        """The auth settings with every secret value replaced by `***`."""
+        return {
+            key: REDACTED if _is_secret(key) and value else value
+            for key, value in self.region.config.get("auth", {}).items()
+        }
+
+    def secrets(self) -> list[str]:
+        return [
+            str(value)
+            for key, value in self.region.config.get("auth", {}).items()
+            if _is_secret(key) and value
+        ]
+
+    def scrub(self, text: str) -> str:
+        """`text` with every secret of these credentials replaced by `***`."""
+        for secret in sorted(self.secrets(), key=len, reverse=True):
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def describe(self) -> str:
+        """One plain sentence for the status bar: which endpoint, as whom, from where."""
+        auth = self.auth
+        if self.auth_type == "none":
+            target = ", ".join(
+                f"{SERVICE_NAMES.get(kind, kind)} {url}" for kind, url in self._known_endpoints()
+            )
+            where = f"{target or 'no endpoint'} without authentication"
+        else:
+            who = auth.get("username") or auth.get("user_id") or f"a {self.auth_type} credential"
+            project = auth.get("project_name") or auth.get("project_id")
+            where = f"Keystone {auth.get('auth_url', '?')} as {who}"
+            where += f" (project {project})" if project else ""
+        region = self.region.get_region_name()
+        where += f", region {region}" if region else ""
+        if self.source == "clouds.yaml":
+            return f"{where}; cloud '{self.cloud_name}' from {self.config_file or 'clouds.yaml'}"
+        if self.source == "sandbox":
+            return f"{where}; the local sandbox"
+        return f"{where}; from OS_* variables"
+
+    def session(self):
+        """The keystoneauth1 session (one per credentials, made by openstacksdk)."""
+        return self.region.get_session()
+
+    def endpoint(self, service_type: str) -> str:
+        """The service's URL: an explicit endpoint, else the Keystone catalog."""
+        url = self.region.get_endpoint(service_type)
+        if url:
+            return url
+        if self.auth_type == "none":
+            raise CloudsError(
+                f"no {SERVICE_NAMES.get(service_type, service_type)} endpoint: {self.describe()} "
+                f"(set OS_{service_type.upper()}_ENDPOINT_OVERRIDE)"
+            )
+        try:
+            url = self.session().get_endpoint(
+                service_type=service_type,
+                interface=self.region.get_interface(),
+                region_name=self.region.get_region_name(service_type),
+            )
+        except Exception as error:
+            raise CloudsError(self.scrub(f"cannot find {service_type}: {error}")) from None
+        if not url:
+            raise CloudsError(f"the Keystone catalog has no {service_type} service")
+        return url
+
+    def _known_endpoints(self) -> list[tuple[str, str]]:
+        return [
+            (kind, url)
+            for kind in SERVICE_NAMES
+            if (url := self.region.get_endpoint(kind)) is not None
+        ]
+
+    def __repr__(self) -> str:
+        return (
+            f"Credentials(source={self.source!r}, cloud={self.cloud_name!r}, "
+            f"auth_type={self.auth_type!r}, auth={self.auth!r})"
+        )
+
+
+def resolve() -> Credentials | None:
+    """Find the credentials now, in the documented order; None when there are none."""
+    cloud = os.environ.get("OS_CLOUD")
+    if cloud:
+        return _from_clouds_yaml(cloud)
+    if os.environ.get("OS_AUTH_URL") or os.environ.get("OS_ENDPOINT"):
+        return _from_environment()
+    endpoint = sandbox.find_endpoint()
+    if endpoint:
+        config = loader.OpenStackConfig(load_yaml_config=False, load_envvars=False)
+        region = config.get_one(auth_type="none", baremetal_endpoint_override=endpoint)
+        return Credentials("sandbox", region)
+    return None
+
+
+_lock = threading.Lock()
+_current: Credentials | None = None
+_clients: dict[str, Any] = {}
+
+
+def current() -> Credentials | None:
+    """The credentials in use, resolved once (and again while none are found)."""
+    global _current
+    with _lock:
+        if _current is None:
+            _current = resolve()
+        return _current
+
+
+def reset() -> None:
+    """Forget the credentials and clients (after the environment or the sandbox changed)."""
+    global _current
+    with _lock:
+        _current = None
+        _clients.clear()
+
+
+def describe() -> str:
+    credentials = current()
+    return credentials.describe() if credentials else NO_ENDPOINT
+
+
+def ironic_client():
+    """The one python-ironicclient v1 client, at the newest API version the server offers."""
+    return _client("baremetal", _make_ironic)
+
+
+def heat_client():
+    """The one python-heatclient v1 client."""
+    return _client("orchestration", _make_heat)
+
+
+def _client(service_type: str, make) -> Any:
+    credentials = current()
+    if credentials is None:
+        raise CloudsError(NO_ENDPOINT)
+    with _lock:
+        if service_type not in _clients:
+            try:
+                _clients[service_type] = make(credentials)
+            except CloudsError:
+                raise
+            except Exception as error:
+                name = SERVICE_NAMES[service_type]
+                message = f"cannot make the {name} client ({credentials.describe()}): {error}"
+                raise CloudsError(credentials.scrub(message)) from None
+        return _clients[service_type]
+
+
+def _make_ironic(credentials: Credentials):
+    from ironicclient import client
+
+    return client.Client(
+        "1",
+        session=credentials.session(),
+        endpoint_override=credentials.endpoint("baremetal"),
+        region_name=credentials.region.get_region_name("baremetal"),
+        os_ironic_api_version="latest",
+    )
+
+
+def _make_heat(credentials: Credentials):
+    from heatclient import client
+
+    return client.Client(
+        "1",
+        session=credentials.session(),
+        endpoint_override=credentials.endpoint("orchestration"),
+        region_name=credentials.region.get_region_name("orchestration"),
+    )
+
+
+def _from_environment() -> Credentials:
+    defaults = {}
+    if not os.environ.get("OS_AUTH_URL") and not os.environ.get("OS_AUTH_TYPE"):
+        defaults["auth_type"] = "none"  # like the standalone `baremetal` CLI
+    try:
+        region = _config().get_one(**defaults)
+    except Exception as error:
+        raise CloudsError(f"the OS_* variables are incomplete: {_plain(error)}") from None
+    return Credentials("environment", region)
+
+
+def _from_clouds_yaml(cloud: str) -> Credentials:
+    config = _config()
+    try:
+        region = config.get_one(cloud=cloud)
+    except Exception as error:
+        read = config.config_filename or f"no clouds.yaml in {', '.join(_search_path())}"
+        raise CloudsError(f"OS_CLOUD={cloud}: {_plain(error)} (read {read})") from None
+    return Credentials("clouds.yaml", region, cloud, config.config_filename)
+
+
+def _config() -> loader.OpenStackConfig:
+    return loader.OpenStackConfig(config_files=_search_path())
+
+
+def _search_path() -> list[str]:
+    """clouds.yaml in the current folder (looked up now, not at import), then the standard
+    places: ~/.config/openstack and /etc/openstack."""
+    here = [os.path.join(os.getcwd(), f"clouds{suffix}") for suffix in loader.YAML_SUFFIXES]
+    return here + [path for path in loader.CONFIG_FILES if path not in here]
+
+
+def _plain(error: Exception) -> str:
+    """The first line of a loader error, with the secrets found in OS_* variables replaced."""
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    for name, value in os.environ.items():
+        if name.startswith("OS_") and _is_secret(name) and value:
+            text = text.replace(value, REDACTED)
+    return text
+
+
+def _is_secret(key: str) -> bool:
+    return any(word in key.lower() for word in SECRET_WORDS)

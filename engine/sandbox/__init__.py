@@ -1,0 +1,43 @@
+"""A real OpenStack Ironic on loopback with demo nodes, for the demo mode, the CLI and the tests."""
+
+from engine.sandbox.cli import register_cli
+from engine.sandbox.errors import SandboxError
+from engine.sandbox.nodes import DemoNode, EnrollReport, demo_nodes
+from engine.sandbox.service import (
+    IRONIC_VERSION,
+    InstallReport,
+    SandboxState,
+    UpReport,
+    down,
+    find_endpoint,
+    install,
+    ironic_client,
+    is_installed,
+    read_state,
+    sandbox_dir,
+    status,
+    up,
+    venv_dir,
+)
+
+__all__ = [
+    "IRONIC_VERSION",
+    "DemoNode",
+    "EnrollReport",
+    "InstallReport",
+    "SandboxError",
+    "SandboxState",
+    "UpReport",
+    "demo_nodes",
+    "down",
+    "find_endpoint",
+    "install",
+    "ironic_client",
+    "is_installed",
+    "read_state",
+    "register_cli",
+    "sandbox_dir",
+    "status",
+    "up",
+    "venv_dir",
+]

@@ -1,0 +1,98 @@
+"""`tripleo-tui sandbox up|status|down`: argparse registration and handlers.
+
+Each handler takes the parsed arguments, prints plain lines and returns an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from engine.sandbox import service
+from engine.sandbox.errors import SandboxError
+
+DEFAULT_NODES = 4
+
+
+def register_cli(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `sandbox` command group; handlers are stored as `args.func`."""
+    parser = subparsers.add_parser(
+        "sandbox",
+        help="a real Ironic on loopback with demo nodes",
+        description=f"Run OpenStack Ironic {service.IRONIC_VERSION} (fake hardware, no auth) "
+        f"on 127.0.0.1 from {service.sandbox_dir()} (set ${service.DIR_ENV} to move it).",
+    )
+    commands = parser.add_subparsers(dest="sandbox_command", metavar="COMMAND", required=True)
+    up = commands.add_parser("up", help="install if needed, start, enroll demo nodes")
+    up.add_argument(
+        "--nodes",
+        type=_node_count,
+        default=DEFAULT_NODES,
+        help=f"demo nodes to have available (default {DEFAULT_NODES})",
+    )
+    up.set_defaults(func=run_up)
+    commands.add_parser("status", help="is it running, where, how many nodes").set_defaults(
+        func=run_status
+    )
+    commands.add_parser("down", help="stop it").set_defaults(func=run_down)
+
+
+def run_up(args: argparse.Namespace) -> int:
+    try:
+        ensure_running(args.nodes)
+    except SandboxError as error:
+        print(f"sandbox: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def ensure_running(nodes: int = DEFAULT_NODES) -> str:
+    """Bring the sandbox up (saying what takes time) and return its endpoint."""
+    if not service.is_installed():
+        print(
+            f"Installing Ironic {service.IRONIC_VERSION} into {service.venv_dir()} "
+            "(once; about a minute or two)...",
+            flush=True,
+        )
+    report = service.up(nodes=nodes)
+    if report.install and report.install.installed:
+        print(f"Installed Ironic in {report.install.seconds:.1f} s.")
+    if report.started:
+        print(
+            f"Ironic started at {report.endpoint} (pid {report.pid}) in "
+            f"{report.start_seconds:.1f} s."
+        )
+    else:
+        print(f"Ironic already running at {report.endpoint} (pid {report.pid}).")
+    enroll = report.enroll
+    print(
+        f"{enroll.created} nodes enrolled, {enroll.provided} made available "
+        f"in {enroll.seconds:.1f} s."
+    )
+    return report.endpoint
+
+
+def run_status(args: argparse.Namespace) -> int:
+    state = service.status()
+    if not state["running"]:
+        print(f"Sandbox not running ({state['directory']}; installed: {state['installed']}).")
+        return 3
+    health = "ready" if state["healthy"] else "NOT answering"
+    print(
+        f"Sandbox {health} at {state['endpoint'] or '?'}: pid {state['pid']}, "
+        f"{state['nodes']} nodes, {state['memory_mib']} MiB; log {state['log']}"
+    )
+    return 0 if state["healthy"] else 1
+
+
+def run_down(args: argparse.Namespace) -> int:
+    stopped = service.down()
+    print("Sandbox stopped." if stopped else "Sandbox was not running.")
+    return 0
+
+
+def _node_count(text: str) -> int:
+    count = int(text)
+    if not 0 <= count <= 1000:
+        raise argparse.ArgumentTypeError("--nodes must be between 0 and 1000")
+    return count
