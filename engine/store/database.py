@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from engine.store.errors import StoreError
 from engine.store.schema import migrate
 
 T = TypeVar("T")
@@ -66,8 +67,10 @@ class Store:
             await asyncio.to_thread(create_private_file, store.path)
             await store._in_writer_thread(store._open_writer)
             store._reader = await store._open_reader()
-        except BaseException:
+        except BaseException as error:
             await store.close()
+            if isinstance(error, sqlite3.DatabaseError | OSError):
+                raise StoreError(f"Cannot open state file {store.path}: {error}") from error
             raise
         return store
 

@@ -113,3 +113,10 @@ def test_state_path_precedence(tmp_path, monkeypatch):
     monkeypatch.setenv("TRIPLEO_TUI_DB", str(tmp_path / "env.sqlite"))
     assert state_path() == tmp_path / "env.sqlite"
     assert state_path(tmp_path / "flag.sqlite") == tmp_path / "flag.sqlite"
+
+
+async def test_a_file_that_is_not_a_database(tmp_path):
+    path = tmp_path / "state.sqlite"
+    path.write_bytes(b"not sqlite" * 100)
+    with pytest.raises(StoreError, match="Cannot open state file .*: file is not a database"):
+        await Store.open(path)

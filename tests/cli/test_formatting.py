@@ -1,0 +1,65 @@
+"""Output formats as the OpenStack clients print them."""
+
+import json
+
+import pytest
+
+from tripleo_tui.formatting import Listing, Record, Text, cut, render, tags_cell
+
+LISTING = Listing(("Name", "Tags", "Count"), (("alpha", "a, b", 3), ("beta", "<none>", 12)))
+
+
+def test_cut_and_tags():
+    assert cut("x" * 25) == "x" * 25
+    assert cut("x" * 26) == "x" * 25 + "..."
+    assert cut(None) is None
+    assert tags_cell(()) == "<none>"
+    assert tags_cell(("a", "b")) == "a, b"
+    assert tags_cell(("tripleo-common-managed", "second")) == "tripleo-common-managed,\nsecond"
+
+
+def test_table_listing():
+    assert render(LISTING) == (
+        "+-------+--------+-------+\n"
+        "| Name  | Tags   | Count |\n"
+        "+-------+--------+-------+\n"
+        "| alpha | a, b   |     3 |\n"
+        "| beta  | <none> |    12 |\n"
+        "+-------+--------+-------+"
+    )
+
+
+def test_empty_table_is_one_row_of_none():
+    assert render(Listing(("A", "B"), ())).splitlines()[3] == "| <none> | <none> |"
+    assert render(Listing(("A", "B"), ()), "json") == "[]"
+    assert render(Listing(("A", "B"), ()), "value") == ""
+
+
+def test_record_table_with_multiline_value():
+    assert render(Record(("Name", "Error"), ("x", "one\ntwo"))) == (
+        "+-------+-------+\n"
+        "| Field | Value |\n"
+        "+-------+-------+\n"
+        "| Name  | x     |\n"
+        "| Error | one   |\n"
+        "|       | two   |\n"
+        "+-------+-------+"
+    )
+
+
+def test_machine_formats_and_columns():
+    assert json.loads(render(LISTING, "json", ["Count", "Name"])) == [
+        {"Name": "alpha", "Count": 3},
+        {"Name": "beta", "Count": 12},
+    ]
+    assert render(LISTING, "value", ["Name"]) == "alpha\nbeta"
+    assert render(LISTING, "value") == "alpha a, b 3\nbeta <none> 12"
+    assert render(Record(("A", "B"), (True, None)), "yaml") == "A: true\nB: null"
+    assert json.loads(render(Record(("A", "B"), (True, None)), "json")) == {"A": True, "B": None}
+    assert render(Record(("A", "B"), (1, 2)), "value", ["B"]) == "2"
+    assert render(Text("raw"), "json") == "raw"
+
+
+def test_unknown_columns():
+    with pytest.raises(ValueError, match="No recognized column names in \\['Nope'\\]"):
+        render(LISTING, "table", ["Nope"])

@@ -1,0 +1,185 @@
+"""`tripleo-tui <command>`: python-mistralclient-style commands; no command opens the console.
+
+Command groups live in their own modules, listed in COMMAND_GROUPS; each has a
+`register(commands: CommandAdder)` function. A command handler is a coroutine
+`handler(api, args)` that returns an `Output` (see `formatting`) or an `Outcome`.
+
+Errors never print a traceback: stderr gets one `ERROR: ...` message (every problem, for a
+definition) and the traceback goes to `tripleo-tui.log` beside the state file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.api import Api
+from engine.lang import DefinitionError
+from engine.store import StoreError, create_private_file, log_path, state_path
+from tripleo_tui.formatting import FORMATS, Output, render
+
+COMMAND_GROUPS = ("tripleo_tui.definition_commands",)
+
+log = logging.getLogger("tripleo_tui")
+
+
+class CommandError(Exception):
+    """A command that cannot do what was asked; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a command produced when it is more than an output: an exit code, error lines."""
+
+    output: Output | None = None
+    exit_code: int = 0
+    errors: tuple[str, ...] = ()
+
+
+Handler = Callable[[Api, argparse.Namespace], Awaitable[Output | Outcome]]
+
+
+class CommandAdder:
+    """Adds commands to the parser; handed to each command group's `register`."""
+
+    def __init__(self, subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser):
+        self._subparsers = subparsers
+        self._common = common
+
+    def add(
+        self, name: str, handler: Handler, help: str, *, formatted: bool = True
+    ) -> argparse.ArgumentParser:
+        """A new sub-command; `formatted` adds cliff's -f/--format and -c/--column options."""
+        parser = self._subparsers.add_parser(
+            name, help=help, description=help, parents=[self._common]
+        )
+        if formatted:
+            group = parser.add_argument_group("output formatters")
+            group.add_argument(
+                "-f", "--format", choices=FORMATS, default="table", help="output format"
+            )
+            group.add_argument(
+                "-c",
+                "--column",
+                action="append",
+                dest="columns",
+                metavar="COLUMN",
+                help="show only this column (repeat for more)",
+            )
+        parser.set_defaults(handler=handler)
+        return parser
+
+
+def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        default=default,
+        help="state file (default: $TRIPLEO_TUI_DB, else $XDG_DATA_HOME/tripleo-tui/state.sqlite)",
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=default if default is argparse.SUPPRESS else False,
+        help="log debug messages, tracebacks included, to stderr as well",
+    )
+    parser.add_argument(
+        "--reload",
+        action="store_true",
+        default=default if default is argparse.SUPPRESS else False,
+        help="load our own workbooks again, replacing the stored ones",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tripleo-tui",
+        description="Console and Mistral-style commands for TripleO workbooks. "
+        "With no command, opens the console.",
+    )
+    _global_options(parser, None)
+    # The same options after the command name; SUPPRESS keeps them from hiding earlier ones.
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, argparse.SUPPRESS)
+    subparsers = parser.add_subparsers(dest="command", metavar="<command>")
+    adder = CommandAdder(subparsers, common)
+    for module in COMMAND_GROUPS:
+        importlib.import_module(module).register(adder)
+    parser.set_defaults(handler=None)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command (or the console) and return the process exit code."""
+    args = build_parser().parse_args(argv)
+    db_path = state_path(args.db)
+    _set_up_logging(db_path, args.debug)
+    if args.handler is None:
+        from tripleo_tui.app import TripleoTuiApp
+
+        TripleoTuiApp(db_path, reload_workbooks=args.reload).run()
+        return 0
+    try:
+        outcome = asyncio.run(_run(db_path, args))
+        text = "" if outcome.output is None else _render(outcome.output, args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        log.exception("tripleo-tui %s failed", args.command)
+        print(f"ERROR: {error_message(error, db_path)}", file=sys.stderr)
+        return 1
+    if text:
+        print(text)
+    for line in outcome.errors:
+        print(f"ERROR: {line}", file=sys.stderr)
+    return outcome.exit_code
+
+
+def _render(output: Output, args: argparse.Namespace) -> str:
+    return render(output, getattr(args, "format", "table"), getattr(args, "columns", None))
+
+
+async def _run(db_path: Path, args: argparse.Namespace) -> Outcome:
+    async with await Api.open(db_path, reload_workbooks=args.reload) as api:
+        for problem in api.workbook_load_problems:
+            print(f"WARNING: workbook not loaded: {problem}", file=sys.stderr)
+        result = await args.handler(api, args)
+        return result if isinstance(result, Outcome) else Outcome(result)
+
+
+def error_message(error: Exception, db_path: Path) -> str:
+    """The one message a user sees for an error."""
+    if isinstance(error, DefinitionError):
+        count = len(error.problems)
+        lines = "\n".join(f"  {problem}" for problem in error.problems)
+        return f"Invalid definition ({count} problem{'s' if count != 1 else ''}):\n{lines}"
+    if isinstance(error, CommandError | StoreError | ValueError | OSError):
+        return str(error)
+    return f"{type(error).__name__}: {error} (details in {log_path(db_path)})"
+
+
+_log_handlers: list[logging.Handler] = []
+
+
+def _set_up_logging(db_path: Path, debug: bool) -> None:
+    """Log to the file beside the state file (and to stderr with --debug)."""
+    root = logging.getLogger()
+    for handler in _log_handlers:
+        root.removeHandler(handler)
+        handler.close()
+    log_file = log_path(db_path)
+    create_private_file(log_file)
+    _log_handlers[:] = [logging.FileHandler(log_file, encoding="utf-8")]
+    if debug:
+        _log_handlers.append(logging.StreamHandler(sys.stderr))
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in _log_handlers:
+        handler.setFormatter(formatter)
+        root.addHandler(handler)
+    root.setLevel(logging.DEBUG if debug else logging.INFO)

@@ -1,0 +1,261 @@
+"""workbook-*, workflow-* and action-* commands with python-mistralclient's (Pike) columns."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from engine.api import Api, Validation
+from engine.lang import DefinitionError
+from engine.store import StoreError
+from engine.store.definitions import ActionRecord, WorkbookRecord, WorkflowRecord
+from tripleo_tui.cli import CommandAdder, CommandError, Outcome
+from tripleo_tui.formatting import Listing, Record, Text, cut, tags_cell
+
+WORKBOOK_COLUMNS = ("Name", "Tags", "Created at", "Updated at")
+WORKFLOW_COLUMNS = ("ID", "Name", "Project ID", "Tags", "Input", "Created at", "Updated at")
+ACTION_COLUMNS = (
+    "ID",
+    "Name",
+    "Is system",
+    "Input",
+    "Description",
+    "Tags",
+    "Created at",
+    "Updated at",
+)
+VALIDATION_COLUMNS = ("Valid", "Error")
+
+
+def workbook_row(workbook: WorkbookRecord) -> tuple:
+    return (workbook.name, tags_cell(workbook.tags), workbook.created_at, workbook.updated_at)
+
+
+def workflow_row(workflow: WorkflowRecord, listing: bool = False) -> tuple:
+    return (
+        workflow.id,
+        workflow.name,
+        workflow.project_id,
+        tags_cell(workflow.tags),
+        cut(workflow.input) if listing else workflow.input,
+        workflow.created_at,
+        workflow.updated_at,
+    )
+
+
+def action_row(action: ActionRecord, listing: bool = False) -> tuple:
+    return (
+        action.id,
+        action.name,
+        action.is_system,
+        cut(action.input) if listing else action.input,
+        cut(action.description) if listing else action.description,
+        tags_cell(action.tags),
+        action.created_at,
+        action.updated_at,
+    )
+
+
+def read_definition(path: str) -> tuple[str, str]:
+    """The text of a definition file ('-' reads stdin) and the name to report problems under."""
+    if path == "-":
+        return sys.stdin.read(), "<stdin>"
+    try:
+        return Path(path).read_text(encoding="utf-8"), path
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise CommandError(f"Cannot read definition file '{path}': {reason}") from error
+
+
+def validation_outcome(validation: Validation) -> Outcome:
+    """Mistral's Valid/Error fields; the exit code is 1 when the definition is invalid."""
+    warn(validation)
+    if validation.valid:
+        return Outcome(Record(VALIDATION_COLUMNS, (True, None)))
+    errors = "\n".join(str(problem) for problem in validation.problems)
+    return Outcome(Record(VALIDATION_COLUMNS, (False, errors)), exit_code=1)
+
+
+def warn(validation: Validation) -> None:
+    for warning in validation.warnings:
+        print(f"WARNING: {warning}", file=sys.stderr)
+
+
+async def checked_definition(
+    validate: Callable[[str, str], Awaitable[Validation]], path: str
+) -> tuple[str, str]:
+    """Read and check a definition before a create or update, showing its warnings.
+
+    The API parses it once: the create or update reuses the parsed spec.
+    """
+    text, filename = read_definition(path)
+    validation = await validate(text, filename)
+    if not validation.valid:
+        raise DefinitionError(validation.problems)
+    warn(validation)
+    return text, filename
+
+
+async def delete_each(
+    names: list[str], delete: Callable[[str], Awaitable[None]], kind: str
+) -> Outcome:
+    """Delete every name, each on its own; report which ones failed (exit code 1 if any)."""
+    accepted, errors = [], []
+    for name in names:
+        try:
+            await delete(name)
+        except StoreError as error:
+            errors.append(str(error))
+        else:
+            accepted.append(f"Request to delete {kind} {name} has been accepted.")
+    if errors:
+        errors.append(f"Unable to delete the specified {kind}(s).")
+    return Outcome(Text("\n".join(accepted)), exit_code=1 if errors else 0, errors=tuple(errors))
+
+
+# ---- workbooks ---------------------------------------------------------------------------
+
+
+async def workbook_list(api: Api, args: argparse.Namespace) -> Listing:
+    rows = tuple(workbook_row(wb) for wb in await api.list_workbooks())
+    return Listing(WORKBOOK_COLUMNS, rows)
+
+
+async def workbook_get(api: Api, args: argparse.Namespace) -> Record:
+    return Record(WORKBOOK_COLUMNS, workbook_row(await api.get_workbook(args.name)))
+
+
+async def workbook_create(api: Api, args: argparse.Namespace) -> Record:
+    workbook = await api.create_workbook(
+        *await checked_definition(api.validate_workbook, args.definition)
+    )
+    return Record(WORKBOOK_COLUMNS, workbook_row(workbook))
+
+
+async def workbook_update(api: Api, args: argparse.Namespace) -> Record:
+    workbook = await api.update_workbook(
+        *await checked_definition(api.validate_workbook, args.definition)
+    )
+    return Record(WORKBOOK_COLUMNS, workbook_row(workbook))
+
+
+async def workbook_delete(api: Api, args: argparse.Namespace) -> Outcome:
+    return await delete_each(args.names, api.delete_workbook, "workbook")
+
+
+async def workbook_validate(api: Api, args: argparse.Namespace) -> Outcome:
+    return validation_outcome(await api.validate_workbook(*read_definition(args.definition)))
+
+
+async def workbook_get_definition(api: Api, args: argparse.Namespace) -> Text:
+    return Text((await api.get_workbook_definition(args.name)).rstrip("\n"))
+
+
+# ---- workflows ---------------------------------------------------------------------------
+
+
+def workflow_listing(workflows: list[WorkflowRecord]) -> Listing:
+    return Listing(WORKFLOW_COLUMNS, tuple(workflow_row(wf, listing=True) for wf in workflows))
+
+
+async def workflow_list(api: Api, args: argparse.Namespace) -> Listing:
+    return workflow_listing(await api.list_workflows())
+
+
+async def workflow_get(api: Api, args: argparse.Namespace) -> Record:
+    return Record(WORKFLOW_COLUMNS, workflow_row(await api.get_workflow(args.workflow)))
+
+
+async def workflow_create(api: Api, args: argparse.Namespace) -> Listing:
+    return workflow_listing(
+        await api.create_workflows(
+            *await checked_definition(api.validate_workflows, args.definition)
+        )
+    )
+
+
+async def workflow_update(api: Api, args: argparse.Namespace) -> Listing:
+    return workflow_listing(
+        await api.update_workflows(
+            *await checked_definition(api.validate_workflows, args.definition)
+        )
+    )
+
+
+async def workflow_delete(api: Api, args: argparse.Namespace) -> Outcome:
+    return await delete_each(args.workflows, api.delete_workflow, "workflow")
+
+
+async def workflow_validate(api: Api, args: argparse.Namespace) -> Outcome:
+    return validation_outcome(await api.validate_workflows(*read_definition(args.definition)))
+
+
+async def workflow_get_definition(api: Api, args: argparse.Namespace) -> Text:
+    return Text((await api.get_workflow_definition(args.workflow)).rstrip("\n"))
+
+
+# ---- actions -----------------------------------------------------------------------------
+
+
+async def action_list(api: Api, args: argparse.Namespace) -> Listing:
+    rows = tuple(action_row(action, listing=True) for action in await api.list_actions())
+    return Listing(ACTION_COLUMNS, rows)
+
+
+async def action_get(api: Api, args: argparse.Namespace) -> Record:
+    return Record(ACTION_COLUMNS, action_row(await api.get_action(args.action)))
+
+
+def register(commands: CommandAdder) -> None:
+    commands.add("workbook-list", workbook_list, "List all workbooks.")
+    commands.add("workbook-get", workbook_get, "Show a workbook.").add_argument(
+        "name", help="workbook name"
+    )
+    commands.add("workbook-create", workbook_create, "Create a workbook.").add_argument(
+        "definition", metavar="DEF_FILE", help="workbook definition file ('-' for stdin)"
+    )
+    commands.add(
+        "workbook-update", workbook_update, "Replace a workbook and its workflows and actions."
+    ).add_argument("definition", metavar="DEF_FILE", help="workbook definition file")
+    commands.add(
+        "workbook-delete", workbook_delete, "Delete workbooks.", formatted=False
+    ).add_argument("names", metavar="NAME", nargs="+", help="workbook name(s)")
+    commands.add("workbook-validate", workbook_validate, "Validate a workbook.").add_argument(
+        "definition", metavar="DEF_FILE", help="workbook definition file"
+    )
+    commands.add(
+        "workbook-get-definition",
+        workbook_get_definition,
+        "Show a workbook's definition.",
+        formatted=False,
+    ).add_argument("name", help="workbook name")
+
+    commands.add("workflow-list", workflow_list, "List all workflows.")
+    commands.add("workflow-get", workflow_get, "Show a workflow.").add_argument(
+        "workflow", metavar="ID|NAME", help="workflow id or name"
+    )
+    commands.add("workflow-create", workflow_create, "Create workflows.").add_argument(
+        "definition", metavar="DEF_FILE", help="workflow definition file ('-' for stdin)"
+    )
+    commands.add(
+        "workflow-update", workflow_update, "Replace stand-alone workflows by name."
+    ).add_argument("definition", metavar="DEF_FILE", help="workflow definition file")
+    commands.add(
+        "workflow-delete", workflow_delete, "Delete stand-alone workflows.", formatted=False
+    ).add_argument("workflows", metavar="ID|NAME", nargs="+", help="workflow id(s) or name(s)")
+    commands.add("workflow-validate", workflow_validate, "Validate workflows.").add_argument(
+        "definition", metavar="DEF_FILE", help="workflow definition file"
+    )
+    commands.add(
+        "workflow-get-definition",
+        workflow_get_definition,
+        "Show a workflow's definition.",
+        formatted=False,
+    ).add_argument("workflow", metavar="ID|NAME", help="workflow id or name")
+
+    commands.add("action-list", action_list, "List all actions (system and ad-hoc).")
+    commands.add("action-get", action_get, "Show an action.").add_argument(
+        "action", metavar="NAME|ID", help="action name or id"
+    )
