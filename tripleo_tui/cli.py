@@ -183,3 +183,4 @@ def _set_up_logging(db_path: Path, debug: bool) -> None:
         handler.setFormatter(formatter)
         root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug else logging.INFO)
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)  # one line per query otherwise
