@@ -19,7 +19,7 @@ from engine.expr.yaql_runtime import (
     ITERATION_LIMIT,
     MEMORY_QUOTA,
     YAQL_TIME_LIMIT,
-    YaqlTimeLimitError,
+    YaqlLimitError,
     run_statement,
 )
 
@@ -77,7 +77,7 @@ def _yaql(whole: YaqlWhole, view: ContextView, time_limit: float) -> Any:
         return run_statement(whole.statement, view, time_limit)
     except Exception as error:
         expression = whole.source[2:-2].strip()
-        text = _yaql_error_text(error, time_limit)
+        text = _yaql_error_text(error)
         raise ExpressionError(
             f"Can not evaluate YAQL expression [expression={expression}, error={text}]"
         ) from None
@@ -122,12 +122,12 @@ def _copy_plain(value: Any) -> Any:
     raise _NotPlain
 
 
-def _yaql_error_text(error: Exception, time_limit: float) -> str:
+def _yaql_error_text(error: Exception) -> str:
     """What went wrong, without any value from the context (a receiver may be all of it)."""
     if isinstance(error, KeyError):
         return f'Unknown key "{_shorten(str(error.args[0]))}"'
-    if isinstance(error, YaqlTimeLimitError):
-        return f"the expression exceeded the time limit of {time_limit:g} s"
+    if isinstance(error, YaqlLimitError):
+        return str(error)
     if isinstance(error, yaql_errors.CollectionTooLargeException):
         return f"the expression exceeded the iteration limit of {ITERATION_LIMIT} items"
     if isinstance(error, yaql_errors.MemoryQuotaExceededException):

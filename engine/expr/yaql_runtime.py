@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections.abc  # noqa: F401  (yaql 3.2.0 uses collections.abc without importing it)
 import inspect
+import resource
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -22,13 +23,11 @@ from engine.expr.functions import CUSTOM_FUNCTIONS, safe_format
 from engine.expr.syntax import YAQL_ENGINE, YAQL_LIMITS
 
 YAQL_TIME_LIMIT = 5.0  # seconds one YAQL evaluation may run
+MEMORY_GROWTH_LIMIT = 512 << 20  # bytes one evaluation may add to the process's peak size
+MEMORY_SAMPLE_EVERY = 32  # function calls between two memory samples
 VIEW_KEY = "#view"  # a context name the YAQL lexer cannot produce, so expressions cannot read it
 ITERATION_LIMIT = YAQL_LIMITS["yaql.limitIterators"]
 MEMORY_QUOTA = YAQL_LIMITS["yaql.memoryQuota"]
-
-
-class YaqlTimeLimitError(Exception):
-    """An evaluation ran past its deadline."""
 
 
 def to_yaql(value: Any) -> Any:
@@ -69,20 +68,52 @@ class _LazyData(Mapping):
         return repr({key: self[key] for key in self})
 
 
-class _DeadlineContext(contexts.Context):
-    """A context that stops the evaluation once its deadline has passed.
+class YaqlLimitError(Exception):
+    """An evaluation ran past its time or memory budget; the message says which."""
 
-    Every function call looks its overloads up through this context (or a child of it, which
-    inherits the deadline), so the check runs between any two YAQL function calls.
+
+class _Budget:
+    """The time and memory one evaluation may use.
+
+    Memory is the growth of the process's peak resident size, sampled every few function
+    calls: cheap, and enough to stop an expression that builds gigabytes within its time.
     """
 
-    def __init__(self, parent_context: Any = None, deadline: float | None = None, **kwargs: Any):
+    __slots__ = ("deadline", "time_limit", "peak_kib", "calls")
+
+    def __init__(self, time_limit: float):
+        self.time_limit = time_limit
+        self.deadline = time.monotonic() + time_limit
+        self.peak_kib = _peak_kib() + MEMORY_GROWTH_LIMIT // 1024
+        self.calls = 0
+
+    def check(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise YaqlLimitError(f"the expression exceeded the time limit of {self.time_limit:g} s")
+        self.calls += 1
+        if self.calls % MEMORY_SAMPLE_EVERY == 0 and _peak_kib() > self.peak_kib:
+            raise YaqlLimitError(
+                f"the expression exceeded the memory limit of {MEMORY_GROWTH_LIMIT >> 20} MiB"
+            )
+
+
+def _peak_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+class _BudgetContext(contexts.Context):
+    """A context that checks its evaluation's budget on every function lookup.
+
+    Every YAQL function call looks its overloads up through this context or a child of it
+    (children share the budget), so the check runs between any two function calls.
+    """
+
+    def __init__(self, parent_context: Any = None, budget: _Budget | None = None, **kwargs: Any):
         super().__init__(parent_context, **kwargs)
-        self.deadline = deadline if deadline is not None else parent_context.deadline
+        self.budget = budget if budget is not None else parent_context.budget
 
     def get_functions(self, name: str, predicate: Any = None, use_convention: bool = False):
-        if time.monotonic() > self.deadline:
-            raise YaqlTimeLimitError()
+        self.budget.check()
         return super().get_functions(name, predicate, use_convention)
 
 
@@ -132,13 +163,21 @@ def _range(engine: Any, start: int, stop: int, step: int = 1) -> Iterator[int]:
     return iter(utils.limit_iterable(range(start, stop, step), engine))
 
 
+@specs.parameter("collection", yaqltypes.Iterator())
+@specs.name("len")
+@specs.extension_method
+def _len_of_iterator(collection: Iterator) -> int:
+    """`len()` of a lazy sequence, within the iteration limit (yaql's own has none)."""
+    return sum(1 for _ in collection)
+
+
 def _build_root_context() -> contexts.Context:
     root = yaql.create_context().create_child_context()
     for name, function in CUSTOM_FUNCTIONS.items():
         # Without the camelCase convention: `json_dump(data => x)`, `tasks(state => ERROR)`
         # keep the names the DSL documents.
         root.register_function(specs.get_function_definition(_yaql_form(function), name=name))
-    for function in (_format, _range_to, _range):
+    for function in (_format, _range_to, _range, _len_of_iterator):
         root.register_function(function)
     return root
 
@@ -161,5 +200,5 @@ def view_context(view: ContextView) -> contexts.Context:
 
 def run_statement(statement: Any, view: ContextView, time_limit: float = YAQL_TIME_LIMIT) -> Any:
     """Evaluate a parsed YAQL statement; the result is plain Python data."""
-    context = _DeadlineContext(view_context(view), deadline=time.monotonic() + time_limit)
+    context = _BudgetContext(view_context(view), budget=_Budget(time_limit))
     return statement.evaluate(context=context)
