@@ -19,6 +19,7 @@ from engine.actions.adhoc import (
 )
 from engine.actions.base import Action, ActionContext, ActionError, ExecutionInfo, Result
 from engine.actions.descriptor import ActionDescriptor, ActionParam, InvalidActionInput
+from engine.actions.openstack import OpenStackProvider
 from engine.actions.registry import (
     ENTRY_POINT_GROUP,
     ActionNotFound,
@@ -58,7 +59,7 @@ __all__ = [
     "transform_output",
 ]
 
-DEFAULT_REGISTRY = ActionRegistry([StdProvider()])
+DEFAULT_REGISTRY = ActionRegistry([StdProvider(), OpenStackProvider()])
 
 
 def register_provider(provider: ActionProvider) -> None:
