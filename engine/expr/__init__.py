@@ -1,6 +1,12 @@
 """YAQL and Jinja expressions with Mistral's rules."""
 
-from engine.expr.context import ContextView, ExecutionData, data_context, plain_dict
+from engine.expr.context import (
+    ContextView,
+    ExecutionData,
+    data_context,
+    plain_dict,
+    with_layer,
+)
 from engine.expr.evaluate import ExpressionError, evaluate
 from engine.expr.functions import FunctionError
 from engine.expr.syntax import (
@@ -30,4 +36,5 @@ __all__ = [
     "evaluate",
     "has_expression",
     "plain_dict",
+    "with_layer",
 ]

@@ -57,12 +57,13 @@ class ContextView(Mapping[str, Any]):
     every expression evaluated against one view shares that work.
     """
 
-    __slots__ = ("_layers", "_execution_data", "_yaql_context")
+    __slots__ = ("_layers", "_execution_data", "_yaql_context", "_parent")
 
     def __init__(self, *layers: Mapping[str, Any], execution_data: ExecutionData | None = None):
         self._layers = tuple(layer for layer in layers if layer)
         self._execution_data = execution_data
         self._yaql_context = None
+        self._parent: ContextView | None = None  # set by with_layer
 
     def __getitem__(self, key: str) -> Any:
         for layer in self._layers:
@@ -123,3 +124,23 @@ def data_context(
 def execution_data_of(view: ContextView) -> ExecutionData | None:
     """The engine data a view carries, for the functions that need it."""
     return view._execution_data
+
+
+def with_layer(view: ContextView, layer: Mapping[str, Any]) -> ContextView:
+    """A view that looks in `layer` first, then in `view` (e.g. a with-items item).
+
+    YAQL reuses the conversions already made for `view`, so per-item views stay cheap.
+    """
+    if not layer:
+        return view
+    child = ContextView(layer, *view._layers, execution_data=view._execution_data)
+    child._parent = view
+    return child
+
+
+def parent_for(view: ContextView, key: str) -> ContextView | None:
+    """The view `with_layer` extended, when `key` comes from it rather than the new layer."""
+    parent = view._parent
+    if parent is None or key in view._layers[0]:
+        return None
+    return parent

@@ -172,13 +172,24 @@ def _compile_yaql(text: str) -> YaqlWhole | YaqlTemplate:
     return YaqlTemplate(text, tuple(parts))
 
 
+def _flatten_globals(template: Any) -> Any:
+    """Give a template its globals as a plain dict instead of Jinja's ChainMap.
+
+    Jinja copies the globals into every render's context, and copying the ChainMap cost
+    three quarters of a 20 µs evaluation; the globals never change after import.
+    """
+    template.globals = dict(template.globals)
+    return template
+
+
 def _compile_jinja(text: str) -> JinjaWhole | JinjaTemplate:
     try:
         whole = WHOLE_JINJA.match(text)
         if whole and "{{" not in whole.group(1) and "}}" not in whole.group(1):
             source = whole.group(1).strip()
             expression = JINJA_ENV.compile_expression(source, False)
+            _flatten_globals(expression._template)
             return JinjaWhole(text, expression, _path(JINJA_PATH, source))
-        return JinjaTemplate(text, JINJA_ENV.from_string(text))
+        return JinjaTemplate(text, _flatten_globals(JINJA_ENV.from_string(text)))
     except TemplateSyntaxError as error:
         raise ExpressionSyntaxError(f"Jinja syntax error in {text!r}: {error.message}") from None

@@ -18,7 +18,7 @@ from typing import Any
 import yaql
 from yaql.language import contexts, specs, utils, yaqltypes
 
-from engine.expr.context import ContextView
+from engine.expr.context import ContextView, parent_for
 from engine.expr.functions import CUSTOM_FUNCTIONS, safe_format
 from engine.expr.syntax import YAQL_ENGINE, YAQL_LIMITS
 
@@ -55,6 +55,10 @@ class _LazyData(Mapping):
         try:
             return self._converted[key]
         except KeyError:
+            parent = parent_for(self._view, key)
+            if parent is not None:  # converted once for the parent, shared by its children
+                value = self._converted[key] = view_context(parent)["$"][key]
+                return value
             value = self._converted[key] = to_yaql(self._view[key])
             return value
 

@@ -4,7 +4,14 @@ import dataclasses
 
 import pytest
 
-from engine.expr import ContextView, ExpressionError, compile_string, data_context, evaluate
+from engine.expr import (
+    ContextView,
+    ExpressionError,
+    compile_string,
+    data_context,
+    evaluate,
+    with_layer,
+)
 from engine.expr.evaluate import FALLBACK, _jinja_path, _yaql_path
 
 LAYERS = (
@@ -145,3 +152,15 @@ def test_yaql_converts_only_the_keys_an_expression_reads():
     view = ContextView({"a": 1, "big": list(range(1000))})
     assert evaluate(compile_string("<% $.a + 1 %>"), view) == 2
     assert set(view._yaql_context["$"]._converted) == {"a"}
+
+
+def test_with_layer_views_share_the_parents_conversions():
+    nodes = [{"name": f"n{index}", "profile": "compute"} for index in range(3)]
+    task = data_context(task={"profile": "compute"}, workflow_input={"nodes": nodes})
+    compiled = compile_string("<% let(i => $.item) -> $.nodes.where($.name != $i).len() %>")
+    items = [with_layer(task, {"item": f"n{index}"}) for index in range(3)]
+    assert [evaluate(compiled, view) for view in items] == [2, 2, 2]
+    parent_nodes = task._yaql_context["$"]._converted["nodes"]
+    assert all(view._yaql_context["$"]._converted["nodes"] is parent_nodes for view in items)
+    assert evaluate(compile_string("<% [$.item, $.profile] %>"), items[1]) == ["n1", "compute"]
+    assert with_layer(task, {}) is task
