@@ -1,0 +1,32 @@
+"""Errors the conductor reports with a message meant for the user (Mistral's texts)."""
+
+from __future__ import annotations
+
+from engine.actions import ActionError
+from engine.expr import ExpressionError, FunctionError
+
+
+class EngineError(Exception):
+    """Something in a workflow went wrong in a way the user can act on (MistralException)."""
+
+
+class InputError(EngineError):
+    """Bad input to a workflow, task or action (Mistral's InputException)."""
+
+
+class WorkflowError(EngineError):
+    """An operation that the execution's state does not allow (Mistral's WorkflowException)."""
+
+
+# Errors that fail a task or a workflow with their message instead of crashing the engine.
+USER_ERRORS = (EngineError, ExpressionError, FunctionError, ActionError)
+
+
+def invalid_input(name: str, class_name: str, missing: list[str], unexpected: list[str]) -> str:
+    """`Invalid input [name=wf, class=DirectWorkflowSpec, missing=['x']]`, as Mistral says."""
+    text = f"Invalid input [name={name}, class={class_name}"
+    if missing:
+        text += f", missing={missing}"
+    if unexpected:
+        text += f", unexpected={unexpected}"
+    return text + "]"

@@ -1,0 +1,71 @@
+"""Execution states and the transitions allowed between them, as tables (Mistral's states.py).
+
+`RUNNING_DELAYED` is stored as the string 'DELAYED', as Mistral stores it. A same-state
+"transition" is always allowed.
+"""
+
+from __future__ import annotations
+
+IDLE = "IDLE"
+WAITING = "WAITING"
+RUNNING = "RUNNING"
+RUNNING_DELAYED = "DELAYED"
+PAUSED = "PAUSED"
+SUCCESS = "SUCCESS"
+ERROR = "ERROR"
+CANCELLED = "CANCELLED"
+
+ALL = (IDLE, WAITING, RUNNING, RUNNING_DELAYED, PAUSED, SUCCESS, ERROR, CANCELLED)
+COMPLETED = frozenset({SUCCESS, ERROR, CANCELLED})
+
+# from -> states it may go to (Mistral Queens, without HEAD's SKIPPED).
+WORKFLOW_TRANSITIONS: dict[str, frozenset[str]] = {
+    IDLE: frozenset({RUNNING, ERROR, CANCELLED}),
+    RUNNING: frozenset({PAUSED, SUCCESS, ERROR, CANCELLED}),
+    PAUSED: frozenset({RUNNING, ERROR, CANCELLED}),
+    SUCCESS: frozenset(),
+    ERROR: frozenset({RUNNING}),  # task rerun re-opens the workflow
+    CANCELLED: frozenset({RUNNING}),
+}
+
+TASK_TRANSITIONS: dict[str, frozenset[str]] = {
+    IDLE: frozenset({RUNNING, ERROR, CANCELLED}),
+    WAITING: frozenset({RUNNING, ERROR, CANCELLED}),  # ERROR: a join that can never run
+    RUNNING: frozenset({IDLE, RUNNING_DELAYED, PAUSED, SUCCESS, ERROR, CANCELLED}),
+    RUNNING_DELAYED: frozenset({RUNNING, SUCCESS, ERROR, CANCELLED}),  # SUCCESS: after wait-after
+    PAUSED: frozenset({RUNNING, ERROR, CANCELLED}),
+    SUCCESS: frozenset(),
+    ERROR: frozenset({RUNNING}),  # rerun
+    CANCELLED: frozenset({RUNNING}),  # rerun
+}
+
+ACTION_TRANSITIONS: dict[str, frozenset[str]] = {
+    IDLE: frozenset({RUNNING, ERROR, CANCELLED}),
+    RUNNING: frozenset({PAUSED, SUCCESS, ERROR, CANCELLED}),
+    PAUSED: frozenset({RUNNING, SUCCESS, ERROR, CANCELLED}),
+    SUCCESS: frozenset(),
+    ERROR: frozenset(),
+    CANCELLED: frozenset(),
+}
+
+
+class InvalidTransition(ValueError):
+    """A state change the tables do not allow; the message names both states."""
+
+
+def is_completed(state: str) -> bool:
+    return state in COMPLETED
+
+
+def is_running(state: str) -> bool:
+    return state in (RUNNING, RUNNING_DELAYED)
+
+
+def can_move(table: dict[str, frozenset[str]], current: str, new: str) -> bool:
+    return current == new or new in table.get(current, ())
+
+
+def check_move(table: dict[str, frozenset[str]], current: str, new: str, what: str) -> None:
+    """Raise InvalidTransition unless `table` allows `current -> new`."""
+    if not can_move(table, current, new):
+        raise InvalidTransition(f"Can't change {what} state from {current} to {new}.")
