@@ -79,6 +79,31 @@ MIGRATIONS: tuple[Migration, ...] = (
         )""",
         "CREATE INDEX action_definitions_workbook ON action_definitions(workbook_name)",
     ),
+    # 2: message queues (zaqar.* actions); times are Unix seconds, FIFO order is `seq`.
+    _statements(
+        """CREATE TABLE queues (
+            name TEXT PRIMARY KEY,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        )""",
+        """CREATE TABLE queue_messages (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            queue_name TEXT NOT NULL REFERENCES queues(name) ON DELETE CASCADE,
+            body TEXT NOT NULL,
+            ttl INTEGER,
+            type TEXT,
+            status TEXT,
+            message TEXT,
+            execution_id TEXT,
+            created_at REAL NOT NULL,
+            expires_at REAL,
+            claim_id TEXT,
+            claim_expires_at REAL
+        )""",
+        "CREATE INDEX queue_messages_queue ON queue_messages(queue_name, seq)",
+        "CREATE INDEX queue_messages_execution ON queue_messages(execution_id)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
