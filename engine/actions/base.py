@@ -41,6 +41,7 @@ class ActionContext:
 
     execution: ExecutionInfo = ExecutionInfo()
     cloud: Any = None
+    store: Any = None  # the open engine.store.Store, for actions on the state file (zaqar.*)
 
 
 class Action:
