@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Callable
 
 from engine.store.errors import StoreError
+from engine.store.execution_schema import create_execution_tables
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -104,6 +105,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE INDEX queue_messages_queue ON queue_messages(queue_name, seq)",
         "CREATE INDEX queue_messages_execution ON queue_messages(execution_id)",
     ),
+    # 3: executions, tasks, action executions, timers, environments, engine lease.
+    create_execution_tables,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
