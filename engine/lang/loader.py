@@ -58,55 +58,89 @@ def _position(mark: yaml.Mark) -> Position:
     return (mark.line + 1, mark.column + 1)
 
 
-class _Loader(_BaseLoader):
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
+STR_TAG = "tag:yaml.org,2002:str"
+MAP_TAG = "tag:yaml.org,2002:map"
+SEQ_TAG = "tag:yaml.org,2002:seq"
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _Builder:
+    """Turns the composed node tree into Mapping/Sequence/scalars in one walk.
+
+    Walking the nodes directly (instead of PyYAML's constructor machinery) halves the time of
+    loading a large workbook; scalars other than plain strings still go through PyYAML's safe
+    constructors, so values are exactly what `yaml.safe_load` gives.
+    """
+
+    def __init__(self, loader: _BaseLoader) -> None:
+        self.loader = loader
+        self.constructors = loader.yaml_constructors
         self.duplicates: list[DuplicateKey] = []
+        self.built: dict[int, Any] = {}  # id(node) -> value, so aliases share one object
 
+    def value(self, node: yaml.Node) -> Any:
+        kind = node.__class__
+        if kind is yaml.ScalarNode:
+            if node.tag == STR_TAG:
+                return node.value
+            construct = self.constructors.get(node.tag) or self.constructors[None]
+            return construct(self.loader, node)
+        known = self.built.get(id(node))
+        if known is not None:
+            return known
+        if kind is yaml.MappingNode and node.tag == MAP_TAG:
+            return self._mapping(node)
+        if kind is yaml.SequenceNode and node.tag == SEQ_TAG:
+            return self._sequence(node)
+        return self.loader.construct_object(node, deep=True)  # !!set, !!omap, ...
 
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode):
-    data = Mapping()
-    data.position = _position(node.start_mark)
-    data.key_positions = key_positions = {}
-    data.value_positions = value_positions = {}
-    yield data
-    loader.flatten_mapping(node)
-    construct = loader.construct_object
-    for key_node, value_node in node.value:
-        key = construct(key_node)
-        if not isinstance(key, Hashable):
-            raise yaml.constructor.ConstructorError(
-                "while constructing a mapping",
-                node.start_mark,
-                "found a key that cannot be a key (a list or mapping)",
-                key_node.start_mark,
-            )
-        where = _position(key_node.start_mark)
-        if key in key_positions:
-            loader.duplicates.append(DuplicateKey(data, key, where, key_positions[key]))
-        key_positions[key] = where
-        value_positions[key] = _position(value_node.start_mark)
-        data[key] = construct(value_node)
+    def _mapping(self, node: yaml.MappingNode) -> Mapping:
+        data = Mapping()
+        self.built[id(node)] = data
+        mark = node.start_mark
+        data.position = (mark.line + 1, mark.column + 1)
+        data.key_positions = key_positions = {}
+        data.value_positions = value_positions = {}
+        if any(key_node.tag == MERGE_TAG for key_node, _ in node.value):
+            self.loader.flatten_mapping(node)
+        value = self.value
+        for key_node, value_node in node.value:
+            key = value(key_node)
+            if not isinstance(key, Hashable):
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    "found a key that cannot be a key (a list or mapping)",
+                    key_node.start_mark,
+                )
+            mark = key_node.start_mark
+            where = (mark.line + 1, mark.column + 1)
+            if key in key_positions:
+                self.duplicates.append(DuplicateKey(data, key, where, key_positions[key]))
+            key_positions[key] = where
+            mark = value_node.start_mark
+            value_positions[key] = (mark.line + 1, mark.column + 1)
+            data[key] = value(value_node)
+        return data
 
-
-def _construct_sequence(loader: _Loader, node: yaml.SequenceNode):
-    data = Sequence()
-    data.position = _position(node.start_mark)
-    data.item_positions = [_position(item.start_mark) for item in node.value]
-    yield data
-    construct = loader.construct_object
-    data.extend(construct(item) for item in node.value)
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+    def _sequence(self, node: yaml.SequenceNode) -> Sequence:
+        data = Sequence()
+        self.built[id(node)] = data
+        data.position = _position(node.start_mark)
+        data.item_positions = [_position(item.start_mark) for item in node.value]
+        data.extend(map(self.value, node.value))
+        return data
 
 
 def load(text: str) -> tuple[Any, list[DuplicateKey]]:
     """The document's value (None when empty) and the duplicate keys found in it."""
-    loader = _Loader(text)
+    loader = _BaseLoader(text)
     try:
-        return loader.get_single_data(), loader.duplicates
+        node = loader.get_single_node()
+        if node is None:
+            return None, []
+        builder = _Builder(loader)
+        return builder.value(node), builder.duplicates
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         position = _position(mark) if mark else (1, 1)

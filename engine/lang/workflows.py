@@ -59,12 +59,12 @@ COMMON_TASK_KEYS = (
 DIRECT_ONLY_KEYS = (*CLAUSE_KEYS, "join")
 REVERSE_ONLY_KEYS = ("requires",)
 TASK_KEYS = {
-    "direct": COMMON_TASK_KEYS + DIRECT_ONLY_KEYS,
-    "reverse": COMMON_TASK_KEYS + REVERSE_ONLY_KEYS,
+    "direct": frozenset(COMMON_TASK_KEYS + DIRECT_ONLY_KEYS),
+    "reverse": frozenset(COMMON_TASK_KEYS + REVERSE_ONLY_KEYS),
 }
 DEFAULT_KEYS = {
-    "direct": (*POLICY_KEYS, "safe-rerun", *CLAUSE_KEYS),
-    "reverse": (*POLICY_KEYS, "safe-rerun", "requires"),
+    "direct": frozenset((*POLICY_KEYS, "safe-rerun", *CLAUSE_KEYS)),
+    "reverse": frozenset((*POLICY_KEYS, "safe-rerun", "requires")),
 }
 COUNT_POLICIES = ("wait-before", "wait-after", "timeout", "concurrency")
 SWITCH_POLICIES = ("pause-before", "fail-on")
@@ -191,7 +191,7 @@ class WorkflowParser:
             defaults.requires = self._requires(body, path)
         return defaults
 
-    def _known_task_keys(self, body: Mapping, allowed: tuple[str, ...], path: str, what: str):
+    def _known_task_keys(self, body: Mapping, allowed: frozenset[str], path: str, what: str):
         other = "reverse" if self.type == "direct" else "direct"
         for key in body:
             if key in allowed:

@@ -1,0 +1,101 @@
+"""How long engine.lang takes to parse and validate workbooks (median of several runs).
+
+    python3 bench/bench_lang.py [--runs N]
+
+Cases: the 14 TripleO corpus workbooks; one workflow of 1,000 chained tasks, each with a
+publish and a guarded transition (idiomatic repeated expressions, and a worst case where all
+3,000 expressions differ so each is parsed by YAQL); a 200-task fan-out joined by one task.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+from engine.lang import parse_workbook
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "tripleo-common"
+
+
+def chain_workbook(size: int, *, distinct: bool) -> str:
+    """A chain where each task publishes and moves on under a guard.
+
+    distinct: every expression differs (names the task), so each one is parsed by YAQL;
+    otherwise the idiomatic `task()` / `$.last` forms repeat and are compiled once.
+    """
+    lines = ["version: '2.0'", "name: bench.chain", "workflows:", "  chain:", "    tasks:"]
+    for index in range(size):
+        if distinct:
+            output = f"<% $.get('v{index - 1}', 0) + {index} %>"
+            publish = f"v{index}: <% task(t{index}).result %>"
+            guard = f"<% $.v{index} >= 0 %>"
+        else:
+            output, publish, guard = str(index), "last: <% task().result %>", "<% $.last >= 0 %>"
+        lines += [
+            f"      t{index}:",
+            f"        action: std.echo output={output}",
+            "        publish:",
+            f"          {publish}",
+        ]
+        if index + 1 < size:
+            lines += ["        on-success:", f"          - t{index + 1}: {guard}"]
+    return "\n".join(lines) + "\n"
+
+
+def fan_out_workbook(width: int) -> str:
+    lines = ["version: '2.0'", "name: bench.fan", "workflows:", "  fan:", "    tasks:"]
+    lines += ["      start:", "        on-success:"]
+    lines += [f"          - branch{index}" for index in range(width)]
+    for index in range(width):
+        lines += [
+            f"      branch{index}:",
+            f"        action: std.echo output={index}",
+            "        publish:",
+            f"          r{index}: <% task(branch{index}).result %>",
+            "        on-success: gather",
+        ]
+    lines += ["      gather:", "        join: all", "        action: std.noop"]
+    return "\n".join(lines) + "\n"
+
+
+def measure(work: Callable[[], object], runs: int) -> tuple[float, float]:
+    """(median wall-clock ms, fastest CPU ms): the CPU figure is steadier on a busy machine."""
+    wall, cpu = [], []
+    for _ in range(runs):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        work()
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    return statistics.median(wall), min(cpu)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    runs = parser.parse_args().runs
+    corpus = [(path.name, path.read_text()) for path in sorted(CORPUS.glob("*.yaml"))]
+    cases = {
+        f"corpus: {len(corpus)} TripleO workbooks": lambda: [
+            parse_workbook(text, name) for name, text in corpus
+        ],
+        "chain: 1,000 tasks, repeated expressions": partial(
+            parse_workbook, chain_workbook(1000, distinct=False)
+        ),
+        "chain: 1,000 tasks, 3,000 distinct expressions": partial(
+            parse_workbook, chain_workbook(1000, distinct=True)
+        ),
+        "fan-out: 200 tasks joined by one": partial(parse_workbook, fan_out_workbook(200)),
+    }
+    parse_workbook(chain_workbook(10, distinct=True))  # warm imports and YAQL's tables
+    print(f"engine.lang parse + validate ({runs} runs): median wall ms, fastest CPU ms")
+    for label, work in cases.items():
+        wall, cpu = measure(work, runs)
+        print(f"  {label:48} {wall:8.1f} {cpu:8.1f}")
+
+
+if __name__ == "__main__":
+    main()
