@@ -1,55 +1,285 @@
-"""A minimal console: the stored workbooks, and `q` to quit. The console issue replaces it."""
+"""The tripleo-tui console: five panes (Workbooks, Workflows, Executions, Nodes, Messages) over
+one state file, with the engine running in the console's own event loop.
+
+Global actions live here; each pane owns its rows and keys. Every worker error ends in
+`on_worker_state_changed`: a notification and the status bar, never a traceback on screen.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, ClassVar
 
+from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header
+from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
 
+from engine import clouds
 from engine.api import Api
+from engine.core import states
+from tripleo_tui.commands import ConsoleCommands
+from tripleo_tui.messages import ExecutionFinished, FilterChanged, MarksChanged
+from tripleo_tui.screens.confirm import ConfirmScreen
+from tripleo_tui.screens.definition import DefinitionScreen
+from tripleo_tui.screens.execution import ExecutionScreen
+from tripleo_tui.screens.help import HelpScreen
+from tripleo_tui.screens.run_form import RunFormScreen
+from tripleo_tui.widgets.definition_panes import WorkbooksPane, WorkflowsPane
+from tripleo_tui.widgets.executions_pane import ExecutionsPane
+from tripleo_tui.widgets.json_view import JsonView
+from tripleo_tui.widgets.list_pane import FilterInput, ListPane
+from tripleo_tui.widgets.messages_pane import MessagesPane
+from tripleo_tui.widgets.nodes_pane import NodesPane
+from tripleo_tui.widgets.status_bar import StatusBar
 
 log = logging.getLogger(__name__)
 
+PANES: tuple[tuple[str, str, type[ListPane]], ...] = (
+    ("workbooks", "Workbooks", WorkbooksPane),
+    ("workflows", "Workflows", WorkflowsPane),
+    ("executions", "Executions", ExecutionsPane),
+    ("nodes", "Nodes", NodesPane),
+    ("messages", "Messages", MessagesPane),
+)
 
-class TripleoTuiApp(App):
+
+class TripleoTuiApp(App[None]):
     TITLE = "tripleo-tui"
-    BINDINGS = [Binding("q", "quit", "Quit", id="quit")]
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    AUTO_FOCUS = "#workbooks-table"
+    BINDINGS: ClassVar = [
+        *(
+            Binding(str(number), f"show_pane('{pane}')", title, show=False, id=f"pane-{pane}")
+            for number, (pane, title, _) in enumerate(PANES, start=1)
+        ),
+        Binding("question_mark,f1", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
 
-    def __init__(self, db_path: Path, *, reload_workbooks: bool = False) -> None:
+    def __init__(
+        self,
+        db_path: Path | None = None,
+        *,
+        reload_workbooks: bool = False,
+        ironic_client: Callable[[], Any] = clouds.ironic_client,
+        describe_endpoint: Callable[[], str] = clouds.describe,
+    ) -> None:
         super().__init__()
         self.db_path = db_path
         self.reload_workbooks = reload_workbooks
+        self.ironic_client = ironic_client  # blocking; called in a thread
+        self.describe_endpoint = describe_endpoint
         self.api: Api | None = None
+        self.api_ready = asyncio.Event()
+
+    # ---- layout ----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield DataTable(id="workbooks", cursor_type="row")
+        with TabbedContent(id="panes"):
+            for number, (pane, title, pane_class) in enumerate(PANES, start=1):
+                with TabPane(f"{number} {title}", id=f"tab-{pane}"):
+                    yield pane_class(id=pane)
+        yield StatusBar()
         yield Footer()
 
+    def pane(self, name: str) -> ListPane:
+        return self.query_one(f"#{name}", ListPane)
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    def pane_titles(self) -> list[tuple[str, str]]:
+        return [(pane, title) for pane, title, _ in PANES]
+
+    # ---- start and stop --------------------------------------------------------------------
+
     async def on_mount(self) -> None:
-        table = self.query_one("#workbooks", DataTable)
-        table.add_columns("Name", "Description", "Tags", "Created at")
+        self._find_endpoint()
         try:
             self.api = await Api.open(self.db_path, reload_workbooks=self.reload_workbooks)
-            workbooks = await self.api.list_workbooks()
         except Exception as error:
-            log.exception("cannot open %s", self.db_path)
-            self.notify(f"Cannot open {self.db_path}: {error}", severity="error", timeout=30)
+            self.show_error(error, f"Cannot open the state file {self.db_path}")
+        else:
+            for problem in self.api.workbook_load_problems:
+                self.notify(f"Workbook not loaded: {problem}", severity="warning", timeout=15)
+            await self._start_engine()
+        finally:
+            self.api_ready.set()
+
+    async def _start_engine(self) -> None:
+        """Run the engine in this event loop, so executions started here make progress."""
+        start = getattr(self.api, "start_engine", None)
+        if start is None:
+            self.status.engine = "not available yet (executions api pending)"
             return
-        for problem in self.api.workbook_load_problems:
-            self.notify(f"Workbook not loaded: {problem}", severity="warning")
-        for workbook in workbooks:
-            table.add_row(
-                workbook.name,
-                workbook.description or "",
-                ", ".join(workbook.tags),
-                workbook.created_at,
-                key=workbook.name,
-            )
+        await start()
+        self.status.engine = "running"
 
     async def on_unmount(self) -> None:
         if self.api is not None:
             await self.api.close()
+
+    @work(thread=True, group="endpoint", exit_on_error=False)
+    def _find_endpoint(self) -> None:
+        described = self.describe_endpoint()
+        ok = described != clouds.NO_ENDPOINT
+        self.call_from_thread(self._show_endpoint, described, ok)
+
+    def _show_endpoint(self, described: str, ok: bool) -> None:
+        self.status.endpoint = described if ok else f"No bare-metal endpoint. {described}"
+        self.status.endpoint_ok = ok
+
+    def set_endpoint_ok(self, ok: bool, problem: str = "") -> None:
+        """The Nodes pane reports whether Ironic answered."""
+        self.status.endpoint_ok = ok
+        if not ok and problem:
+            self.status.endpoint = f"Ironic: {problem}"
+
+    # ---- errors ----------------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            self.show_error(event.worker.error)
+
+    def show_error(self, error: BaseException, context: str = "") -> None:
+        """The one place an error reaches the user: a notification and the status bar."""
+        from tripleo_tui.cli import error_message
+
+        log.error("%s", context or "console error", exc_info=error)
+        db_path = self.db_path if self.db_path is not None else Path("state.sqlite")
+        message = error_message(error, db_path) if isinstance(error, Exception) else str(error)
+        message = f"{context}: {message}" if context else message
+        self.notify(message, severity="error", timeout=12)
+        self.status.error = message.splitlines()[0]
+
+    # ---- panes -----------------------------------------------------------------------------
+
+    def action_show_pane(self, name: str) -> None:
+        self.query_one("#panes", TabbedContent).active = f"tab-{name}"
+        self.pane(name).table.focus()
+        self._show_pane_status(name)
+
+    @on(TabbedContent.TabActivated, "#panes")
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        name = event.pane.id.removeprefix("tab-")
+        self.pane(name).table.focus()
+        self._show_pane_status(name)
+
+    def _show_pane_status(self, name: str) -> None:
+        self.status.filter_text = self.pane(name).table.filter_text
+        self.sub_title = dict(self.pane_titles())[name]
+
+    def on_filter_changed(self, message: FilterChanged) -> None:
+        self.status.filter_text = message.text
+
+    def on_marks_changed(self, message: MarksChanged) -> None:
+        self.status.marked = message.count
+
+    def on_execution_finished(self, message: ExecutionFinished) -> None:
+        self.query_one(NodesPane).post_message(
+            ExecutionFinished(message.execution_id, message.workflow, message.state)
+        )
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(help_sections()))
+
+    # ---- executions ------------------------------------------------------------------------
+
+    def known_executions(self) -> list[Any]:
+        return list(self.query_one(ExecutionsPane).executions.values())
+
+    @work(group="run-form", exit_on_error=False)
+    async def open_run_form(self, workflow: str) -> None:
+        spec = await self.api.get_workflow_spec(workflow)
+        nodes = list(self.query_one(NodesPane).nodes.values())
+        environments = []
+        if hasattr(self.api, "list_environments"):
+            environments = [env.name for env in await self.api.list_environments()]
+        form = RunFormScreen(workflow, spec.input, nodes=nodes, environments=environments)
+        request = await self.push_screen_wait(form)
+        if request is None:
+            return
+        execution_id = await self.start_execution(
+            request.workflow,
+            request.input,
+            params=request.params,
+            description=request.description,
+        )
+        while isinstance(self.screen, DefinitionScreen):
+            self.pop_screen()
+        self.action_show_pane("executions")
+        table = self.pane("executions").table
+        if execution_id in table.rows:
+            table.move_cursor(row=table.get_row_index(execution_id), animate=False)
+
+    async def start_execution(
+        self,
+        workflow: str,
+        workflow_input: dict[str, Any],
+        *,
+        params: dict[str, Any] | None = None,
+        description: str = "",
+        origin: str = "",
+    ) -> str:
+        """Start `workflow`; its row appears in Executions at once. Returns its id."""
+        execution = await self.api.start_execution(
+            workflow, workflow_input, params or {}, description
+        )
+        self.query_one(ExecutionsPane).track(execution)
+        self.notify(f"Started {workflow} ({execution.id[:8]})")
+        return execution.id
+
+    def open_execution(self, execution_id: str) -> None:
+        self.push_screen(ExecutionScreen(execution_id))
+
+    async def pause_or_resume(self, execution: Any) -> None:
+        if execution.state == states.PAUSED:
+            changed = await self.api.resume_execution(execution.id)
+        elif states.is_completed(execution.state):
+            self.notify(f"{execution.workflow_name} is {execution.state}", severity="warning")
+            return
+        else:
+            changed = await self.api.pause_execution(execution.id)
+        self.query_one(ExecutionsPane).track(changed)
+        self.notify(f"{changed.workflow_name} ({changed.id[:8]}): {changed.state}")
+
+    async def cancel_execution(self, execution: Any) -> None:
+        if states.is_completed(execution.state):
+            self.notify(
+                f"{execution.workflow_name} is already {execution.state}", severity="warning"
+            )
+            return
+        confirmed = await self.push_screen_wait(
+            ConfirmScreen("Cancel this execution?", [f"{execution.workflow_name} ({execution.id})"])
+        )
+        if confirmed:
+            changed = await self.api.cancel_execution(execution.id)
+            self.query_one(ExecutionsPane).track(changed)
+            self.notify(f"{changed.workflow_name} ({changed.id[:8]}): {changed.state}")
+
+
+def help_sections() -> list[tuple[str, list[Binding]]]:
+    """Every binding, from the classes that declare them (so the help never drifts)."""
+    from textual.widgets import DataTable
+
+    palette = Binding("ctrl+p", "command_palette", "Command palette: run, go to, switch")
+    navigation = [b for b in DataTable.BINDINGS if isinstance(b, Binding)]
+    return [
+        ("Everywhere", [*TripleoTuiApp.BINDINGS, palette]),
+        ("Every list", [*ListPane.BINDINGS, *navigation, *FilterInput.BINDINGS]),
+        ("Workflows", WorkflowsPane.BINDINGS),
+        ("Executions", ExecutionsPane.BINDINGS),
+        ("Nodes", NodesPane.BINDINGS),
+        ("Messages", MessagesPane.BINDINGS),
+        ("An execution", [*ExecutionScreen.BINDINGS, *JsonView.BINDINGS]),
+        ("A definition", DefinitionScreen.BINDINGS),
+        ("The run form", RunFormScreen.BINDINGS),
+    ]

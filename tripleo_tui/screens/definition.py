@@ -1,0 +1,74 @@
+"""A definition (YAML, highlighted) of a workbook or workflow, with a workflow's inputs."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.syntax import Syntax
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from engine.lang.spec import InputParam
+
+
+def inputs_table(params: tuple[InputParam, ...]) -> Table:
+    """The declared inputs: required ones first, with their defaults."""
+    table = Table(title="Inputs", title_justify="left", expand=False, box=None, padding=(0, 2))
+    table.add_column("input", style="bold")
+    table.add_column("required")
+    table.add_column("default")
+    for param in sorted(params, key=lambda param: not param.required):
+        default = "" if param.required else repr(param.default)
+        table.add_row(param.name, "yes" if param.required else "", default)
+    if not params:
+        table.add_row("(none)", "", "")
+    return table
+
+
+class DefinitionScreen(Screen):
+    """`esc` goes back, `y` copies the YAML, `r` opens the run form (workflows only)."""
+
+    BINDINGS: ClassVar = [
+        Binding("escape", "app.pop_screen", "Back", id="back"),
+        Binding("y", "copy", "Copy YAML", id="copy"),
+        Binding("r", "run", "Run", id="run"),
+    ]
+    DEFAULT_CSS = """
+    DefinitionScreen #inputs { padding: 0 1 1 1; height: auto; }
+    DefinitionScreen #yaml { padding: 0 1; height: auto; }
+    """
+
+    def __init__(
+        self, kind: str, name: str, definition: str, params: tuple[InputParam, ...] | None = None
+    ) -> None:
+        super().__init__()
+        self.kind = kind
+        self.resource_name = name
+        self.definition = definition
+        self.params = params
+        self.sub_title = f"{kind} {name}"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="definition"):
+            if self.params is not None:
+                yield Static(inputs_table(self.params), id="inputs")
+            syntax = Syntax(self.definition, "yaml", theme="ansi_dark", line_numbers=True)
+            yield Static(syntax, id="yaml")
+        yield Footer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "run":
+            return self.kind == "Workflow"
+        return True
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.definition)
+        self.notify(f"{self.kind} {self.resource_name}: YAML copied")
+
+    def action_run(self) -> None:
+        self.app.open_run_form(self.resource_name)

@@ -1,0 +1,244 @@
+"""One execution: its summary, tasks (state, timing, published, result), input, output and
+sub-workflow executions. Refreshed in place each second until it completes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+
+from engine.core import states
+from tripleo_tui.widgets import cells
+from tripleo_tui.widgets.json_view import JsonView
+from tripleo_tui.widgets.resource_table import Column, ResourceTable
+
+REFRESH_SECONDS = 1.0
+
+TASK_COLUMNS = (
+    Column("name", "Task", 24),
+    Column("state", "State", 9),
+    Column("started", "Started at", 19),
+    Column("took", "Took", 7),
+    Column("info", "State info", 40),
+)
+SUB_COLUMNS = (
+    Column("id", "ID", 8),
+    Column("workflow", "Workflow", 34),
+    Column("state", "State", 9),
+    Column("took", "Took", 7),
+    Column("info", "State info", 30),
+)
+
+
+def summary(execution: Any, now: datetime) -> Table:
+    end = execution.updated_at if states.is_completed(execution.state) else None
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row("Workflow", Text(execution.workflow_name, style="bold"))
+    grid.add_row(
+        "State",
+        Text.assemble(
+            cells.state(execution.state),
+            f"  took {cells.duration(execution.created_at, end, now).plain}",
+        ),
+    )
+    grid.add_row("ID", execution.id)
+    grid.add_row("Created at", execution.created_at or "")
+    if execution.state_info:
+        grid.add_row("State info", Text(execution.state_info, style="red"))
+    if execution.description:
+        grid.add_row("Description", execution.description)
+    return grid
+
+
+class ExecutionScreen(Screen):
+    BINDINGS: ClassVar = [
+        Binding("escape", "app.pop_screen", "Back", id="back"),
+        Binding("p", "pause_resume", "Pause/resume", id="pause-resume"),
+        Binding("c", "cancel", "Cancel", id="cancel-execution"),
+        Binding("R", "rerun", "Rerun task", id="rerun-task"),
+        Binding("y", "copy", "Copy", id="copy"),
+    ]
+    DEFAULT_CSS = """
+    ExecutionScreen #summary { height: auto; max-height: 7; padding: 0 1; }
+    ExecutionScreen #tasks-table { height: 1fr; min-height: 4; }
+    ExecutionScreen #task-detail { height: 1fr; border-top: solid $primary; }
+    """
+
+    def __init__(self, execution_id: str) -> None:
+        super().__init__()
+        self.execution_id = execution_id
+        self.execution: Any = None
+        self.tasks: dict[str, Any] = {}
+        self.sub_title = f"Execution {execution_id}"
+        self._task_shown: tuple[str, str] | None = None  # (task id, state) in the detail view
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("loading…", id="summary")
+        with TabbedContent(id="parts"):
+            with TabPane("Tasks", id="tab-tasks"), Vertical():
+                yield ResourceTable(TASK_COLUMNS, id="tasks-table")
+                yield JsonView({}, id="task-detail")
+            with TabPane("Input", id="tab-input"):
+                yield JsonView({}, id="input")
+            with TabPane("Output", id="tab-output"):
+                yield JsonView({}, id="output")
+            with TabPane("Sub-executions", id="tab-subs"):
+                yield ResourceTable(SUB_COLUMNS, id="subs-table")
+            with TabPane("Params", id="tab-params"):
+                yield JsonView({}, id="params")
+        yield Footer()
+
+    @property
+    def api(self):
+        return self.app.api
+
+    def on_mount(self) -> None:
+        self.query_one("#tasks-table").focus()
+        self.refresh_execution()
+        self.set_interval(REFRESH_SECONDS, self._tick)
+
+    def _tick(self) -> None:
+        if self.execution is None or not states.is_completed(self.execution.state):
+            self.refresh_execution()
+
+    @work(group="refresh", exclusive=True, exit_on_error=False)
+    async def refresh_execution(self) -> None:
+        execution = await self.api.get_execution(self.execution_id)
+        tasks = await self.api.list_tasks(self.execution_id)
+        self.show(execution, tasks)
+        await self._show_task_detail()
+
+    def show(self, execution: Any, tasks: list[Any]) -> None:
+        now = datetime.now(UTC)
+        self.execution = execution
+        self.tasks = {task.id: task for task in tasks}
+        self.query_one("#summary", Static).update(summary(execution, now))
+        self.query_one("#tasks-table", ResourceTable).show(
+            {task.id: self._task_cells(task, now) for task in tasks}
+        )
+        self.query_one("#input", JsonView).show(execution.input)
+        self.query_one("#output", JsonView).show(execution.output)
+        self.query_one("#params", JsonView).show(execution.params)
+        task_ids = set(self.tasks)
+        subs = [
+            ex
+            for ex in self.app.known_executions()
+            if getattr(ex, "task_execution_id", None) in task_ids
+        ]
+        self.query_one("#subs-table", ResourceTable).show(
+            {ex.id: self._sub_cells(ex, now) for ex in subs}
+        )
+        tab = self.query_one("#parts", TabbedContent).get_tab("tab-subs")
+        label = f"Sub-executions ({len(subs)})"
+        if tab.label.plain != label:
+            tab.label = label
+
+    def _task_cells(self, task: Any, now: datetime) -> cells.Cells:
+        end = task.finished_at or (task.updated_at if states.is_completed(task.state) else None)
+        return (
+            cells.text(task.name, "bold"),
+            cells.state(task.state),
+            cells.text(task.started_at),
+            cells.duration(task.started_at or task.created_at, end, now),
+            cells.text(task.state_info, "red" if task.state == states.ERROR else ""),
+        )
+
+    def _sub_cells(self, execution: Any, now: datetime) -> cells.Cells:
+        end = execution.updated_at if states.is_completed(execution.state) else None
+        return (
+            cells.text(execution.id[:8], "dim"),
+            cells.text(execution.workflow_name, "bold"),
+            cells.state(execution.state),
+            cells.duration(execution.created_at, end, now),
+            cells.text(execution.state_info),
+        )
+
+    # ---- the selected task ---------------------------------------------------------------
+
+    def selected_task(self) -> Any | None:
+        key = self.query_one("#tasks-table", ResourceTable).current_key
+        return self.tasks.get(key) if key else None
+
+    @on(DataTable.RowHighlighted, "#tasks-table")
+    async def _task_highlighted(self) -> None:
+        await self._show_task_detail()
+
+    async def _show_task_detail(self) -> None:
+        task = self.selected_task()
+        if task is None or self._task_shown == (task.id, task.state):
+            return
+        self._task_shown = (task.id, task.state)
+        result = await self.api.get_task_result(task.id)
+        self.query_one("#task-detail", JsonView).show(
+            {
+                "task": task.name,
+                "state": task.state,
+                "state_info": task.state_info,
+                "published": task.published,
+                "result": result,
+            }
+        )
+
+    @on(DataTable.RowSelected, "#subs-table")
+    def _open_sub(self, event: DataTable.RowSelected) -> None:
+        self.app.open_execution(event.row_key.value)
+
+    # ---- actions ---------------------------------------------------------------------------
+
+    @work(group="execution-action", exit_on_error=False)
+    async def action_pause_resume(self) -> None:
+        if self.execution is not None:
+            await self.app.pause_or_resume(self.execution)
+            self.refresh_execution()
+
+    @work(group="execution-action", exit_on_error=False)
+    async def action_cancel(self) -> None:
+        if self.execution is not None:
+            await self.app.cancel_execution(self.execution)
+            self.refresh_execution()
+
+    @work(group="execution-action", exit_on_error=False)
+    async def action_rerun(self) -> None:
+        task = self.selected_task()
+        if task is None:
+            self.notify("Select a task in the Tasks tab first", severity="warning")
+            return
+        if task.state != states.ERROR:
+            self.notify(
+                f"Only a failed task can be rerun; {task.name} is {task.state}", severity="warning"
+            )
+            return
+        await self.api.rerun_task(task.id)
+        self.notify(f"Rerunning task {task.name}")
+        self.refresh_execution()
+
+    def action_copy(self) -> None:
+        """The focused JSON view's selected value, else the selected row's id."""
+        focused = self.focused
+        view = next(
+            (
+                node
+                for node in (focused.ancestors_with_self if focused else [])
+                if isinstance(node, JsonView)
+            ),
+            None,
+        )
+        if view is not None:
+            view.action_copy()
+            return
+        text = self.execution_id
+        if isinstance(focused, ResourceTable) and focused.current_key:
+            text = focused.current_key
+        self.app.copy_to_clipboard(text)
+        self.notify(f"Copied {text}")

@@ -1,0 +1,1 @@
+"""Widgets of the console: the list panes and the parts they share."""

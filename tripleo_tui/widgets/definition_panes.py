@@ -1,0 +1,83 @@
+"""The Workbooks and Workflows panes: stored definitions, `enter` shows one."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from tripleo_tui.screens.definition import DefinitionScreen
+from tripleo_tui.widgets import cells
+from tripleo_tui.widgets.list_pane import ListPane
+from tripleo_tui.widgets.resource_table import Column
+
+
+class WorkbooksPane(ListPane):
+    COLUMNS = (
+        Column("name", "Name"),
+        Column("tags", "Tags"),
+        Column("created", "Created at", 19),
+        Column("updated", "Updated at", 19),
+    )
+
+    async def load(self) -> None:
+        workbooks = await self.api.list_workbooks()
+        self.table.show(
+            {
+                workbook.name: (
+                    cells.text(workbook.name, "bold"),
+                    cells.tags(workbook.tags),
+                    cells.text(workbook.created_at),
+                    cells.text(workbook.updated_at),
+                )
+                for workbook in workbooks
+            }
+        )
+        self.set_note(f"{len(workbooks)} workbooks · enter: definition")
+
+    @on(DataTable.RowSelected)
+    @work(group="open", exit_on_error=False)
+    async def _open(self, event: DataTable.RowSelected) -> None:
+        name = event.row_key.value
+        workbook = await self.api.get_workbook(name)
+        await self.app.push_screen(DefinitionScreen("Workbook", name, workbook.definition))
+
+
+class WorkflowsPane(ListPane):
+    COLUMNS = (
+        Column("name", "Name"),
+        Column("namespace", "Namespace", 10),
+        Column("input", "Input", 40),
+        Column("tags", "Tags", 24),
+    )
+    BINDINGS: ClassVar = [Binding("r", "run", "Run", id="run")]
+
+    async def load(self) -> None:
+        workflows = await self.api.list_workflows()
+        self.table.show(
+            {
+                workflow.name: (
+                    cells.text(workflow.name, "bold"),
+                    cells.text(workflow.namespace),
+                    cells.text(workflow.input),
+                    cells.tags(workflow.tags),
+                )
+                for workflow in workflows
+            }
+        )
+        self.set_note(f"{len(workflows)} workflows · enter: definition · r: run")
+
+    @on(DataTable.RowSelected)
+    @work(group="open", exit_on_error=False)
+    async def _open(self, event: DataTable.RowSelected) -> None:
+        name = event.row_key.value
+        definition = await self.api.get_workflow_definition(name)
+        spec = await self.api.get_workflow_spec(name)
+        await self.app.push_screen(DefinitionScreen("Workflow", name, definition, spec.input))
+
+    def action_run(self) -> None:
+        name = self.table.current_key
+        if name is not None:
+            self.app.open_run_form(name)

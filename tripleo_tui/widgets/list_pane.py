@@ -1,0 +1,96 @@
+"""The frame every list pane shares: a ResourceTable, a `/` filter line and a one-line note.
+
+A pane loads its rows in `load()` (run as a worker once the api is open); `reload()` runs it
+again. Errors raised there reach the app's one worker-error handler.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Input, Static
+
+from tripleo_tui.messages import FilterChanged
+from tripleo_tui.widgets.resource_table import Column, ResourceTable
+
+if TYPE_CHECKING:
+    from engine.api import Api
+
+
+class FilterInput(Input):
+    """The `/` line: filters as you type; `enter` keeps the filter, `esc` clears it."""
+
+    BINDINGS: ClassVar = [Binding("escape", "clear_filter", "Clear filter", id="clear-filter")]
+
+    def action_clear_filter(self) -> None:
+        self.value = ""
+        self.post_message(self.Submitted(self, ""))
+
+
+class ListPane(Vertical):
+    """Base of the Workbooks, Workflows, Executions, Nodes and Messages panes."""
+
+    COLUMNS: ClassVar[tuple[Column, ...]] = ()
+    BINDINGS: ClassVar = [Binding("slash", "filter", "Filter", id="filter")]
+    DEFAULT_CSS = """
+    ListPane { height: 1fr; }
+    ListPane > FilterInput { display: none; border: none; height: 1; padding: 0 1; }
+    ListPane > FilterInput.-active { display: block; }
+    ListPane > .note { height: 1; color: $text-muted; padding: 0 1; }
+    """
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self.table = ResourceTable(self.COLUMNS, id=f"{id}-table")
+        self.filter_input = FilterInput(placeholder="/ filter: words to match (esc clears)")
+
+    def compose(self) -> ComposeResult:
+        yield self.filter_input
+        yield self.table
+        yield Static("", classes="note")
+
+    @property
+    def api(self) -> Api:
+        return self.app.api
+
+    def on_mount(self) -> None:
+        self.run_worker(self._start(), group="load", exit_on_error=False)
+
+    async def _start(self) -> None:
+        await self.app.api_ready.wait()
+        if self.app.api is not None:
+            await self.load()
+
+    async def load(self) -> None:
+        """Fill the table from the api (override)."""
+
+    def reload(self) -> None:
+        self.run_worker(self.load(), exclusive=True, group="load", exit_on_error=False)
+
+    def set_note(self, message: str) -> None:
+        self.query_one(".note", Static).update(message)
+
+    # ---- filter ----------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        self.filter_input.add_class("-active")
+        self.filter_input.focus()
+
+    @on(Input.Changed, "FilterInput")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.table.set_filter(event.value)
+        self.post_message(FilterChanged(self, event.value))
+
+    @on(Input.Submitted, "FilterInput")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value:
+            self.filter_input.remove_class("-active")
+            self.table.set_filter("")
+            self.post_message(FilterChanged(self, ""))
+        self.table.focus()

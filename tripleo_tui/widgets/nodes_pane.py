@@ -1,0 +1,272 @@
+"""The Nodes pane: Ironic's nodes, refreshed every few seconds; mark nodes, then tag them with a
+profile, remove it, manage or provide them by running our baremetal workflows."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.binding import Binding
+
+from tripleo_tui import nodes as baremetal
+from tripleo_tui.messages import ExecutionFinished, MarksChanged
+from tripleo_tui.screens.confirm import ConfirmScreen
+from tripleo_tui.screens.profile import ProfileScreen
+from tripleo_tui.widgets import cells
+from tripleo_tui.widgets.list_pane import ListPane
+from tripleo_tui.widgets.resource_table import Column
+
+WORKBOOK = "tripleo.baremetal.v1"
+REFRESH_SECONDS = 5.0
+MARK = Text("*", style="bold cyan")
+
+
+class NodesPane(ListPane):
+    COLUMNS = (
+        Column("mark", " ", 1),
+        Column("name", "Name", 14),
+        Column("profile", "Profile", 13),
+        Column("provision", "Provisioning", 12),
+        Column("power", "Power", 9),
+        Column("maintenance", "Maint.", 6),
+        Column("uuid", "UUID", 36),
+        Column("instance", "Instance UUID", 36),
+    )
+    BINDINGS: ClassVar = [
+        Binding("space", "mark", "Mark", id="mark"),
+        Binding("a", "mark_all", "Mark shown", id="mark-all"),
+        Binding("A", "unmark_all", "Unmark all", id="unmark-all"),
+        Binding("t", "tag", "Tag profile", id="tag"),
+        Binding("u", "untag", "Remove profile", id="untag"),
+        Binding("m", "manage", "Manage", id="manage"),
+        Binding("v", "provide", "Provide", id="provide"),
+        Binding("ctrl+r", "refresh", "Refresh", id="refresh-nodes"),
+    ]
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self.nodes: dict[str, baremetal.NodeInfo] = {}
+        self.marked: set[str] = set()
+        self.pending_profiles: dict[str, str] = {}  # uuid -> profile being set
+        self.following: dict[str, tuple[str, list[str]]] = {}  # execution -> (what, node uuids)
+        self.loaded = asyncio.Event()
+        self._last_error = ""
+        self._busy = False
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.set_interval(REFRESH_SECONDS, self._refresh_tick)
+
+    def _refresh_tick(self) -> None:
+        if self.app.api is not None and not self._busy:
+            self.reload()
+
+    async def load(self) -> None:
+        self._busy = True
+        try:
+            found = await asyncio.to_thread(self._fetch)
+        except Exception as error:  # Ironic or credentials: say it once, keep the last rows
+            self._ironic_failed(error)
+            return
+        finally:
+            self._busy = False
+        self._last_error = ""
+        self.app.set_endpoint_ok(True)
+        self.nodes = {node.uuid: node for node in found}
+        self.marked &= self.nodes.keys()
+        self.table.show({uuid: self._cells(node) for uuid, node in self.nodes.items()})
+        self._update_note()
+        self.loaded.set()
+
+    def _fetch(self) -> list[baremetal.NodeInfo]:
+        return baremetal.list_nodes(self.app.ironic_client())
+
+    def _ironic_failed(self, error: Exception) -> None:
+        message = str(error) or type(error).__name__
+        self.set_note(f"Nodes unavailable: {message}")
+        self.app.set_endpoint_ok(False, message)
+        if message != self._last_error:
+            self._last_error = message
+            self.notify(f"Ironic: {message}", severity="error", timeout=10)
+        self.loaded.set()
+
+    def _cells(self, node: baremetal.NodeInfo) -> cells.Cells:
+        pending = self.pending_profiles.get(node.uuid)
+        if pending is not None:
+            profile = Text(f"→ {pending or '(none)'}", style="italic yellow")
+        else:
+            profile = cells.text(node.profile, "bold")
+        provision = node.provision_state
+        if node.target_provision_state:
+            provision = f"{provision}→{node.target_provision_state}"
+        return (
+            MARK if node.uuid in self.marked else Text(" "),
+            cells.text(node.name, "bold"),
+            profile,
+            cells.state(provision),
+            cells.state(node.power_state),
+            cells.flag(node.maintenance),
+            cells.text(node.uuid),
+            cells.text(node.instance_uuid),
+        )
+
+    def _redraw(self, uuid: str) -> None:
+        node = self.nodes.get(uuid)
+        if node is not None:
+            self.table.upsert(uuid, self._cells(node))
+
+    def _update_note(self) -> None:
+        shown = len(self.table.shown_keys())
+        note = f"{len(self.nodes)} nodes"
+        if shown != len(self.nodes):
+            note += f", {shown} shown"
+        if self.following:
+            running = ", ".join(what for what, _ in self.following.values())
+            note += f" · running: {running}"
+        self.set_note(note)
+
+    # ---- marks -----------------------------------------------------------------------------
+
+    def targets(self) -> list[baremetal.NodeInfo]:
+        """The marked nodes, else the one under the cursor."""
+        if self.marked:
+            return [self.nodes[uuid] for uuid in self.nodes if uuid in self.marked]
+        current = self.table.current_key
+        return [self.nodes[current]] if current in self.nodes else []
+
+    def _set_marks(self, uuids: set[str]) -> None:
+        changed = self.marked ^ uuids
+        self.marked = uuids
+        for uuid in changed:
+            self._redraw(uuid)
+        self.post_message(MarksChanged(len(self.marked)))
+
+    def action_mark(self) -> None:
+        uuid = self.table.current_key
+        if uuid is None:
+            return
+        self._set_marks(self.marked ^ {uuid})
+        self.table.action_cursor_down()
+
+    def action_mark_all(self) -> None:
+        self._set_marks(self.marked | set(self.table.shown_keys()))
+
+    def action_unmark_all(self) -> None:
+        self._set_marks(set())
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    # ---- workflows -------------------------------------------------------------------------
+
+    @work(group="node-action", exit_on_error=False)
+    async def action_tag(self) -> None:
+        targets = self.targets()
+        if not targets:
+            return
+        profiles = baremetal.known_profiles(list(self.nodes.values()))
+        title = f"Tag {_count(targets)} with a profile"
+        screen = ProfileScreen(title, [node.name or node.uuid for node in targets], profiles)
+        profile = await self.app.push_screen_wait(screen)
+        if profile:
+            await self._tag(targets, profile)
+
+    @work(group="node-action", exit_on_error=False)
+    async def action_untag(self) -> None:
+        targets = [node for node in self.targets() if node.profile]
+        if targets:
+            await self._tag(targets, None)
+        else:
+            self.notify("No profile to remove on the chosen nodes", severity="warning")
+
+    async def _tag(self, targets: list[baremetal.NodeInfo], profile: str | None) -> None:
+        """tag_nodes for several nodes when it takes a list, else tag_node per node."""
+        uuids = [node.uuid for node in targets]
+        what = f"{'tag' if profile else 'untag'} {_count(targets)}"
+        if (
+            profile
+            and len(uuids) > 1
+            and await self._takes(f"{WORKBOOK}.tag_nodes", "tag_node_uuids")
+        ):
+            runs = [
+                (
+                    f"{WORKBOOK}.tag_nodes",
+                    {"tag_node_uuids": uuids, "untag_node_uuids": [], "role": profile},
+                )
+            ]
+        else:
+            runs = [
+                (f"{WORKBOOK}.tag_node", {"node_uuid": uuid, "role": profile}) for uuid in uuids
+            ]
+        for uuid in uuids:
+            self.pending_profiles[uuid] = profile or ""
+            self._redraw(uuid)
+        self._set_marks(set())
+        started = set()
+        try:
+            for workflow, workflow_input in runs:
+                execution_id = await self.app.start_execution(
+                    workflow, workflow_input, description=f"console: {what}", origin="nodes"
+                )
+                run_uuids = workflow_input.get("tag_node_uuids") or [workflow_input["node_uuid"]]
+                self.following[execution_id] = (what, run_uuids)
+                started.update(run_uuids)
+        finally:
+            for uuid in set(uuids) - started:  # never started: show the real profile again
+                self.pending_profiles.pop(uuid, None)
+                self._redraw(uuid)
+            self._update_note()
+
+    async def _takes(self, workflow: str, input_name: str) -> bool:
+        try:
+            spec = await self.api.get_workflow_spec(workflow)
+        except Exception:
+            return False
+        return any(param.name == input_name for param in spec.input)
+
+    @work(group="node-action", exit_on_error=False)
+    async def action_manage(self) -> None:
+        await self._provision("manage", "Move to manageable")
+
+    @work(group="node-action", exit_on_error=False)
+    async def action_provide(self) -> None:
+        await self._provision("provide", "Make available (provide)")
+
+    async def _provision(self, verb: str, question: str) -> None:
+        targets = self.targets()
+        if not targets:
+            return
+        confirmed = await self.app.push_screen_wait(
+            ConfirmScreen(f"{question}: {_count(targets)}?", [node.label for node in targets])
+        )
+        if not confirmed:
+            return
+        self._set_marks(set())
+        execution_id = await self.app.start_execution(
+            f"{WORKBOOK}.{verb}",
+            {"node_uuids": [node.uuid for node in targets]},
+            description=f"console: {verb} {_count(targets)}",
+            origin="nodes",
+        )
+        self.following[execution_id] = (f"{verb} {_count(targets)}", [])
+        self._update_note()
+
+    def on_execution_finished(self, message: ExecutionFinished) -> None:
+        """Forwarded by the app: when one of ours ends, read the nodes again at once."""
+        followed = self.following.pop(message.execution_id, None)
+        if followed is None:
+            return
+        what, uuids = followed
+        for uuid in uuids:
+            self.pending_profiles.pop(uuid, None)
+        severity = "information" if message.state == "SUCCESS" else "error"
+        self.notify(f"{what}: {message.state}", severity=severity)
+        self.reload()
+
+
+def _count(nodes: list[baremetal.NodeInfo]) -> str:
+    if len(nodes) == 1:
+        return f"node {nodes[0].name or nodes[0].uuid}"
+    return f"{len(nodes)} nodes"
