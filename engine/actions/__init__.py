@@ -29,6 +29,7 @@ from engine.actions.registry import (
 from engine.actions.runner import ActionOutcome, run_descriptor
 from engine.actions.serialize import to_primitive
 from engine.actions.std import StdProvider
+from engine.actions.zaqar import ZaqarProvider
 
 __all__ = [
     "DEFAULT_REGISTRY",
@@ -59,7 +60,7 @@ __all__ = [
     "transform_output",
 ]
 
-DEFAULT_REGISTRY = ActionRegistry([StdProvider(), OpenStackProvider()])
+DEFAULT_REGISTRY = ActionRegistry([StdProvider(), OpenStackProvider(), ZaqarProvider()])
 
 
 def register_provider(provider: ActionProvider) -> None:
