@@ -4,7 +4,8 @@ Mistral's value rules: a quoted value is a string (quotes dropped, no escapes); 
 `{{ }}` are expressions; anything else goes through `json.loads` (numbers, true/false/null,
 lists). Mistral silently dropped a parameter whose value is a bare word (`output=word`,
 `maintenance=False`): we drop it too, as real workbooks rely on that, but return a note
-naming it so validation can warn.
+naming it so validation can warn. Where Mistral's regular expression misread a JSON value
+(`1.5` became 1, `-2` was dropped) we read the whole JSON value.
 """
 
 from __future__ import annotations
@@ -105,7 +106,8 @@ def _read_value(text: str, start: int, name: str) -> tuple[Any, int]:
     try:
         return json.loads(word), start + len(word)
     except ValueError:
-        return BareWord(word), start + len(word)
+        # Mistral matched digits (`007`) as a value and kept the text when JSON refused it.
+        return (word if word.isdigit() else BareWord(word)), start + len(word)
 
 
 def _matching_bracket(text: str, start: int) -> int:
