@@ -213,6 +213,21 @@ class Checker:
             ]
         return value
 
+    def expression(self, value: Any, path: str, position: Position, wrong: str) -> Any:
+        """The compiled expression that `value` holds, else None after reporting `wrong`
+        (or the expression's syntax error)."""
+        if is_expression(value):  # already compiled, e.g. from inline parameters
+            return value
+        if isinstance(value, str):
+            before = len(self.problems)
+            compiled = self.compile_text(value, path, position) if has_expression(value) else value
+            if is_expression(compiled):
+                return compiled
+            if len(self.problems) > before:
+                return None
+        self.report(position, path, wrong)
+        return None
+
     def compile_text(self, text: str, path: str, position: Position) -> Any:
         compiled = self._compiled.get(text)
         if compiled is None:

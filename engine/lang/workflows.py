@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from engine.lang.checker import Checker, child, describe, is_expression, suggestion
+from engine.lang.checker import Checker, child, describe, suggestion
 from engine.lang.loader import Mapping, Position
 from engine.lang.spec import (
     ENGINE_COMMANDS,
@@ -276,14 +276,13 @@ class WorkflowParser:
         if isinstance(raw, Mapping):
             # Mistral merges the inline parameters over `input:` (merge_dicts, overwrite).
             return action, workflow, {**check.compile(raw, input_path, where), **params}
-        compiled = check.compile(raw, input_path, where) if isinstance(raw, str) else raw
-        if not is_expression(compiled):
-            if isinstance(compiled, str) and compiled != raw:
-                return action, workflow, params  # the syntax error is already reported
-            check.report(
-                where, input_path, f"input must be a mapping or an expression, not {describe(raw)}"
-            )
-        elif params:
+        compiled = check.expression(
+            raw,
+            input_path,
+            where,
+            f"input must be a mapping or an expression, not {describe(raw)}",
+        )
+        if compiled is not None and params:
             check.report(
                 where,
                 input_path,
@@ -364,17 +363,13 @@ class WorkflowParser:
                 check.report(where, path, f"with-items list {source!r} is not valid JSON: {error}")
                 return None
             return WithItem(var, values)
-        compiled = check.compile_text(source, path, where)
-        if is_expression(compiled):
-            return WithItem(var, compiled)
-        if compiled == source:  # not an expression at all (a syntax error was reported)
-            check.report(
-                where,
-                path,
-                f"with-items source {source!r} must be an expression like <% $.list %> "
-                "or a JSON list",
-            )
-        return None
+        compiled = check.expression(
+            source,
+            path,
+            where,
+            f"with-items source {source!r} must be an expression like <% $.list %> or a JSON list",
+        )
+        return WithItem(var, compiled) if compiled is not None else None
 
     def _target(self, body: Mapping, path: str) -> Any:
         if "target" not in body:
@@ -439,18 +434,12 @@ class WorkflowParser:
         """An integer >= 0 or an expression (policies, retry count and delay)."""
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             return value
-        if is_expression(value):  # from a one-line retry, already compiled
-            return value
-        if isinstance(value, str):
-            compiled = self.checker.compile_text(value, path, where)
-            if is_expression(compiled):
-                return compiled
-            if compiled != value:
-                return None  # syntax error already reported
-        self.checker.report(
-            where, path, f"{key} must be an integer >= 0 or an expression, not {describe(value)}"
+        return self.checker.expression(
+            value,
+            path,
+            where,
+            f"{key} must be an integer >= 0 or an expression, not {describe(value)}",
         )
-        return None
 
     def _switch(self, body: Mapping, key: str, path: str, default: Any = None) -> Any:
         """true/false or an expression (pause-before, keep-result, safe-rerun, fail-on)."""
@@ -459,16 +448,10 @@ class WorkflowParser:
         value, where, here = body[key], body.value_position(key), child(path, key)
         if isinstance(value, bool):
             return value
-        if isinstance(value, str):
-            compiled = self.checker.compile_text(value, here, where)
-            if is_expression(compiled):
-                return compiled
-            if compiled != value:
-                return default
-        self.checker.report(
-            where, here, f"{key} must be true, false or an expression, not {describe(value)}"
+        compiled = self.checker.expression(
+            value, here, where, f"{key} must be true, false or an expression, not {describe(value)}"
         )
-        return default
+        return default if compiled is None else compiled
 
     def _retry(self, body: Mapping, path: str) -> Retry | None:
         check = self.checker
@@ -499,16 +482,16 @@ class WorkflowParser:
         if missing:
             check.report(body.key_position("retry"), here, f"retry needs {' and '.join(missing)}")
             return None
-        conditions = {}
-        for key in ("break-on", "continue-on"):
-            if key in values:
-                conditions[key] = check.compile(values[key], child(here, key), positions[key])
-                if not is_expression(conditions[key]):
-                    check.report(
-                        positions[key],
-                        child(here, key),
-                        f"retry {key} must be an expression, not {describe(values[key])}",
-                    )
+        conditions = {
+            key: check.expression(
+                values[key],
+                child(here, key),
+                positions[key],
+                f"retry {key} must be an expression, not {describe(values[key])}",
+            )
+            for key in ("break-on", "continue-on")
+            if key in values
+        }
         return Retry(
             count=self._count(values["count"], "count", child(here, "count"), positions["count"]),
             delay=self._count(values["delay"], "delay", child(here, "delay"), positions["delay"]),
@@ -584,14 +567,13 @@ class WorkflowParser:
         condition = None
         if isinstance(item, Mapping) and len(item) == 1:
             text, raw_condition = next(iter(item.items()))
-            condition = check.compile(raw_condition, path, item.value_position(text))
-            if not is_expression(condition):
-                check.report(
-                    item.value_position(text),
-                    path,
-                    f"the condition of {text!r} must be an expression like <% ... %>, "
-                    f"not {describe(raw_condition)}",
-                )
+            condition = check.expression(
+                raw_condition,
+                path,
+                item.value_position(text),
+                f"the condition of {text!r} must be an expression like <% ... %>, "
+                f"not {describe(raw_condition)}",
+            )
         else:
             text = item
         if not isinstance(text, str) or not text.strip():

@@ -561,6 +561,72 @@ CASES = [
             wf:
               tasks:
                 t:
+                  action: std.echo
+                  input: <% $.a + %>  #<
+            """
+        ),
+        "workflows.wf.tasks.t.input",
+        "YAQL syntax error in <% $.a + %>: Parse error: unexpected end of statement",
+        id="input-expression-syntax",
+    ),
+    pytest.param(
+        parse_workbook,
+        wb(
+            """
+            wf:
+              tasks:
+                t:
+                  action: std.noop
+                  retry:
+                    count: 1
+                    delay: 1
+                    continue-on: true  #<
+            """
+        ),
+        "workflows.wf.tasks.t.retry.continue-on",
+        "retry continue-on must be an expression, not true",
+        id="retry-condition-not-expression",
+    ),
+    pytest.param(
+        parse_workbook,
+        wb(
+            """
+            wf:
+              tasks:
+                t:
+                  action: std.noop
+                  with-items: node in nodes  #<
+            """
+        ),
+        "workflows.wf.tasks.t.with-items",
+        "with-items source 'nodes' must be an expression like <% $.list %> or a JSON list",
+        id="with-items-source-not-expression",
+    ),
+    pytest.param(
+        parse_workbook,
+        wb(
+            """
+            wf:
+              tasks:
+                t:
+                  action: std.noop
+                  on-success:
+                    - t2: <% $.a and %>  #<
+                t2:
+                  action: std.noop
+            """
+        ),
+        "workflows.wf.tasks.t.on-success[0]",
+        "YAQL syntax error in <% $.a and %>: Parse error: unexpected end of statement",
+        id="condition-syntax",
+    ),
+    pytest.param(
+        parse_workbook,
+        wb(
+            """
+            wf:
+              tasks:
+                t:
                   action: std.noop
                   on-success:
                     publish:
