@@ -136,7 +136,7 @@ class WorkflowParser:
         )
         if self.type == "direct":
             return self._direct_graph(spec, data, tasks_data)
-        return self._reverse_graph(spec, tasks_data, defaults)
+        return self._reverse_graph(spec, tasks_data)
 
     # -- workflow-level pieces ---------------------------------------------------------------
 
@@ -218,10 +218,13 @@ class WorkflowParser:
         self._known_task_keys(body, TASK_KEYS[self.type], path, f"task {name!r}")
         action, workflow, task_input = self._runnable(body, path)
         policies = {**defaults.policies, **self._policies(body, path)}
-        clauses = {key: self._clause(body, key, path) for key in CLAUSE_KEYS if key in body}
+        direct = self.type == "direct"
+        clauses = {
+            key: self._clause(body, key, path) for key in CLAUSE_KEYS if direct and key in body
+        }
         for key, default in defaults.clauses.items():
             clauses[key] = _merge_default_clause(clauses.get(key), default, name)
-        requires = self._requires(body, path) if "requires" in body else ()
+        requires = self._requires(body, path) if not direct and "requires" in body else ()
         requires += tuple(
             required
             for required in defaults.requires
@@ -247,7 +250,7 @@ class WorkflowParser:
             on_success=clauses.get("on-success"),
             on_error=clauses.get("on-error"),
             on_complete=clauses.get("on-complete"),
-            join=self._join(body, path),
+            join=self._join(body, path) if direct else None,
             requires=requires,
             tags=check.names(body, "tags", path, single=False),
         )
@@ -512,7 +515,7 @@ class WorkflowParser:
                 else ()
             )
             return Clause(targets, **publish)
-        if isinstance(value, Mapping) and len(value) != 1:
+        if isinstance(value, Mapping) and len(value) > 1:
             allowed = ("publish", "next")
             for name in value:
                 if name not in allowed:
@@ -545,7 +548,7 @@ class WorkflowParser:
         return result
 
     def _targets(self, value: Any, key: str, path: str, where: Position) -> tuple[Target, ...]:
-        if isinstance(value, str | Mapping):
+        if isinstance(value, str) or (isinstance(value, Mapping) and len(value) == 1):
             target = self._target_item(value, key, path, where)
             return (target,) if target else ()
         if isinstance(value, list) and value:
@@ -653,9 +656,7 @@ class WorkflowParser:
             join_sources=join_sources,
         )
 
-    def _reverse_graph(
-        self, spec: WorkflowSpec, tasks: Mapping, defaults: _Defaults
-    ) -> WorkflowSpec:
+    def _reverse_graph(self, spec: WorkflowSpec, tasks: Mapping) -> WorkflowSpec:
         """Order every task after its requirements; report a cycle of `requires`."""
         order: list[str] = []
         state: dict[str, int] = {}  # 1: being visited, 2: done

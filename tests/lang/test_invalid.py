@@ -175,6 +175,21 @@ CASES = [
             wf:
               tasks:
                 start:
+                  on-error: {}  #<
+            """
+        ),
+        "workflows.wf.tasks.start.on-error",
+        "on-error must be a task name, a list of task names and '{task: <% condition %>}' "
+        "entries, or a mapping with publish and next, not a mapping",
+        id="clause-empty-mapping",
+    ),
+    pytest.param(
+        parse_workbook,
+        wb(
+            """
+            wf:
+              tasks:
+                start:
                   on-success:
                     - done: yes  #<
                 done:
@@ -259,7 +274,7 @@ CASES = [
                 a:
                   action: std.noop
                 b:
-                  requires: a  #<
+                  requires: not_a_task  #<
             """
         ),
         "workflows.wf.tasks.b.requires",
@@ -274,7 +289,7 @@ CASES = [
               type: reverse
               tasks:
                 a:
-                  on-success: b  #<
+                  on-success: nowhere  #<
                 b:
                   action: std.noop
             """
