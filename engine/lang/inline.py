@@ -2,10 +2,11 @@
 
 Mistral's value rules: a quoted value is a string (quotes dropped, no escapes); `<% %>` and
 `{{ }}` are expressions; anything else goes through `json.loads` (numbers, true/false/null,
-lists). Mistral silently dropped a parameter whose value is a bare word (`output=word`,
-`maintenance=False`): we drop it too, as real workbooks rely on that, but return a note
-naming it so validation can warn. Where Mistral's regular expression misread a JSON value
-(`1.5` became 1, `-2` was dropped) we read the whole JSON value.
+lists). Mistral silently dropped what it could not read: a bare word (`output=word`,
+`maintenance=False`), an unclosed quote, text that is not `name=value`. We drop it too, as
+real workbooks rely on that, but return a note naming it so validation can warn. Where
+Mistral's regular expression misread a JSON value (`1.5` became 1, `-2` was dropped) we read
+the whole JSON value.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ _json_decoder = json.JSONDecoder()
 
 
 class InlineError(ValueError):
-    """Text that cannot be read as `name k=v ...`; the message names the parameter."""
+    """Text that does not start with an action, workflow or command name."""
 
 
 def parse_command(text: str) -> tuple[str, dict[str, Any], list[str]]:
@@ -39,8 +40,7 @@ def parse_command(text: str) -> tuple[str, dict[str, Any], list[str]]:
 def parse_params(text: str) -> tuple[dict[str, Any], list[str]]:
     """Read `k=v k2=v2 ...` (commas between pairs allowed, as in `cmd(k=v, ...)`).
 
-    Returns the parameters and a note for each parameter dropped because its value is a
-    bare word.
+    Returns the parameters and a note for each piece of text dropped, as Mistral did.
     """
     params: dict[str, Any] = {}
     notes: list[str] = []
@@ -53,12 +53,27 @@ def parse_params(text: str) -> tuple[dict[str, Any], list[str]]:
         name = PARAM_NAME.match(text, position)
         if not name:
             word = text[position:].split(None, 1)[0]
-            raise InlineError(f"cannot read {word!r} as a parameter: expected name=value")
-        value, position = _read_value(text, name.end(), name.group(1))
+            notes.append(f"{word!r} is ignored: it is not a name=value parameter")
+            position += len(word)
+            continue
+        try:
+            value, position = _read_value(text, name.end())
+        except _Unreadable as error:
+            notes.append(f"parameter {name.group(1)!r} is ignored: {error}")
+            position = end if error.rest_lost else name.end()
+            continue
         if isinstance(value, BareWord):
             notes.append(value.note(name.group(1)))
         else:
             params[name.group(1)] = value
+
+
+class _Unreadable(ValueError):
+    """A value that cannot be read; `rest_lost` when the rest of the text goes with it."""
+
+    def __init__(self, reason: str, *, rest_lost: bool = True) -> None:
+        super().__init__(reason)
+        self.rest_lost = rest_lost
 
 
 class BareWord(str):
@@ -73,22 +88,21 @@ class BareWord(str):
         )
 
 
-def _read_value(text: str, start: int, name: str) -> tuple[Any, int]:
+def _read_value(text: str, start: int) -> tuple[Any, int]:
     if start >= len(text) or text[start].isspace():
-        raise InlineError(f"parameter {name!r} has no value")
+        raise _Unreadable("it has no value", rest_lost=False)
     first = text[start]
     if first in "\"'":
         close = text.find(first, start + 1)
         if close < 0:
-            raise InlineError(f"parameter {name!r}: the quote {first} is never closed")
+            raise _Unreadable(f"the quote {first} is never closed")
         return text[start + 1 : close], close + 1
     opener = text[start : start + 2]
     if opener in EXPRESSION_ENDS:
         close = text.find(EXPRESSION_ENDS[opener], start + 2)
         if close < 0:
-            raise InlineError(
-                f"parameter {name!r}: the expression {opener} is never closed by "
-                f"{EXPRESSION_ENDS[opener]}"
+            raise _Unreadable(
+                f"the expression {opener} is never closed by {EXPRESSION_ENDS[opener]}"
             )
         return text[start : close + 2], close + 2
     if first in "[{":
@@ -97,9 +111,7 @@ def _read_value(text: str, start: int, name: str) -> tuple[Any, int]:
         except json.JSONDecodeError:
             close = _matching_bracket(text, start)
             if close < 0:
-                raise InlineError(
-                    f"parameter {name!r}: the bracket {first} is never closed"
-                ) from None
+                raise _Unreadable(f"the bracket {first} is never closed") from None
             # Not JSON (e.g. it holds an expression): Mistral kept such a value as text.
             return text[start : close + 1], close + 1
     word = re.match(r"[^\s,]+", text[start:]).group()

@@ -173,6 +173,19 @@ def test_bare_word_parameter_is_dropped_with_a_warning():
     assert "write maintenance=false" in warning.message
 
 
+def test_unreadable_inline_text_is_dropped_with_warnings_as_mistral_did():
+    text = "version: '2.0'\nname: wb\nworkflows:\n  wf:\n    tasks:\n      t:\n"
+    text += '        action: std.echo output = "x" n=1 msg="open\n'
+    book = parse_workbook(text, "wb.yaml")
+    assert book.workflows["wf"].tasks["t"].input == {"n": 1}
+    assert [(w.line, w.column, w.message) for w in book.warnings] == [
+        (7, 17, "'output' is ignored: it is not a name=value parameter"),
+        (7, 17, "'=' is ignored: it is not a name=value parameter"),
+        (7, 17, "'\"x\"' is ignored: it is not a name=value parameter"),
+        (7, 17, "parameter 'msg' is ignored: the quote \" is never closed"),
+    ]
+
+
 def test_input_mapping_merges_with_inline_parameters_which_win():
     task = workflow(
         """

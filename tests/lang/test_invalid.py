@@ -515,12 +515,12 @@ CASES = [
             wf:
               tasks:
                 t:
-                  action: std.echo output="unclosed  #<
+                  action: =std.echo  #<
             """
         ),
         "workflows.wf.tasks.t.action",
-        "parameter 'output': the quote \" is never closed",
-        id="inline-unclosed-quote",
+        "cannot read a name at the start of '=std.echo'",
+        id="action-name-unreadable",
     ),
     pytest.param(
         parse_workbook,
