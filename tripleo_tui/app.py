@@ -139,9 +139,11 @@ class TripleoTuiApp(App[None]):
 
     def set_endpoint_ok(self, ok: bool, problem: str = "") -> None:
         """The Nodes pane reports whether Ironic answered."""
-        self.status.endpoint_ok = ok
-        if not ok and problem:
+        if problem == clouds.NO_ENDPOINT:
+            self._show_endpoint(problem, False)
+        elif problem:
             self.status.endpoint = f"Ironic: {problem}"
+        self.status.endpoint_ok = ok
 
     # ---- errors ----------------------------------------------------------------------------
 

@@ -89,6 +89,7 @@ class RunFormScreen(Screen[RunRequest | None]):
         self.environments = environments or []
         self.sub_title = f"Run {workflow}"
         self._tried = False
+        self.preview_json = "{}"
 
     # ---- layout ----------------------------------------------------------------------------
 
@@ -167,7 +168,7 @@ class RunFormScreen(Screen[RunRequest | None]):
 
     def _environment(self) -> tuple[Any, str | None]:
         text = self.query_one("#environment", Input).value.strip()
-        if not text.startswith("{"):
+        if text[:1] not in ("{", "[", '"'):  # anything else is an environment's name
             return text or None, None
         try:
             value = json.loads(text)
@@ -200,9 +201,9 @@ class RunFormScreen(Screen[RunRequest | None]):
         self.query_one("#error-environment", Static).update(
             f"✗ environment: {env_error}" if env_error else ""
         )
-        text = json.dumps(values, indent=2, default=str)
+        self.preview_json = json.dumps(values, indent=2, default=str)
         preview = self.query_one("#preview", Static)
-        preview.update(Syntax(text, "json", theme="ansi_dark", word_wrap=True))
+        preview.update(Syntax(self.preview_json, "json", theme="ansi_dark", word_wrap=True))
         preview.border_subtitle = Text(f"{len(errors)} to fix") if errors else "ready"
         return values, errors
 

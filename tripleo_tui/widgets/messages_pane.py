@@ -13,25 +13,6 @@ from tripleo_tui.widgets.list_pane import ListPane
 from tripleo_tui.widgets.resource_table import Column
 
 
-def payload_of(body: Any) -> dict[str, Any]:
-    """TripleO posts `{type, payload: {status, message, execution}}`; take what is there."""
-    if isinstance(body, dict) and isinstance(body.get("body"), dict):
-        body = body["body"]
-    if not isinstance(body, dict):
-        return {"message": body}
-    payload = body.get("payload")
-    fields = dict(payload) if isinstance(payload, dict) else {"message": payload}
-    fields["type"] = body.get("type")
-    return fields
-
-
-def execution_id_of(payload: dict[str, Any]) -> str | None:
-    execution = payload.get("execution")
-    if isinstance(execution, dict):
-        return execution.get("id")
-    return execution if isinstance(execution, str) else None
-
-
 class MessagesPane(ListPane):
     COLUMNS = (
         Column("posted", "Posted at", 19),
@@ -66,25 +47,21 @@ class MessagesPane(ListPane):
             self.set_note(f"{len(self.messages)} messages · enter: open the execution · y: copy")
 
     def _cells(self, message: Any) -> cells.Cells:
-        payload = payload_of(message.body)
-        message_text = payload.get("message")
-        if not isinstance(message_text, str):
-            message_text = cells.compact_json(message_text)
+        """A MessageRecord: the store reads type, status, message and execution from the body."""
         return (
             cells.text(message.created_at),
             cells.text(message.queue_name),
-            cells.text(payload.get("type")),
-            cells.state(payload.get("status")),
-            cells.text(message_text),
-            cells.text((execution_id_of(payload) or "")[:8], "dim"),
+            cells.text(message.type),
+            cells.state(message.status),
+            cells.text(message.message),
+            cells.text((message.execution_id or "")[:8], "dim"),
         )
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
         message = self.messages.get(event.row_key.value)
-        execution_id = execution_id_of(payload_of(message.body)) if message else None
-        if execution_id:
-            self.app.open_execution(execution_id)
+        if message is not None and message.execution_id:
+            self.app.open_execution(message.execution_id)
 
     def action_copy(self) -> None:
         key = self.table.current_key

@@ -1,0 +1,163 @@
+"""The run form generated from declared inputs: kinds, order, defaults, inline errors."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, SelectionList, Static, Switch, TextArea
+
+from engine.lang.spec import InputParam
+from tests.tui.conftest import wait_for
+from tripleo_tui.form_fields import FieldError, Kind, field_for, fields_for, parse_text
+from tripleo_tui.nodes import NodeInfo
+from tripleo_tui.screens.run_form import RunFormScreen, RunRequest
+
+PARAMS = (
+    InputParam("count", 3, required=False),
+    InputParam("plan"),
+    InputParam("verbose", False, required=False),
+    InputParam("options", {"retries": 2}, required=False),
+    InputParam("node_uuids"),
+    InputParam("role", None, required=False),
+)
+
+
+def test_field_kinds_follow_default_types_and_names():
+    kinds = {spec.name: spec.kind for spec in fields_for(PARAMS)}
+    assert kinds == {
+        "plan": Kind.TEXT,
+        "node_uuids": Kind.NODES,
+        "count": Kind.NUMBER,
+        "verbose": Kind.SWITCH,
+        "options": Kind.JSON,
+        "role": Kind.TEXT,
+    }
+    assert [spec.name for spec in fields_for(PARAMS)][:2] == ["plan", "node_uuids"]
+    assert field_for(InputParam("node_uuid")).kind is Kind.NODE
+
+
+def test_parse_text_rules():
+    count = field_for(InputParam("count", 3, required=False))
+    assert parse_text(count, "") == 3
+    assert parse_text(count, "7") == 7
+    assert parse_text(count, "2.5") == 2.5
+    with pytest.raises(FieldError, match="not a number"):
+        parse_text(count, "seven")
+    plan = field_for(InputParam("plan"))
+    with pytest.raises(FieldError, match="required"):
+        parse_text(plan, "  ")
+    assert parse_text(plan, "overcloud") == "overcloud"
+    assert parse_text(plan, '["a", 1]') == ["a", 1]
+    options = field_for(InputParam("options", {}, required=False))
+    with pytest.raises(FieldError, match="line 1, column"):
+        parse_text(options, "{retries: 2}")
+    nodes = field_for(InputParam("node_uuids"))
+    with pytest.raises(FieldError, match="expected a JSON list"):
+        parse_text(nodes, '{"a": 1}')
+
+
+async def open_form(app, pilot, screen: RunFormScreen) -> list:
+    results: list = []
+    await app.push_screen(screen, results.append)
+    await wait_for(pilot, lambda: isinstance(app.screen, RunFormScreen), "the form")
+    return results
+
+
+def error_text(screen: RunFormScreen, index: int) -> str:
+    return str(screen.query_one(f"#error-{index}", Static).render())
+
+
+async def test_form_refuses_missing_and_invalid_fields_then_runs(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 40), notifications=True) as pilot:
+        screen = RunFormScreen("test.everything", PARAMS)
+        results = await open_form(app, pilot, screen)
+        # required first, marked; defaults filled; kinds by type
+        labels = [str(label.render()) for label in screen.query(".field-label")]
+        assert labels[:6] == ["plan *", "node_uuids *", "count", "verbose", "options", "role"]
+        assert screen.query_one("#field-2", Input).value == "3"
+        assert isinstance(screen.query_one("#field-3"), Switch)
+        assert '"retries": 2' in screen.query_one("#field-4", TextArea).text
+
+        await pilot.press("ctrl+r")
+        assert results == [] and isinstance(app.screen, RunFormScreen)
+        assert "required" in error_text(screen, 0)
+        assert "required" in error_text(screen, 1)
+        assert any("fix plan, node_uuids" in n.message for n in app._notifications)
+        assert app.focused is screen.query_one("#field-0")
+
+        await pilot.press(*"overcloud")
+        screen.query_one("#field-1", TextArea).text = '["n1", "n2"]'
+        screen.query_one("#field-4", TextArea).text = "{retries: 2"
+        await pilot.pause()
+        assert "invalid JSON" in error_text(screen, 4)
+        await pilot.press("ctrl+r")
+        assert results == []
+        assert app.focused is screen.query_one("#field-4")
+
+        screen.query_one("#field-4", TextArea).text = '{"retries": 5}'
+        screen.query_one("#field-3", Switch).value = True
+        screen.query_one("#description", Input).value = "from the test"
+        await pilot.pause()
+        assert error_text(screen, 4) == ""
+        assert '"retries": 5' in screen.preview_json
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: results, "the form's result")
+        assert results == [
+            RunRequest(
+                "test.everything",
+                {
+                    "plan": "overcloud",
+                    "node_uuids": ["n1", "n2"],
+                    "count": 3,
+                    "verbose": True,
+                    "options": {"retries": 5},
+                    "role": None,
+                },
+                {},
+                "from the test",
+            )
+        ]
+
+
+async def test_node_fields_offer_the_known_nodes(make_app):
+    nodes = [
+        NodeInfo(
+            f"uuid-{i}", f"compute-{i}", None, "power off", "available", None, False, None, None
+        )
+        for i in range(3)
+    ]
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = RunFormScreen("test.nodes", (InputParam("node_uuids"),), nodes=nodes)
+        results = await open_form(app, pilot, screen)
+        choices = screen.query_one("#field-0", SelectionList)
+        assert choices.option_count == 3
+        choices.select("uuid-0")
+        choices.select("uuid-2")
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: results, "the form's result")
+        assert results[0].input == {"node_uuids": ["uuid-0", "uuid-2"]}
+
+
+async def test_environment_must_be_a_name_or_a_json_object(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = RunFormScreen("test.env", ())
+        results = await open_form(app, pilot, screen)
+        screen.query_one("#environment", Input).value = "[1]"
+        await pilot.press("ctrl+r")
+        assert results == []
+        assert "expected a JSON object" in str(screen.query_one("#error-environment").render())
+        screen.query_one("#environment", Input).value = '{"region": "r1"}'
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: results, "the form's result")
+        assert results[0].params == {"env": {"region": "r1"}}
+
+
+async def test_escape_cancels_the_form(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        results = await open_form(app, pilot, RunFormScreen("test.env", ()))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: results, "the form's result")
+        assert results == [None]
