@@ -89,6 +89,7 @@ class Conductor(TaskSteps, FlowSteps):
             events.StopWorkflow: self._on_stop,
             events.RerunTask: self._on_rerun,
             events.UpdateEnvironment: self._on_update_env,
+            events.SetDescription: self._on_set_description,
         }
 
     # ---- the one entry point --------------------------------------------------------------
@@ -606,6 +607,11 @@ class Conductor(TaskSteps, FlowSteps):
                 f"wf_name={execution.workflow_name}, state={event.state}]"
             )
         self._stop(execution, event.state, event.msg)
+
+    def _on_set_description(self, event: events.SetDescription) -> None:
+        execution = self._execution(event.execution_id)
+        execution.description = event.description
+        self._touch(execution)
 
     def _on_update_env(self, event: events.UpdateEnvironment) -> None:
         self._update_env(self._execution(event.execution_id), event.env)

@@ -97,6 +97,12 @@ class RerunTask:
 
 
 @dataclass(frozen=True, slots=True)
+class SetDescription:
+    execution_id: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
 class UpdateEnvironment:
     """Merge `env` into the execution's environment (IDLE, PAUSED or ERROR executions only)."""
 

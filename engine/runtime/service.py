@@ -1,0 +1,453 @@
+"""The engine service: feeds events to the conductor, commits what changed, then acts.
+
+One loop task owns the conductor. Each turn it takes every event waiting (action results, timer
+firings, API requests), applies them, writes all the changed rows in ONE transaction, and only
+then replies to callers, starts actions, arms timers and tells subscribers. So nothing is seen
+or done before it is durable, and a burst of results costs one commit (group commit).
+
+Exactly one engine runs per state file: it holds a lease row with a heartbeat. On start it
+rebuilds the unfinished executions, re-arms their timers, and re-runs an action that was in
+flight only if re-running it is safe; otherwise that action fails with a clear message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from engine.actions import (
+    DEFAULT_REGISTRY,
+    ActionContext,
+    ActionRegistry,
+    ExecutionInfo,
+    run_descriptor,
+)
+from engine.core import events, states
+from engine.core.conductor import Conductor
+from engine.core.errors import EngineError
+from engine.core.model import ActionExecution, TaskExecution, Timer, WorkflowExecution
+from engine.runtime.catalog import StoreCatalog
+from engine.store import Store
+from engine.store.executions import (
+    SpecParser,
+    acquire_lease,
+    journal_rows,
+    load_trees,
+    release_lease,
+    renew_lease,
+    running_standalone_actions,
+    write_journal,
+)
+
+LOG = logging.getLogger(__name__)
+
+INTERRUPTED = "Action execution was interrupted by an engine restart; the task is not safe-rerun"
+# Actions that change nothing outside the engine: re-run after a restart like safe-rerun ones.
+IDEMPOTENT_ACTIONS = frozenset({"std.noop", "std.echo", "std.sleep", "std.test_dict", "std.fail"})
+
+
+class EngineBusy(EngineError):
+    """Another live engine holds this state file."""
+
+
+class EngineStopped(EngineError):
+    """The engine is not running (stopped, or it lost its lease)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One committed change, as subscribers (the console, CLI watchers) receive it."""
+
+    kind: str  # "execution", "task" or "action"
+    id: str
+    name: str
+    state: str
+    state_info: str | None
+    execution_id: str | None  # the workflow execution it belongs to (itself for "execution")
+    root_execution_id: str | None
+
+
+def _changes(objects: Iterable[Any]) -> list[Change]:
+    found = []
+    for obj in objects:
+        kind = type(obj)
+        if kind is WorkflowExecution:
+            found.append(
+                Change(
+                    "execution",
+                    obj.id,
+                    obj.workflow_name,
+                    obj.state,
+                    obj.state_info,
+                    obj.id,
+                    obj.root_id or obj.id,
+                )
+            )
+        elif kind is TaskExecution:
+            execution = obj.execution
+            found.append(
+                Change(
+                    "task",
+                    obj.id,
+                    obj.name,
+                    obj.state,
+                    obj.state_info,
+                    execution.id,
+                    execution.root_id or execution.id,
+                )
+            )
+        elif kind is ActionExecution:
+            execution = obj.task.execution if obj.task is not None else None
+            found.append(
+                Change(
+                    "action",
+                    obj.id,
+                    obj.name,
+                    obj.state,
+                    obj.state_info,
+                    execution.id if execution else None,
+                    (execution.root_id or execution.id) if execution else None,
+                )
+            )
+    return found
+
+
+class Engine:
+    """The asyncio service around the conductor. `await start()`, then submit events."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        registry: ActionRegistry = DEFAULT_REGISTRY,
+        clock: Callable[[], float] = time.time,
+        new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        lease_stale_after: float = 15.0,
+        heartbeat_every: float = 3.0,
+    ) -> None:
+        self.store = store
+        self.catalog = StoreCatalog(store, registry)
+        self.clock = clock
+        self.conductor = Conductor(self.catalog, new_id)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._lease_stale_after = lease_stale_after
+        self._heartbeat_every = heartbeat_every
+        self._inbox: list[tuple[Any, asyncio.Future | None]] = []
+        self._wake = asyncio.Event()
+        self._inflight: dict[str, asyncio.Task] = {}
+        self._timer_handles: dict[str, asyncio.TimerHandle] = {}
+        self._subscribers: set[asyncio.Queue] = set()
+        self._waiters: dict[str, list[asyncio.Future]] = {}
+        self._loading = asyncio.Lock()
+        self._loop_task: asyncio.Task | None = None
+        self._heartbeat_task: asyncio.Task | None = None
+        self._parse_spec = SpecParser()
+        self.running = False
+
+    # ---- lifecycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Take the lease, recover unfinished executions, start the loop."""
+        holder = await self.store.write(
+            acquire_lease, self.owner, self.clock(), self._lease_stale_after
+        )
+        if holder is not None:
+            raise EngineBusy(
+                f"Another engine (pid {holder.pid} on {holder.host}) is running on this state "
+                "file; stop it first, or use it"
+            )
+        self.running = True
+        try:
+            await self.catalog.refresh()
+            self.catalog.refresh_system_actions()
+            await self._recover()
+        except BaseException:
+            self.running = False
+            await self.store.write(release_lease, self.owner)
+            raise
+        self._loop_task = asyncio.create_task(self._run(), name="engine-loop")
+        self._heartbeat_task = asyncio.create_task(self._beat(), name="engine-heartbeat")
+
+    async def stop(self) -> None:
+        """Finish the current turn, stop, release the lease. Actions still in flight are
+        abandoned; the next start deals with them (re-run if safe, else failed)."""
+        if not self.running:
+            return
+        self.running = False
+        if self._heartbeat_task is not None:
+            self._heartbeat_task.cancel()
+        for task in list(self._inflight.values()):
+            task.cancel()
+        for handle in self._timer_handles.values():
+            handle.cancel()
+        self._timer_handles.clear()
+        self._wake.set()
+        if self._loop_task is not None:
+            await asyncio.gather(self._loop_task, return_exceptions=True)
+        await asyncio.gather(*self._inflight.values(), return_exceptions=True)
+        self._inflight.clear()
+        for _, future in self._inbox:
+            if future is not None and not future.done():
+                future.set_exception(EngineStopped("The engine stopped"))
+        self._inbox.clear()
+        await self.store.write(release_lease, self.owner)
+
+    async def _beat(self) -> None:
+        while self.running:
+            await asyncio.sleep(self._heartbeat_every)
+            ours = await self.store.write(renew_lease, self.owner, self.clock())
+            if not ours:
+                LOG.error("Another engine took over this state file; this engine stops")
+                asyncio.create_task(self.stop())
+                return
+
+    # ---- events in --------------------------------------------------------------------------
+
+    def post(self, event: Any) -> None:
+        """Queue an event nobody waits for (an action result, a timer)."""
+        self._inbox.append((event, None))
+        self._wake.set()
+
+    async def submit(self, event: Any) -> Any:
+        """Apply an event and wait until its changes are committed; return what it created.
+
+        Raises the conductor's EngineError (bad input, invalid state change) unchanged.
+        """
+        if not self.running:
+            raise EngineStopped("The engine is not running")
+        future = asyncio.get_running_loop().create_future()
+        self._inbox.append((event, future))
+        self._wake.set()
+        return await future
+
+    async def subscribe(self) -> AsyncIterator[list[Change]]:
+        """Committed changes, one list per engine turn, until the caller stops iterating."""
+        queue: asyncio.Queue[list[Change]] = asyncio.Queue()
+        self._subscribers.add(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self._subscribers.discard(queue)
+
+    async def wait_finished(self, object_id: str, timeout: float | None = None) -> None:
+        """Wait until the execution or action execution `object_id` has ended (committed).
+
+        The caller checks first that it has not ended already.
+        """
+        future = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(object_id, []).append(future)
+        try:
+            await asyncio.wait_for(future, timeout)
+        finally:
+            waiting = self._waiters.get(object_id)
+            if waiting is not None and future in waiting:
+                waiting.remove(future)
+                if not waiting:
+                    del self._waiters[object_id]
+
+    def is_finished(self, object_id: str) -> bool | None:
+        """Whether a live execution or action has ended; None if it is not in memory."""
+        found = self.conductor.executions.get(object_id) or self.conductor.actions.get(object_id)
+        return None if found is None else states.is_completed(found.state)
+
+    # ---- the loop ---------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while self.running:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._inbox and self.running:
+                batch, self._inbox = self._inbox, []
+                await self._turn(batch)
+
+    async def _turn(self, batch: list[tuple[Any, asyncio.Future | None]]) -> None:
+        changed: dict[int, Any] = {}
+        removed: list[str] = []
+        commands: list[Any] = []
+        replies: list[tuple[asyncio.Future, Any]] = []
+        for event, future in batch:
+            try:
+                outcome = self.conductor.handle(event, self.clock())
+            except EngineError as error:
+                if future is not None:
+                    future.set_exception(error)
+                continue
+            except Exception as error:
+                LOG.exception("The engine failed to apply %s", type(event).__name__)
+                if future is not None:
+                    future.set_exception(error)
+                continue
+            for obj in outcome.changes:
+                changed[id(obj)] = obj
+            removed.extend(outcome.removed_timers)
+            commands.extend(outcome.commands)
+            if future is not None:
+                replies.append((future, outcome.result))
+        if removed:
+            gone = set(removed)
+            for key, obj in list(changed.items()):
+                if type(obj) is Timer and obj.id in gone:
+                    del changed[key]
+        if changed or removed:
+            await self.store.write(write_journal, [journal_rows(changed.values(), removed)])
+        for future, result in replies:
+            if not future.done():
+                future.set_result(result)
+        for command in commands:
+            self._carry_out(command)
+        if self._waiters:
+            self._wake_waiters(changed.values())
+        if self._subscribers and changed:
+            published = _changes(changed.values())
+            if published:
+                for queue in self._subscribers:
+                    queue.put_nowait(published)
+        self._forget_finished(changed.values())
+
+    def _wake_waiters(self, changed: Iterable[Any]) -> None:
+        for obj in changed:
+            if type(obj) is Timer or not states.is_completed(obj.state):
+                continue
+            for future in self._waiters.pop(obj.id, ()):
+                if not future.done():
+                    future.set_result(None)
+
+    def _carry_out(self, command: Any) -> None:
+        kind = type(command)
+        if kind is events.RunAction:
+            self._inflight[command.action_id] = asyncio.create_task(self._run_action(command))
+        elif kind is events.ArmTimer:
+            delay = max(0.0, command.due - self.clock())
+            self._timer_handles[command.timer_id] = asyncio.get_running_loop().call_later(
+                delay, self._timer_fired, command.timer_id
+            )
+        elif kind is events.DisarmTimer:
+            handle = self._timer_handles.pop(command.timer_id, None)
+            if handle is not None:
+                handle.cancel()
+        elif kind is events.CancelAction:
+            task = self._inflight.pop(command.action_id, None)
+            if task is not None:
+                task.cancel()
+
+    def _timer_fired(self, timer_id: str) -> None:
+        self._timer_handles.pop(timer_id, None)
+        self.post(events.TimerFired(timer_id))
+
+    async def _run_action(self, command: events.RunAction) -> None:
+        try:
+            descriptor = self.catalog.system_action(command.name)
+            if descriptor is None:
+                self.post(
+                    events.ActionFinished(
+                        command.action_id,
+                        error=f"Failed to find action [action_name={command.name}]",
+                    )
+                )
+                return
+            context = ActionContext(
+                ExecutionInfo(
+                    workflow_execution_id=command.execution_id,
+                    task_id=command.task_id,
+                    action_execution_id=command.action_id,
+                    workflow_name=command.workflow_name,
+                    callback_url=f"/v2/action_executions/{command.action_id}",
+                )
+            )
+            outcome = await run_descriptor(descriptor, command.input, context)
+        except asyncio.CancelledError:
+            return
+        finally:
+            self._inflight.pop(command.action_id, None)
+        if outcome.pending:
+            self.post(events.ActionPending(command.action_id))
+        else:
+            self.post(
+                events.ActionFinished(
+                    command.action_id, outcome.data, outcome.error, outcome.cancelled
+                )
+            )
+
+    def _forget_finished(self, changed: Iterable[Any]) -> None:
+        """Drop finished root executions from memory once nothing of theirs is in flight."""
+        finished = [
+            obj
+            for obj in changed
+            if type(obj) is WorkflowExecution
+            and obj.root_id is None
+            and states.is_completed(obj.state)
+        ]
+        if not finished:
+            return
+        busy = set()
+        for action_id in self._inflight:
+            action = self.conductor.actions.get(action_id)
+            if action is not None and action.task is not None:
+                execution = action.task.execution
+                busy.add(execution.root_id or execution.id)
+        for execution in finished:
+            if execution.id not in busy:
+                self.conductor.forget(execution.id)
+
+    # ---- recovery ---------------------------------------------------------------------------
+
+    async def _recover(self) -> None:
+        executions, timers = await self.store.write(load_trees, None, self._parse_spec)
+        standalone = await self.store.write(running_standalone_actions)
+        self.conductor.adopt(executions, timers)
+        for action in standalone:
+            self.conductor.adopt_action(action)
+        for timer in timers:
+            self._carry_out(events.ArmTimer(timer.id, timer.due))
+        interrupted = [
+            action
+            for execution in executions
+            for task in execution.tasks
+            for action in task.executions
+            if isinstance(action, ActionExecution)
+        ] + standalone
+        for action in interrupted:
+            if action.state != states.RUNNING or not action.is_sync:
+                continue
+            if action.safe_rerun or action.run_name in IDEMPOTENT_ACTIONS:
+                self._carry_out(self._run_command(action))
+            else:
+                self.post(events.ActionFinished(action.id, error=INTERRUPTED))
+        if executions or standalone:
+            LOG.info(
+                "Recovered %d execution(s) and %d stand-alone action(s)",
+                len(executions),
+                len(standalone),
+            )
+
+    @staticmethod
+    def _run_command(action: ActionExecution) -> events.RunAction:
+        task = action.task
+        return events.RunAction(
+            action_id=action.id,
+            name=action.run_name,
+            input=action.run_input if action.run_input is not None else action.input,
+            execution_id=task.execution.id if task else None,
+            task_id=task.id if task else None,
+            workflow_name=task.execution.workflow_name if task else None,
+            timeout=task.runtime.get("timeout") if task else None,
+        )
+
+    async def ensure_loaded(self, root_id: str) -> None:
+        """Bring a finished execution tree back into memory (for rerun, async results)."""
+        if root_id in self.conductor.executions:
+            return
+        async with self._loading:
+            if root_id in self.conductor.executions:
+                return
+            executions, timers = await self.store.write(load_trees, [root_id], self._parse_spec)
+            if root_id not in self.conductor.executions:
+                self.conductor.adopt(executions, timers)
