@@ -24,6 +24,7 @@ from engine.lang import (
     parse_workbook,
     parse_workflows,
 )
+from engine.runtime import ExecutionsApi
 from engine.store import AlreadyExistsError, NotFoundError, Store, StoreError, state_path
 from engine.store import definitions as defs
 from engine.store.definitions import (
@@ -73,8 +74,9 @@ class SpecCache:
         return spec
 
 
-class Api:
-    """Definitions in one state file. Open with `await Api.open(path)`; use `async with`."""
+class Api(ExecutionsApi):
+    """Definitions in one state file (executions: engine.runtime.ExecutionsApi). Open with
+    `await Api.open(path)`; use `async with`."""
 
     def __init__(self, store: Store, workbooks_folder: Path = BUNDLED_WORKBOOKS) -> None:
         self.store = store
@@ -103,6 +105,7 @@ class Api:
         return api
 
     async def close(self) -> None:
+        await self.stop_engine()
         await self.store.close()
 
     async def __aenter__(self) -> Api:
