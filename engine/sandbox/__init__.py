@@ -4,6 +4,7 @@ from engine.sandbox.cli import register_cli
 from engine.sandbox.errors import SandboxError
 from engine.sandbox.nodes import DemoNode, EnrollReport, demo_nodes
 from engine.sandbox.service import (
+    DIR_ENV,
     IRONIC_VERSION,
     InstallReport,
     SandboxState,
@@ -21,6 +22,7 @@ from engine.sandbox.service import (
 )
 
 __all__ = [
+    "DIR_ENV",
     "IRONIC_VERSION",
     "DemoNode",
     "EnrollReport",

@@ -15,6 +15,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -70,6 +71,7 @@ api_workers = 1
 
 [database]
 connection = sqlite:///{run}/ironic.sqlite
+sqlite_synchronous = false
 
 [dhcp]
 dhcp_provider = none
@@ -199,6 +201,8 @@ def up(nodes: int = 4, directory: Path | None = None, venv: Path | None = None) 
 def down(directory: Path | None = None) -> bool:
     """Stop the sandbox's Ironic (SIGTERM, then wait); True when one was running."""
     directory = directory or sandbox_dir()
+    if read_state(directory) is None:
+        return False
     with _locked(directory / "up.lock"):
         state = read_state(directory)
         if state is None:
@@ -262,6 +266,10 @@ def _start(directory: Path, venv: Path) -> SandboxState:
     config.write_text(CONFIG_TEMPLATE.format(run=run, port=port))
     dbsync = [str(venv / "bin" / "ironic-dbsync"), "--config-file", str(config), "create_schema"]
     _run(dbsync, "create the Ironic database")
+    # Write-ahead logging lets the API's readers and the conductor's writer work side by side;
+    # the mode is stored in the database file, so Ironic keeps it.
+    with contextlib.closing(sqlite3.connect(run / "ironic.sqlite")) as database:
+        database.execute("PRAGMA journal_mode=WAL")
     with open(run / "console.log", "ab") as console:
         process = subprocess.Popen(
             [str(venv / "bin" / "ironic"), "--config-file", str(config)],
