@@ -107,6 +107,22 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     # 3: executions, tasks, action executions, timers, environments, engine lease.
     create_execution_tables,
+    # 4: requests from other processes for the live engine (engine.handoff); times are Unix s.
+    _statements(
+        """CREATE TABLE engine_requests (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            method TEXT NOT NULL,
+            arguments TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'PENDING',
+            result TEXT,
+            error_type TEXT,
+            error TEXT,
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            finished_at REAL
+        )""",
+        "CREATE INDEX engine_requests_state ON engine_requests(state)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
