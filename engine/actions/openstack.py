@@ -154,11 +154,7 @@ class OpenStackAction(Action):
             # heatclient lists are generators that only call the API while iterated.
             return list(result) if inspect.isgenerator(result) else result
         except Exception as error:
-            message = failure_message(self.service.title, client, error)
-            credentials = clouds.current()
-            if credentials is not None:
-                message = credentials.scrub(message)
-            raise ActionError(f"{self.action_name} failed: {message}") from error
+            raise call_error(self.action_name, self.service.title, client, error) from error
 
     def secret_values(self) -> Iterable[str]:
         return _secrets(self.inputs)
@@ -178,6 +174,17 @@ def _secrets(value: Any, secret: bool = False) -> Iterator[str]:
 
 def _is_secret_key(key: Any) -> bool:
     return any(word in str(key).lower() for word in SECRET_KEY_WORDS)
+
+
+def call_error(action_name: str, title: str, client: Any, error: Exception) -> ActionError:
+    """``<action> failed: <why>``, with the credentials' secrets masked."""
+    from engine import clouds
+
+    message = failure_message(title, client, error)
+    credentials = clouds.current()
+    if credentials is not None:
+        message = credentials.scrub(message)
+    return ActionError(f"{action_name} failed: {message}")
 
 
 def failure_message(title: str, client: Any, error: Exception) -> str:
