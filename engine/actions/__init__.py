@@ -29,6 +29,7 @@ from engine.actions.registry import (
 from engine.actions.runner import ActionOutcome, run_descriptor
 from engine.actions.serialize import to_primitive
 from engine.actions.std import StdProvider
+from engine.actions.tripleo import TripleoProvider
 from engine.actions.zaqar import ZaqarProvider
 
 __all__ = [
@@ -60,7 +61,9 @@ __all__ = [
     "transform_output",
 ]
 
-DEFAULT_REGISTRY = ActionRegistry([StdProvider(), OpenStackProvider(), ZaqarProvider()])
+DEFAULT_REGISTRY = ActionRegistry(
+    [StdProvider(), OpenStackProvider(), ZaqarProvider(), TripleoProvider()]
+)
 
 
 def register_provider(provider: ActionProvider) -> None:
