@@ -93,7 +93,7 @@ class Credentials:
 
     def endpoint(self, service_type: str) -> str:
         """The service's URL: an explicit endpoint, else the Keystone catalog."""
-        url = self.region.get_endpoint(service_type)
+        url = self._explicit_endpoint(service_type)
         if url:
             return url
         if self.auth_type == "none":
@@ -108,16 +108,29 @@ class Credentials:
                 region_name=self.region.get_region_name(service_type),
             )
         except Exception as error:
-            raise CloudsError(self.scrub(f"cannot find {service_type}: {error}")) from None
+            name = SERVICE_NAMES.get(service_type, service_type)
+            message = f"cannot find the {name} endpoint ({self.describe()}): {error}"
+            raise CloudsError(self.scrub(message)) from None
         if not url:
             raise CloudsError(f"the Keystone catalog has no {service_type} service")
         return url
+
+    def _explicit_endpoint(self, service_type: str) -> str | None:
+        """`<service>_endpoint_override` (OS_BAREMETAL_ENDPOINT_OVERRIDE, clouds.yaml); with no
+        authentication, a bare OS_ENDPOINT names the standalone Ironic, as for the `baremetal`
+        CLI (openstacksdk would use it for every service)."""
+        override = self.region.config.get(f"{service_type}_endpoint_override")
+        if override:
+            return str(override)
+        if self.auth_type == "none" and service_type == "baremetal":
+            return self.region.config.get("auth", {}).get("endpoint")
+        return None
 
     def _known_endpoints(self) -> list[tuple[str, str]]:
         return [
             (kind, url)
             for kind in SERVICE_NAMES
-            if (url := self.region.get_endpoint(kind)) is not None
+            if (url := self._explicit_endpoint(kind)) is not None
         ]
 
     def __repr__(self) -> str:
