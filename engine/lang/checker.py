@@ -68,10 +68,10 @@ class Checker:
     def sorted_warnings(self) -> tuple[Problem, ...]:
         return tuple(sorted(self.warnings, key=lambda p: (p.line, p.column, p.path)))
 
-    def raise_problems(self) -> None:
-        if self.problems:
-            ordered = sorted(self.problems, key=lambda p: (p.line, p.column, p.path))
-            raise DefinitionError(tuple(dict.fromkeys(ordered)))
+    def error(self) -> DefinitionError:
+        """Every problem found, in document order."""
+        ordered = sorted(self.problems, key=lambda p: (p.line, p.column, p.path))
+        return DefinitionError(tuple(dict.fromkeys(ordered)))
 
     # -- loading ---------------------------------------------------------------------------
 

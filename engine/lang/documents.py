@@ -17,7 +17,6 @@ from engine.lang.spec import (
     ActionSpec,
     WorkbookSpec,
     WorkflowListSpec,
-    WorkflowSpec,
 )
 from engine.lang.workflows import WorkflowParser, check_version
 
@@ -45,46 +44,54 @@ def parse_workbook(text: str, filename: str = "<input>") -> WorkbookSpec:
     check = Checker(filename, text)
     data = check.load("a workbook")
     if data is None:
-        check.raise_problems()
+        raise check.error()
     check.known_keys(data, WORKBOOK_KEYS, "", "a workbook")
     check_version(check, data, "")
     name = _workbook_name(check, data)
+    description = check.text_value(data, "description", "")
+    tags = check.names(data, "tags", "", single=False)
     lines = text.splitlines(keepends=True)
-    workflows: dict[str, WorkflowSpec] = {}
-    actions: dict[str, ActionSpec] = {}
-    for section in ("workflows", "actions"):
-        if section not in data:
-            continue
-        items = _section(check, data, section)
-        section_line = data.key_position(section)[0]
-        end = min(
-            (line for line, _ in data.key_positions.values() if line > section_line),
-            default=len(lines) + 1,
+    workflows = {
+        item_name: WorkflowParser(check, item_name, path).parse(body, definition)
+        for item_name, path, body, definition in _workbook_items(check, data, "workflows", lines)
+    }
+    parsed_actions = (
+        (item_name, parse_action(check, item_name, body, path, definition))
+        for item_name, path, body, definition in _workbook_items(check, data, "actions", lines)
+    )
+    actions = {item_name: action for item_name, action in parsed_actions if action is not None}
+    if isinstance(data.get("actions"), Mapping):
+        check_base_cycles(
+            check, actions, _base_positions(data["actions"]), "actions", prefix=f"{name}."
         )
-        texts = _own_texts(lines, items, end) if items is not None else {}
-        for item_name, body in _items(check, items, section, workbook=True):
-            definition = texts[item_name]
-            item_path = child(section, item_name)
-            if section == "workflows":
-                workflows[item_name] = WorkflowParser(check, item_name, item_path).parse(
-                    body, definition
-                )
-            else:
-                action = parse_action(check, item_name, body, item_path, definition)
-                if action is not None:
-                    actions[item_name] = action
-        if section == "actions" and items is not None:
-            check_base_cycles(check, actions, _base_positions(items), "actions", prefix=f"{name}.")
-    check.raise_problems()
+    if check.problems:
+        raise check.error()
     return WorkbookSpec(
         name=name,
-        description=check.text_value(data, "description", ""),
-        tags=check.names(data, "tags", "", single=False),
+        description=description,
+        tags=tags,
         workflows=workflows,
         actions=actions,
         definition=text,
         warnings=check.sorted_warnings(),
     )
+
+
+def _workbook_items(check: Checker, data: Mapping, section: str, lines: list[str]):
+    """(name, key path, body, own text) of each workflow or action of a workbook section."""
+    if section not in data:
+        return
+    items = _section(check, data, section)
+    if items is None:
+        return
+    section_line = data.key_position(section)[0]
+    end = min(
+        (line for line, _ in data.key_positions.values() if line > section_line),
+        default=len(lines) + 1,
+    )
+    texts = _own_texts(lines, items, end)
+    for name, body in _items(check, items, section, workbook=True):
+        yield name, child(section, name), body, texts[name]
 
 
 @_collector_paused()
@@ -93,7 +100,7 @@ def parse_workflows(text: str, filename: str = "<input>") -> WorkflowListSpec:
     check = Checker(filename, text)
     data = check.load("a workflow document")
     if data is None:
-        check.raise_problems()
+        raise check.error()
     check_version(check, data, "")
     texts = _own_texts(text.splitlines(keepends=True), data)
     workflows = {
@@ -102,7 +109,8 @@ def parse_workflows(text: str, filename: str = "<input>") -> WorkflowListSpec:
     }
     if not workflows and "version" in data and len(data) == 1:
         check.report(data.position, "", "the document defines no workflow")
-    check.raise_problems()
+    if check.problems:
+        raise check.error()
     return WorkflowListSpec(workflows=workflows, definition=text, warnings=check.sorted_warnings())
 
 
@@ -112,7 +120,7 @@ def parse_actions(text: str, filename: str = "<input>") -> ActionListSpec:
     check = Checker(filename, text)
     data = check.load("an action document")
     if data is None:
-        check.raise_problems()
+        raise check.error()
     check_version(check, data, "")
     texts = _own_texts(text.splitlines(keepends=True), data)
     actions: dict[str, ActionSpec] = {}
@@ -123,7 +131,8 @@ def parse_actions(text: str, filename: str = "<input>") -> ActionListSpec:
     if not actions and "version" in data and len(data) == 1:
         check.report(data.position, "", "the document defines no action")
     check_base_cycles(check, actions, _base_positions(data), "")
-    check.raise_problems()
+    if check.problems:
+        raise check.error()
     return ActionListSpec(actions=actions, definition=text, warnings=check.sorted_warnings())
 
 

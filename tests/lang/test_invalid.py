@@ -65,6 +65,13 @@ CASES = [
     ),
     pytest.param(
         parse_workbook,
+        "version: '2.0'\nname: wb\ntags: [a, a]  #<\n",
+        "tags[1]",
+        "tags lists 'a' twice",
+        id="workbook-tags-repeated",
+    ),
+    pytest.param(
+        parse_workbook,
         "version: '2.0'\nname: wb\nworkflow:  #<\n  wf:\n    tasks: {t: {action: std.noop}}\n",
         "workflow",
         "unknown key 'workflow' in a workbook (did you mean 'workflows'?)",
