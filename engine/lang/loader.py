@@ -148,5 +148,7 @@ def load(text: str) -> tuple[Any, list[DuplicateKey]]:
         raise YamlSyntaxError(position, f"YAML syntax error: {message}") from None
     except yaml.YAMLError as error:
         raise YamlSyntaxError((1, 1), f"YAML error: {error}") from None
+    except RecursionError:
+        raise YamlSyntaxError((1, 1), "YAML error: the document is nested too deeply") from None
     finally:
         loader.dispose()

@@ -37,6 +37,20 @@ CASES = [
     ),
     pytest.param(
         parse_workbook,
+        "#<  nothing but a comment\n",
+        "",
+        "a workbook must be a mapping, not null",
+        id="empty-document",
+    ),
+    pytest.param(
+        parse_workbook,
+        "version: '2.0'\nname: wb\n---  #<\nname: other\n",
+        "",
+        "YAML syntax error: expected a single document in the stream but found another document",
+        id="two-documents",
+    ),
+    pytest.param(
+        parse_workbook,
         "- version: '2.0'  #<\n",
         "",
         "a workbook must be a mapping, not a list",
