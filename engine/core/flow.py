@@ -205,14 +205,19 @@ class FlowSteps:
         self: Conductor, execution: WorkflowExecution, spec: Any, item: Next, triggered_by: list
     ) -> None:
         join = execution.join_tasks.get(spec.name)
-        if join is None or states.is_completed(join.state):
+        created = join is None
+        if created:
             join = self._create_task(execution, spec, {}, {}, None, [], state=states.WAITING)
             join.runtime["arrived"] = {}
             execution.join_tasks[spec.name] = join
         if join.state != states.WAITING:
-            return  # already started: a late branch changes nothing
+            return  # it already started (join: one or N): a late branch changes nothing
         join.runtime["arrived"][item.source.name] = item.source.id
         join.runtime.setdefault("triggered_by", []).extend(triggered_by)
+        if created:
+            # Branches that ended before the join existed may already make it impossible.
+            self._evaluate_join(join)
+            return
         inbound = execution.spec.inbound[spec.name]
         needed = len(inbound) if spec.join == "all" else spec.join
         if len(join.runtime["arrived"]) >= needed:
@@ -235,7 +240,6 @@ class FlowSteps:
         )
         join.in_context_ref = None
         join.state_info = None
-        del execution.join_tasks[join.name]
         self._start_task(join)
 
     def _refresh_joins(self: Conductor, task: TaskExecution) -> None:
@@ -270,7 +274,6 @@ class FlowSteps:
         if len(arrived) >= needed:
             self._join_ready(join)
         elif len(failed) > len(inbound) - needed:
-            del execution.join_tasks[join.name]
             self._complete_task(join, states.ERROR, f"Failed by tasks: {failed}")
         else:
             self._update_join_info(join, inbound)

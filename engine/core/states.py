@@ -34,8 +34,9 @@ TASK_TRANSITIONS: dict[str, frozenset[str]] = {
     RUNNING: frozenset({IDLE, RUNNING_DELAYED, PAUSED, SUCCESS, ERROR, CANCELLED}),
     RUNNING_DELAYED: frozenset({RUNNING, SUCCESS, ERROR, CANCELLED}),  # SUCCESS: after wait-after
     PAUSED: frozenset({RUNNING, ERROR, CANCELLED}),
-    SUCCESS: frozenset(),
-    ERROR: frozenset({RUNNING}),  # rerun
+    # A just-ended task goes DELAYED when wait-after or retry holds it back.
+    SUCCESS: frozenset({RUNNING_DELAYED}),
+    ERROR: frozenset({RUNNING, RUNNING_DELAYED}),  # RUNNING: rerun
     CANCELLED: frozenset({RUNNING}),  # rerun
 }
 

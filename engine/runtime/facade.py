@@ -7,6 +7,7 @@ engine, which this process starts on first use (taking the state file's lease).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -153,11 +154,17 @@ class ExecutionsApi:
         self, execution_id: str, timeout: float | None = None
     ) -> ExecutionRecord:
         """Wait until the execution ends; return it."""
-        engine = await self._running_engine()
-        found = await self.get_execution(execution_id)
-        if found.state not in FINAL_STATES and engine.is_finished(execution_id) is False:
-            await engine.wait_finished(execution_id, timeout)
+        await self._wait(execution_id, self.get_execution, timeout)
         return await self.get_execution(execution_id)
+
+    async def _wait(self, object_id: str, read: Any, timeout: float | None) -> None:
+        engine = await self._running_engine()
+        ended = engine.watch(object_id)
+        try:
+            if (await read(object_id)).state not in FINAL_STATES:
+                await asyncio.wait_for(ended, timeout)
+        finally:
+            engine.unwatch(object_id, ended)
 
     async def delete_execution(self, execution_id: str) -> None:
         """`execution-delete`: the execution and everything under it; not while it runs."""
@@ -278,8 +285,8 @@ class ExecutionsApi:
         engine = await self._running_engine()
         await engine.catalog.refresh()
         action = await engine.submit(events.RunStandaloneAction(name, given, description))
-        if run_sync and engine.is_finished(action.id) is False:
-            await engine.wait_finished(action.id)
+        if run_sync:
+            await self._wait(action.id, self.get_action_execution, None)
         return await self.get_action_execution(action.id)
 
     async def _run_unsaved(self, name: str, given: dict[str, Any]) -> ActionExecutionRecord:

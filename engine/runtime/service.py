@@ -237,26 +237,19 @@ class Engine:
         finally:
             self._subscribers.discard(queue)
 
-    async def wait_finished(self, object_id: str, timeout: float | None = None) -> None:
-        """Wait until the execution or action execution `object_id` has ended (committed).
-
-        The caller checks first that it has not ended already.
-        """
+    def watch(self, object_id: str) -> asyncio.Future:
+        """A future set once the execution or action execution `object_id` has ended and that
+        is committed. Watch first, then read the state file: no end can slip in between."""
         future = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(object_id, []).append(future)
-        try:
-            await asyncio.wait_for(future, timeout)
-        finally:
-            waiting = self._waiters.get(object_id)
-            if waiting is not None and future in waiting:
-                waiting.remove(future)
-                if not waiting:
-                    del self._waiters[object_id]
+        return future
 
-    def is_finished(self, object_id: str) -> bool | None:
-        """Whether a live execution or action has ended; None if it is not in memory."""
-        found = self.conductor.executions.get(object_id) or self.conductor.actions.get(object_id)
-        return None if found is None else states.is_completed(found.state)
+    def unwatch(self, object_id: str, future: asyncio.Future) -> None:
+        waiting = self._waiters.get(object_id)
+        if waiting is not None and future in waiting:
+            waiting.remove(future)
+            if not waiting:
+                del self._waiters[object_id]
 
     # ---- the loop ---------------------------------------------------------------------------
 

@@ -260,7 +260,7 @@ def _build_tree(
             execution.tasks_by_name.setdefault(task.name, []).append(task)
             if not states.is_completed(task.state):
                 execution.incomplete += 1
-            if task.spec.join and task.state == states.WAITING:
+            if task.spec.join:
                 execution.join_tasks[task.name] = task
     for task in tasks.values():
         for row in conn.execute(
