@@ -21,6 +21,7 @@ from pathlib import Path
 
 from engine.api import Api
 from engine.lang import DefinitionError
+from engine.sandbox import cli as sandbox_cli
 from engine.store import StoreError, create_private_file, log_path, state_path
 from tripleo_tui.formatting import FORMATS, Output, render
 
@@ -104,6 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
         "With no command, opens the console.",
     )
     _global_options(parser, None)
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="bring up the Ironic sandbox (engine.sandbox) if needed, then open the console",
+    )
     # The same options after the command name; SUPPRESS keeps them from hiding earlier ones.
     common = argparse.ArgumentParser(add_help=False)
     _global_options(common, argparse.SUPPRESS)
@@ -111,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     adder = CommandAdder(subparsers, common)
     for module in COMMAND_GROUPS:
         importlib.import_module(module).register(adder)
+    sandbox_cli.register_cli(subparsers)  # sets `func`: synchronous, needs no state file
     parser.set_defaults(handler=None)
     return parser
 
@@ -120,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     db_path = state_path(args.db)
     _set_up_logging(db_path, args.debug)
+    if getattr(args, "func", None):
+        return args.func(args)
+    if args.sandbox and (code := sandbox_cli.run_up(argparse.Namespace(nodes=4))):
+        return code
     if args.handler is None:
         from tripleo_tui.app import TripleoTuiApp
 
