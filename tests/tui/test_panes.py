@@ -72,6 +72,8 @@ async def test_enter_shows_a_workbook_definition_and_esc_goes_back(make_app):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: shown(app, "workbooks"), "workbook rows")
+        await pilot.press("slash", *"examples", "enter")
+        await wait_for(pilot, lambda: len(shown(app, "workbooks")) == 1, "one workbook")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, DefinitionScreen), "definition")
         assert app.screen.resource_name == "tripleo.examples.v1"
