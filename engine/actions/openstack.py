@@ -161,10 +161,13 @@ class OpenStackAction(Action):
 
 
 def _secrets(value: Any, secret: bool = False) -> Iterator[str]:
-    """String values under keys that name a password, secret or token, at any depth."""
+    """String values under keys that name a password, secret or token, at any depth, and the
+    values of JSON patch operations on such a path."""
     if isinstance(value, Mapping):
+        patch_secret = "op" in value and _is_secret_key(value.get("path", ""))
         for key, item in value.items():
-            yield from _secrets(item, secret or _is_secret_key(key))
+            in_secret = _is_secret_key(key) or (patch_secret and key == "value")
+            yield from _secrets(item, secret or in_secret)
     elif isinstance(value, list | tuple):
         for item in value:
             yield from _secrets(item, secret)
