@@ -353,7 +353,8 @@ class Engine:
                     action_execution_id=command.action_id,
                     workflow_name=command.workflow_name,
                     callback_url=f"/v2/action_executions/{command.action_id}",
-                )
+                ),
+                store=self.store,
             )
             outcome = await run_descriptor(descriptor, command.input, context)
         except asyncio.CancelledError:
