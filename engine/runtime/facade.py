@@ -291,13 +291,14 @@ class ExecutionsApi:
 
     async def _run_unsaved(self, name: str, given: dict[str, Any]) -> ActionExecutionRecord:
         spec = await defs.find_action(self.store, name)
+        context = ActionContext(store=self.store)
         if spec is not None and not spec.is_system:
             catalog = (await self._running_engine()).catalog
             await catalog.refresh()
             chain, _ = resolve_chain(name, catalog.adhoc_action)
-            outcome = await run_adhoc(chain, given, {}, evaluate, DEFAULT_REGISTRY)
+            outcome = await run_adhoc(chain, given, {}, evaluate, DEFAULT_REGISTRY, context)
         else:
-            outcome = await run_descriptor(DEFAULT_REGISTRY.get(name), given, ActionContext())
+            outcome = await run_descriptor(DEFAULT_REGISTRY.get(name), given, context)
         if outcome.cancelled:
             state, result = states.CANCELLED, None
         elif outcome.error is not None:
