@@ -1,0 +1,332 @@
+"""Hand-off: a process that does not run the engine asks the live engine to make a change.
+
+Exactly one engine runs per state file (it holds the lease). Another process (a CLI command)
+writes a request row naming an Api method and its JSON arguments; the live engine notices at
+once (it polls `PRAGMA data_version`, which moves whenever another connection commits), runs the
+method on its own Api, and writes the result or the error back into the row. The caller reads
+it, deletes the row, and carries on as if it had called the method itself. Requests from a
+caller that gave up expire unanswered, so a later engine never runs a forgotten request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+import os
+import socket
+import sqlite3
+import subprocess
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from engine.core import states
+from engine.core.errors import EngineError, InputError, WorkflowError
+from engine.store import AlreadyExistsError, ConflictError, NotFoundError, StoreError
+from engine.store.executions import (
+    ActionExecutionRecord,
+    ExecutionRecord,
+    LeaseHolder,
+    TaskRecord,
+    lease_holder,
+)
+
+if TYPE_CHECKING:
+    from engine.api import Api
+
+LOG = logging.getLogger(__name__)
+
+PENDING, TAKEN, DONE, FAILED = "PENDING", "TAKEN", "DONE", "FAILED"
+
+# The Api methods another process may hand over, and the record type each one returns.
+HANDED_OFF: dict[str, type | None] = {
+    "start_execution": ExecutionRecord,
+    "update_execution": ExecutionRecord,
+    "delete_execution": None,
+    "rerun_task": TaskRecord,
+    "update_action_execution": ActionExecutionRecord,
+    "run_action": ActionExecutionRecord,
+}
+# Errors that cross the hand-off as themselves (their message is meant for the user).
+KNOWN_ERRORS: dict[str, type[Exception]] = {
+    error.__name__: error
+    for error in (
+        NotFoundError,
+        AlreadyExistsError,
+        ConflictError,
+        StoreError,
+        InputError,
+        WorkflowError,
+        EngineError,
+        ValueError,
+    )
+}
+
+POLL_INTERVAL = 0.05  # the engine looks for new requests this often
+ANSWER_POLL_INTERVAL = 0.02  # the caller looks for its answer this often
+PICKUP_TIMEOUT = 30.0  # a request no engine took by then expires
+LIVENESS_EVERY = 1.0  # the caller checks this often that an engine is still there
+LEASE_STALE_AFTER = 15.0  # as engine.runtime.Engine's default: a heartbeat older is dead
+KEEP_FINISHED = 3600.0  # answered rows a vanished caller left are removed after this
+
+
+class HandoffError(EngineError):
+    """The live engine could not be reached, or it failed in an unexpected way."""
+
+
+# ---- rows --------------------------------------------------------------------------------
+
+
+def insert_request(conn: sqlite3.Connection, method: str, arguments: str, now: float) -> int:
+    cursor = conn.execute(
+        "INSERT INTO engine_requests (method, arguments, created_at, expires_at)"
+        " VALUES (?, ?, ?, ?)",
+        (method, arguments, now, now + PICKUP_TIMEOUT),
+    )
+    return int(cursor.lastrowid)
+
+
+def withdraw_request(conn: sqlite3.Connection, request_id: int) -> bool:
+    """Delete a request no engine has taken yet; False if one already took it."""
+    cursor = conn.execute(
+        "DELETE FROM engine_requests WHERE id = ? AND state = ?", (request_id, PENDING)
+    )
+    return cursor.rowcount == 1
+
+
+def delete_request(conn: sqlite3.Connection, request_id: int) -> None:
+    conn.execute("DELETE FROM engine_requests WHERE id = ?", (request_id,))
+
+
+def take_requests(conn: sqlite3.Connection, now: float) -> list[tuple[int, str, str]]:
+    """Mark every live pending request TAKEN and return (id, method, arguments); drop the
+    expired ones."""
+    conn.execute("DELETE FROM engine_requests WHERE state = ? AND expires_at < ?", (PENDING, now))
+    rows = conn.execute(
+        "UPDATE engine_requests SET state = ? WHERE state = ? RETURNING id, method, arguments",
+        (TAKEN, PENDING),
+    ).fetchall()
+    return sorted((row[0], row[1], row[2]) for row in rows)
+
+
+def finish_request(
+    conn: sqlite3.Connection,
+    request_id: int,
+    result: str | None,
+    error: Exception | None,
+    now: float,
+) -> None:
+    conn.execute(
+        "UPDATE engine_requests SET state = ?, result = ?, error_type = ?, error = ?,"
+        " finished_at = ? WHERE id = ?",
+        (
+            DONE if error is None else FAILED,
+            result,
+            None if error is None else type(error).__name__,
+            None if error is None else str(error),
+            now,
+            request_id,
+        ),
+    )
+
+
+def clean_requests(conn: sqlite3.Connection, now: float) -> None:
+    """At engine start: requests an earlier engine took but never answered fail; answers no
+    caller came back for go."""
+    conn.execute(
+        "UPDATE engine_requests SET state = ?, error_type = ?, error = ?, finished_at = ?"
+        " WHERE state = ?",
+        (FAILED, "HandoffError", "The engine stopped before it finished the request", now, TAKEN),
+    )
+    conn.execute(
+        "DELETE FROM engine_requests WHERE state IN (?, ?) AND finished_at < ?",
+        (DONE, FAILED, now - KEEP_FINISHED),
+    )
+
+
+# ---- the live engine -----------------------------------------------------------------------
+
+
+def is_live(holder: LeaseHolder | None, now: float) -> bool:
+    """Whether the lease holder is a running engine: a recent heartbeat, and on this host a
+    process that still exists (a killed engine counts as gone at once)."""
+    if holder is None or now - holder.heartbeat >= LEASE_STALE_AFTER:
+        return False
+    if holder.host != socket.gethostname():
+        return True
+    try:
+        os.kill(holder.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+async def live_engine(api: Api) -> LeaseHolder | None:
+    """The engine serving this state file, or None."""
+    holder = await lease_holder(api.store)
+    return holder if is_live(holder, time.time()) else None
+
+
+# ---- the engine's side ---------------------------------------------------------------------
+
+
+class RequestServer:
+    """Runs the requests other processes leave for this process's engine."""
+
+    def __init__(self, api: Api, poll_interval: float = POLL_INTERVAL) -> None:
+        self.api = api
+        self.poll_interval = poll_interval
+        self._loop: asyncio.Task | None = None
+        self._running: set[asyncio.Task] = set()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a request is being run (some run long: a synchronous run-action)."""
+        return bool(self._running)
+
+    async def start(self) -> None:
+        await self.api.store.write(clean_requests, time.time())
+        self._loop = asyncio.create_task(self._serve(), name="engine-requests")
+
+    async def stop(self) -> None:
+        """Stop looking for requests; those still running are cancelled and answered."""
+        tasks = [task for task in (self._loop, *self._running) if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._loop = None
+
+    async def _serve(self) -> None:
+        seen = None
+        while True:
+            try:
+                seen = await self._take_new(seen)
+            except Exception:
+                LOG.exception("Cannot read the requests of other processes")
+            await asyncio.sleep(self.poll_interval)
+
+    async def _take_new(self, seen: int | None) -> int:
+        """Start every new request, if the file changed since version `seen`."""
+        (version,) = await self.api.store.fetch_one("PRAGMA data_version")
+        if version != seen and await self.api.store.fetch_one(
+            "SELECT 1 FROM engine_requests WHERE state = ? LIMIT 1", (PENDING,)
+        ):
+            for request in await self.api.store.write(take_requests, time.time()):
+                task = asyncio.create_task(self._answer(*request))
+                self._running.add(task)
+                task.add_done_callback(self._running.discard)
+        return version
+
+    async def _answer(self, request_id: int, method: str, arguments: str) -> None:
+        result, error = None, None
+        LOG.info("Request %d from another process: %s", request_id, method)
+        try:
+            if method not in HANDED_OFF:
+                raise HandoffError(f"The engine does not take '{method}' requests")
+            value = await getattr(self.api, method)(**json.loads(arguments))
+            result = json.dumps(None if value is None else dataclasses.asdict(value), default=str)
+        except asyncio.CancelledError:
+            error = HandoffError("The engine stopped before it finished the request")
+        except (EngineError, StoreError, ValueError) as known:
+            error = known
+        except Exception as unexpected:
+            LOG.exception("Request %d (%s) failed", request_id, method)
+            error = unexpected
+        await self.api.store.write(finish_request, request_id, result, error, time.time())
+
+
+# ---- the caller's side ---------------------------------------------------------------------
+
+
+class EngineClient:
+    """Api methods that need the engine, called from a process that does not run it.
+
+    `start_engine` starts a headless engine process for this state file (used when none is
+    live) and returns it, so a failed start is noticed at once.
+    """
+
+    def __init__(self, api: Api, start_engine: Callable[[], subprocess.Popen]) -> None:
+        self.api = api
+        self._start_engine = start_engine
+        self._started: subprocess.Popen | None = None
+
+    async def call(self, method: str, *, start: bool = True, **arguments: Any) -> Any:
+        """Run `api.<method>(**arguments)` in the live engine and return what it returned.
+
+        With no live engine: start one, or (`start=False`, for methods that need no engine)
+        run the method in this process.
+        """
+        if not start and await live_engine(self.api) is None:
+            return await getattr(self.api, method)(**arguments)
+        request_id = await self.api.store.write(
+            insert_request, method, json.dumps(arguments), time.time()
+        )
+        try:
+            state, result, error_type, error = await self._answer(request_id)
+        except BaseException:
+            await asyncio.shield(self.api.store.write(withdraw_request, request_id))
+            raise
+        await self.api.store.write(delete_request, request_id)
+        if state == FAILED:
+            raise KNOWN_ERRORS.get(error_type, HandoffError)(error)
+        record_type = HANDED_OFF[method]
+        return None if record_type is None else record_type(**json.loads(result))
+
+    async def _answer(self, request_id: int) -> tuple[str, str | None, str | None, str | None]:
+        next_check = 0.0
+        while True:
+            row = await self.api.store.fetch_one(
+                "SELECT state, result, error_type, error FROM engine_requests WHERE id = ?",
+                (request_id,),
+            )
+            if row is None:
+                raise HandoffError("No engine took the request in time; nothing was changed")
+            if row["state"] in (DONE, FAILED):
+                return tuple(row)
+            now = time.monotonic()
+            if now >= next_check:
+                next_check = now + LIVENESS_EVERY
+                await self._check_engine(waiting_for_pickup=row["state"] == PENDING)
+            await asyncio.sleep(ANSWER_POLL_INTERVAL)
+
+    async def _check_engine(self, waiting_for_pickup: bool) -> None:
+        """Start an engine if none is live; fail if the one started here has died."""
+        if await live_engine(self.api) is not None:
+            return
+        if not waiting_for_pickup:
+            raise HandoffError(
+                "The engine stopped before it finished the request; see the log file"
+            )
+        if self._started is None:
+            self._started = self._start_engine()
+            LOG.info("Started a headless engine (pid %d)", self._started.pid)
+        elif self._started.poll() is not None:
+            code = self._started.returncode
+            self._started = None
+            raise HandoffError(f"The engine could not start (exit code {code}); see the log file")
+
+    async def wait_execution(self, execution_id: str) -> ExecutionRecord:
+        """Wait until the execution has ended, starting an engine again if the one running it
+        stops (it picks the execution up from the state file)."""
+        next_check = 0.0
+        while True:
+            execution = await self.api.get_execution(execution_id)
+            if states.is_completed(execution.state):
+                return execution
+            now = time.monotonic()
+            if now >= next_check and execution.state != states.PAUSED:
+                next_check = now + LIVENESS_EVERY
+                await self._keep_engine()
+            await asyncio.sleep(POLL_INTERVAL * 2)
+
+    async def _keep_engine(self) -> None:
+        if await live_engine(self.api) is not None:
+            return
+        if self._started is not None and self._started.poll() is None:
+            return  # still starting
+        self._started = self._start_engine()
+        LOG.info("Started a headless engine (pid %d)", self._started.pid)
