@@ -1,0 +1,120 @@
+"""`tripleo-tui engine`: the engine without the console, serving other processes' requests.
+
+A user runs it in the foreground (Ctrl-C stops it cleanly). A command that needs the engine
+when none is live starts one in the background with `--idle-exit`, so it goes away by itself
+once nothing has been running for a while; its messages go to the log file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from engine.api import Api
+from engine.handoff import EngineClient, RequestServer
+from engine.runtime import EngineBusy
+from engine.store import log_path
+from tripleo_tui.cli import CommandAdder, Outcome
+
+IDLE_EXIT = 60.0  # seconds with nothing to do before a background engine stops
+IDLE_CHECK_EVERY = 1.0
+
+log = logging.getLogger(__name__)
+
+BUSY_SQL = (
+    "SELECT EXISTS (SELECT 1 FROM workflow_executions WHERE state IN ('IDLE', 'RUNNING'))"
+    " OR EXISTS (SELECT 1 FROM action_executions"
+    " WHERE task_execution_id IS NULL AND state = 'RUNNING')"
+    " OR EXISTS (SELECT 1 FROM engine_requests WHERE state = 'PENDING')"
+)
+
+
+def start_background_engine(db_path: Path) -> subprocess.Popen:
+    """A detached `tripleo-tui engine --idle-exit` for this state file."""
+    command = [sys.executable, "-m", "tripleo_tui", "--db", str(db_path), "engine"]
+    return subprocess.Popen(
+        [*command, "--idle-exit", str(IDLE_EXIT)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def engine_client(api: Api) -> EngineClient:
+    """The way a command reaches the live engine, starting one in the background if needed."""
+    return EngineClient(api, lambda: start_background_engine(api.store.path))
+
+
+async def run_engine(api: Api, args: argparse.Namespace) -> Outcome:
+    background = args.idle_exit is not None
+    try:
+        await api.start_engine()
+    except EngineBusy as busy:
+        if background:  # another command started one first: that one serves us all
+            log.info("Background engine not needed: %s", busy)
+            return Outcome()
+        raise
+    server = RequestServer(api)
+    await server.start()
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    log.info("Engine started (pid %d, background=%s)", os.getpid(), background)
+    if not background:
+        print(
+            f"Engine running for {api.store.path}; log in {log_path(api.store.path)}. "
+            "Ctrl-C stops it.",
+            file=sys.stderr,
+        )
+    try:
+        await _until_stopped(api, server, stopping, args.idle_exit)
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        await server.stop()
+        await api.stop_engine()
+        log.info("Engine stopped")
+    return Outcome()
+
+
+async def _until_stopped(
+    api: Api, server: RequestServer, stopping: asyncio.Event, idle_exit: float | None
+) -> None:
+    idle_since = time.monotonic()
+    while not stopping.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), IDLE_CHECK_EVERY)
+        if idle_exit is None:
+            continue
+        (busy,) = await api.store.fetch_one(BUSY_SQL)
+        if busy or server.busy:
+            idle_since = time.monotonic()
+        elif time.monotonic() - idle_since >= idle_exit:
+            log.info("Nothing to do for %.0f s: the background engine stops", idle_exit)
+            return
+
+
+def register(commands: CommandAdder) -> None:
+    parser = commands.add(
+        "engine",
+        run_engine,
+        "Run the engine without the console, for the commands run in other shells "
+        "(Ctrl-C stops it).",
+        formatted=False,
+    )
+    parser.add_argument(
+        "--idle-exit",
+        type=float,
+        metavar="SECONDS",
+        help="stop after this long with nothing running (commands start it this way)",
+    )

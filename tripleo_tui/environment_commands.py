@@ -1,0 +1,118 @@
+"""environment-* commands: named variable sets an execution uses with PARAMS {"env": "name"}.
+
+An environment file is JSON or YAML: {name, description, variables, scope}, as Mistral's.
+Variables under secret-looking keys are printed as `***`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from engine.api import Api
+from engine.store.executions import EnvironmentRecord
+from tripleo_tui.cli import CommandAdder, CommandError, Outcome
+from tripleo_tui.definition_commands import delete_each
+from tripleo_tui.formatting import Listing, Record, cut
+from tripleo_tui.json_arguments import load_mapping_file
+from tripleo_tui.masking import mask_secrets
+
+ENVIRONMENT_LIST_COLUMNS = ("Name", "Description", "Scope", "Created at", "Updated at")
+ENVIRONMENT_COLUMNS = ("Name", "Description", "Variables", "Scope", "Created at", "Updated at")
+FILE_KEYS = ("name", "description", "variables", "scope")
+SCOPES = ("private", "public")
+
+
+def environment_row(environment: EnvironmentRecord) -> tuple:
+    return (
+        environment.name,
+        environment.description,
+        json.dumps(mask_secrets(environment.variables), indent=4),
+        environment.scope,
+        environment.created_at,
+        environment.updated_at,
+    )
+
+
+def environment_list_row(environment: EnvironmentRecord) -> tuple:
+    return (
+        environment.name,
+        cut(environment.description),
+        environment.scope,
+        environment.created_at,
+        environment.updated_at,
+    )
+
+
+def read_environment(path: str) -> dict[str, Any]:
+    """An environment file's fields, checked: a name, a variables mapping, a known scope."""
+    where = f"Environment file '{path}'"
+    data = load_mapping_file(path, "Environment")
+    unexpected = sorted(set(data) - set(FILE_KEYS))
+    if unexpected:
+        raise CommandError(
+            f"{where}: unexpected key(s) {unexpected}; the keys are {', '.join(FILE_KEYS)}"
+        )
+    if not isinstance(data.get("name"), str) or not data["name"]:
+        raise CommandError(f"{where}: 'name' must be a non-empty string")
+    if "variables" in data and not isinstance(data["variables"], dict):
+        raise CommandError(f"{where}: 'variables' must be a mapping")
+    if data.get("scope", "private") not in SCOPES:
+        raise CommandError(f"{where}: 'scope' must be one of {', '.join(SCOPES)}")
+    description = data.get("description")
+    if description is not None and not isinstance(description, str):
+        raise CommandError(f"{where}: 'description' must be a string")
+    return data
+
+
+async def environment_create(api: Api, args: argparse.Namespace) -> Record:
+    data = read_environment(args.file)
+    environment = await api.create_environment(
+        data["name"],
+        data.get("variables") or {},
+        description=data.get("description"),
+        scope=data.get("scope", "private"),
+    )
+    return Record(ENVIRONMENT_COLUMNS, environment_row(environment))
+
+
+async def environment_update(api: Api, args: argparse.Namespace) -> Record:
+    data = read_environment(args.file)
+    environment = await api.update_environment(
+        data["name"],
+        data.get("variables"),
+        description=data.get("description"),
+        scope=data.get("scope"),
+    )
+    return Record(ENVIRONMENT_COLUMNS, environment_row(environment))
+
+
+async def environment_list(api: Api, args: argparse.Namespace) -> Listing:
+    rows = tuple(environment_list_row(env) for env in await api.list_environments())
+    return Listing(ENVIRONMENT_LIST_COLUMNS, rows)
+
+
+async def environment_get(api: Api, args: argparse.Namespace) -> Record:
+    return Record(ENVIRONMENT_COLUMNS, environment_row(await api.get_environment(args.name)))
+
+
+async def environment_delete(api: Api, args: argparse.Namespace) -> Outcome:
+    return await delete_each(args.names, api.delete_environment, "environment")
+
+
+def register(commands: CommandAdder) -> None:
+    file_help = "JSON or YAML file: {name, description, variables, scope}"
+    commands.add("environment-create", environment_create, "Create an environment.").add_argument(
+        "file", metavar="FILE", help=file_help
+    )
+    commands.add(
+        "environment-update", environment_update, "Update an environment (named in FILE)."
+    ).add_argument("file", metavar="FILE", help=file_help)
+    commands.add("environment-list", environment_list, "List environments.")
+    commands.add("environment-get", environment_get, "Show an environment.").add_argument(
+        "name", metavar="NAME", help="environment name"
+    )
+    commands.add(
+        "environment-delete", environment_delete, "Delete environments.", formatted=False
+    ).add_argument("names", metavar="NAME", nargs="+", help="environment name(s)")

@@ -1,0 +1,474 @@
+"""execution-*, task-*, action-execution-* and run-action, with python-mistralclient's columns.
+
+Reads come straight from the state file. Changes go to the live engine (the console's, or a
+headless one, started in the background when none runs) through engine.handoff, so
+`execution-create` returns at once while the engine carries on. Bad input is refused here,
+before anything is handed over. Values under secret-looking keys are printed as `***`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from engine.api import Api
+from engine.core import states
+from engine.core.conductor import check_workflow_input
+from engine.store import NotFoundError
+from engine.store.definitions import WorkflowRecord
+from engine.store.executions import ActionExecutionRecord, ExecutionRecord, TaskRecord
+from tripleo_tui.cli import CommandAdder, CommandError, Outcome
+from tripleo_tui.definition_commands import delete_each
+from tripleo_tui.engine_command import engine_client
+from tripleo_tui.formatting import NONE, Listing, Record, Text, cut
+from tripleo_tui.json_arguments import load_mapping
+from tripleo_tui.masking import mask_secrets
+
+# Pike's columns first; then what HEAD added and an operator wants.
+EXECUTION_COLUMNS = (
+    "ID",
+    "Workflow ID",
+    "Workflow name",
+    "Description",
+    "Task Execution ID",
+    "State",
+    "State info",
+    "Created at",
+    "Updated at",
+    "Root Execution ID",
+    "Duration",
+)
+TASK_COLUMNS = (
+    "ID",
+    "Name",
+    "Workflow name",
+    "Execution ID",
+    "State",
+    "State info",
+    "Created at",
+    "Updated at",
+)
+ACTION_EXECUTION_COLUMNS = (
+    "ID",
+    "Name",
+    "Workflow name",
+    "Task name",
+    "Task ID",
+    "State",
+    "State info",
+    "Accepted",
+    "Created at",
+    "Updated at",
+)
+ACTION_EXECUTION_LIST_COLUMNS = tuple(c for c in ACTION_EXECUTION_COLUMNS if c != "State info")
+EXECUTION_FILTERS = ("state", "workflow_name")
+STOP_STATES = (states.SUCCESS, states.ERROR, states.CANCELLED)
+TIMESTAMP = "%Y-%m-%d %H:%M:%S"
+
+
+# ---- rows ----------------------------------------------------------------------------------
+
+
+def duration(created_at: str, updated_at: str | None, state: str) -> str:
+    """From creation to the end (or to now while it runs), as H:MM:SS."""
+    start = datetime.strptime(created_at, TIMESTAMP)
+    if states.is_completed(state) and updated_at:
+        end = datetime.strptime(updated_at, TIMESTAMP)
+    else:
+        end = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    return str(max(end - start, timedelta()))
+
+
+def execution_row(execution: ExecutionRecord, listing: bool = False) -> tuple:
+    return (
+        execution.id,
+        execution.workflow_id,
+        execution.workflow_name,
+        cut(execution.description) if listing else execution.description,
+        execution.task_execution_id or NONE,
+        execution.state,
+        cut(execution.state_info) if listing else execution.state_info,
+        execution.created_at,
+        execution.updated_at or NONE,
+        execution.root_execution_id or NONE,
+        duration(execution.created_at, execution.updated_at, execution.state),
+    )
+
+
+def task_row(task: TaskRecord, listing: bool = False) -> tuple:
+    return (
+        task.id,
+        task.name,
+        task.workflow_name,
+        task.workflow_execution_id,
+        task.state,
+        cut(task.state_info) if listing else task.state_info,
+        task.created_at,
+        task.updated_at or NONE,
+    )
+
+
+def action_execution_row(action: ActionExecutionRecord, listing: bool = False) -> tuple:
+    row = (
+        action.id,
+        action.name,
+        action.workflow_name,
+        action.task_name,
+        action.task_execution_id,
+        action.state,
+        action.state_info,
+        action.accepted,
+        action.created_at,
+        action.updated_at or NONE,
+    )
+    return row[:6] + row[7:] if listing else row
+
+
+def json_text(value: Any) -> Text:
+    """`*-get-input/-output/-result/-published`: JSON with indent 4, secrets masked."""
+    return Text(json.dumps(mask_secrets(value), indent=4))
+
+
+def execution_record(execution: ExecutionRecord) -> Record:
+    return Record(EXECUTION_COLUMNS, execution_row(execution))
+
+
+# ---- checks before anything is handed over -------------------------------------------------
+
+
+def close_names(wanted: str, names: list[str]) -> list[str]:
+    """Names like `wanted`, also when only the last dotted part was given ('hello')."""
+    found = difflib.get_close_matches(wanted, names, n=3, cutoff=0.8)
+    last = wanted.rsplit(".", 1)[-1]
+    by_last: dict[str, list[str]] = {}
+    for name in names:
+        by_last.setdefault(name.rsplit(".", 1)[-1], []).append(name)
+    for match in difflib.get_close_matches(last, list(by_last), n=3, cutoff=0.75):
+        found.extend(by_last[match])
+    return list(dict.fromkeys(found))[:5]
+
+
+def not_found_with_hints(error: NotFoundError, wanted: str, names: list[str]) -> NotFoundError:
+    hints = close_names(wanted, names)
+    if not hints:
+        return error
+    return NotFoundError(f"{error}. Did you mean: {', '.join(hints)}?")
+
+
+async def known_workflow(api: Api, wanted: str) -> WorkflowRecord:
+    try:
+        return await api.get_workflow(wanted)
+    except NotFoundError as error:
+        names = [workflow.name for workflow in await api.list_workflows()]
+        raise not_found_with_hints(error, wanted, names) from None
+
+
+def optional_mapping(text: str | None, what: str) -> dict[str, Any] | None:
+    return None if text is None else load_mapping(text, what)
+
+
+# ---- executions ----------------------------------------------------------------------------
+
+
+async def execution_create(api: Api, args: argparse.Namespace) -> Outcome:
+    workflow = await known_workflow(api, args.workflow)
+    given = optional_mapping(args.input, "INPUT") or {}
+    params = optional_mapping(args.params, "PARAMS") or {}
+    check_workflow_input(await api.get_workflow_spec(workflow.name), given)
+    client = engine_client(api)
+    execution = await client.call(
+        "start_execution",
+        workflow=workflow.name,
+        input=given,
+        params=params,
+        description=args.description,
+    )
+    if not args.wait:
+        return Outcome(execution_record(execution))
+    execution = await client.wait_execution(execution.id)
+    if execution.state == states.SUCCESS:
+        return Outcome(execution_record(execution))
+    ended = f"Execution {execution.id} ended in state {execution.state}"
+    return Outcome(execution_record(execution), exit_code=1, errors=(ended,))
+
+
+async def execution_list(api: Api, args: argparse.Namespace) -> Listing:
+    filters = {}
+    for item in args.filters or ():
+        key, equals, value = item.partition("=")
+        if not equals or key not in EXECUTION_FILTERS:
+            raise CommandError(
+                f"Invalid filter '{item}': use key=value with key one of "
+                f"{', '.join(EXECUTION_FILTERS)}"
+            )
+        filters[key] = value
+    executions = await api.list_executions(
+        task_execution_id=args.task,
+        limit=args.limit,
+        newest_first=args.sort_dirs == "desc",
+        **filters,
+    )
+    return Listing(EXECUTION_COLUMNS, tuple(execution_row(ex, listing=True) for ex in executions))
+
+
+async def execution_get(api: Api, args: argparse.Namespace) -> Record:
+    return execution_record(await api.get_execution(args.id))
+
+
+async def execution_get_input(api: Api, args: argparse.Namespace) -> Text:
+    return json_text((await api.get_execution(args.id)).input)
+
+
+async def execution_get_output(api: Api, args: argparse.Namespace) -> Text:
+    return json_text((await api.get_execution(args.id)).output or {})
+
+
+async def execution_update(api: Api, args: argparse.Namespace) -> Record:
+    if args.state is None and args.env is None and args.description is None:
+        raise CommandError("Nothing to update: give -s STATE, -e ENV or -d DESCRIPTION")
+    env = optional_mapping(args.env, "ENV")
+    await api.get_execution(args.id)  # an unknown id needs no engine
+    execution = await engine_client(api).call(
+        "update_execution",
+        execution_id=args.id,
+        state=args.state,
+        env=env,
+        description=args.description,
+    )
+    return execution_record(execution)
+
+
+async def execution_delete(api: Api, args: argparse.Namespace) -> Outcome:
+    client = engine_client(api)
+
+    async def delete(execution_id: str) -> None:
+        await client.call("delete_execution", start=False, execution_id=execution_id)
+
+    return await delete_each(args.ids, delete, "execution")
+
+
+# ---- tasks ---------------------------------------------------------------------------------
+
+
+async def task_list(api: Api, args: argparse.Namespace) -> Listing:
+    if args.execution is not None:
+        await api.get_execution(args.execution)
+    tasks = await api.list_tasks(args.execution, limit=args.limit)
+    return Listing(TASK_COLUMNS, tuple(task_row(task, listing=True) for task in tasks))
+
+
+async def task_get(api: Api, args: argparse.Namespace) -> Record:
+    return Record(TASK_COLUMNS, task_row(await api.get_task(args.id)))
+
+
+async def task_get_result(api: Api, args: argparse.Namespace) -> Text:
+    return json_text(await api.get_task_result(args.id))
+
+
+async def task_get_published(api: Api, args: argparse.Namespace) -> Text:
+    return json_text(await api.get_task_published(args.id))
+
+
+async def task_rerun(api: Api, args: argparse.Namespace) -> Record:
+    env = optional_mapping(args.env, "ENV")
+    await api.get_task(args.id)
+    task = await engine_client(api).call(
+        "rerun_task", task_id=args.id, reset=not args.resume, env=env
+    )
+    return Record(TASK_COLUMNS, task_row(task))
+
+
+# ---- action executions ---------------------------------------------------------------------
+
+
+async def action_execution_list(api: Api, args: argparse.Namespace) -> Listing:
+    if args.task is not None:
+        await api.get_task(args.task)
+    actions = await api.list_action_executions(args.task, limit=args.limit)
+    rows = tuple(action_execution_row(action, listing=True) for action in actions)
+    return Listing(ACTION_EXECUTION_LIST_COLUMNS, rows)
+
+
+async def action_execution_get(api: Api, args: argparse.Namespace) -> Record:
+    action = await api.get_action_execution(args.id)
+    return Record(ACTION_EXECUTION_COLUMNS, action_execution_row(action))
+
+
+async def action_execution_get_input(api: Api, args: argparse.Namespace) -> Text:
+    return json_text((await api.get_action_execution(args.id)).input)
+
+
+async def action_execution_get_output(api: Api, args: argparse.Namespace) -> Text:
+    return json_text((await api.get_action_execution(args.id)).output or {})
+
+
+def output_argument(text: str | None) -> Any:
+    """`--output`: JSON if it parses, else the text itself (an error message, say)."""
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+async def action_execution_update(api: Api, args: argparse.Namespace) -> Record:
+    await api.get_action_execution(args.id)
+    action = await engine_client(api).call(
+        "update_action_execution",
+        action_id=args.id,
+        state=args.state,
+        output=output_argument(args.output),
+    )
+    return Record(ACTION_EXECUTION_COLUMNS, action_execution_row(action))
+
+
+async def run_action(api: Api, args: argparse.Namespace) -> Outcome:
+    """Without -s, prints the output as Mistral does; with -s, the stored action execution."""
+    given = optional_mapping(args.input, "INPUT") or {}
+    try:
+        await api.get_action(args.name)
+    except NotFoundError as error:
+        names = [action.name for action in await api.list_actions()]
+        raise not_found_with_hints(error, args.name, names) from None
+    action = await engine_client(api).call(
+        "run_action",
+        name=args.name,
+        input=given,
+        save_result=args.save_result,
+        run_sync=args.run_sync,
+    )
+    failed = 1 if action.state == states.ERROR else 0
+    if args.save_result:
+        return Outcome(
+            Record(ACTION_EXECUTION_COLUMNS, action_execution_row(action)), exit_code=failed
+        )
+    return Outcome(Text(json.dumps(mask_secrets(action.output))), exit_code=failed)
+
+
+# ---- the parser ----------------------------------------------------------------------------
+
+
+def _limit(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--limit", type=int, default=100, help="at most this many rows (default 100; -1: all)"
+    )
+
+
+def register(commands: CommandAdder) -> None:
+    create = commands.add("execution-create", execution_create, "Start a workflow execution.")
+    create.add_argument("workflow", metavar="WORKFLOW", help="workflow name or id")
+    create.add_argument(
+        "input", metavar="INPUT", nargs="?", help="workflow input: JSON, or a JSON or YAML file"
+    )
+    create.add_argument(
+        "params",
+        metavar="PARAMS",
+        nargs="?",
+        help='execution parameters, e.g. {"env": "name"}: JSON, or a JSON or YAML file',
+    )
+    create.add_argument("-d", "--description", default="", help="execution description")
+    create.add_argument(
+        "--wait",
+        action="store_true",
+        help="return when the execution has ended (exit code 1 unless it succeeded)",
+    )
+
+    listing = commands.add("execution-list", execution_list, "List workflow executions.")
+    listing.add_argument("--task", metavar="TASK_ID", help="only sub-workflows of this task")
+    listing.add_argument(
+        "--filter",
+        dest="filters",
+        action="append",
+        metavar="KEY=VALUE",
+        help=f"keep rows where KEY ({', '.join(EXECUTION_FILTERS)}) equals VALUE",
+    )
+    listing.add_argument(
+        "--sort_dirs", choices=("asc", "desc"), default="asc", help="by creation time"
+    )
+    _limit(listing)
+    for name, handler, help in (
+        ("execution-get", execution_get, "Show a workflow execution."),
+        ("execution-get-input", execution_get_input, "Show an execution's input (JSON)."),
+        ("execution-get-output", execution_get_output, "Show an execution's output (JSON)."),
+    ):
+        commands.add(name, handler, help, formatted=name == "execution-get").add_argument(
+            "id", metavar="ID", help="execution id"
+        )
+    update = commands.add(
+        "execution-update",
+        execution_update,
+        "Pause (-s PAUSED), resume (-s RUNNING), end (-s SUCCESS|ERROR|CANCELLED) an execution,"
+        " or change its env or description.",
+    )
+    update.add_argument("id", metavar="ID", help="execution id")
+    update.add_argument(
+        "-s",
+        "--state",
+        choices=(states.RUNNING, states.PAUSED, *STOP_STATES),
+        help="new state",
+    )
+    update.add_argument("-e", "--env", metavar="ENV", help="env to merge: JSON or a file")
+    update.add_argument("-d", "--description", help="new description")
+    commands.add(
+        "execution-delete", execution_delete, "Delete ended executions.", formatted=False
+    ).add_argument("ids", metavar="ID", nargs="+", help="execution id(s)")
+
+    tasks = commands.add("task-list", task_list, "List task executions.")
+    tasks.add_argument("execution", metavar="EXECUTION_ID", nargs="?", help="of this execution")
+    _limit(tasks)
+    for name, handler, help in (
+        ("task-get", task_get, "Show a task execution."),
+        ("task-get-result", task_get_result, "Show a task's result (JSON)."),
+        ("task-get-published", task_get_published, "Show what a task published (JSON)."),
+    ):
+        commands.add(name, handler, help, formatted=name == "task-get").add_argument(
+            "id", metavar="ID", help="task execution id"
+        )
+    rerun = commands.add("task-rerun", task_rerun, "Run a failed task again.")
+    rerun.add_argument("id", metavar="ID", help="task execution id")
+    rerun.add_argument(
+        "--resume",
+        action="store_true",
+        help="with-items tasks: run only the failed and not-started items",
+    )
+    rerun.add_argument("-e", "--env", metavar="ENV", help="env to merge: JSON or a file")
+
+    actions = commands.add("action-execution-list", action_execution_list, "List action runs.")
+    actions.add_argument("task", metavar="TASK_EXECUTION_ID", nargs="?", help="of this task")
+    _limit(actions)
+    for name, handler, help in (
+        ("action-execution-get", action_execution_get, "Show an action execution."),
+        ("action-execution-get-input", action_execution_get_input, "Show its input (JSON)."),
+        ("action-execution-get-output", action_execution_get_output, "Show its output (JSON)."),
+    ):
+        commands.add(name, handler, help, formatted=name == "action-execution-get").add_argument(
+            "id", metavar="ID", help="action execution id"
+        )
+    update_action = commands.add(
+        "action-execution-update",
+        action_execution_update,
+        "Report the result (or PAUSED / RUNNING) of an asynchronous action.",
+    )
+    update_action.add_argument("id", metavar="ID", help="action execution id")
+    update_action.add_argument(
+        "--state",
+        required=True,
+        choices=(states.RUNNING, states.PAUSED, *STOP_STATES),
+        help="new state",
+    )
+    update_action.add_argument("--output", help="the result (JSON, or text for an error)")
+
+    run = commands.add("run-action", run_action, "Run one action outside any workflow.")
+    run.add_argument("name", metavar="NAME", help="action name")
+    run.add_argument("input", metavar="INPUT", nargs="?", help="action input: JSON or a file")
+    run.add_argument(
+        "-s",
+        "--save-result",
+        action="store_true",
+        help="keep the action execution (and return before it ends, unless --run-sync)",
+    )
+    run.add_argument("--run-sync", action="store_true", help="with -s: wait for the action to end")
