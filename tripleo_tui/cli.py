@@ -20,12 +20,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.api import Api
+from engine.core.errors import EngineError
 from engine.lang import DefinitionError
 from engine.sandbox import cli as sandbox_cli
 from engine.store import StoreError, create_private_file, log_path, state_path
 from tripleo_tui.formatting import FORMATS, Output, render
 
-COMMAND_GROUPS = ("tripleo_tui.definition_commands",)
+COMMAND_GROUPS = (
+    "tripleo_tui.definition_commands",
+    "tripleo_tui.execution_commands",
+    "tripleo_tui.environment_commands",
+    "tripleo_tui.engine_command",
+)
 
 log = logging.getLogger("tripleo_tui")
 
@@ -170,7 +176,7 @@ def error_message(error: Exception, db_path: Path) -> str:
         count = len(error.problems)
         lines = "\n".join(f"  {problem}" for problem in error.problems)
         return f"Invalid definition ({count} problem{'s' if count != 1 else ''}):\n{lines}"
-    if isinstance(error, CommandError | StoreError | ValueError | OSError):
+    if isinstance(error, CommandError | StoreError | EngineError | ValueError | OSError):
         return str(error)
     return f"{type(error).__name__}: {error} (details in {log_path(db_path)})"
 
