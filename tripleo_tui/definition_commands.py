@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from engine.api import Api, Validation
+from engine.core.errors import EngineError
 from engine.lang import DefinitionError
 from engine.store import StoreError
 from engine.store.definitions import ActionRecord, WorkbookRecord, WorkflowRecord
@@ -106,7 +107,7 @@ async def delete_each(
     for name in names:
         try:
             await delete(name)
-        except StoreError as error:
+        except (StoreError, EngineError) as error:
             errors.append(str(error))
         else:
             accepted.append(f"Request to delete {kind} {name} has been accepted.")
