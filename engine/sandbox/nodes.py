@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from engine.sandbox.errors import SandboxError
 
 WORKERS = 8
-POLL_INTERVAL = 0.5
+POLL_INTERVAL = 0.25
 SETTLE_TIMEOUT = 300.0
 LIST_FIELDS = [
     "uuid",
