@@ -233,7 +233,6 @@ class FlowSteps:
         self._touch(join)
 
     def _join_ready(self: Conductor, join: TaskExecution) -> None:
-        execution = join.execution
         upstream = [self.tasks[task_id] for task_id in join.runtime["arrived"].values()]
         join.in_context, join.in_versions = merge_outbound(
             [(task.outbound(), task.outbound_versions()) for task in upstream]

@@ -26,8 +26,12 @@ from engine.store.errors import AlreadyExistsError, NotFoundError
 ACTIVE_STATES = (states.IDLE, states.RUNNING, states.PAUSED)
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=str)
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), default=str)
+    """Compact JSON; values JSON cannot hold are written as their text."""
+    return _ENCODER.encode(value)
 
 
 def loads(text: str | None, default: Any = None) -> Any:
@@ -121,13 +125,15 @@ def _task_row(task: TaskExecution) -> tuple:
 
 
 def _action_row(action: ActionExecution) -> tuple:
-    runtime = {
-        "safe_rerun": action.safe_rerun,
-        "is_sync": action.is_sync,
-        "run_name": action.run_name,
-        "run_input": action.run_input,
-        "outputs": source_of(action.adhoc_outputs),
-    }
+    runtime: dict[str, Any] = {"run_name": action.run_name}
+    if action.safe_rerun:
+        runtime["safe_rerun"] = True
+    if not action.is_sync:
+        runtime["is_sync"] = False
+    if action.run_input is not None and action.run_input is not action.input:
+        runtime["run_input"] = action.run_input
+    if action.adhoc_outputs:
+        runtime["outputs"] = source_of(action.adhoc_outputs)
     return (
         action.id,
         action.task.id if action.task is not None else None,
