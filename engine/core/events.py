@@ -123,7 +123,6 @@ class RunAction:
     execution_id: str | None = None
     task_id: str | None = None
     workflow_name: str | None = None
-    timeout: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,14 +20,6 @@ if TYPE_CHECKING:
 
 NAMESPACE = ""  # Mistral's default namespace, shown in its "Failed to find" texts
 
-# Policy value checks: (Mistral policy class, minimum) for integer policies.
-INTEGER_POLICIES = {
-    "wait_before": "WaitBeforePolicy",
-    "wait_after": "WaitAfterPolicy",
-    "timeout": "TimeoutPolicy",
-    "concurrency": "ConcurrencyPolicy",
-}
-
 
 def _is_expression(value: Any) -> bool:
     return isinstance(value, EXPRESSION_TYPES)
@@ -112,16 +104,11 @@ class TaskSteps:
     def _before_start(self: Conductor, task: TaskExecution) -> bool:
         """pause-before, wait-before, timeout, concurrency; False if the task must not run now."""
         policies = task.spec.policies
-        if policies.pause_before is not None and self._policy_value(
-            task, policies.pause_before, "PauseBeforePolicy"
-        ):
+        if policies.pause_before is not None and self._evaluated(task, policies.pause_before):
             self._set_task_state(task, states.IDLE, "Set by 'pause-before' policy")
             self._pause(task.execution, None)
         if policies.wait_before is not None and task.state != states.IDLE:
-            delay = _integer(
-                self._policy_value(task, policies.wait_before, "WaitBeforePolicy"),
-                "WaitBeforePolicy",
-            )
+            delay = self._policy_int(task, policies.wait_before, "WaitBeforePolicy")
             if delay > 0 and not task.runtime.get("wait_before_done"):
                 task.runtime["wait_before_done"] = True
                 self._set_task_state(
@@ -129,25 +116,23 @@ class TaskSteps:
                 )
                 self._arm(task, "continue", delay)
         if policies.timeout is not None:
-            timeout = _integer(
-                self._policy_value(task, policies.timeout, "TimeoutPolicy"), "TimeoutPolicy"
-            )
+            timeout = self._policy_int(task, policies.timeout, "TimeoutPolicy")
             if timeout > 0:
-                task.runtime["timeout"] = timeout
                 self._arm(task, "timeout", timeout, {"timeout": timeout})
         if policies.concurrency is not None:
-            concurrency = _integer(
-                self._policy_value(task, policies.concurrency, "ConcurrencyPolicy"),
-                "ConcurrencyPolicy",
-            )
+            concurrency = self._policy_int(task, policies.concurrency, "ConcurrencyPolicy")
             if concurrency > 0:
                 task.runtime["concurrency"] = concurrency
         return task.state == states.RUNNING
 
-    def _policy_value(self: Conductor, task: TaskExecution, value: Any, policy: str) -> Any:
+    def _evaluated(self: Conductor, task: TaskExecution, value: Any) -> Any:
+        """A policy value, evaluated in the task's context when it holds an expression."""
         if not contains_expression(value):
             return value
         return evaluate(value, self.scopes.task_view(task))
+
+    def _policy_int(self: Conductor, task: TaskExecution, value: Any, policy: str) -> int:
+        return _integer(self._evaluated(task, value), policy)
 
     # ---- scheduling actions and sub-workflows ----------------------------------------------
 
@@ -238,9 +223,7 @@ class TaskSteps:
         else:
             descriptor, run_name, run_input = found, name, given
         descriptor.check_input(run_input)
-        safe_rerun = task.spec.safe_rerun
-        if contains_expression(safe_rerun):
-            safe_rerun = evaluate(safe_rerun, view)
+        safe_rerun = self._evaluated(task, task.spec.safe_rerun)
         self._new_action(name, given, task, index, bool(safe_rerun), run_name, run_input, outputs)
 
     def _new_action(
@@ -479,10 +462,7 @@ class TaskSteps:
             return
         self._set_task_state(task, state, state_info)
         self._publish(task)
-        keep = task.spec.keep_result
-        if contains_expression(keep):
-            keep = evaluate(keep, self.scopes.task_view(task))
-        if not keep:
+        if not self._evaluated(task, task.spec.keep_result):
             for action in task.executions:
                 if isinstance(action, ActionExecution):
                     action.output = {}
@@ -534,10 +514,7 @@ class TaskSteps:
         """wait-after, then retry (Mistral's policy order)."""
         policies = task.spec.policies
         if policies.wait_after is not None and not task.runtime.get("wait_after_done"):
-            delay = _integer(
-                self._policy_value(task, policies.wait_after, "WaitAfterPolicy"),
-                "WaitAfterPolicy",
-            )
+            delay = self._policy_int(task, policies.wait_after, "WaitAfterPolicy")
             if delay > 0:
                 task.runtime["wait_after_done"] = True
                 end = {"state": task.state, "state_info": task.state_info}
@@ -552,8 +529,8 @@ class TaskSteps:
     def _retry(self: Conductor, task: TaskExecution, retry: Any) -> None:
         """Mistral's RetryPolicy: total runs <= count + 1; when count runs out the task keeps
         its state, even while continue-on still holds."""
-        count = _integer(self._policy_value(task, retry.count, "RetryPolicy"), "RetryPolicy")
-        delay = _integer(self._policy_value(task, retry.delay, "RetryPolicy"), "RetryPolicy")
+        count = self._policy_int(task, retry.count, "RetryPolicy")
+        delay = self._policy_int(task, retry.delay, "RetryPolicy")
         if count == 0:
             return
         view = self.scopes.task_view(task, context=task.outbound())

@@ -259,7 +259,21 @@ class Engine:
             self._wake.clear()
             while self._inbox and self.running:
                 batch, self._inbox = self._inbox, []
-                await self._turn(batch)
+                try:
+                    await self._turn(batch)
+                except Exception as error:
+                    self._fail_stop(batch, error)
+                    return
+
+    def _fail_stop(self, batch: list[tuple[Any, asyncio.Future | None]], error: Exception) -> None:
+        """The state file could not be written (or a bug): memory and file may differ now, so
+        the engine stops; the next start recovers from the file."""
+        LOG.exception("The engine stops: it could not record its changes")
+        stopped = EngineStopped(f"The engine stopped: it could not record its changes ({error})")
+        for _, future in batch:
+            if future is not None and not future.done():
+                future.set_exception(stopped)
+        asyncio.create_task(self.stop())
 
     async def _turn(self, batch: list[tuple[Any, asyncio.Future | None]]) -> None:
         changed: dict[int, Any] = {}
@@ -432,7 +446,6 @@ class Engine:
             execution_id=task.execution.id if task else None,
             task_id=task.id if task else None,
             workflow_name=task.execution.workflow_name if task else None,
-            timeout=task.runtime.get("timeout") if task else None,
         )
 
     async def ensure_loaded(self, root_id: str) -> None:

@@ -220,3 +220,26 @@ async def test_sigkill_in_the_middle_then_restart_gives_the_undisturbed_output(t
     assert recovered.output == expected.output
     assert len(tasks) == 1002  # nothing ran twice as a task
     assert {task.state for task in tasks} == {"SUCCESS"}
+
+
+async def test_the_engine_stops_when_it_cannot_record_a_change(api):
+    engine = await api.start_engine()
+    real_write = engine.store.write
+
+    async def failing_write(fn, *args):
+        if fn.__name__ == "write_journal":
+            raise sqlite3.OperationalError("disk I/O error")
+        return await real_write(fn, *args)
+
+    engine.store.write = failing_write
+    try:
+        with pytest.raises(Exception, match="could not record its changes"):
+            await api.start_execution("durable.delayed")
+        await until(lambda: _not(engine.running))
+    finally:
+        engine.store.write = real_write
+    assert await api.list_executions() == []
+
+
+async def _not(value):
+    return not value
