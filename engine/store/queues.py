@@ -195,6 +195,10 @@ async def list_queues(store: Store, now: float) -> list[QueueRecord]:
     ]
 
 
+async def find_queue(store: Store, name: str, now: float) -> QueueRecord | None:
+    return next((queue for queue in await list_queues(store, now) if queue.name == name), None)
+
+
 async def list_messages(
     store: Store,
     queue_name: str,

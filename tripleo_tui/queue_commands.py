@@ -1,0 +1,57 @@
+"""queue-list and queue-messages: what workflows posted with zaqar.queue_post (TripleO's
+status messages), read from the state file."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from engine.api import Api
+from engine.store import NotFoundError, queues
+from tripleo_tui.cli import CommandAdder
+from tripleo_tui.formatting import Listing, cut
+
+QUEUE_COLUMNS = ("Name", "Messages", "Updated at")
+MESSAGE_COLUMNS = ("ID", "Type", "Status", "Message", "Execution", "Created at")
+MESSAGE_WIDTH = 60
+
+
+async def queue_list(api: Api, args: argparse.Namespace) -> Listing:
+    found = await queues.list_queues(api.store, time.time())
+    return Listing(QUEUE_COLUMNS, tuple((q.name, q.messages, q.updated_at) for q in found))
+
+
+async def queue_messages(api: Api, args: argparse.Namespace) -> Listing:
+    now = time.time()
+    if await queues.find_queue(api.store, args.name, now) is None:
+        raise NotFoundError(f"Queue '{args.name}' not found")
+    records = await queues.list_messages(api.store, args.name, now)
+    if args.execution:
+        records = [record for record in records if record.execution_id == args.execution]
+    if args.limit is not None:
+        records = records[-args.limit :]
+    full = getattr(args, "format", "table") != "table"
+    rows = tuple(
+        (
+            record.id,
+            record.type,
+            record.status,
+            record.message if full else cut(record.message, MESSAGE_WIDTH),
+            record.execution_id,
+            record.created_at,
+        )
+        for record in records
+    )
+    return Listing(MESSAGE_COLUMNS, rows)
+
+
+def register(commands: CommandAdder) -> None:
+    commands.add("queue-list", queue_list, "List message queues with their message counts.")
+    parser = commands.add(
+        "queue-messages", queue_messages, "List a queue's messages, oldest first."
+    )
+    parser.add_argument("name", metavar="NAME", help="queue name, e.g. tripleo")
+    parser.add_argument("--execution", metavar="ID", help="only messages of this execution")
+    parser.add_argument(
+        "--limit", type=int, metavar="N", help="only the newest N messages (default: all)"
+    )
