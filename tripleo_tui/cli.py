@@ -31,6 +31,7 @@ COMMAND_GROUPS = (
     "tripleo_tui.execution_commands",
     "tripleo_tui.environment_commands",
     "tripleo_tui.engine_command",
+    "tripleo_tui.queue_commands",
 )
 
 log = logging.getLogger("tripleo_tui")
