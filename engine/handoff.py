@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.core import states
 from engine.core.errors import EngineError, InputError, WorkflowError
-from engine.store import AlreadyExistsError, ConflictError, NotFoundError, StoreError
+from engine.store import AlreadyExistsError, ConflictError, NotFoundError, StoreError, log_path
 from engine.store.executions import (
     ActionExecutionRecord,
     ExecutionRecord,
@@ -253,6 +253,7 @@ class EngineClient:
         self.api = api
         self._start_engine = start_engine
         self._started: subprocess.Popen | None = None
+        self._log = log_path(api.store.path)
 
     async def call(self, method: str, *, start: bool = True, **arguments: Any) -> Any:
         """Run `api.<method>(**arguments)` in the live engine and return what it returned.
@@ -278,16 +279,24 @@ class EngineClient:
 
     async def _answer(self, request_id: int) -> tuple[str, str | None, str | None, str | None]:
         next_check = 0.0
+        deadline = time.monotonic() + PICKUP_TIMEOUT
         while True:
             row = await self.api.store.fetch_one(
                 "SELECT state, result, error_type, error FROM engine_requests WHERE id = ?",
                 (request_id,),
             )
-            if row is None:
-                raise HandoffError("No engine took the request in time; nothing was changed")
+            now = time.monotonic()
+            if row is None or (
+                row["state"] == PENDING
+                and now > deadline
+                and await self.api.store.write(withdraw_request, request_id)
+            ):
+                raise HandoffError(
+                    f"No engine took the request within {PICKUP_TIMEOUT:g} s; nothing was "
+                    f"changed; see {self._log}"
+                )
             if row["state"] in (DONE, FAILED):
                 return tuple(row)
-            now = time.monotonic()
             if now >= next_check:
                 next_check = now + LIVENESS_EVERY
                 await self._check_engine(waiting_for_pickup=row["state"] == PENDING)
@@ -299,7 +308,7 @@ class EngineClient:
             return
         if not waiting_for_pickup:
             raise HandoffError(
-                "The engine stopped before it finished the request; see the log file"
+                f"The engine stopped before it finished the request; see {self._log}"
             )
         if self._started is None:
             self._started = self._start_engine()
@@ -307,7 +316,7 @@ class EngineClient:
         elif self._started.poll() is not None:
             code = self._started.returncode
             self._started = None
-            raise HandoffError(f"The engine could not start (exit code {code}); see the log file")
+            raise HandoffError(f"The engine could not start (exit code {code}); see {self._log}")
 
     async def wait_execution(self, execution_id: str) -> ExecutionRecord:
         """Wait until the execution has ended, starting an engine again if the one running it

@@ -100,7 +100,7 @@ async def _until_stopped(
         if busy or server.busy:
             idle_since = time.monotonic()
         elif time.monotonic() - idle_since >= idle_exit:
-            log.info("Nothing to do for %.0f s: the background engine stops", idle_exit)
+            log.info("Nothing to do for %g s: the background engine stops", idle_exit)
             return
 
 

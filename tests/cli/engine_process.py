@@ -1,0 +1,64 @@
+"""Engine processes for the execution command tests: start one, find the live one, stop it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+START_TIMEOUT = 30.0
+
+
+def lease_pid(db: Path) -> int | None:
+    """The pid of the engine holding the state file's lease, if any."""
+    if not db.exists():
+        return None
+    with sqlite3.connect(db) as conn:
+        try:
+            row = conn.execute("SELECT pid FROM engine_lease").fetchone()
+        except sqlite3.OperationalError:  # not migrated yet
+            return None
+    return None if row is None else row[0]
+
+
+def wait_for(condition, timeout: float = START_TIMEOUT, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def cli_command(db: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "tripleo_tui", "--db", str(db), *args]
+
+
+def start_engine(db: Path, *args: str) -> subprocess.Popen:
+    """`tripleo-tui engine` in the foreground, returned once it holds the lease."""
+    process = subprocess.Popen(
+        cli_command(db, "engine", *args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_for(lambda: lease_pid(db) == process.pid or process.poll() is not None, what="engine")
+    assert process.poll() is None, process.communicate()
+    return process
+
+
+def stop_engine(db: Path) -> None:
+    """Stop whichever engine holds the lease (one a command started in the background too)."""
+    pid = lease_pid(db)
+    if pid is None:
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    wait_for(lambda: lease_pid(db) != pid, what="the engine to stop")

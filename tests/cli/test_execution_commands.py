@@ -1,0 +1,329 @@
+"""execution-*, task-*, action-execution-*, run-action and environment-* commands, run in-process
+against a real state file served by a real `tripleo-tui engine` process (the hand-off)."""
+
+import json
+import subprocess
+
+import pytest
+
+from tests.cli.engine_process import cli_command, start_engine, stop_engine, wait_for
+from tripleo_tui.cli import main
+from tripleo_tui.execution_commands import EXECUTION_COLUMNS
+
+WORKBOOK = """\
+version: '2.0'
+name: tests.v1
+workflows:
+  needs:
+    input: [who, password: '']
+    output:
+      said: <% $.said %>
+    tasks:
+      say:
+        action: std.echo output=<% $.who %>
+        publish:
+          said: <% task().result %>
+  failing:
+    tasks:
+      first:
+        action: std.echo output=1
+        on-success: boom
+      boom:
+        action: std.fail
+  divide:
+    tasks:
+      share:
+        action: std.echo output=<% 10 / env().parts %>
+        publish:
+          share: <% task().result %>
+  waiter:
+    tasks:
+      outside:
+        action: std.async_noop
+        publish:
+          got: <% task().result %>
+  greet_from_env:
+    tasks:
+      greet:
+        action: std.echo output=<% env().greeting %>
+        publish:
+          greeting: <% task().result %>
+"""
+
+PIKE_EXECUTION_COLUMNS = [
+    "ID",
+    "Workflow ID",
+    "Workflow name",
+    "Description",
+    "Task Execution ID",
+    "State",
+    "State info",
+    "Created at",
+    "Updated at",
+]
+
+
+@pytest.fixture(scope="module")
+def engine_db(tmp_path_factory):
+    """A state file with our test workbook and a live engine process serving it."""
+    folder = tmp_path_factory.mktemp("executions")
+    db = folder / "state.sqlite"
+    workbook = folder / "tests.yaml"
+    workbook.write_text(WORKBOOK)
+    created = subprocess.run(
+        cli_command(db, "workbook-create", str(workbook)), capture_output=True, text=True
+    )
+    assert created.returncode == 0, created.stderr
+    engine = start_engine(db)
+    yield db
+    stop_engine(db)
+    assert engine.wait(timeout=30) == 0
+    _, err = engine.communicate()
+    assert "Traceback" not in err
+
+
+@pytest.fixture
+def cli(engine_db, capsys, tmp_path, monkeypatch):
+    """Run `tripleo-tui --db <engine_db> ...` in-process; returns (exit code, stdout, stderr)."""
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args):
+        code = main(["--db", str(engine_db), *args])
+        out, err = capsys.readouterr()
+        assert "Traceback" not in out + err
+        return code, out, err
+
+    return run
+
+
+def record(cli, *args):
+    code, out, err = cli(*args, "-f", "json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def start(cli, *args):
+    """execution-create; the new execution's fields."""
+    return record(cli, "execution-create", *args)
+
+
+def finished(cli, execution_id):
+    """The execution once it has ended (polling execution-get as a user would)."""
+    return wait_for(
+        lambda: (
+            (ex := record(cli, "execution-get", execution_id))["State"]
+            in ("SUCCESS", "ERROR", "CANCELLED")
+            and ex
+        ),
+        what=f"execution {execution_id} to end",
+    )
+
+
+def only_task(cli, execution_id):
+    (task,) = record(cli, "task-list", execution_id)
+    return task
+
+
+def test_create_wait_runs_our_hello_workbook(cli):
+    execution = start(cli, "tripleo.examples.v1.hello", '{"name": "Ann"}', "--wait")
+    assert execution["State"] == "SUCCESS"
+    assert execution["Workflow name"] == "tripleo.examples.v1.hello"
+    assert list(execution)[: len(PIKE_EXECUTION_COLUMNS)] == PIKE_EXECUTION_COLUMNS
+    assert execution["Task Execution ID"] == execution["Root Execution ID"] == "<none>"
+    code, out, _ = cli("execution-get-output", execution["ID"])
+    assert (code, out) == (0, '{\n    "greeting": "Hello, Ann!"\n}\n')
+    code, out, _ = cli("execution-get-input", execution["ID"])
+    assert json.loads(out) == {"name": "Ann"}
+
+
+def test_tasks_and_their_action_executions(cli):
+    execution = start(cli, "tests.v1.needs", '{"who": "Bo"}', "--wait")
+    task = only_task(cli, execution["ID"])
+    assert (task["Name"], task["State"], task["Execution ID"]) == (
+        "say",
+        "SUCCESS",
+        execution["ID"],
+    )
+    assert list(task) == [
+        "ID",
+        "Name",
+        "Workflow name",
+        "Execution ID",
+        "State",
+        "State info",
+        "Created at",
+        "Updated at",
+    ]
+    assert record(cli, "task-get", task["ID"])["Workflow name"] == "tests.v1.needs"
+    assert cli("task-get-result", task["ID"])[1] == '"Bo"\n'
+    assert cli("task-get-published", task["ID"])[1] == '{\n    "said": "Bo"\n}\n'
+    (action,) = record(cli, "action-execution-list", task["ID"])
+    assert (action["Name"], action["Task name"], action["Accepted"]) == ("std.echo", "say", True)
+    assert "State info" not in action
+    assert record(cli, "action-execution-get", action["ID"])["State info"] is None
+    assert json.loads(cli("action-execution-get-output", action["ID"])[1]) == {"result": "Bo"}
+    assert json.loads(cli("action-execution-get-input", action["ID"])[1]) == {"output": "Bo"}
+
+
+def test_execution_list_table(cli):
+    execution = start(cli, "tests.v1.needs", '{"who": "Cy"}', "--wait")
+    code, out, _ = cli("execution-list", "--filter", "workflow_name=tests.v1.needs")
+    assert code == 0
+    header = [cell.strip() for cell in out.splitlines()[1].split("|")[1:-1]]
+    assert header == list(EXECUTION_COLUMNS)
+    assert header[: len(PIKE_EXECUTION_COLUMNS)] == PIKE_EXECUTION_COLUMNS
+    assert execution["ID"] in out
+    newest = record(cli, "execution-list", "--sort_dirs", "desc", "--limit", "1")
+    assert [row["ID"] for row in newest] == [execution["ID"]]
+    code, _, err = cli("execution-list", "--filter", "colour=red")
+    assert code == 1 and "Invalid filter 'colour=red'" in err
+
+
+def test_failing_workflow_ends_in_error(cli):
+    code, out, err = cli("execution-create", "tests.v1.failing", "--wait", "-f", "json")
+    execution = json.loads(out)
+    assert code == 1
+    assert err == f"ERROR: Execution {execution['ID']} ended in state ERROR\n"
+    assert execution["State"] == "ERROR"
+    assert execution["State info"].startswith("Failure caused by error in tasks: boom")
+    states = {task["Name"]: task["State"] for task in record(cli, "task-list", execution["ID"])}
+    assert states == {"first": "SUCCESS", "boom": "ERROR"}
+
+
+def test_task_rerun_after_fixing_the_env(cli):
+    execution = finished(cli, start(cli, "tests.v1.divide", "{}", '{"env": {"parts": 0}}')["ID"])
+    assert execution["State"] == "ERROR"
+    task = only_task(cli, execution["ID"])
+    assert task["State info"] == "Failed to run task [error..."  # cut in lists
+    assert "division or modulo by zero" in record(cli, "task-get", task["ID"])["State info"]
+    rerun = record(cli, "task-rerun", task["ID"], "-e", '{"parts": 2}')
+    assert rerun["ID"] == task["ID"] and rerun["State"] == "RUNNING"
+    assert finished(cli, execution["ID"])["State"] == "SUCCESS"
+    assert json.loads(cli("task-get-published", task["ID"])[1]) == {"share": 5}
+    code, _, err = cli("task-rerun", task["ID"])
+    assert code == 1
+    assert err.startswith("ERROR: The current task execution must be in ERROR for rerun.")
+
+
+def test_pause_resume_and_cancel(cli):
+    execution = start(cli, "tripleo.examples.v1.wait_and_echo", '{"seconds": 1}')
+    assert execution["State"] == "RUNNING"
+    paused = record(cli, "execution-update", execution["ID"], "-s", "PAUSED")
+    assert paused["State"] == "PAUSED"
+    wait_for(lambda: only_task(cli, execution["ID"])["State"] == "SUCCESS", what="the wait task")
+    assert record(cli, "execution-get", execution["ID"])["State"] == "PAUSED"
+    resumed = record(cli, "execution-update", execution["ID"], "-s", "RUNNING")
+    assert resumed["State"] in ("RUNNING", "SUCCESS")
+    assert finished(cli, execution["ID"])["State"] == "SUCCESS"
+    code, _, err = cli("execution-update", execution["ID"], "-s", "PAUSED")
+    assert code == 1 and "from SUCCESS to PAUSED" in err
+
+    other = start(cli, "tripleo.examples.v1.wait_and_echo", '{"seconds": 30}')
+    cancelled = record(cli, "execution-update", other["ID"], "-s", "CANCELLED")
+    assert cancelled["State"] == "CANCELLED"
+    assert cancelled["Duration"].startswith("0:00:0")
+    code, _, err = cli("execution-update", other["ID"])
+    assert code == 1 and "Nothing to update" in err
+
+
+def test_description_update_and_delete(cli):
+    execution = start(cli, "tests.v1.needs", '{"who": "Di"}', "-d", "first", "--wait")
+    assert execution["Description"] == "first"
+    changed = record(cli, "execution-update", execution["ID"], "-d", "second")
+    assert changed["Description"] == "second"
+    running = start(cli, "tripleo.examples.v1.wait_and_echo", '{"seconds": 30}')
+    code, out, err = cli("execution-delete", execution["ID"], running["ID"])
+    assert code == 1
+    assert out == f"Request to delete execution {execution['ID']} has been accepted.\n"
+    assert f"Execution {running['ID']} is RUNNING; cancel it before deleting it" in err
+    code, _, err = cli("execution-get", execution["ID"])
+    assert code == 1 and err == f"ERROR: Execution '{execution['ID']}' not found\n"
+    record(cli, "execution-update", running["ID"], "-s", "CANCELLED")
+    assert cli("execution-delete", running["ID"])[0] == 0
+
+
+def test_run_action(cli):
+    code, out, _ = cli("run-action", "std.echo", '{"output": 1}')
+    assert (code, out) == (0, '{"result": 1}\n')
+    saved = record(cli, "run-action", "std.echo", '{"output": "kept"}', "-s", "--run-sync")
+    assert (saved["State"], saved["Task ID"], saved["Workflow name"]) == ("SUCCESS", None, None)
+    assert json.loads(cli("action-execution-get-output", saved["ID"])[1]) == {"result": "kept"}
+    code, out, _ = cli("run-action", "std.fail")
+    assert code == 1 and json.loads(out) == {"result": "Fail action expected exception."}
+    code, _, err = cli("run-action", "std.ecko", '{"output": 1}')
+    assert (code, err) == (1, "ERROR: Action 'std.ecko' not found. Did you mean: std.echo?\n")
+
+
+def test_asynchronous_action_completed_from_outside(cli):
+    execution = start(cli, "tests.v1.waiter")
+    task = wait_for(lambda: record(cli, "task-list", execution["ID"]), what="the task")[0]
+    (action,) = wait_for(lambda: record(cli, "action-execution-list", task["ID"]))
+    assert action["State"] == "RUNNING"
+    updated = record(
+        cli, "action-execution-update", action["ID"], "--state", "SUCCESS", "--output", '{"x": 1}'
+    )
+    assert updated["State"] == "SUCCESS"
+    assert finished(cli, execution["ID"])["State"] == "SUCCESS"
+    assert json.loads(cli("task-get-published", task["ID"])[1]) == {"got": {"x": 1}}
+
+
+def test_environments_and_the_env_param(cli, tmp_path):
+    (tmp_path / "env.yaml").write_text(
+        "name: staging\ndescription: for tests\n"
+        "variables:\n  greeting: hi from env\n  admin_password: hunter2\n"
+    )
+    created = record(cli, "environment-create", "env.yaml")
+    assert (created["Name"], created["Scope"]) == ("staging", "private")
+    assert json.loads(created["Variables"]) == {"greeting": "hi from env", "admin_password": "***"}
+    listed = record(cli, "environment-list")
+    assert [env["Name"] for env in listed] == ["staging"]
+    assert list(listed[0]) == ["Name", "Description", "Scope", "Created at", "Updated at"]
+    code, _, err = cli("environment-create", "env.yaml")
+    assert (code, err) == (1, "ERROR: Environment 'staging' already exists\n")
+
+    execution = start(cli, "tests.v1.greet_from_env", "{}", '{"env": "staging"}', "--wait")
+    assert json.loads(cli("execution-get-output", execution["ID"])[1]) == {
+        "greeting": "hi from env"
+    }
+
+    (tmp_path / "update.json").write_text('{"name": "staging", "description": "changed"}')
+    updated = record(cli, "environment-update", "update.json")
+    assert updated["Description"] == "changed" and updated["Updated at"] is not None
+    assert json.loads(updated["Variables"])["greeting"] == "hi from env"
+    assert cli("environment-delete", "staging")[0] == 0
+    code, _, err = cli("environment-get", "staging")
+    assert (code, err) == (1, "ERROR: Environment 'staging' not found\n")
+    code, _, err = cli("execution-create", "tests.v1.greet_from_env", "{}", '{"env": "staging"}')
+    assert (code, err) == (1, "ERROR: Environment is not found: staging\n")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("variables: {a: 1}", "'name' must be a non-empty string"),
+        ("name: x\nvariables: [1]", "'variables' must be a mapping"),
+        ("name: x\ncolour: red", "unexpected key(s) ['colour']"),
+        ("name: x\nscope: galaxy", "'scope' must be one of private, public"),
+        ("name: [x\n", "is not valid YAML: "),
+    ],
+)
+def test_bad_environment_files(cli, tmp_path, content, message):
+    (tmp_path / "bad.yaml").write_text(content)
+    code, out, err = cli("environment-create", "bad.yaml")
+    assert code == 1 and out == ""
+    assert err.startswith("ERROR: Environment file 'bad.yaml'") and message in err
+    assert "x" not in [env["Name"] for env in record(cli, "environment-list")]
+
+
+def test_secrets_are_masked_in_what_is_shown(cli, engine_db):
+    execution = start(cli, "tests.v1.needs", '{"who": "Ed", "password": "s3cr3t-pw"}', "--wait")
+    code, out, _ = cli("execution-get-input", execution["ID"])
+    assert json.loads(out) == {"who": "Ed", "password": "***"}
+    log = (engine_db.parent / "tripleo-tui.log").read_text()
+    assert "s3cr3t-pw" not in log
+
+
+def test_input_from_yaml_file(cli, tmp_path):
+    (tmp_path / "input.yaml").write_text("who: Flo\n")
+    execution = start(cli, "tests.v1.needs", "input.yaml", "--wait")
+    assert json.loads(cli("execution-get-output", execution["ID"])[1]) == {"said": "Flo"}

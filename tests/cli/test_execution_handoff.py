@@ -1,0 +1,282 @@
+"""How commands reach the engine: bad input refused before any hand-off, the headless engine a
+command starts, `tripleo-tui engine` in the foreground, and the request rows themselves."""
+
+import asyncio
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from engine import handoff
+from engine.api import Api
+from engine.handoff import EngineClient, HandoffError, RequestServer, insert_request
+from engine.store.executions import ExecutionRecord
+from tests.cli.engine_process import cli_command, lease_pid, start_engine, stop_engine, wait_for
+from tripleo_tui.cli import main
+
+NEEDS = """\
+version: '2.0'
+name: handoff.v1
+workflows:
+  needs:
+    input: [who, greeting: hello]
+    tasks:
+      say:
+        action: std.echo output=<% $.who %>
+"""
+
+
+def count(db, table):
+    with sqlite3.connect(db) as conn:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def run(db, *args, timeout=60):
+    return subprocess.run(cli_command(db, *args), capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def quiet_db(tmp_path_factory):
+    """A state file with a workbook and no engine."""
+    folder = tmp_path_factory.mktemp("refused")
+    (folder / "needs.yaml").write_text(NEEDS)
+    db = folder / "state.sqlite"
+    assert run(db, "workbook-create", str(folder / "needs.yaml")).returncode == 0
+    return db
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["hello"], "Workflow 'hello' not found. Did you mean: tripleo.examples.v1.hello?"),
+        (
+            ["handoff.v1.neds"],
+            "Workflow 'handoff.v1.neds' not found. Did you mean: handoff.v1.needs?",
+        ),
+        (["nothing.like.it"], "Workflow 'nothing.like.it' not found"),
+        (
+            ["handoff.v1.needs"],
+            "Invalid input [name=needs, class=DirectWorkflowSpec, missing=['who']]",
+        ),
+        (
+            ["handoff.v1.needs", '{"who": 1, "colour": "red"}'],
+            "Invalid input [name=needs, class=DirectWorkflowSpec, unexpected=['colour']]",
+        ),
+        (
+            ["handoff.v1.needs", "who=1"],
+            "INPUT is not valid JSON: Expecting value: line 1 column 1 (char 0)",
+        ),
+        (
+            ["handoff.v1.needs", '{"who": 1,}'],
+            "INPUT is not valid JSON: Expecting property name enclosed in double quotes: "
+            "line 1 column 11 (char 10)",
+        ),
+        (
+            ["handoff.v1.needs", '{"who": 1}', "{env: x}"],
+            "PARAMS is not valid JSON: Expecting property name enclosed in double quotes: "
+            "line 1 column 2 (char 1)",
+        ),
+        (
+            ["handoff.v1.needs", "missing/input.yaml"],
+            "INPUT file 'missing/input.yaml' does not exist",
+        ),
+        (["handoff.v1.needs", "input.json"], "INPUT file 'input.json' does not exist"),
+        (
+            ["handoff.v1.needs", "[1, 2]"],
+            'INPUT must be a JSON object ({"name": value, ...}), not a list',
+        ),
+    ],
+)
+def test_bad_input_is_refused_and_changes_nothing(
+    quiet_db, tmp_path, monkeypatch, capsys, arguments, message
+):
+    monkeypatch.chdir(tmp_path)
+    code = main(["--db", str(quiet_db), "execution-create", *arguments])
+    out, err = capsys.readouterr()
+    assert (code, out, err) == (1, "", f"ERROR: {message}\n")
+    assert count(quiet_db, "workflow_executions") == 0
+    assert count(quiet_db, "engine_requests") == 0
+    assert lease_pid(quiet_db) is None  # no engine was even started
+
+
+def test_bad_file_input_names_the_line(quiet_db, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "input.yaml").write_text("who: [unclosed\n")
+    code = main(["--db", str(quiet_db), "execution-create", "handoff.v1.needs", "input.yaml"])
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert err.startswith("ERROR: INPUT file 'input.yaml' is not valid YAML: ")
+    assert "(line 2, column 1)" in err
+    assert count(quiet_db, "workflow_executions") == 0
+
+
+def test_create_returns_running_and_a_background_engine_finishes_it(tmp_path):
+    db = tmp_path / "state.sqlite"
+    try:
+        created = run(
+            db,
+            "execution-create",
+            "tripleo.examples.v1.wait_and_echo",
+            '{"seconds": 1, "message": "later"}',
+            "-f",
+            "json",
+        )
+        assert created.returncode == 0, created.stderr
+        execution = json.loads(created.stdout)
+        assert execution["State"] == "RUNNING"
+        engine_pid = lease_pid(db)
+        assert engine_pid is not None  # the command started it and returned; it lives on
+
+        def listed_state():
+            listing = run(db, "execution-list", "-f", "json")
+            (row,) = json.loads(listing.stdout)
+            return row["ID"] == execution["ID"] and row["State"] == "SUCCESS"
+
+        wait_for(listed_state, what="execution-list to show SUCCESS")
+        output = run(db, "execution-get-output", execution["ID"])
+        assert output.stdout == '{\n    "message": "later"\n}\n'
+        assert lease_pid(db) == engine_pid  # one engine did it all
+        log = (tmp_path / "tripleo-tui.log").read_text()
+        assert f"Started a headless engine (pid {engine_pid})" in log
+        assert f"Engine started (pid {engine_pid}, background=True)" in log
+    finally:
+        stop_engine(db)
+
+
+def test_foreground_engine_stops_cleanly_on_ctrl_c(tmp_path):
+    db = tmp_path / "state.sqlite"
+    engine = start_engine(db)
+    second = run(db, "engine")
+    assert second.returncode == 1
+    assert second.stderr.startswith(f"ERROR: Another engine (pid {engine.pid} on ")
+    created = run(db, "execution-create", "tripleo.examples.v1.hello", "--wait", "-c", "State")
+    assert "SUCCESS" in created.stdout
+    assert lease_pid(db) == engine.pid  # it served the command; no other engine was started
+    engine.send_signal(signal.SIGINT)
+    out, err = engine.communicate(timeout=30)
+    assert engine.returncode == 0
+    assert "Ctrl-C stops it." in err and "Traceback" not in out + err
+    assert lease_pid(db) is None
+
+
+def test_background_engine_goes_away_when_idle(tmp_path):
+    db = tmp_path / "state.sqlite"
+    engine = start_engine(db, "--idle-exit", "0.5")
+    assert engine.wait(timeout=30) == 0
+    assert lease_pid(db) is None
+    assert (
+        "Nothing to do for 0.5 s: the background engine stops"
+        in (tmp_path / "tripleo-tui.log").read_text()
+    )
+
+
+def test_wait_survives_an_engine_killed_midway(tmp_path):
+    """--wait starts another engine when the one running its execution dies; that one picks
+    the execution up from the state file and finishes it."""
+    db = tmp_path / "state.sqlite"
+    engine = start_engine(db)
+    waiting = subprocess.Popen(
+        cli_command(
+            db,
+            "execution-create",
+            "tripleo.examples.v1.wait_and_echo",
+            '{"seconds": 2}',
+            "--wait",
+            "-f",
+            "value",
+            "-c",
+            "State",
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: count(db, "task_executions") == 1, what="the first task")
+        engine.kill()
+        engine.wait(timeout=10)
+        out, err = waiting.communicate(timeout=60)
+        assert (waiting.returncode, out, err) == (0, "SUCCESS\n", "")
+        assert lease_pid(db) not in (None, engine.pid)
+    finally:
+        waiting.kill()
+        stop_engine(db)
+
+
+# ---- the request rows, in one process --------------------------------------------------------
+
+
+@pytest.fixture
+async def engine_and_client(tmp_path):
+    """An Api running the engine and serving requests, and a second Api on the same file."""
+    db = tmp_path / "state.sqlite"
+    serving = await Api.open(db)
+    await serving.start_engine()
+    server = RequestServer(serving)
+    await server.start()
+    caller = await Api.open(db)
+    yield serving, caller
+    await server.stop()
+    await caller.close()
+    await serving.close()
+
+
+def no_start():
+    raise AssertionError("no engine should be started: one is live")
+
+
+async def test_client_calls_run_in_the_live_engine(engine_and_client):
+    serving, caller = engine_and_client
+    client = EngineClient(caller, no_start)
+    execution = await client.call(
+        "start_execution", workflow="tripleo.examples.v1.hello", input={"name": "Jo"}
+    )
+    assert isinstance(execution, ExecutionRecord) and execution.input == {"name": "Jo"}
+    finished = await client.wait_execution(execution.id)
+    assert (finished.state, finished.output) == ("SUCCESS", {"greeting": "Hello, Jo!"})
+    with pytest.raises(HandoffError, match="The engine does not take 'close' requests"):
+        await client.call("close")
+    assert await serving.store.fetch_all("SELECT * FROM engine_requests") == []
+
+
+async def test_expired_requests_are_never_run(engine_and_client):
+    serving, _ = engine_and_client
+    arguments = json.dumps({"workflow": "tripleo.examples.v1.hello"})
+    stale = time.time() - handoff.PICKUP_TIMEOUT - 1
+    await serving.store.write(insert_request, "start_execution", arguments, stale)
+
+    async def gone():
+        return not await serving.store.fetch_all("SELECT * FROM engine_requests")
+
+    deadline = time.monotonic() + 10
+    while not await gone():
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.05)
+    assert await serving.list_executions() == []
+
+
+async def test_no_engine_to_take_the_request(tmp_path, monkeypatch):
+    stand_ins = []
+
+    def start(*command):
+        stand_ins.append(subprocess.Popen(command))
+        return stand_ins[-1]
+
+    async with await Api.open(tmp_path / "state.sqlite") as caller:
+        monkeypatch.setattr(handoff, "PICKUP_TIMEOUT", 0.5)
+        idle = EngineClient(caller, lambda: start("sleep", "10"))
+        with pytest.raises(HandoffError, match=r"No engine took the request within 0.5 s"):
+            await idle.call("start_execution", workflow="tripleo.examples.v1.hello")
+        monkeypatch.setattr(handoff, "PICKUP_TIMEOUT", 10)
+        broken = EngineClient(caller, lambda: start(sys.executable, "-c", "exit(3)"))
+        with pytest.raises(HandoffError, match=r"The engine could not start \(exit code 3\)"):
+            await broken.call("start_execution", workflow="tripleo.examples.v1.hello")
+        assert await caller.store.fetch_all("SELECT * FROM engine_requests") == []
+        assert await caller.list_executions() == []
+    for process in stand_ins:
+        process.kill()
+        process.wait()
