@@ -19,7 +19,7 @@ import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine.actions import (
@@ -117,6 +117,19 @@ def _changes(objects: Iterable[Any]) -> list[Change]:
                 )
             )
     return found
+
+
+@dataclass(slots=True)
+class _Turn:
+    """One batch of events applied in memory, waiting for its commit."""
+
+    batch: list[tuple[Any, asyncio.Future | None]]
+    rows: Any = None
+    commands: list[Any] = field(default_factory=list)
+    replies: list[tuple[asyncio.Future, Any]] = field(default_factory=list)
+    ended: list[str] = field(default_factory=list)
+    finished_roots: list[WorkflowExecution] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
 
 
 class Engine:
@@ -254,32 +267,44 @@ class Engine:
     # ---- the loop ---------------------------------------------------------------------------
 
     async def _run(self) -> None:
+        """Apply a batch in memory while the previous batch is being committed, then wait for
+        that commit before submitting this one: CPU and disk overlap, and everything that
+        arrives during a commit goes into the next transaction (group commit)."""
+        committing: asyncio.Task | None = None
         while self.running:
-            await self._wake.wait()
-            self._wake.clear()
-            while self._inbox and self.running:
-                batch, self._inbox = self._inbox, []
-                try:
-                    await self._turn(batch)
-                except Exception as error:
-                    self._fail_stop(batch, error)
-                    return
+            if not self._inbox:
+                await self._wake.wait()
+                self._wake.clear()
+                continue
+            batch, self._inbox = self._inbox, []
+            try:
+                turn = self._apply(batch)
+            except Exception as error:  # a bug: memory can no longer be trusted
+                self._fail_stop(batch, error)
+                break
+            if committing is not None and not await committing:
+                self._fail_stop(batch, EngineStopped("an earlier change was not recorded"))
+                break
+            committing = asyncio.create_task(self._commit(turn))
+        if committing is not None:
+            await committing
 
     def _fail_stop(self, batch: list[tuple[Any, asyncio.Future | None]], error: Exception) -> None:
         """The state file could not be written (or a bug): memory and file may differ now, so
         the engine stops; the next start recovers from the file."""
-        LOG.exception("The engine stops: it could not record its changes")
+        LOG.error("The engine stops: it could not record its changes: %s", error)
         stopped = EngineStopped(f"The engine stopped: it could not record its changes ({error})")
         for _, future in batch:
             if future is not None and not future.done():
                 future.set_exception(stopped)
-        asyncio.create_task(self.stop())
+        if self.running:
+            asyncio.create_task(self.stop())
 
-    async def _turn(self, batch: list[tuple[Any, asyncio.Future | None]]) -> None:
+    def _apply(self, batch: list[tuple[Any, asyncio.Future | None]]) -> _Turn:
+        """Feed the events to the conductor; snapshot what must be written and announced."""
         changed: dict[int, Any] = {}
         removed: list[str] = []
-        commands: list[Any] = []
-        replies: list[tuple[asyncio.Future, Any]] = []
+        turn = _Turn(batch)
         for event, future in batch:
             try:
                 outcome = self.conductor.handle(event, self.clock())
@@ -295,37 +320,49 @@ class Engine:
             for obj in outcome.changes:
                 changed[id(obj)] = obj
             removed.extend(outcome.removed_timers)
-            commands.extend(outcome.commands)
+            turn.commands.extend(outcome.commands)
             if future is not None:
-                replies.append((future, outcome.result))
+                turn.replies.append((future, outcome.result))
         if removed:
             gone = set(removed)
             for key, obj in list(changed.items()):
                 if type(obj) is Timer and obj.id in gone:
                     del changed[key]
         if changed or removed:
-            await self.store.write(write_journal, [journal_rows(changed.values(), removed)])
-        for future, result in replies:
+            turn.rows = journal_rows(changed.values(), removed)
+        for obj in changed.values():
+            if type(obj) is not Timer and states.is_completed(obj.state):
+                turn.ended.append(obj.id)
+                if type(obj) is WorkflowExecution and obj.root_id is None:
+                    turn.finished_roots.append(obj)
+        if self._subscribers and changed:
+            turn.changes = _changes(changed.values())
+        return turn
+
+    async def _commit(self, turn: _Turn) -> bool:
+        """Write the turn, then act on it: replies, actions, timers, announcements."""
+        if turn.rows is not None:
+            try:
+                await self.store.write(write_journal, [turn.rows])
+            except Exception as error:
+                self._fail_stop(turn.batch, error)
+                return False
+        for future, result in turn.replies:
             if not future.done():
                 future.set_result(result)
-        for command in commands:
+        for command in turn.commands:
             self._carry_out(command)
         if self._waiters:
-            self._wake_waiters(changed.values())
-        if self._subscribers and changed:
-            published = _changes(changed.values())
-            if published:
-                for queue in self._subscribers:
-                    queue.put_nowait(published)
-        self._forget_finished(changed.values())
-
-    def _wake_waiters(self, changed: Iterable[Any]) -> None:
-        for obj in changed:
-            if type(obj) is Timer or not states.is_completed(obj.state):
-                continue
-            for future in self._waiters.pop(obj.id, ()):
-                if not future.done():
-                    future.set_result(None)
+            for object_id in turn.ended:
+                for future in self._waiters.pop(object_id, ()):
+                    if not future.done():
+                        future.set_result(None)
+        if turn.changes:
+            for queue in self._subscribers:
+                queue.put_nowait(turn.changes)
+        if turn.finished_roots:
+            self._forget_finished(turn.finished_roots)
+        return True
 
     def _carry_out(self, command: Any) -> None:
         kind = type(command)
@@ -384,17 +421,8 @@ class Engine:
                 )
             )
 
-    def _forget_finished(self, changed: Iterable[Any]) -> None:
+    def _forget_finished(self, finished: list[WorkflowExecution]) -> None:
         """Drop finished root executions from memory once nothing of theirs is in flight."""
-        finished = [
-            obj
-            for obj in changed
-            if type(obj) is WorkflowExecution
-            and obj.root_id is None
-            and states.is_completed(obj.state)
-        ]
-        if not finished:
-            return
         busy = set()
         for action_id in self._inflight:
             action = self.conductor.actions.get(action_id)
@@ -402,7 +430,7 @@ class Engine:
                 execution = action.task.execution
                 busy.add(execution.root_id or execution.id)
         for execution in finished:
-            if execution.id not in busy:
+            if execution.id not in busy and states.is_completed(execution.state):
                 self.conductor.forget(execution.id)
 
     # ---- recovery ---------------------------------------------------------------------------
