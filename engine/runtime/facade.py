@@ -21,6 +21,7 @@ from engine.actions import (
 from engine.core import events, states
 from engine.core.errors import InputError, WorkflowError
 from engine.expr import evaluate
+from engine.handoff import RequestServer
 from engine.runtime.service import Change, Engine
 from engine.store import NotFoundError
 from engine.store import definitions as defs
@@ -43,6 +44,7 @@ class ExecutionsApi:
 
     store: Store
     _engine: Engine | None = None
+    requests: RequestServer | None = None  # other processes' requests, served by our engine
 
     # ---- the engine ---------------------------------------------------------------------
 
@@ -52,9 +54,14 @@ class ExecutionsApi:
             engine = Engine(self.store, **options)
             await engine.start()
             self._engine = engine
+            self.requests = RequestServer(self)
+            await self.requests.start()
         return self._engine
 
     async def stop_engine(self) -> None:
+        if self.requests is not None:
+            await self.requests.stop()
+            self.requests = None
         if self._engine is not None:
             await self._engine.stop()
             self._engine = None
