@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from engine.api import Api
-from engine.handoff import EngineClient, RequestServer
+from engine.handoff import EngineClient
 from engine.runtime import EngineBusy
 from engine.store import log_path
 from tripleo_tui.cli import CommandAdder, Outcome
@@ -63,8 +63,6 @@ async def run_engine(api: Api, args: argparse.Namespace) -> Outcome:
             log.info("Background engine not needed: %s", busy)
             return Outcome()
         raise
-    server = RequestServer(api)
-    await server.start()
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -77,19 +75,16 @@ async def run_engine(api: Api, args: argparse.Namespace) -> Outcome:
             file=sys.stderr,
         )
     try:
-        await _until_stopped(api, server, stopping, args.idle_exit)
+        await _until_stopped(api, stopping, args.idle_exit)
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
-        await server.stop()
         await api.stop_engine()
         log.info("Engine stopped")
     return Outcome()
 
 
-async def _until_stopped(
-    api: Api, server: RequestServer, stopping: asyncio.Event, idle_exit: float | None
-) -> None:
+async def _until_stopped(api: Api, stopping: asyncio.Event, idle_exit: float | None) -> None:
     idle_since = time.monotonic()
     while not stopping.is_set():
         with contextlib.suppress(TimeoutError):
@@ -97,7 +92,7 @@ async def _until_stopped(
         if idle_exit is None:
             continue
         (busy,) = await api.store.fetch_one(BUSY_SQL)
-        if busy or server.busy:
+        if busy or (api.requests is not None and api.requests.busy):
             idle_since = time.monotonic()
         elif time.monotonic() - idle_since >= idle_exit:
             log.info("Nothing to do for %g s: the background engine stops", idle_exit)

@@ -13,7 +13,7 @@ import pytest
 
 from engine import handoff
 from engine.api import Api
-from engine.handoff import EngineClient, HandoffError, RequestServer, insert_request
+from engine.handoff import EngineClient, HandoffError, insert_request
 from engine.store.executions import ExecutionRecord
 from tests.cli.engine_process import cli_command, lease_pid, start_engine, stop_engine, wait_for
 from tripleo_tui.cli import main
@@ -215,12 +215,9 @@ async def engine_and_client(tmp_path):
     """An Api running the engine and serving requests, and a second Api on the same file."""
     db = tmp_path / "state.sqlite"
     serving = await Api.open(db)
-    await serving.start_engine()
-    server = RequestServer(serving)
-    await server.start()
+    await serving.start_engine()  # serves requests too
     caller = await Api.open(db)
     yield serving, caller
-    await server.stop()
     await caller.close()
     await serving.close()
 
