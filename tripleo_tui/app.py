@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 from engine import clouds
 from engine.api import Api
 from engine.core import states
+from engine.runtime import EngineBusy
 from tripleo_tui.commands import ConsoleCommands
 from tripleo_tui.messages import ExecutionFinished, FilterChanged, MarksChanged
 from tripleo_tui.screens.confirm import ConfirmScreen
@@ -77,24 +78,23 @@ class TripleoTuiApp(App[None]):
         self.describe_endpoint = describe_endpoint
         self.api: Api | None = None
         self.api_ready = asyncio.Event()
+        # Kept, not queried: queries look at the active screen, which may be a dialog.
+        self.panes = {name: pane_class(id=name) for name, _, pane_class in PANES}
+        self.status = StatusBar()
 
     # ---- layout ----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Header()
         with TabbedContent(id="panes"):
-            for number, (pane, title, pane_class) in enumerate(PANES, start=1):
+            for number, (pane, title, _) in enumerate(PANES, start=1):
                 with TabPane(f"{number} {title}", id=f"tab-{pane}"):
-                    yield pane_class(id=pane)
-        yield StatusBar()
+                    yield self.panes[pane]
+        yield self.status
         yield Footer()
 
     def pane(self, name: str) -> ListPane:
-        return self.query_one(f"#{name}", ListPane)
-
-    @property
-    def status(self) -> StatusBar:
-        return self.query_one(StatusBar)
+        return self.panes[name]
 
     def pane_titles(self) -> list[tuple[str, str]]:
         return [(pane, title) for pane, title, _ in PANES]
@@ -116,12 +116,13 @@ class TripleoTuiApp(App[None]):
 
     async def _start_engine(self) -> None:
         """Run the engine in this event loop, so executions started here make progress."""
-        start = getattr(self.api, "start_engine", None)
-        if start is None:
-            self.status.engine = "not available yet (executions api pending)"
-            return
-        await start()
-        self.status.engine = "running"
+        try:
+            await self.api.start_engine()
+        except EngineBusy as error:
+            self.status.engine = "run by another process"
+            self.notify(f"{error}. Executions are shown, not run, here.", severity="warning")
+        else:
+            self.status.engine = "running"
 
     async def on_unmount(self) -> None:
         if self.api is not None:
@@ -165,7 +166,9 @@ class TripleoTuiApp(App[None]):
     # ---- panes -----------------------------------------------------------------------------
 
     def action_show_pane(self, name: str) -> None:
-        self.query_one("#panes", TabbedContent).active = f"tab-{name}"
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.screen_stack[0].query_one("#panes", TabbedContent).active = f"tab-{name}"
         self.pane(name).table.focus()
         self._show_pane_status(name)
 
@@ -186,7 +189,7 @@ class TripleoTuiApp(App[None]):
         self.status.marked = message.count
 
     def on_execution_finished(self, message: ExecutionFinished) -> None:
-        self.query_one(NodesPane).post_message(
+        self.panes["nodes"].post_message(
             ExecutionFinished(message.execution_id, message.workflow, message.state)
         )
 
@@ -196,15 +199,13 @@ class TripleoTuiApp(App[None]):
     # ---- executions ------------------------------------------------------------------------
 
     def known_executions(self) -> list[Any]:
-        return list(self.query_one(ExecutionsPane).executions.values())
+        return list(self.panes["executions"].executions.values())
 
     @work(group="run-form", exit_on_error=False)
     async def open_run_form(self, workflow: str) -> None:
         spec = await self.api.get_workflow_spec(workflow)
-        nodes = list(self.query_one(NodesPane).nodes.values())
-        environments = []
-        if hasattr(self.api, "list_environments"):
-            environments = [env.name for env in await self.api.list_environments()]
+        nodes = list(self.panes["nodes"].nodes.values())
+        environments = [env.name for env in await self.api.list_environments()]
         form = RunFormScreen(workflow, spec.input, nodes=nodes, environments=environments)
         request = await self.push_screen_wait(form)
         if request is None:
@@ -215,8 +216,6 @@ class TripleoTuiApp(App[None]):
             params=request.params,
             description=request.description,
         )
-        while isinstance(self.screen, DefinitionScreen):
-            self.pop_screen()
         self.action_show_pane("executions")
         table = self.pane("executions").table
         if execution_id in table.rows:
@@ -235,7 +234,7 @@ class TripleoTuiApp(App[None]):
         execution = await self.api.start_execution(
             workflow, workflow_input, params or {}, description
         )
-        self.query_one(ExecutionsPane).track(execution)
+        self.panes["executions"].track(execution)
         self.notify(f"Started {workflow} ({execution.id[:8]})")
         return execution.id
 
@@ -243,14 +242,12 @@ class TripleoTuiApp(App[None]):
         self.push_screen(ExecutionScreen(execution_id))
 
     async def pause_or_resume(self, execution: Any) -> None:
-        if execution.state == states.PAUSED:
-            changed = await self.api.resume_execution(execution.id)
-        elif states.is_completed(execution.state):
+        if states.is_completed(execution.state):
             self.notify(f"{execution.workflow_name} is {execution.state}", severity="warning")
             return
-        else:
-            changed = await self.api.pause_execution(execution.id)
-        self.query_one(ExecutionsPane).track(changed)
+        new_state = states.RUNNING if execution.state == states.PAUSED else states.PAUSED
+        changed = await self.api.update_execution(execution.id, state=new_state)
+        self.panes["executions"].track(changed)
         self.notify(f"{changed.workflow_name} ({changed.id[:8]}): {changed.state}")
 
     async def cancel_execution(self, execution: Any) -> None:
@@ -263,8 +260,10 @@ class TripleoTuiApp(App[None]):
             ConfirmScreen("Cancel this execution?", [f"{execution.workflow_name} ({execution.id})"])
         )
         if confirmed:
-            changed = await self.api.cancel_execution(execution.id)
-            self.query_one(ExecutionsPane).track(changed)
+            changed = await self.api.update_execution(
+                execution.id, state=states.CANCELLED, state_info="Cancelled from the console"
+            )
+            self.panes["executions"].track(changed)
             self.notify(f"{changed.workflow_name} ({changed.id[:8]}): {changed.state}")
 
 

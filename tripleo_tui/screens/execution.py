@@ -3,6 +3,7 @@ sub-workflow executions. Refreshed in place each second until it completes."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -79,6 +80,7 @@ class ExecutionScreen(Screen):
         self.execution_id = execution_id
         self.execution: Any = None
         self.tasks: dict[str, Any] = {}
+        self.subs: list[Any] = []
         self.sub_title = f"Execution {execution_id}"
         self._task_shown: tuple[str, str] | None = None  # (task id, state) in the detail view
 
@@ -105,21 +107,46 @@ class ExecutionScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#tasks-table").focus()
-        self.refresh_execution()
+        self.run_worker(self._follow(), group="follow", exit_on_error=False)
         self.set_interval(REFRESH_SECONDS, self._tick)
 
-    def _tick(self) -> None:
-        if self.execution is None or not states.is_completed(self.execution.state):
+    async def _follow(self) -> None:
+        """Read the execution again whenever the engine reports a change under it."""
+        stream = self.api.subscribe()
+        next_changes = asyncio.ensure_future(anext(stream))
+        await asyncio.sleep(0)  # the subscription takes its queue on its first step
+        try:
             self.refresh_execution()
+            while True:
+                changes = await next_changes
+                next_changes = asyncio.ensure_future(anext(stream))
+                if any(self._concerns(change) for change in changes):
+                    self.refresh_execution()
+        finally:
+            next_changes.cancel()
+            await stream.aclose()
+
+    def _concerns(self, change: Any) -> bool:
+        ours = {self.execution_id, getattr(self.execution, "root_execution_id", None)}
+        return change.execution_id in ours or change.root_execution_id in ours
+
+    def _tick(self) -> None:
+        """Running durations grow."""
+        if self.execution is not None and not states.is_completed(self.execution.state):
+            self.show(self.execution, list(self.tasks.values()), self.subs)
 
     @work(group="refresh", exclusive=True, exit_on_error=False)
     async def refresh_execution(self) -> None:
         execution = await self.api.get_execution(self.execution_id)
-        tasks = await self.api.list_tasks(self.execution_id)
-        self.show(execution, tasks)
-        await self._show_task_detail()
+        tasks = await self.api.list_tasks(self.execution_id, limit=None)
+        subs = []
+        for task in tasks:
+            if task.type == "WORKFLOW":
+                subs += await self.api.list_executions(task_execution_id=task.id, limit=None)
+        self.show(execution, tasks, subs)
+        self._show_task_detail()
 
-    def show(self, execution: Any, tasks: list[Any]) -> None:
+    def show(self, execution: Any, tasks: list[Any], subs: list[Any]) -> None:
         now = datetime.now(UTC)
         self.execution = execution
         self.tasks = {task.id: task for task in tasks}
@@ -130,12 +157,7 @@ class ExecutionScreen(Screen):
         self.query_one("#input", JsonView).show(execution.input)
         self.query_one("#output", JsonView).show(execution.output)
         self.query_one("#params", JsonView).show(execution.params)
-        task_ids = set(self.tasks)
-        subs = [
-            ex
-            for ex in self.app.known_executions()
-            if getattr(ex, "task_execution_id", None) in task_ids
-        ]
+        self.subs = subs
         self.query_one("#subs-table", ResourceTable).show(
             {ex.id: self._sub_cells(ex, now) for ex in subs}
         )
@@ -171,22 +193,21 @@ class ExecutionScreen(Screen):
         return self.tasks.get(key) if key else None
 
     @on(DataTable.RowHighlighted, "#tasks-table")
-    async def _task_highlighted(self) -> None:
-        await self._show_task_detail()
+    def _task_highlighted(self) -> None:
+        self._show_task_detail()
 
-    async def _show_task_detail(self) -> None:
+    def _show_task_detail(self) -> None:
         task = self.selected_task()
         if task is None or self._task_shown == (task.id, task.state):
             return
         self._task_shown = (task.id, task.state)
-        result = await self.api.get_task_result(task.id)
         self.query_one("#task-detail", JsonView).show(
             {
                 "task": task.name,
                 "state": task.state,
                 "state_info": task.state_info,
                 "published": task.published,
-                "result": result,
+                "result": task.result,
             }
         )
 

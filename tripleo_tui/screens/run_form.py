@@ -61,16 +61,18 @@ class RunFormScreen(Screen[RunRequest | None]):
     ]
     DEFAULT_CSS = """
     RunFormScreen #form { height: 1fr; padding: 0 1; }
-    RunFormScreen .field-label { margin-top: 1; text-style: bold; }
+    RunFormScreen .field { height: auto; margin-top: 1; }
+    RunFormScreen .field-label { width: 24; text-style: bold; }
     RunFormScreen .field-label.-required { color: $warning; }
-    RunFormScreen .field-error { color: $error; height: auto; }
-    RunFormScreen TextArea { height: 6; }
-    RunFormScreen SelectionList { height: auto; max-height: 8; }
+    RunFormScreen .field > Input, RunFormScreen .field > Select { width: 1fr; }
+    RunFormScreen .field > TextArea { width: 1fr; height: 5; }
+    RunFormScreen .field > SelectionList { width: 1fr; height: auto; max-height: 8; }
+    RunFormScreen .field-error { color: $error; height: auto; padding-left: 24; }
     RunFormScreen #preview {
-        height: 9; border: round $primary; border-title-align: left; padding: 0 1;
+        height: 7; border: round $primary; border-title-align: left; padding: 0 1;
         overflow-y: auto;
     }
-    RunFormScreen #buttons { height: auto; align-horizontal: right; padding: 0 1; }
+    RunFormScreen #buttons { height: 1; align-horizontal: right; padding: 0 1; }
     RunFormScreen #buttons Button { margin-left: 2; }
     """
 
@@ -99,44 +101,48 @@ class RunFormScreen(Screen[RunRequest | None]):
             if not self.fields:
                 yield Label("This workflow takes no input.", classes="field-label")
             for index, spec in enumerate(self.fields):
-                label = Label(spec.label, classes="field-label")
-                label.set_class(spec.required, "-required")
-                yield label
-                yield self._widget_for(spec, f"field-{index}")
+                with Horizontal(classes="field"):
+                    label = Label(spec.label, classes="field-label")
+                    label.set_class(spec.required, "-required")
+                    yield label
+                    yield self._widget_for(spec, f"field-{index}")
                 yield Static("", id=f"error-{index}", classes="field-error")
-            yield Label("description", classes="field-label")
-            yield Input(placeholder="optional", id="description")
-            yield Label("environment", classes="field-label")
-            yield Input(
-                placeholder="optional: a stored environment's name, or a JSON object",
-                suggester=SuggestFromList(self.environments) if self.environments else None,
-                id="environment",
-            )
+            with Horizontal(classes="field"):
+                yield Label("description", classes="field-label")
+                yield Input(placeholder="optional", id="description", compact=True)
+            with Horizontal(classes="field"):
+                yield Label("environment", classes="field-label")
+                yield Input(
+                    placeholder="optional: a stored environment's name, or a JSON object",
+                    suggester=SuggestFromList(self.environments) if self.environments else None,
+                    id="environment",
+                    compact=True,
+                )
             yield Static("", id="error-environment", classes="field-error")
         preview = Static(id="preview")
         preview.border_title = "input"
         yield preview
         with Horizontal(id="buttons"):
-            yield Button("Run (ctrl+r)", id="run", variant="primary")
-            yield Button("Cancel (esc)", id="cancel")
+            yield Button("Run (ctrl+r)", id="run", variant="primary", compact=True)
+            yield Button("Cancel (esc)", id="cancel", compact=True)
         yield Footer()
 
     def _widget_for(self, spec: FieldSpec, widget_id: str) -> Widget:
         if spec.kind is Kind.SWITCH:
             return Switch(value=bool(spec.default), id=widget_id)
         if spec.kind is Kind.NUMBER:
-            return Input(spec.initial_text, validators=[Number()], id=widget_id, type="number")
+            number = [Number()]
+            return Input(spec.initial_text, validators=number, id=widget_id, compact=True)
         if spec.kind is Kind.NODE and self.nodes:
             options = [(node.label, node.uuid) for node in self.nodes]
-            return Select(options, prompt="pick a node", id=widget_id)
+            return Select(options, prompt="pick a node", id=widget_id, compact=True)
         if spec.kind is Kind.NODES and self.nodes:
-            return SelectionList[str](
-                *((node.label, node.uuid) for node in self.nodes), id=widget_id
-            )
+            choices = [(node.label, node.uuid) for node in self.nodes]
+            return SelectionList[str](*choices, id=widget_id, compact=True)
         if spec.kind in (Kind.JSON, Kind.NODES):
-            return TextArea(spec.initial_text, id=widget_id)
+            return TextArea(spec.initial_text, id=widget_id, compact=True)
         placeholder = "required" if spec.required else "empty: the default (null)"
-        return Input(spec.initial_text, placeholder=placeholder, id=widget_id)
+        return Input(spec.initial_text, placeholder=placeholder, id=widget_id, compact=True)
 
     def on_mount(self) -> None:
         self._refresh_preview()

@@ -3,6 +3,7 @@ changed in place as the engine reports changes; durations of running ones tick e
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -11,6 +12,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from engine.core import states
+from engine.store import NotFoundError
 from tripleo_tui.messages import ExecutionFinished
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.list_pane import ListPane
@@ -43,21 +45,33 @@ class ExecutionsPane(ListPane):
         self.set_interval(1.0, self._tick)
 
     async def load(self) -> None:
-        if not hasattr(self.api, "list_executions"):  # until engine.api has executions
-            self.set_note("Executions: the engine's execution api has not landed yet")
-            return
-        found = await self.api.list_executions()
-        self.executions = {execution.id: execution for execution in found}
-        now = datetime.now(UTC)
-        self.table.show({ex.id: self._cells(ex, now) for ex in found})
-        self.table.move_cursor(row=max(0, len(found) - 1), animate=False)
-        self._update_note()
-        self.run_worker(self._watch(), group="watch", exclusive=True, exit_on_error=False)
+        self.run_worker(self._follow(), group="watch", exclusive=True, exit_on_error=False)
 
-    async def _watch(self) -> None:
-        """Apply each change the engine reports, as it happens."""
-        async for execution in self.api.watch_executions():
-            self.track(execution)
+    async def _follow(self) -> None:
+        """Subscribe to the engine's changes, then read every execution, then apply each change
+        as it comes: subscribing first means no change can slip in between."""
+        stream = self.api.subscribe()
+        next_changes = asyncio.ensure_future(anext(stream))
+        await asyncio.sleep(0)  # the subscription takes its queue on its first step
+        try:
+            found = await self.api.list_executions(limit=None)
+            self.executions = {execution.id: execution for execution in found}
+            now = datetime.now(UTC)
+            self.table.show({ex.id: self._cells(ex, now) for ex in found})
+            self._update_note()
+            while True:
+                changes = await next_changes
+                next_changes = asyncio.ensure_future(anext(stream))
+                changed = {c.execution_id for c in changes if c.kind == "execution"}
+                for execution_id in changed:
+                    try:
+                        self.track(await self.api.get_execution(execution_id))
+                    except NotFoundError:  # deleted meanwhile
+                        self.executions.pop(execution_id, None)
+                        self.table.remove(execution_id)
+        finally:
+            next_changes.cancel()
+            await stream.aclose()
 
     def track(self, execution: Any) -> None:
         """Show a new or changed execution; tell the app when one finishes."""
