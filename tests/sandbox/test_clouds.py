@@ -22,6 +22,7 @@ STACKRC = {
     "OS_PROJECT_DOMAIN_NAME": "Default",
     "OS_IDENTITY_API_VERSION": "3",
     "OS_REGION_NAME": "regionOne",
+    "OS_CACERT": "/etc/pki/ca-trust/source/anchors/undercloud-cacert.pem",
 }
 CLOUDS_YAML = f"""\
 clouds:
@@ -67,6 +68,7 @@ def test_stackrc_variables(monkeypatch):
         "Keystone https://192.0.2.1:13000/v3 as admin (project admin), region regionOne; "
         "from OS_* variables"
     )
+    assert credentials.session().verify == STACKRC["OS_CACERT"]
     _shows_no_secret(credentials)
     assert PASSWORD in credentials.secrets()
     assert credentials.scrub(f"login as admin/{PASSWORD} refused") == "login as admin/*** refused"
