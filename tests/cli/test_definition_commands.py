@@ -11,6 +11,10 @@ from tripleo_tui.cli import main
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "tripleo-common"
 CORPUS_FILES = sorted(CORPUS.glob("*.yaml"))
+BUNDLED = {
+    yaml.safe_load(path.read_text())["name"]
+    for path in (Path(__file__).resolve().parents[2] / "workbooks").glob("*.yaml")
+}
 
 SMALL = """\
 version: '2.0'
@@ -83,19 +87,25 @@ def test_state_and_log_files_are_private(cli):
     assert stat.S_IMODE(cli.db.parent.stat().st_mode) == 0o700
 
 
-def test_our_example_workbook_is_loaded_once(cli):
-    assert [w["Name"] for w in as_json(cli, "workbook-list")] == ["tripleo.examples.v1"]
+def delete_bundled(cli, names=BUNDLED):
+    for name in names:
+        assert cli("workbook-delete", name)[1] == (
+            f"Request to delete workbook {name} has been accepted.\n"
+        )
+
+
+def test_our_workbooks_are_loaded_once(cli):
+    assert {"tripleo.examples.v1", "tripleo.baremetal.v1"} <= BUNDLED
+    assert {w["Name"] for w in as_json(cli, "workbook-list")} == BUNDLED
     hello = as_json(cli, "workflow-get", "tripleo.examples.v1.hello")
     assert hello["Input"] == "name=operator"
-    assert cli("workbook-delete", "tripleo.examples.v1")[1] == (
-        "Request to delete workbook tripleo.examples.v1 has been accepted.\n"
-    )
+    delete_bundled(cli)
     assert as_json(cli, "workbook-list") == []
-    assert [w["Name"] for w in as_json(cli, "--reload", "workbook-list")] == ["tripleo.examples.v1"]
+    assert {w["Name"] for w in as_json(cli, "--reload", "workbook-list")} == BUNDLED
 
 
 def test_empty_lists_print_one_row_of_none(cli):
-    cli("workbook-delete", "tripleo.examples.v1")
+    delete_bundled(cli)
     code, out, _ = cli("workflow-list")
     assert code == 0
     lines = out.splitlines()
@@ -113,6 +123,7 @@ def test_empty_lists_print_one_row_of_none(cli):
 
 def test_all_corpus_workbooks(cli, tmp_path):
     assert len(CORPUS_FILES) == 14
+    delete_bundled(cli, ["tripleo.baremetal.v1"])  # TripleO's own replaces ours
     expected_workbooks, expected_workflows = {}, {}
     for path in CORPUS_FILES:
         code, out, err = cli("workbook-create", str(path))
@@ -127,6 +138,7 @@ def test_all_corpus_workbooks(cli, tmp_path):
         assert f"| Name       | {raw['name']}" in out
     listed = {w["Name"]: w["Tags"] for w in as_json(cli, "workbook-list")}
     assert listed == {"tripleo.examples.v1": "tripleo-tui-example", **expected_workbooks}
+    assert len(expected_workbooks) == 14
 
     workflows = {
         w["Name"]: w for w in as_json(cli, "workflow-list") if w["Name"] in expected_workflows
@@ -144,6 +156,7 @@ def test_all_corpus_workbooks(cli, tmp_path):
 
 
 def test_workflow_get_shows_the_whole_input(cli):
+    delete_bundled(cli, ["tripleo.baremetal.v1"])
     code, _, err = cli("workbook-create", str(CORPUS / "baremetal.yaml"))
     assert code == 0
     assert f"WARNING: {CORPUS / 'baremetal.yaml'}:341:17: workflows.provide_manageable" in err
@@ -214,7 +227,7 @@ def test_duplicate_and_missing(cli, tmp_path):
         "ERROR: Workbook 'nope' not found",
         "ERROR: Unable to delete the specified workbook(s).",
     ]
-    assert all(w["Name"].startswith("tripleo.examples.") for w in as_json(cli, "workflow-list"))
+    assert not [w for w in as_json(cli, "workflow-list") if w["Name"].startswith("small.v1.")]
     assert cli("workbook-create", "missing.yaml")[2] == (
         "ERROR: Cannot read definition file 'missing.yaml': No such file or directory\n"
     )
