@@ -127,6 +127,30 @@ workflows:
       a:
         action: greet
 
+  bad_child_input:
+    tasks:
+      call:
+        workflow: child
+        on-error: handled
+      handled:
+        action: std.noop
+
+  missing_child:
+    tasks:
+      call:
+        workflow: no_such_workflow
+        on-error: handled
+      handled:
+        action: std.noop
+
+  missing_action:
+    tasks:
+      call:
+        action: no.such_action
+        on-error: handled
+      handled:
+        action: std.noop
+
   uses_env:
     output:
       from_function: <% env().region %>
@@ -244,3 +268,34 @@ def test_env_is_kept_raw_when_evaluate_env_is_false(catalog):
     env = {"region": "<% 'east' %>", "__actions": {"std.echo": {"output": 1}}}
     execution = rehearsal.run("book.uses_env", env=env, evaluate_env=False)
     assert execution.output["from_function"] == "<% 'east' %>"
+
+
+def test_a_sub_workflow_with_missing_input_fails_its_task_only(catalog):
+    rehearsal = Rehearsal(catalog)
+    execution = rehearsal.run("book.bad_child_input")
+    call = rehearsal.task(execution, "call")
+    assert call.state == "ERROR"
+    assert (
+        call.state_info == "Invalid input [name=child, class=DirectWorkflowSpec, missing=['name']]"
+    )
+    assert call.executions == []
+    assert execution.state == "SUCCESS"
+
+
+def test_an_unknown_sub_workflow_fails_its_task_only(catalog):
+    rehearsal = Rehearsal(catalog)
+    execution = rehearsal.run("book.missing_child")
+    call = rehearsal.task(execution, "call")
+    assert call.state_info == "Failed to find workflow [name=no_such_workflow] [namespace=]"
+    assert execution.state == "SUCCESS"
+
+
+def test_an_unknown_action_fails_the_workflow_like_mistral(catalog):
+    rehearsal = Rehearsal(catalog)
+    execution = rehearsal.run("book.missing_action")
+    assert execution.state == "ERROR"
+    assert execution.state_info == (
+        "Failed to run task [error=Failed to find action [action_name=no.such_action, "
+        "namespace=], wf=book.missing_action, task=call]"
+    )
+    assert rehearsal.task_states(execution) == {"call": "ERROR"}
