@@ -123,24 +123,32 @@ class FlowSteps:
         return found
 
     def _reverse_needed(self: Conductor, execution: WorkflowExecution) -> frozenset[str]:
-        key = (id(execution.spec), execution.params["task_name"])
-        needed = self._graph_cache.get(key)
-        if needed is None:
-            needed = frozenset(execution.spec.reverse_order(execution.params["task_name"]))
-            self._graph_cache[key] = needed
-        return needed
+        target = execution.params["task_name"]
+        return self._cached(
+            execution.spec,
+            ("needed", target),
+            lambda: frozenset(execution.spec.reverse_order(target)),
+        )
+
+    def _cached(self: Conductor, spec: Any, key: Any, compute: Any) -> Any:
+        """Graph facts computed once per spec. The cache keeps the spec alive, so its id is
+        never reused by another spec while the entry exists."""
+        entry = self._graph_cache.get((id(spec), key))
+        if entry is None:
+            entry = (spec, compute())
+            self._graph_cache[(id(spec), key)] = entry
+        return entry[1]
 
     def _dependents(self: Conductor, spec: Any) -> dict[str, tuple[str, ...]]:
-        key = (id(spec), "dependents")
-        found = self._graph_cache.get(key)
-        if found is None:
+
+        def compute() -> dict[str, tuple[str, ...]]:
             collected: dict[str, list[str]] = {}
             for name in spec.order or spec.tasks:
                 for required in spec.tasks[name].requires:
                     collected.setdefault(required, []).append(name)
-            found = {name: tuple(names) for name, names in collected.items()}
-            self._graph_cache[key] = found
-        return found
+            return {name: tuple(names) for name, names in collected.items()}
+
+        return self._cached(spec, "dependents", compute)
 
     # ---- dispatching decisions ------------------------------------------------------------
 
@@ -296,9 +304,8 @@ class FlowSteps:
 
     def _joins_reachable(self: Conductor, spec: Any, name: str) -> tuple[str, ...]:
         """Join tasks downstream of `name`, stopping at the first join on each path."""
-        key = (id(spec), "joins", name)
-        found = self._graph_cache.get(key)
-        if found is None:
+
+        def compute() -> tuple[str, ...]:
             result: list[str] = []
             seen = {name}
             pending = list(spec.outbound.get(name, ()))
@@ -311,9 +318,9 @@ class FlowSteps:
                     result.append(current)
                 else:
                     pending.extend(spec.outbound.get(current, ()))
-            found = tuple(result)
-            self._graph_cache[key] = found
-        return found
+            return tuple(result)
+
+        return self._cached(spec, ("joins", name), compute)
 
     # ---- the end ----------------------------------------------------------------------------
 
