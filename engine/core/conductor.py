@@ -645,7 +645,7 @@ class Conductor(TaskSteps, FlowSteps):
         self._reopen(execution)
         triggered_by = task.runtime.get("triggered_by")
         task.runtime = {"triggered_by": triggered_by} if triggered_by else {}
-        task.items = None
+        task.items = task.action = None
         for child in task.executions:
             if child.accepted and (event.reset or child.state != states.SUCCESS):
                 child.accepted = False

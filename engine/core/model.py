@@ -87,6 +87,7 @@ class TaskExecution:
     executions: list[Any] = field(default_factory=list, repr=False)  # actions or sub-workflows
     seq: int = 0  # creation order within the workflow
     items: dict[str, list] | None = field(default=None, repr=False)  # with-items lists, not stored
+    action: tuple | None = field(default=None, repr=False)  # the resolved action, not stored
 
     @property
     def type(self) -> str:
@@ -133,6 +134,7 @@ class ActionExecution:
     adhoc_outputs: tuple[Any, ...] = ()  # ad-hoc output transforms, innermost first
     run_name: str = ""  # the system action actually run (differs for ad-hoc actions)
     run_input: dict[str, Any] | None = None
+    input_json: str | None = field(default=None, repr=False)  # `input` as stored, written once
 
     @property
     def result(self) -> Any:

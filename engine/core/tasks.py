@@ -343,9 +343,9 @@ class TaskSteps:
             view = self.scopes.task_view(task, item)
             views.append((index, view, self._task_input(task, view)))
         try:
-            fixed = None
-            if not task.spec.workflow and not _is_expression(task.spec.action):
-                fixed = self._resolve_action(task, views[0][1])
+            fixed = task.action
+            if fixed is None and not task.spec.workflow and not _is_expression(task.spec.action):
+                fixed = task.action = self._resolve_action(task, views[0][1])
             for index, view, given in views:
                 progress["running"] += 1
                 if task.spec.workflow:
@@ -553,7 +553,7 @@ class TaskSteps:
                 self._touch(execution)
         task.runtime["retry_no"] = done + 1
         task.runtime.pop("with_items", None)
-        task.items = None
+        task.items = task.action = None
         self._set_task_state(
             task, states.RUNNING_DELAYED, f"Delayed by 'retry' policy [delay={delay}]"
         )

@@ -134,6 +134,8 @@ def _action_row(action: ActionExecution) -> tuple:
         runtime["run_input"] = action.run_input
     if action.adhoc_outputs:
         runtime["outputs"] = source_of(action.adhoc_outputs)
+    if action.input_json is None:
+        action.input_json = dumps(action.input)
     return (
         action.id,
         action.task.id if action.task is not None else None,
@@ -142,7 +144,7 @@ def _action_row(action: ActionExecution) -> tuple:
         action.state_info,
         int(action.accepted),
         action.index,
-        dumps(action.input),
+        action.input_json,
         None if action.output is None else dumps(action.output),
         dumps(runtime),
         action.description,
