@@ -220,6 +220,11 @@ async def test_sigkill_in_the_middle_then_restart_gives_the_undisturbed_output(t
     assert recovered.output == expected.output
     assert len(tasks) == 1002  # nothing ran twice as a task
     assert {task.state for task in tasks} == {"SUCCESS"}
+    with sqlite3.connect(killed_db) as conn:
+        ((actions, per_task),) = conn.execute(
+            "SELECT count(*), count(DISTINCT task_execution_id) FROM action_executions"
+        )
+    assert actions == per_task == 1002  # one action execution per task: none started twice
 
 
 async def test_the_engine_stops_when_it_cannot_record_a_change(api):
