@@ -20,6 +20,7 @@ PROFILE_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
 class ProfileScreen(ModalScreen[str | None]):
     """Returns the chosen profile, or None on `esc`."""
 
+    AUTO_FOCUS = "#profile"
     BINDINGS: ClassVar = [Binding("escape", "dismiss(None)", "Cancel", id="cancel")]
     DEFAULT_CSS = """
     ProfileScreen { align: center middle; }

@@ -1,0 +1,92 @@
+"""The Nodes pane against the real sandbox Ironic: nodes of this test's own are listed, marked,
+tagged with a profile through tripleo.baremetal.v1 (the profile column changes when the
+execution ends), untagged, and managed after a confirmation that names them."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.core import states
+from tests.openstack.conftest import ironic_cloud, make_node  # noqa: F401 (fixtures)
+from tests.tui.conftest import wait_for
+from tripleo_tui.app import TripleoTuiApp
+from tripleo_tui.screens.confirm import ConfirmScreen
+from tripleo_tui.screens.profile import ProfileScreen
+from tripleo_tui.widgets.status_bar import StatusBar
+
+SLOW = 60.0  # Ironic and the engine at work
+
+
+@pytest.fixture
+def app_on_sandbox(tmp_path, ironic_cloud):  # noqa: F811
+    return TripleoTuiApp(tmp_path / "state.sqlite")
+
+
+def profile(app, uuid: str) -> str:
+    return app.pane("nodes").table.get_cell(uuid, "profile").plain
+
+
+async def put_cursor_on(app, pilot, uuid: str) -> None:
+    table = app.pane("nodes").table
+    await wait_for(pilot, lambda: uuid in table.rows, f"node {uuid}", SLOW)
+    table.move_cursor(row=table.get_row_index(uuid), animate=False)
+    await pilot.pause()
+
+
+async def test_tag_two_nodes_then_untag_one(app_on_sandbox, make_node):  # noqa: F811
+    first, second = make_node()["uuid"], make_node()["uuid"]
+    app = app_on_sandbox
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.press("4")
+        nodes = app.pane("nodes")
+        await wait_for(pilot, lambda: first in nodes.nodes and second in nodes.nodes, "nodes", SLOW)
+        assert profile(app, first) == "control"
+        assert "Ironic" in app.query_one(StatusBar).endpoint
+
+        for uuid in (first, second):
+            await put_cursor_on(app, pilot, uuid)
+            await pilot.press("space")
+        assert nodes.marked == {first, second}
+        assert app.query_one(StatusBar).marked == 2
+        assert nodes.table.get_cell(first, "mark").plain == "*"
+
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen), "profile dialog")
+        await pilot.press(*"tui-compute", "enter")
+        await wait_for(pilot, lambda: nodes.following, "the tagging execution")
+        assert profile(app, first) == "→ tui-compute"  # shown while the execution runs
+        assert nodes.marked == set()
+        (execution_id,) = nodes.following
+        executions = app.pane("executions").executions
+        await wait_for(pilot, lambda: execution_id in executions, "the execution row")
+        assert executions[execution_id].workflow_name == "tripleo.baremetal.v1.tag_nodes"
+        assert executions[execution_id].input["tag_node_uuids"] == [first, second]
+
+        done = lambda: profile(app, first) == profile(app, second) == "tui-compute"  # noqa: E731
+        await wait_for(pilot, done, "the new profiles", SLOW)
+        assert executions[execution_id].state == states.SUCCESS
+        assert not nodes.following
+
+        await put_cursor_on(app, pilot, second)
+        await pilot.press("u")
+        await wait_for(pilot, lambda: profile(app, second) == "", "profile removed", SLOW)
+        assert profile(app, first) == "tui-compute"
+
+
+async def test_manage_asks_naming_the_nodes(app_on_sandbox, make_node):  # noqa: F811
+    node = make_node()
+    app = app_on_sandbox
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.press("4")
+        await put_cursor_on(app, pilot, node["uuid"])
+        assert app.pane("nodes").nodes[node["uuid"]].provision_state == "enroll"
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        assert app.screen.targets == [f"{node['name']} ({node['uuid']})"]
+        await pilot.press("n")
+        assert not app.pane("nodes").following
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
+        managed = lambda: app.pane("nodes").nodes[node["uuid"]].provision_state == "manageable"  # noqa: E731
+        await wait_for(pilot, managed, "manageable", SLOW)
