@@ -129,6 +129,7 @@ class _Turn:
     replies: list[tuple[asyncio.Future, Any]] = field(default_factory=list)
     ended: list[str] = field(default_factory=list)
     finished_roots: list[WorkflowExecution] = field(default_factory=list)
+    finished_actions: list[str] = field(default_factory=list)  # stand-alone (run-action) ones
     changes: list[Change] = field(default_factory=list)
 
 
@@ -335,6 +336,8 @@ class Engine:
                 turn.ended.append(obj.id)
                 if type(obj) is WorkflowExecution and obj.root_id is None:
                     turn.finished_roots.append(obj)
+                elif type(obj) is ActionExecution and obj.task is None:
+                    turn.finished_actions.append(obj.id)
         if self._subscribers and changed:
             turn.changes = _changes(changed.values())
         return turn
@@ -362,6 +365,8 @@ class Engine:
                 queue.put_nowait(turn.changes)
         if turn.finished_roots:
             self._forget_finished(turn.finished_roots)
+        for action_id in turn.finished_actions:
+            self.conductor.actions.pop(action_id, None)
         return True
 
     def _carry_out(self, command: Any) -> None:
