@@ -1,16 +1,24 @@
-"""The Messages pane: what workflows posted to queues (TripleO's zaqar messages), newest last."""
+"""The Messages pane: what workflows posted to queues (TripleO's zaqar messages), newest last.
+
+Queues live in the state file (engine.store.queues), read as the CLI's queue commands read them.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any, ClassVar
 
 from textual import on
 from textual.binding import Binding
 from textual.widgets import DataTable
 
+from engine.store import queues
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.list_pane import ListPane
 from tripleo_tui.widgets.resource_table import Column
+
+REREAD_SECONDS = 5.0
 
 
 class MessagesPane(ListPane):
@@ -27,24 +35,43 @@ class MessagesPane(ListPane):
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
         self.messages: dict[str, Any] = {}
+        self._last_seen: dict[str, str] = {}  # queue -> id of the last message read
         self.table.follow_end = True
 
     async def load(self) -> None:
-        if not hasattr(self.api, "list_queue_messages"):  # until the store has queues
-            self.set_note("Messages: the store's queue api has not landed yet")
-            return
-        found = await self.api.list_queue_messages()
-        self.messages = {message.id: message for message in found}
-        self.table.show({message.id: self._cells(message) for message in found})
-        self.table.move_cursor(row=max(0, len(found) - 1), animate=False)
-        self.set_note(f"{len(found)} messages · enter: open the execution · y: copy")
-        self.run_worker(self._watch(), group="watch", exclusive=True, exit_on_error=False)
+        self.run_worker(self._follow(), group="watch", exclusive=True, exit_on_error=False)
 
-    async def _watch(self) -> None:
-        async for message in self.api.watch_queue_messages():
-            self.messages[message.id] = message
-            self.table.upsert(message.id, self._cells(message))
-            self.set_note(f"{len(self.messages)} messages · enter: open the execution · y: copy")
+    async def _follow(self) -> None:
+        """Read new messages when a task changes (workflows post from tasks), and every few
+        seconds for messages other processes post."""
+        stream = self.api.subscribe()
+        next_changes = asyncio.ensure_future(anext(stream))
+        await asyncio.sleep(0)  # the subscription takes its queue on its first step
+        try:
+            while True:
+                await self._read_new()
+                done, _ = await asyncio.wait({next_changes}, timeout=REREAD_SECONDS)
+                while next_changes in done:
+                    changes = next_changes.result()
+                    next_changes = asyncio.ensure_future(anext(stream))
+                    if any(change.kind == "task" for change in changes):
+                        break
+                    done, _ = await asyncio.wait({next_changes}, timeout=REREAD_SECONDS)
+        finally:
+            next_changes.cancel()
+            await stream.aclose()
+
+    async def _read_new(self) -> None:
+        now = time.time()
+        for queue in await queues.list_queues(self.api.store, now):
+            after = self._last_seen.get(queue.name)
+            for message in await queues.list_messages(
+                self.api.store, queue.name, now, marker=after
+            ):
+                self.messages[message.id] = message
+                self.table.upsert(message.id, self._cells(message))
+                self._last_seen[queue.name] = message.id
+        self.set_note(f"{len(self.messages)} messages · enter: open the execution · y: copy")
 
     def _cells(self, message: Any) -> cells.Cells:
         """A MessageRecord: the store reads type, status, message and execution from the body."""
