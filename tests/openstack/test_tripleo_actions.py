@@ -3,11 +3,12 @@ the sandbox Ironic."""
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
 
-from engine import clouds
+from engine import clouds, sandbox
 from engine.actions import ActionContext, get_action, run_action
 from engine.actions.tripleo import nodes
 
@@ -220,3 +221,28 @@ async def test_register_reports_ironic_refusals(ironic_cloud):
     assert outcome.error.startswith("tripleo.baremetal.register_or_update_nodes failed: ")
     assert "driver ipmi" in outcome.error and outcome.error.endswith("(HTTP 400)")
     assert "s3cret-pw" not in outcome.error
+
+
+@pytest.fixture
+def private_ironic(tmp_path, monkeypatch):
+    """An Ironic of this test alone (remove=True deletes every node not listed)."""
+    directory = tmp_path / "sandbox"
+    endpoint = sandbox.up(nodes=0, directory=directory, venv=sandbox.venv_dir()).endpoint
+    for name in [name for name in os.environ if name.startswith("OS_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("OS_ENDPOINT", endpoint)
+    clouds.reset()
+    yield
+    clouds.reset()
+    sandbox.down(directory)
+
+
+async def test_register_with_remove_deletes_the_nodes_not_listed(private_ironic):
+    first = {"name": "keep", "pm_type": "fake-hardware", "mac": ["52:54:03:00:00:01"]}
+    second = {"name": "drop", "pm_type": "fake-hardware", "mac": ["52:54:03:00:00:02"]}
+    await call("tripleo.baremetal.register_or_update_nodes", nodes_json=[first, second])
+    [kept] = await call(
+        "tripleo.baremetal.register_or_update_nodes", nodes_json=[first], remove=True
+    )
+    assert [node.name for node in clouds.ironic_client().node.list()] == ["keep"]
+    assert kept["name"] == "keep"
