@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from engine.actions import ActionContext, get_action, list_system_actions, run_descriptor
@@ -108,3 +111,16 @@ def test_secret_inputs_are_known_for_masking(generated):
         {"driver": "ipmi", "driver_info": {"ipmi_password": "hunter22", "ipmi_address": "a"}}
     )
     assert list(action.secret_values()) == ["hunter22"]
+
+
+def test_the_clients_are_imported_only_when_the_registry_loads():
+    script = (
+        "import sys, engine.actions\n"
+        "print('ironicclient' in sys.modules, 'heatclient' in sys.modules)\n"
+        "engine.actions.list_system_actions()\n"
+        "print('ironicclient' in sys.modules, 'heatclient' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "False", "True", "True"]
