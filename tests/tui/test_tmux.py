@@ -1,0 +1,69 @@
+"""A user's check over SSH: `tripleo-tui` in a 120x40 tmux pane shows the workbooks, `2` shows
+the baremetal workflows, `q` exits cleanly (exit status 0, no traceback)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+
+def capture(session: str) -> str:
+    return subprocess.run(
+        ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def wait_for_screen(session: str, text: str, timeout: float = 30.0) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        screen = capture(session)
+        if text in screen:
+            return screen
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{text!r} never appeared; the pane shows:\n{screen}")
+        time.sleep(0.2)
+
+
+def send(session: str, *keys: str) -> None:
+    subprocess.run(["tmux", "send-keys", "-t", session, *keys], check=True)
+
+
+def test_console_in_tmux(tmp_path: Path):
+    assert shutil.which("tmux"), "tmux is needed: apt-get install -y tmux (.ci/run does)"
+    session = f"tripleo-tui-test-{uuid.uuid4().hex[:8]}"
+    status_file = tmp_path / "exit-status"
+    env = {
+        "TRIPLEO_TUI_DB": str(tmp_path / "state.sqlite"),
+        "TRIPLEO_TUI_SANDBOX_DIR": str(tmp_path / "no-sandbox"),  # no bare-metal endpoint
+        "TERM": "xterm-256color",
+    }
+    assignments = " ".join(f"{name}={shlex.quote(value)}" for name, value in env.items())
+    unset = " ".join(f"-u {name}" for name in os.environ if name.startswith("OS_"))
+    command = (
+        f"env {unset} {assignments} tripleo-tui; echo $? > {shlex.quote(str(status_file))}; "
+        "sleep 30"
+    )
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], check=True
+    )
+    try:
+        screen = wait_for_screen(session, "tripleo.baremetal.v1")
+        assert "1 Workbooks" in screen and "tripleo.examples.v1" in screen
+        assert "No bare-metal endpoint" in screen
+        send(session, "2")
+        screen = wait_for_screen(session, "tripleo.baremetal.v1.tag_node")
+        assert "node_uuid, role=None, queue_name=tripleo" in screen
+        send(session, "q")
+        deadline = time.monotonic() + 15
+        while not status_file.exists() or not status_file.read_text().strip():
+            assert time.monotonic() < deadline, f"still running after q:\n{capture(session)}"
+            time.sleep(0.2)
+        assert status_file.read_text().strip() == "0"
+        assert "Traceback" not in capture(session)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
