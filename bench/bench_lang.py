@@ -1,4 +1,6 @@
-"""How long engine.lang takes to parse and validate workbooks (median of several runs).
+"""How long engine.lang takes to parse and validate workbooks, and to store them too.
+
+Figures are medians of several runs; the store figures open a fresh state file per run.
 
     python3 bench/bench_lang.py [--runs N]
 
@@ -10,8 +12,10 @@ publish and a guarded transition (idiomatic repeated expressions, and a worst ca
 from __future__ import annotations
 
 import argparse
+import asyncio
 import re
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from functools import partial
@@ -19,6 +23,7 @@ from pathlib import Path
 
 import yaml
 
+from engine.api import Api
 from engine.expr.syntax import YAQL_ENGINE
 from engine.lang import parse_workbook
 
@@ -77,6 +82,21 @@ def measure(work: Callable[[], object], runs: int) -> tuple[float, float]:
     return statistics.median(wall), min(cpu)
 
 
+def store_all(documents: list[tuple[str, str]]) -> None:
+    """Parse, validate and store `documents` through the api into a new state file."""
+
+    async def run() -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            api = await Api.open(Path(folder) / "state.sqlite", workbooks_folder=Path(folder))
+            try:
+                for name, text in documents:
+                    await api.create_workbook(text, name)
+            finally:
+                await api.close()
+
+    asyncio.run(run())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
@@ -96,6 +116,13 @@ def main() -> None:
         ),
         "fan-out: 200 tasks joined by one": partial(parse_workbook, fan_out_workbook(200)),
     }
+    stored = {
+        f"corpus: {len(corpus)} TripleO workbooks": partial(store_all, corpus),
+        "chain: 1,000 tasks, repeated expressions": partial(
+            store_all, [("chain", chain_workbook(1000, distinct=False))]
+        ),
+        "fan-out: 200 tasks joined by one": partial(store_all, [("fan", fan_out_workbook(200))]),
+    }
     baselines = {
         "PyYAML C safe_load alone, chain (repeated)": partial(
             yaml.load, chain_workbook(1000, distinct=False), Loader=yaml.CSafeLoader
@@ -107,6 +134,10 @@ def main() -> None:
     parse_workbook(chain_workbook(10, distinct=True))  # warm imports and YAQL's tables
     print(f"engine.lang parse + validate ({runs} runs): median wall ms, fastest CPU ms")
     for label, work in cases.items():
+        wall, cpu = measure(work, runs)
+        print(f"  {label:48} {wall:8.1f} {cpu:8.1f}")
+    print("parse + validate + store in a new state file (includes opening it):")
+    for label, work in stored.items():
         wall, cpu = measure(work, runs)
         print(f"  {label:48} {wall:8.1f} {cpu:8.1f}")
     print("for scale, the libraries alone:")
