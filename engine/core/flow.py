@@ -246,6 +246,7 @@ class FlowSteps:
             [(task.outbound(), task.outbound_versions()) for task in upstream]
         )
         join.in_context_ref = None
+        join.context_stored = False
         join.state_info = None
         self._start_task(join)
 

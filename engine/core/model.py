@@ -88,6 +88,7 @@ class TaskExecution:
     seq: int = 0  # creation order within the workflow
     items: dict[str, list] | None = field(default=None, repr=False)  # with-items lists, not stored
     action: tuple | None = field(default=None, repr=False)  # the resolved action, not stored
+    context_stored: bool = field(default=False, repr=False)  # in_context already in the file
 
     @property
     def type(self) -> str:

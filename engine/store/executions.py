@@ -45,6 +45,7 @@ def loads(text: str | None, default: Any = None) -> Any:
 class JournalRows:
     executions: list[tuple]
     tasks: list[tuple]
+    task_updates: list[tuple]  # tasks whose inbound context is already stored
     actions: list[tuple]
     timers: list[tuple]
     removed_timers: list[tuple]
@@ -53,13 +54,17 @@ class JournalRows:
 def journal_rows(changed: Iterable[Any], removed_timers: Iterable[str]) -> JournalRows:
     """Rows for every changed object (serialised now, on the event loop, so later changes to
     the objects cannot leak into this transaction)."""
-    rows = JournalRows([], [], [], [], [(timer_id,) for timer_id in removed_timers])
+    rows = JournalRows([], [], [], [], [], [(timer_id,) for timer_id in removed_timers])
     for obj in changed:
         kind = type(obj)
         if kind is ActionExecution:
             rows.actions.append(_action_row(obj))
         elif kind is TaskExecution:
-            rows.tasks.append(_task_row(obj))
+            if obj.context_stored:
+                rows.task_updates.append(_task_update_row(obj))
+            else:
+                rows.tasks.append(_task_row(obj))
+                obj.context_stored = True
         elif kind is WorkflowExecution:
             rows.executions.append(_execution_row(obj))
         elif kind is Timer:
@@ -98,12 +103,6 @@ def _task_row(task: TaskExecution) -> tuple:
         in_context = dumps({"data": task.in_context, "versions": task.in_versions})
     else:
         in_context = None
-    runtime = {
-        "processed": task.processed,
-        "next_tasks": task.next_tasks,
-        "error_handled": task.error_handled,
-        "policy": task.runtime,
-    }
     return (
         task.id,
         task.execution.id,
@@ -116,11 +115,36 @@ def _task_row(task: TaskExecution) -> tuple:
         task.in_context_ref,
         in_context,
         dumps(task.published),
-        dumps(runtime),
+        _task_runtime(task),
         task.created_at,
         task.updated_at,
         task.started_at,
         task.finished_at,
+    )
+
+
+def _task_runtime(task: TaskExecution) -> str:
+    return dumps(
+        {
+            "processed": task.processed,
+            "next_tasks": task.next_tasks,
+            "error_handled": task.error_handled,
+            "policy": task.runtime,
+        }
+    )
+
+
+def _task_update_row(task: TaskExecution) -> tuple:
+    """A task row without its inbound context, which does not change once stored."""
+    return (
+        task.state,
+        task.state_info,
+        dumps(task.published),
+        _task_runtime(task),
+        task.updated_at,
+        task.started_at,
+        task.finished_at,
+        task.id,
     )
 
 
@@ -178,6 +202,10 @@ TIMER_COLUMNS = ("id", "execution_id", "task_id", "kind", "due", "data")
 
 UPSERT_EXECUTION = _upsert("workflow_executions", EXECUTION_COLUMNS)
 UPSERT_TASK = _upsert("task_executions", TASK_COLUMNS)
+UPDATE_TASK = (
+    "UPDATE task_executions SET state = ?, state_info = ?, published = ?, runtime = ?,"
+    " updated_at = ?, started_at = ?, finished_at = ? WHERE id = ?"
+)
 UPSERT_ACTION = _upsert("action_executions", ACTION_COLUMNS)
 UPSERT_TIMER = _upsert("timers", TIMER_COLUMNS)
 
@@ -189,6 +217,8 @@ def write_journal(conn: sqlite3.Connection, batches: list[JournalRows]) -> None:
             conn.executemany(UPSERT_EXECUTION, rows.executions)
         if rows.tasks:
             conn.executemany(UPSERT_TASK, rows.tasks)
+        if rows.task_updates:
+            conn.executemany(UPDATE_TASK, rows.task_updates)
         if rows.actions:
             conn.executemany(UPSERT_ACTION, rows.actions)
         if rows.timers:
@@ -344,6 +374,7 @@ def _task(
         error_handled=runtime.get("error_handled", False),
         runtime=runtime.get("policy", {}),
         seq=row["seq"],
+        context_stored=True,
     )
 
 
