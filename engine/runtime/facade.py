@@ -22,6 +22,7 @@ from engine.core import events, states
 from engine.core.errors import InputError, WorkflowError
 from engine.expr import evaluate
 from engine.handoff import RequestServer
+from engine.runtime.catalog import StoreCatalog
 from engine.runtime.service import Change, Engine
 from engine.store import NotFoundError
 from engine.store import definitions as defs
@@ -300,7 +301,7 @@ class ExecutionsApi:
         spec = await defs.find_action(self.store, name)
         context = ActionContext(store=self.store)
         if spec is not None and not spec.is_system:
-            catalog = (await self._running_engine()).catalog
+            catalog = StoreCatalog(self.store, DEFAULT_REGISTRY)  # no engine needed
             await catalog.refresh()
             chain, _ = resolve_chain(name, catalog.adhoc_action)
             outcome = await run_adhoc(chain, given, {}, evaluate, DEFAULT_REGISTRY, context)

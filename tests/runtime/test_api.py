@@ -222,3 +222,13 @@ async def test_delete_execution(api):
     with pytest.raises(NotFoundError):
         await api.get_execution(execution.id)
     assert await api.list_tasks(execution.id) == []
+
+
+async def test_run_action_of_an_adhoc_action_without_saving(api, tmp_path):
+    await api.create_workbook(
+        "version: '2.0'\nname: adhoc\nactions:\n  hello:\n    base: std.echo\n"
+        "    base-input:\n      output: <% 'hi ' + $.who %>\n    input:\n      - who\n"
+    )
+    result = await api.run_action("adhoc.hello", {"who": "you"})
+    assert result.output == {"result": "hi you"}
+    assert api._engine is None  # nothing needed the engine
