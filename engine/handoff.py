@@ -303,20 +303,14 @@ class EngineClient:
             await asyncio.sleep(ANSWER_POLL_INTERVAL)
 
     async def _check_engine(self, waiting_for_pickup: bool) -> None:
-        """Start an engine if none is live; fail if the one started here has died."""
+        """Start an engine if none is live; fail if the one that took the request is gone."""
         if await live_engine(self.api) is not None:
             return
         if not waiting_for_pickup:
             raise HandoffError(
                 f"The engine stopped before it finished the request; see {self._log}"
             )
-        if self._started is None:
-            self._started = self._start_engine()
-            LOG.info("Started a headless engine (pid %d)", self._started.pid)
-        elif self._started.poll() is not None:
-            code = self._started.returncode
-            self._started = None
-            raise HandoffError(f"The engine could not start (exit code {code}); see {self._log}")
+        self._start_unless_starting()
 
     async def wait_execution(self, execution_id: str) -> ExecutionRecord:
         """Wait until the execution has ended, starting an engine again if the one running it
@@ -329,13 +323,23 @@ class EngineClient:
             now = time.monotonic()
             if now >= next_check and execution.state != states.PAUSED:
                 next_check = now + LIVENESS_EVERY
-                await self._keep_engine()
+                if await live_engine(self.api) is None:
+                    self._start_unless_starting()
             await asyncio.sleep(POLL_INTERVAL * 2)
 
-    async def _keep_engine(self) -> None:
-        if await live_engine(self.api) is not None:
+    def _start_unless_starting(self) -> None:
+        """Start a headless engine, unless the last one started here is still starting.
+
+        One that exited with an error will not do better the next time: that is reported.
+        (Exit code 0: it found another engine live then, so a new start is worth it.)
+        """
+        started = self._started
+        if started is not None and started.poll() is None:
             return
-        if self._started is not None and self._started.poll() is None:
-            return  # still starting
+        if started is not None and started.returncode != 0:
+            self._started = None
+            raise HandoffError(
+                f"The engine could not start (exit code {started.returncode}); see {self._log}"
+            )
         self._started = self._start_engine()
         LOG.info("Started a headless engine (pid %d)", self._started.pid)

@@ -56,31 +56,31 @@ def engine_client(api: Api) -> EngineClient:
 
 async def run_engine(api: Api, args: argparse.Namespace) -> Outcome:
     background = args.idle_exit is not None
-    try:
-        await api.start_engine()
-    except EngineBusy as busy:
-        if background:  # another command started one first: that one serves us all
-            log.info("Background engine not needed: %s", busy)
-            return Outcome()
-        raise
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in (signal.SIGINT, signal.SIGTERM):  # before the lease: a stop never leaves it
         loop.add_signal_handler(signum, stopping.set)
-    log.info("Engine started (pid %d, background=%s)", os.getpid(), background)
-    if not background:
-        print(
-            f"Engine running for {api.store.path}; log in {log_path(api.store.path)}. "
-            "Ctrl-C stops it.",
-            file=sys.stderr,
-        )
     try:
+        try:
+            await api.start_engine()
+        except EngineBusy as busy:
+            if background:  # another command started one first: that one serves us all
+                log.info("Background engine not needed: %s", busy)
+                return Outcome()
+            raise
+        log.info("Engine started (pid %d, background=%s)", os.getpid(), background)
+        if not background:
+            print(
+                f"Engine running for {api.store.path}; log in {log_path(api.store.path)}. "
+                "Ctrl-C stops it.",
+                file=sys.stderr,
+            )
         await _until_stopped(api, stopping, args.idle_exit)
+        await api.stop_engine()
+        log.info("Engine stopped")
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
-        await api.stop_engine()
-        log.info("Engine stopped")
     return Outcome()
 
 

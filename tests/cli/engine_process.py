@@ -47,7 +47,12 @@ def start_engine(db: Path, *args: str) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
     )
-    wait_for(lambda: lease_pid(db) == process.pid or process.poll() is not None, what="engine")
+    log = db.parent / "tripleo-tui.log"
+    ready = f"Engine started (pid {process.pid},"
+    wait_for(
+        lambda: process.poll() is not None or (log.exists() and ready in log.read_text()),
+        what="the engine to start",
+    )
     assert process.poll() is None, process.communicate()
     return process
 
@@ -61,4 +66,16 @@ def stop_engine(db: Path) -> None:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         return
-    wait_for(lambda: lease_pid(db) != pid, what="the engine to stop")
+    wait_for(lambda: lease_pid(db) != pid or _gone(pid), what="the engine to stop")
+
+
+def _gone(pid: int) -> bool:
+    """Whether the process has ended (reaping it if it is a child of this one)."""
+    try:
+        return os.waitpid(pid, os.WNOHANG)[0] == pid
+    except ChildProcessError:  # not our child
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        return False

@@ -196,7 +196,10 @@ def test_wait_survives_an_engine_killed_midway(tmp_path):
         text=True,
     )
     try:
-        wait_for(lambda: count(db, "task_executions") == 1, what="the first task")
+        wait_for(
+            lambda: count(db, "task_executions") == 1 and count(db, "engine_requests") == 0,
+            what="the first task, and the command waiting for the execution's end",
+        )
         engine.kill()
         engine.wait(timeout=10)
         out, err = waiting.communicate(timeout=60)
