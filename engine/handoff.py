@@ -49,6 +49,12 @@ HANDED_OFF: dict[str, type | None] = {
     "update_action_execution": ActionExecutionRecord,
     "run_action": ActionExecutionRecord,
 }
+
+
+class HandoffError(EngineError):
+    """The live engine could not be reached, or it failed in an unexpected way."""
+
+
 # Errors that cross the hand-off as themselves (their message is meant for the user).
 KNOWN_ERRORS: dict[str, type[Exception]] = {
     error.__name__: error
@@ -60,6 +66,7 @@ KNOWN_ERRORS: dict[str, type[Exception]] = {
         InputError,
         WorkflowError,
         EngineError,
+        HandoffError,
         ValueError,
     )
 }
@@ -70,10 +77,6 @@ PICKUP_TIMEOUT = 30.0  # a request no engine took by then expires
 LIVENESS_EVERY = 1.0  # the caller checks this often that an engine is still there
 LEASE_STALE_AFTER = 15.0  # as engine.runtime.Engine's default: a heartbeat older is dead
 KEEP_FINISHED = 3600.0  # answered rows a vanished caller left are removed after this
-
-
-class HandoffError(EngineError):
-    """The live engine could not be reached, or it failed in an unexpected way."""
 
 
 # ---- rows --------------------------------------------------------------------------------
@@ -124,12 +127,18 @@ def finish_request(
         (
             DONE if error is None else FAILED,
             result,
-            None if error is None else type(error).__name__,
+            None if error is None else error_type(error),
             None if error is None else str(error),
             now,
             request_id,
         ),
     )
+
+
+def error_type(error: Exception) -> str:
+    """The name the caller raises the error as: its nearest known class, else its own name."""
+    names = [cls.__name__ for cls in type(error).__mro__]
+    return next((name for name in names if name in KNOWN_ERRORS), names[0])
 
 
 def clean_requests(conn: sqlite3.Connection, now: float) -> None:
@@ -273,7 +282,10 @@ class EngineClient:
             raise
         await self.api.store.write(delete_request, request_id)
         if state == FAILED:
-            raise KNOWN_ERRORS.get(error_type, HandoffError)(error)
+            known = KNOWN_ERRORS.get(error_type)
+            if known is not None:
+                raise known(error)
+            raise HandoffError(f"The engine failed: {error_type}: {error} (details in {self._log})")
         record_type = HANDED_OFF[method]
         return None if record_type is None else record_type(**json.loads(result))
 
