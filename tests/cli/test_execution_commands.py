@@ -294,8 +294,10 @@ def test_environments_and_the_env_param(cli, tmp_path):
     assert cli("environment-delete", "staging")[0] == 0
     code, _, err = cli("environment-get", "staging")
     assert (code, err) == (1, "ERROR: Environment 'staging' not found\n")
+    before = [ex["ID"] for ex in record(cli, "execution-list", "--limit", "-1")]
     code, _, err = cli("execution-create", "tests.v1.greet_from_env", "{}", '{"env": "staging"}')
     assert (code, err) == (1, "ERROR: Environment is not found: staging\n")
+    assert [ex["ID"] for ex in record(cli, "execution-list", "--limit", "-1")] == before
 
 
 @pytest.mark.parametrize(
