@@ -45,9 +45,6 @@ class ExecutionsPane(ListPane):
         self.set_interval(1.0, self._tick)
 
     async def load(self) -> None:
-        self.run_worker(self._follow(), group="watch", exclusive=True, exit_on_error=False)
-
-    async def _follow(self) -> None:
         """Subscribe to the engine's changes, then read every execution, then apply each change
         as it comes: subscribing first means no change can slip in between."""
         stream = self.api.subscribe()

@@ -39,9 +39,6 @@ class MessagesPane(ListPane):
         self.table.follow_end = True
 
     async def load(self) -> None:
-        self.run_worker(self._follow(), group="watch", exclusive=True, exit_on_error=False)
-
-    async def _follow(self) -> None:
         """Read new messages when a task changes (workflows post from tasks), and every few
         seconds for messages other processes post."""
         stream = self.api.subscribe()
