@@ -39,6 +39,10 @@ from tripleo_tui.widgets.nodes_pane import NodesPane
 from tripleo_tui.widgets.status_bar import StatusBar
 
 log = logging.getLogger(__name__)
+ERROR_SHOWN_SECONDS = 30.0  # in the status bar; the log keeps every error
+NO_ENDPOINT_SHORT = (
+    "No bare-metal endpoint: `tripleo-tui sandbox up`, a stackrc, OS_CLOUD or OS_ENDPOINT"
+)
 
 PANES: tuple[tuple[str, str, type[ListPane]], ...] = (
     ("workbooks", "Workbooks", WorkbooksPane),
@@ -135,7 +139,7 @@ class TripleoTuiApp(App[None]):
         self.call_from_thread(self._show_endpoint, described, ok)
 
     def _show_endpoint(self, described: str, ok: bool) -> None:
-        self.status.endpoint = described if ok else f"No bare-metal endpoint. {described}"
+        self.status.endpoint = described if ok else NO_ENDPOINT_SHORT
         self.status.endpoint_ok = ok
 
     def set_endpoint_ok(self, ok: bool, problem: str = "") -> None:
@@ -161,7 +165,13 @@ class TripleoTuiApp(App[None]):
         message = error_message(error, db_path) if isinstance(error, Exception) else str(error)
         message = f"{context}: {message}" if context else message
         self.notify(message, severity="error", timeout=12)
-        self.status.error = message.splitlines()[0]
+        line = message.splitlines()[0]
+        self.status.error = line
+        self.set_timer(ERROR_SHOWN_SECONDS, lambda: self._clear_error(line))
+
+    def _clear_error(self, line: str) -> None:
+        if self.status.error == line:
+            self.status.error = ""
 
     # ---- panes -----------------------------------------------------------------------------
 

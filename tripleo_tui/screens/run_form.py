@@ -145,6 +145,8 @@ class RunFormScreen(Screen[RunRequest | None]):
         return Input(spec.initial_text, placeholder=placeholder, id=widget_id, compact=True)
 
     def on_mount(self) -> None:
+        first = "#field-0" if self.fields else "#description"
+        self.query_one(first).focus()
         self._refresh_preview()
 
     # ---- values ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual import work
 from textual.binding import Binding
 
+from engine import clouds
 from tripleo_tui import nodes as baremetal
 from tripleo_tui.messages import ExecutionFinished, MarksChanged
 from tripleo_tui.screens.confirm import ConfirmScreen
@@ -87,7 +88,7 @@ class NodesPane(ListPane):
         message = str(error) or type(error).__name__
         self.set_note(f"Nodes unavailable: {message}")
         self.app.set_endpoint_ok(False, message)
-        if message != self._last_error:
+        if message != self._last_error and message != clouds.NO_ENDPOINT:
             self._last_error = message
             self.notify(f"Ironic: {message}", severity="error", timeout=10)
         self.loaded.set()

@@ -21,13 +21,14 @@ class StatusBar(Static):
     error: reactive[str] = reactive("")
 
     def render(self) -> Text:
+        # Short, changing facts first; the endpoint sentence last, cut to fit at 80 columns.
         parts: list[Text] = []
-        if self.error:
-            parts.append(Text(f"✗ {self.error}", style="bold red"))
         if self.filter_text:
             parts.append(Text(f"filter: {self.filter_text}", style="bold yellow"))
         if self.marked:
             parts.append(Text(f"{self.marked} marked", style="bold cyan"))
+        if self.error:
+            parts.append(Text(f"✗ {self.error}", style="bold red"))
         if self.engine:
             parts.append(Text(f"engine {self.engine}"))
         parts.append(Text(self.endpoint, style="" if self.endpoint_ok else "bold red"))
