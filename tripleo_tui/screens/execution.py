@@ -61,6 +61,28 @@ def summary(execution: Any, now: datetime) -> Table:
     return grid
 
 
+def task_cells(task: Any) -> cells.Cells:
+    end = task.finished_at or (task.updated_at if states.is_completed(task.state) else None)
+    return (
+        cells.text(task.name, "bold"),
+        cells.state(task.state),
+        cells.text(task.started_at),
+        cells.duration(task.started_at or task.created_at, end, datetime.now(UTC)),
+        cells.text(task.state_info, "red" if task.state == states.ERROR else ""),
+    )
+
+
+def sub_cells(execution: Any) -> cells.Cells:
+    end = execution.updated_at if states.is_completed(execution.state) else None
+    return (
+        cells.text(execution.id[:8], "dim"),
+        cells.text(execution.workflow_name, "bold"),
+        cells.state(execution.state),
+        cells.duration(execution.created_at, end, datetime.now(UTC)),
+        cells.text(execution.state_info),
+    )
+
+
 class ExecutionScreen(Screen):
     BINDINGS: ClassVar = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
@@ -89,14 +111,14 @@ class ExecutionScreen(Screen):
         yield Static("loading…", id="summary")
         with TabbedContent(id="parts"):
             with TabPane("Tasks", id="tab-tasks"), Vertical():
-                yield ResourceTable(TASK_COLUMNS, id="tasks-table")
+                yield ResourceTable(TASK_COLUMNS, render=task_cells, id="tasks-table")
                 yield JsonView({}, id="task-detail")
             with TabPane("Input", id="tab-input"):
                 yield JsonView({}, id="input")
             with TabPane("Output", id="tab-output"):
                 yield JsonView({}, id="output")
             with TabPane("Sub-executions", id="tab-subs"):
-                yield ResourceTable(SUB_COLUMNS, id="subs-table")
+                yield ResourceTable(SUB_COLUMNS, render=sub_cells, id="subs-table")
             with TabPane("Params", id="tab-params"):
                 yield JsonView({}, id="params")
         yield Footer()
@@ -132,8 +154,13 @@ class ExecutionScreen(Screen):
 
     def _tick(self) -> None:
         """Running durations grow."""
-        if self.execution is not None and not states.is_completed(self.execution.state):
-            self.show(self.execution, list(self.tasks.values()), self.subs)
+        if self.execution is None or states.is_completed(self.execution.state):
+            return
+        self.query_one("#summary", Static).update(summary(self.execution, datetime.now(UTC)))
+        table = self.query_one("#tasks-table", ResourceTable)
+        for task in self.tasks.values():
+            if not states.is_completed(task.state):
+                table.redraw(task.id)
 
     @work(group="refresh", exclusive=True, exit_on_error=False)
     async def refresh_execution(self) -> None:
@@ -151,40 +178,16 @@ class ExecutionScreen(Screen):
         self.execution = execution
         self.tasks = {task.id: task for task in tasks}
         self.query_one("#summary", Static).update(summary(execution, now))
-        self.query_one("#tasks-table", ResourceTable).show(
-            {task.id: self._task_cells(task, now) for task in tasks}
-        )
+        self.query_one("#tasks-table", ResourceTable).show({task.id: task for task in tasks})
         self.query_one("#input", JsonView).show(execution.input)
         self.query_one("#output", JsonView).show(execution.output)
         self.query_one("#params", JsonView).show(execution.params)
         self.subs = subs
-        self.query_one("#subs-table", ResourceTable).show(
-            {ex.id: self._sub_cells(ex, now) for ex in subs}
-        )
+        self.query_one("#subs-table", ResourceTable).show({ex.id: ex for ex in subs})
         tab = self.query_one("#parts", TabbedContent).get_tab("tab-subs")
         label = f"Sub-executions ({len(subs)})"
         if tab.label.plain != label:
             tab.label = label
-
-    def _task_cells(self, task: Any, now: datetime) -> cells.Cells:
-        end = task.finished_at or (task.updated_at if states.is_completed(task.state) else None)
-        return (
-            cells.text(task.name, "bold"),
-            cells.state(task.state),
-            cells.text(task.started_at),
-            cells.duration(task.started_at or task.created_at, end, now),
-            cells.text(task.state_info, "red" if task.state == states.ERROR else ""),
-        )
-
-    def _sub_cells(self, execution: Any, now: datetime) -> cells.Cells:
-        end = execution.updated_at if states.is_completed(execution.state) else None
-        return (
-            cells.text(execution.id[:8], "dim"),
-            cells.text(execution.workflow_name, "bold"),
-            cells.state(execution.state),
-            cells.duration(execution.created_at, end, now),
-            cells.text(execution.state_info),
-        )
 
     # ---- the selected task ---------------------------------------------------------------
 

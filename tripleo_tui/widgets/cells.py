@@ -9,6 +9,8 @@ from typing import Any
 
 from rich.text import Text
 
+Cells = tuple[Text, ...]  # one table row
+
 STATE_STYLES = {
     "IDLE": "dim",
     "WAITING": "cyan",
@@ -30,7 +32,6 @@ STATE_STYLES = {
     "power on": "green",
     "power off": "dim",
 }
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def text(value: Any, style: str = "") -> Text:
@@ -61,7 +62,7 @@ def parse_time(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.strptime(value[:19], TIME_FORMAT).replace(tzinfo=UTC)
+        return datetime.fromisoformat(value[:19]).replace(tzinfo=UTC)
     except ValueError:
         return None
 

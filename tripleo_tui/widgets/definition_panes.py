@@ -8,6 +8,7 @@ from textual import on, work
 from textual.binding import Binding
 from textual.widgets import DataTable
 
+from engine.store.definitions import WorkbookRecord, WorkflowRecord
 from tripleo_tui.screens.definition import DefinitionScreen
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.list_pane import ListPane
@@ -24,18 +25,16 @@ class WorkbooksPane(ListPane):
 
     async def load(self) -> None:
         workbooks = await self.api.list_workbooks()
-        self.table.show(
-            {
-                workbook.name: (
-                    cells.text(workbook.name, "bold"),
-                    cells.tags(workbook.tags),
-                    cells.text(workbook.created_at),
-                    cells.text(workbook.updated_at),
-                )
-                for workbook in workbooks
-            }
-        )
+        self.table.show({workbook.name: workbook for workbook in workbooks})
         self.set_note(f"{len(workbooks)} workbooks · enter: definition")
+
+    def render_row(self, workbook: WorkbookRecord) -> cells.Cells:
+        return (
+            cells.text(workbook.name, "bold"),
+            cells.tags(workbook.tags),
+            cells.text(workbook.created_at),
+            cells.text(workbook.updated_at),
+        )
 
     @on(DataTable.RowSelected)
     @work(group="open", exit_on_error=False)
@@ -56,18 +55,16 @@ class WorkflowsPane(ListPane):
 
     async def load(self) -> None:
         workflows = await self.api.list_workflows()
-        self.table.show(
-            {
-                workflow.name: (
-                    cells.text(workflow.name, "bold"),
-                    cells.text(workflow.namespace),
-                    cells.text(workflow.input),
-                    cells.tags(workflow.tags),
-                )
-                for workflow in workflows
-            }
-        )
+        self.table.show({workflow.name: workflow for workflow in workflows})
         self.set_note(f"{len(workflows)} workflows · enter: definition · r: run")
+
+    def render_row(self, workflow: WorkflowRecord) -> cells.Cells:
+        return (
+            cells.text(workflow.name, "bold"),
+            cells.text(workflow.namespace),
+            cells.text(workflow.input),
+            cells.tags(workflow.tags),
+        )
 
     @on(DataTable.RowSelected)
     @work(group="open", exit_on_error=False)

@@ -4,6 +4,7 @@ changed in place as the engine reports changes; durations of running ones tick e
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -17,6 +18,37 @@ from tripleo_tui.messages import ExecutionFinished
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.list_pane import ListPane
 from tripleo_tui.widgets.resource_table import Column
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionSummary:
+    """What a row shows of an execution; input, output and params stay in the state file."""
+
+    id: str
+    workflow_name: str
+    state: str
+    state_info: str | None
+    description: str
+    created_at: str
+    updated_at: str | None
+    task_execution_id: str | None
+
+    @classmethod
+    def of(cls, record: Any) -> ExecutionSummary:
+        return cls(
+            record.id,
+            record.workflow_name,
+            record.state,
+            record.state_info,
+            record.description,
+            record.created_at,
+            record.updated_at,
+            record.task_execution_id,
+        )
+
+    @property
+    def finished_at(self) -> str | None:
+        return self.updated_at if states.is_completed(self.state) else None
 
 
 class ExecutionsPane(ListPane):
@@ -37,8 +69,12 @@ class ExecutionsPane(ListPane):
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
-        self.executions: dict[str, Any] = {}
         self.table.follow_end = True
+        self._unfinished: set[str] = set()
+
+    @property
+    def executions(self) -> dict[str, ExecutionSummary]:
+        return self.table.model
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -51,10 +87,9 @@ class ExecutionsPane(ListPane):
         next_changes = asyncio.ensure_future(anext(stream))
         await asyncio.sleep(0)  # the subscription takes its queue on its first step
         try:
-            found = await self.api.list_executions(limit=None)
-            self.executions = {execution.id: execution for execution in found}
-            now = datetime.now(UTC)
-            self.table.show({ex.id: self._cells(ex, now) for ex in found})
+            found = [ExecutionSummary.of(ex) for ex in await self.api.list_executions(limit=None)]
+            self._unfinished = {ex.id for ex in found if not states.is_completed(ex.state)}
+            self.table.show({ex.id: ex for ex in found})
             self._update_note()
             while True:
                 changes = await next_changes
@@ -64,46 +99,55 @@ class ExecutionsPane(ListPane):
                     try:
                         self.track(await self.api.get_execution(execution_id))
                     except NotFoundError:  # deleted meanwhile
-                        self.executions.pop(execution_id, None)
+                        self._unfinished.discard(execution_id)
                         self.table.remove(execution_id)
         finally:
             next_changes.cancel()
             await stream.aclose()
 
-    def track(self, execution: Any) -> None:
+    def track(self, record: Any) -> None:
         """Show a new or changed execution; tell the app when one finishes."""
+        execution = ExecutionSummary.of(record)
         before = self.executions.get(execution.id)
-        self.executions[execution.id] = execution
-        self.table.upsert(execution.id, self._cells(execution, datetime.now(UTC)))
-        if states.is_completed(execution.state) and (
-            before is None or not states.is_completed(before.state)
-        ):
-            self.post_message(
-                ExecutionFinished(execution.id, execution.workflow_name, execution.state)
-            )
-        if before is None:
+        self.table.upsert(execution.id, execution)
+        if states.is_completed(execution.state):
+            self._unfinished.discard(execution.id)
+            if before is None or not states.is_completed(before.state):
+                self.post_message(
+                    ExecutionFinished(execution.id, execution.workflow_name, execution.state)
+                )
+        else:
+            self._unfinished.add(execution.id)
+        if before is None or before.state != execution.state:
             self._update_note()
 
-    def _cells(self, execution: Any, now: datetime) -> cells.Cells:
-        end = execution.updated_at if states.is_completed(execution.state) else None
+    def render_row(self, execution: ExecutionSummary) -> cells.Cells:
         return (
             cells.text(execution.id[:8], "dim"),
             cells.text(execution.workflow_name, "bold"),
             cells.state(execution.state),
-            cells.duration(execution.created_at, end, now),
+            cells.duration(execution.created_at, execution.finished_at, datetime.now(UTC)),
             cells.text(execution.created_at),
             cells.text(execution.state_info, "red" if execution.state == states.ERROR else ""),
             cells.text(execution.description),
         )
 
+    def search_text(self, execution: ExecutionSummary) -> str:
+        return " ".join(
+            (
+                execution.id,
+                execution.workflow_name,
+                execution.state,
+                execution.created_at,
+                execution.state_info or "",
+                execution.description,
+            )
+        )
+
     def _tick(self) -> None:
         """Durations of unfinished executions grow while they run."""
-        now = datetime.now(UTC)
-        for execution_id, execution in self.executions.items():
-            if not states.is_completed(execution.state) and execution_id in self.table.rows:
-                self.table.update_cell(
-                    execution_id, "duration", cells.duration(execution.created_at, None, now)
-                )
+        for execution_id in self._unfinished:
+            self.table.redraw(execution_id)
 
     def _update_note(self) -> None:
         running = sum(1 for ex in self.executions.values() if states.is_running(ex.state))
@@ -114,7 +158,7 @@ class ExecutionsPane(ListPane):
 
     # ---- actions ---------------------------------------------------------------------------
 
-    def _current(self) -> Any | None:
+    def _current(self) -> ExecutionSummary | None:
         key = self.table.current_key
         return self.executions.get(key) if key else None
 

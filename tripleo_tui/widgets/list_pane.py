@@ -6,7 +6,8 @@ again. Errors raised there reach the app's one worker-error handler.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -15,7 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from tripleo_tui.messages import FilterChanged
-from tripleo_tui.widgets.resource_table import Column, ResourceTable
+from tripleo_tui.widgets.resource_table import Cells, Column, ResourceTable
 
 if TYPE_CHECKING:
     from engine.api import Api
@@ -45,7 +46,9 @@ class ListPane(Vertical):
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
-        self.table = ResourceTable(self.COLUMNS, id=f"{id}-table")
+        self.table = ResourceTable(
+            self.COLUMNS, render=self.render_row, search=self.search_text, id=f"{id}-table"
+        )
         self.filter_input = FilterInput(placeholder="/ filter: words to match (esc clears)")
 
     def compose(self) -> ComposeResult:
@@ -67,6 +70,12 @@ class ListPane(Vertical):
 
     async def load(self) -> None:
         """Fill the table from the api (override)."""
+
+    def render_row(self, record: Any) -> Cells:
+        """The cells of one record (override)."""
+        raise NotImplementedError
+
+    search_text: Callable[[Any], str] | None = None  # the `/` filter's text of a record
 
     def reload(self) -> None:
         self.run_worker(self.load(), exclusive=True, group="load", exit_on_error=False)

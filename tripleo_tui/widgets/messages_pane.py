@@ -34,7 +34,6 @@ class MessagesPane(ListPane):
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
-        self.messages: dict[str, Any] = {}
         self._last_seen: dict[str, str] = {}  # queue -> id of the last message read
         self.table.follow_end = True
 
@@ -65,12 +64,15 @@ class MessagesPane(ListPane):
             for message in await queues.list_messages(
                 self.api.store, queue.name, now, marker=after
             ):
-                self.messages[message.id] = message
-                self.table.upsert(message.id, self._cells(message))
+                self.table.upsert(message.id, message)
                 self._last_seen[queue.name] = message.id
         self.set_note(f"{len(self.messages)} messages · enter: open the execution · y: copy")
 
-    def _cells(self, message: Any) -> cells.Cells:
+    @property
+    def messages(self) -> dict[str, Any]:
+        return self.table.model
+
+    def render_row(self, message: Any) -> cells.Cells:
         """A MessageRecord: the store reads type, status, message and execution from the body."""
         return (
             cells.text(message.created_at),

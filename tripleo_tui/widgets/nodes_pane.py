@@ -48,7 +48,6 @@ class NodesPane(ListPane):
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
-        self.nodes: dict[str, baremetal.NodeInfo] = {}
         self.marked: set[str] = set()
         self.pending_profiles: dict[str, str] = {}  # uuid -> profile being set
         self.following: dict[str, tuple[str, list[str]]] = {}  # execution -> (what, node uuids)
@@ -75,9 +74,9 @@ class NodesPane(ListPane):
             self._busy = False
         self._last_error = ""
         self.app.set_endpoint_ok(True)
-        self.nodes = {node.uuid: node for node in found}
-        self.marked &= self.nodes.keys()
-        self.table.show({uuid: self._cells(node) for uuid, node in self.nodes.items()})
+        nodes = {node.uuid: node for node in found}
+        self.marked &= nodes.keys()
+        self.table.show(nodes)
         self._update_note()
         self.loaded.set()
 
@@ -93,7 +92,15 @@ class NodesPane(ListPane):
             self.notify(f"Ironic: {message}", severity="error", timeout=10)
         self.loaded.set()
 
-    def _cells(self, node: baremetal.NodeInfo) -> cells.Cells:
+    @property
+    def nodes(self) -> dict[str, baremetal.NodeInfo]:
+        return self.table.model
+
+    def search_text(self, node: baremetal.NodeInfo) -> str:
+        fields = (node.name, node.profile, node.provision_state, node.power_state, node.uuid)
+        return " ".join(field or "" for field in (*fields, node.instance_uuid))
+
+    def render_row(self, node: baremetal.NodeInfo) -> cells.Cells:
         pending = self.pending_profiles.get(node.uuid)
         if pending is not None:
             profile = Text(f"→ {pending or '(none)'}", style="italic yellow")
@@ -114,9 +121,8 @@ class NodesPane(ListPane):
         )
 
     def _redraw(self, uuid: str) -> None:
-        node = self.nodes.get(uuid)
-        if node is not None:
-            self.table.upsert(uuid, self._cells(node))
+        """The mark and a pending profile are shown from the pane's state, not the node's."""
+        self.table.redraw(uuid)
 
     def _update_note(self) -> None:
         shown = len(self.table.shown_keys())
@@ -262,6 +268,7 @@ class NodesPane(ListPane):
         what, uuids = followed
         for uuid in uuids:
             self.pending_profiles.pop(uuid, None)
+            self._redraw(uuid)
         severity = "information" if message.state == "SUCCESS" else "error"
         self.notify(f"{what}: {message.state}", severity=severity)
         self.reload()

@@ -1,21 +1,25 @@
-"""A keyed DataTable over a model of rows: updated in place, filtered in the model, filled in
-batches so the first screenful paints at once even with 10,000 rows."""
+"""A keyed DataTable over a model of records: updated in place, filtered in the model, filled in
+batches so the first screenful paints at once even with 10,000 rows.
+
+A record becomes cells only when its row enters the table (`render`), and the `/` filter reads
+a plain text of it (`search`), so a big list costs nothing before it is shown.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowKey
 from textual.worker import Worker
 
-Cells = tuple[Text, ...]
+from tripleo_tui.widgets.cells import Cells
 
 # The first batch covers a tall screen; later ones are small enough that a key press waits for
-# at most one of them (~30 us a row).
+# at most one of them (~50 us a row, cells included).
 FIRST_BATCH = 120
 BATCH = 1000
 PAUSE = 0.005
@@ -29,21 +33,40 @@ class Column:
     width: int | None = None  # None: as wide as the widest cell
 
 
+def _same(cells: Any) -> Cells:
+    return cells
+
+
+def _plain(cells: Cells) -> str:
+    return " ".join(cell.plain for cell in cells)
+
+
 class ResourceTable(DataTable):
     """Rows keyed by id. `show()` reconciles the whole model, `upsert()` one row; only changed
     cells are redrawn, never the whole table. `filter_text` keeps the rows whose text holds every
-    word of it (case-insensitive)."""
+    word of it (case-insensitive). Records are Cells unless `render` says how to make them."""
 
     DEFAULT_CSS = """
     ResourceTable { height: 1fr; }
     """
 
-    def __init__(self, columns: Iterable[Column], *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        columns: Iterable[Column],
+        *,
+        render: Callable[[Any], Cells] = _same,
+        search: Callable[[Any], str] | None = None,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id, cursor_type="row", cursor_foreground_priority="renderable")
         self.spec = tuple(columns)
-        self.model: dict[str, Cells] = {}
-        self._search: dict[str, str] = {}
+        self.render_row = render
+        self.search_text = search or (lambda record: _plain(render(record)))
+        self.model: dict[str, Any] = {}
         self.filter_text = ""
+        self._words: list[str] = []
+        self._cells: dict[str, Cells] = {}  # cells of the rows in the table
+        self._search: dict[str, str] = {}  # lower-case texts, made when a filter needs them
         self._queue: list[str] = []  # keys to add, in order
         self._queued: set[str] = set()
         self._filler: Worker | None = None
@@ -78,45 +101,56 @@ class ResourceTable(DataTable):
         return key
 
     def shown_keys(self) -> list[str]:
-        """Keys of the rows that match the filter, in model order (queued ones included)."""
+        """Keys of the records that match the filter, in model order (queued ones included)."""
+        if not self._words:
+            return list(self.model)
         return [key for key in self.model if self.matches(key)]
 
     def matches(self, key: str) -> bool:
-        words = self.filter_text.lower().split()
-        text = self._search.get(key, "")
-        return all(word in text for word in words)
+        if not self._words:
+            return True
+        text = self._search.get(key)
+        if text is None:
+            text = self._search[key] = self.search_text(self.model[key]).lower()
+        return all(word in text for word in self._words)
 
     # ---- writing ---------------------------------------------------------------------------
 
-    def show(self, rows: Mapping[str, Cells]) -> None:
-        """Make the model exactly `rows`: new keys are added, changed cells updated, gone rows
+    def show(self, records: Mapping[str, Any]) -> None:
+        """Make the model exactly `records`: new keys are added, changed cells updated, gone rows
         removed (a rebuild when many go, as each removal costs O(rows))."""
-        gone = [key for key in self.model if key not in rows]
+        gone = [key for key in self.model if key not in records]
         if len(gone) > MANY_GONE:
-            self.model = dict(rows)
-            self._search = {key: _search_text(cells) for key, cells in rows.items()}
+            self.model = dict(records)
+            self._search.clear()
             self.refill()
             return
         for key in gone:
             self.remove(key)
-        for key, cells in rows.items():
-            self._set(key, cells)
+        for key, record in records.items():
+            self._set(key, record)
         self._drain()
 
-    def upsert(self, key: str, cells: Cells) -> None:
+    def upsert(self, key: str, record: Any) -> None:
         """Add or update one row in place."""
-        self._set(key, cells)
+        self._set(key, record)
         self._drain()
 
     def remove(self, key: str) -> None:
         self.model.pop(key, None)
         self._search.pop(key, None)
         if key in self.rows:
-            self.remove_row(key)
+            self._remove_row(key)
+
+    def redraw(self, key: str) -> None:
+        """Render a row again (what it shows depends on more than its record)."""
+        if key in self.model:
+            self._set(key, self.model[key], force=True)
 
     def set_filter(self, text: str) -> None:
         if text != self.filter_text:
             self.filter_text = text
+            self._words = text.lower().split()
             self.refill()
 
     def refill(self) -> None:
@@ -126,26 +160,33 @@ class ResourceTable(DataTable):
             self._filler.cancel()
             self._filler = None
         self.clear()
+        self._cells.clear()
         self._queue = self.shown_keys()
         self._queued = set(self._queue)
         self._drain()
 
-    def _set(self, key: str, cells: Cells) -> None:
+    def _set(self, key: str, record: Any, force: bool = False) -> None:
         old = self.model.get(key)
-        self.model[key] = cells
-        if old == cells:
+        self.model[key] = record
+        if old == record and not force:
             return
-        self._search[key] = _search_text(cells)
+        self._search.pop(key, None)
         if key in self.rows:
             if not self.matches(key):
-                self.remove_row(key)
+                self._remove_row(key)
                 return
-            for column, before, after in zip(self.spec, old or (), cells, strict=False):
+            cells = self.render_row(record)
+            for column, before, after in zip(self.spec, self._cells[key], cells, strict=True):
                 if before != after:
                     self.update_cell(key, column.key, after)
+            self._cells[key] = cells
         elif key not in self._queued and self.matches(key):
             self._queue.append(key)
             self._queued.add(key)
+
+    def _remove_row(self, key: str) -> None:
+        self._cells.pop(key, None)
+        self.remove_row(key)
 
     def _drain(self) -> None:
         """Add queued rows: a screenful now, the rest in batches by a worker."""
@@ -170,15 +211,12 @@ class ResourceTable(DataTable):
         at_end = self.follow_end and self.cursor_row >= self.row_count - 1
         for key in batch:
             self._queued.discard(key)
-            cells = self.model.get(key)
-            if cells is not None and key not in self.rows and self.matches(key):
+            record = self.model.get(key)
+            if record is not None and key not in self.rows and self.matches(key):
+                cells = self._cells[key] = self.render_row(record)
                 self.add_row(*cells, key=key)
         if self._keep is not None and self._keep in self.rows:
             self.move_cursor(row=self.get_row_index(self._keep), animate=False)
             self._keep = None
         elif at_end and batch:
             self.move_cursor(row=self.row_count - 1, animate=False)
-
-
-def _search_text(cells: Cells) -> str:
-    return " ".join(cell.plain for cell in cells).lower()

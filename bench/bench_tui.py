@@ -1,0 +1,233 @@
+"""How fast the console paints and answers with 10,000 executions and 1,000 nodes.
+
+    python3 bench/bench_tui.py [--executions N] [--nodes N] [--runs N]
+
+The state file gets real executions run by the engine, cloned to N rows (new ids and times).
+Nodes come from a recorded list of N nodes fed through the Nodes pane's own code path
+(`tripleo_tui.nodes.list_nodes`) instead of a live Ironic, so the figure is the console's.
+
+The app runs headless at 120x40: it lays out and renders every frame as on a terminal, without
+writing the bytes. "Paint" is the first screen update that shows the change: the app's
+`_display` hook, taken after the state the test waits for holds. Times are medians of --runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import sqlite3
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+
+from textual import events
+
+from engine.api import Api
+from tripleo_tui.app import TripleoTuiApp
+
+SIZE = (120, 40)
+
+
+# ---- data ----------------------------------------------------------------------------------
+
+
+async def _seed(path: Path) -> None:
+    api = await Api.open(path)
+    try:
+        for index in range(20):
+            name = "hello" if index % 2 else "wait_and_echo"
+            workflow_input = {"name": f"op{index}"} if index % 2 else {"seconds": 0}
+            started = await api.start_execution(f"tripleo.examples.v1.{name}", workflow_input)
+            await api.wait_execution(started.id, timeout=30)
+    finally:
+        await api.close()
+
+
+def make_state(path: Path, executions: int) -> None:
+    """`executions` rows: 20 real runs, then copies with fresh ids and later times."""
+    asyncio.run(_seed(path))
+    conn = sqlite3.connect(path)
+    with conn:
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(workflow_executions)")]
+        others = ", ".join(column for column in columns if column not in ("id", "created_at"))
+        rows = conn.execute("SELECT rowid FROM workflow_executions").fetchall()
+        for number in range(executions - len(rows)):
+            (source,) = rows[number % len(rows)]
+            created = (
+                f"2026-01-01 {number // 3600 % 24:02d}:{number // 60 % 60:02d}:{number % 60:02d}"
+            )
+            conn.execute(
+                f"INSERT INTO workflow_executions (id, created_at, {others})"
+                f" SELECT ?, ?, {others} FROM workflow_executions WHERE rowid = ?",
+                (str(uuid.uuid4()), created, source),
+            )
+    conn.close()
+
+
+def recorded_nodes(count: int) -> list[SimpleNamespace]:
+    """Nodes shaped as python-ironicclient returns them for the Nodes pane's fields."""
+    roles = ("control", "compute", "ceph-storage")
+    return [
+        SimpleNamespace(
+            uuid=str(uuid.UUID(int=index + 1)),
+            name=f"{roles[index % 3]}-{index}",
+            instance_uuid=None if index % 4 else str(uuid.UUID(int=10**6 + index)),
+            power_state="power on" if index % 4 == 0 else "power off",
+            provision_state="active" if index % 4 == 0 else "available",
+            target_provision_state=None,
+            maintenance=index % 50 == 0,
+            properties={"capabilities": f"profile:{roles[index % 3]},boot_option:local"},
+            last_error=None,
+        )
+        for index in range(count)
+    ]
+
+
+class RecordedIronic:
+    """Answers `node.list(fields=..., limit=0)` with the recorded nodes."""
+
+    def __init__(self, nodes: list[SimpleNamespace]) -> None:
+        self.node = SimpleNamespace(list=lambda **_: nodes)
+
+
+# ---- measuring -----------------------------------------------------------------------------
+
+
+class Paints:
+    """Timestamps of the app's screen updates."""
+
+    def __init__(self, app: TripleoTuiApp) -> None:
+        self.times: list[float] = []
+        original = app._display
+
+        def display(screen, renderable) -> None:
+            if renderable is not None:
+                self.times.append(time.perf_counter())
+            original(screen, renderable)
+
+        app._display = display
+
+    async def after(self, condition: Callable[[], bool], timeout: float = 60.0) -> float:
+        """The time of the first paint once `condition()` holds."""
+        deadline = time.perf_counter() + timeout
+        while not condition():
+            if time.perf_counter() > deadline:
+                raise TimeoutError("condition never held")
+            await asyncio.sleep(0.0005)
+        held = time.perf_counter()
+        while not self.times or self.times[-1] < held:
+            await asyncio.sleep(0.0005)
+        return next(t for t in self.times if t >= held)
+
+
+async def key_to_paint(app: TripleoTuiApp, paints: Paints, key: str, done: Callable[[], bool]):
+    started = time.perf_counter()
+    app._driver.send_message(events.Key(key, key if len(key) == 1 else None))
+    return await paints.after(done) - started
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+async def one_run(path: Path, nodes: list[SimpleNamespace], executions: int) -> dict[str, float]:
+    figures: dict[str, float] = {}
+    started = time.perf_counter()
+    app = TripleoTuiApp(path, ironic_client=lambda: RecordedIronic(nodes))
+    async with app.run_test(size=SIZE) as pilot:
+        paints = Paints(app)
+        executions_pane, nodes_pane = app.pane("executions"), app.pane("nodes")
+        await app.api_ready.wait()
+        await pilot.press("3")
+        table = executions_pane.table
+        figures["first paint of executions (s)"] = (
+            await paints.after(lambda: table.row_count > 0) - started
+        )
+        await table.filled.wait()
+        figures[f"all {executions} executions in the table (s)"] = time.perf_counter() - started
+        assert table.row_count == executions, table.row_count
+
+        await asyncio.sleep(0.3)
+        row = table.cursor_row
+        figures["key: cursor up (ms)"] = 1000 * await key_to_paint(
+            app, paints, "up", lambda: table.cursor_row == row - 1
+        )
+        await asyncio.sleep(0.3)
+        figures["key: page up (ms)"] = 1000 * await key_to_paint(
+            app, paints, "pageup", lambda: table.cursor_row < row - 10
+        )
+        await asyncio.sleep(0.3)
+        await pilot.press("slash")
+        await asyncio.sleep(0.3)
+        figures["key: filter letter, 10k rows refiltered (ms)"] = 1000 * await key_to_paint(
+            app, paints, "w", lambda: table.filter_text == "w" and table.row_count > 0
+        )
+        await pilot.press("escape")
+        await table.filled.wait()
+        await asyncio.sleep(0.3)
+
+        tabs = app.screen.query_one("#panes")
+        figures["key: switch pane 3->4 (ms)"] = 1000 * await key_to_paint(
+            app, paints, "4", lambda: tabs.active == "tab-nodes"
+        )
+        await nodes_pane.loaded.wait()
+        await nodes_pane.table.filled.wait()
+        assert nodes_pane.table.row_count == len(nodes), nodes_pane.table.row_count
+        figures[f"all {len(nodes)} nodes in the table (s)"] = time.perf_counter() - started
+        await asyncio.sleep(0.3)
+        before = set(nodes_pane.marked)
+        figures["key: mark a node (ms)"] = 1000 * await key_to_paint(
+            app, paints, "space", lambda: nodes_pane.marked != before
+        )
+        await asyncio.sleep(0.3)
+        figures["key: switch pane 4->3 (ms)"] = 1000 * await key_to_paint(
+            app, paints, "3", lambda: tabs.active == "tab-executions"
+        )
+        figures["RSS after loading (MB)"] = rss_mb()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--executions", type=int, default=10_000)
+    parser.add_argument("--nodes", type=int, default=1_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    os.environ["TRIPLEO_TUI_SANDBOX_DIR"] = tempfile.mkdtemp()  # the recorded nodes only
+    for name in [name for name in os.environ if name.startswith("OS_")]:
+        del os.environ[name]
+    folder = Path(tempfile.mkdtemp(prefix="bench-tui-"))
+    template = folder / "template.sqlite"
+    print(f"preparing {args.executions} executions ...", flush=True)
+    make_state(template, args.executions)
+    nodes = recorded_nodes(args.nodes)
+    results: dict[str, list[float]] = {}
+    for run in range(args.runs):
+        path = folder / f"run{run}.sqlite"
+        path.write_bytes(template.read_bytes())
+        for name, value in asyncio.run(one_run(path, nodes, args.executions)).items():
+            results.setdefault(name, []).append(value)
+    print(
+        f"console, {args.executions} executions, {args.nodes} nodes, {SIZE[0]}x{SIZE[1]}, "
+        f"median of {args.runs} runs:"
+    )
+    for name, values in results.items():
+        print(
+            f"  {name:48s} {statistics.median(values):9.3f}   (all: "
+            + ", ".join(f"{value:.3f}" for value in values)
+            + ")"
+        )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  {'peak RSS of the process (MB)':48s} {peak:9.1f}")
+
+
+if __name__ == "__main__":
+    main()
