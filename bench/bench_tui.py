@@ -142,13 +142,14 @@ async def one_run(path: Path, nodes: list[SimpleNamespace], executions: int) -> 
     figures: dict[str, float] = {}
     started = time.perf_counter()
     app = TripleoTuiApp(path, ironic_client=lambda: RecordedIronic(nodes))
+    paints = Paints(app)
     async with app.run_test(size=SIZE) as pilot:
-        paints = Paints(app)
         executions_pane, nodes_pane = app.pane("executions"), app.pane("nodes")
-        await app.api_ready.wait()
-        await pilot.press("3")
+        figures["first paint of the console (s)"] = paints.times[0] - started
         table = executions_pane.table
-        figures["first paint of executions (s)"] = (
+        await app.api_ready.wait()
+        app._driver.send_message(events.Key("3", "3"))  # no pilot: it waits for idle
+        figures["first paint of executions rows (s)"] = (
             await paints.after(lambda: table.row_count > 0) - started
         )
         await table.filled.wait()

@@ -81,7 +81,9 @@ class TripleoTuiApp(App[None]):
         self.ironic_client = ironic_client  # blocking; called in a thread
         self.describe_endpoint = describe_endpoint
         self.api: Api | None = None
-        self.api_ready = asyncio.Event()
+        self.api_ready = asyncio.Event()  # set once the state file is open (or failed to)
+        self.engine_ready = asyncio.Event()  # set once the engine runs here, or cannot
+        self.engine_running = False  # False: another process runs it, or none could start
         # Kept, not queried: queries look at the active screen, which may be a dialog.
         self.panes = {name: pane_class(id=name) for name, _, pane_class in PANES}
         self.status = StatusBar()
@@ -111,22 +113,24 @@ class TripleoTuiApp(App[None]):
             self.api = await Api.open(self.db_path, reload_workbooks=self.reload_workbooks)
         except Exception as error:
             self.show_error(error, f"Cannot open the state file {self.db_path}")
-        else:
-            for problem in self.api.workbook_load_problems:
-                self.notify(f"Workbook not loaded: {problem}", severity="warning", timeout=15)
-            await self._start_engine()
+            return
         finally:
             self.api_ready.set()
-
-    async def _start_engine(self) -> None:
-        """Run the engine in this event loop, so executions started here make progress."""
+        for problem in self.api.workbook_load_problems:
+            self.notify(f"Workbook not loaded: {problem}", severity="warning", timeout=15)
         try:
             await self.api.start_engine()
         except EngineBusy as error:
             self.status.engine = "run by another process"
-            self.notify(f"{error}. Executions are shown, not run, here.", severity="warning")
+            self.notify(f"{error}. Its changes show here every few seconds.", severity="warning")
+        except Exception as error:
+            self.status.engine = "not running"
+            self.show_error(error, "The engine cannot start")
         else:
+            self.engine_running = True
             self.status.engine = "running"
+        finally:
+            self.engine_ready.set()
 
     async def on_unmount(self) -> None:
         if self.api is not None:

@@ -3,7 +3,6 @@ sub-workflow executions. Refreshed in place each second until it completes."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -17,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from engine.core import states
+from tripleo_tui.changes import follow_changes
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.json_view import JsonView
 from tripleo_tui.widgets.resource_table import Column, ResourceTable
@@ -133,20 +133,18 @@ class ExecutionScreen(Screen):
         self.set_interval(REFRESH_SECONDS, self._tick)
 
     async def _follow(self) -> None:
-        """Read the execution again whenever the engine reports a change under it."""
-        stream = self.api.subscribe()
-        next_changes = asyncio.ensure_future(anext(stream))
-        await asyncio.sleep(0)  # the subscription takes its queue on its first step
-        try:
+        """Read the execution again whenever the engine reports a change under it (each second
+        while it runs, when another process runs the engine)."""
+        await self.app.engine_ready.wait()
+        async with follow_changes(self.api, self.app.engine_running) as feed:
             self.refresh_execution()
             while True:
-                changes = await next_changes
-                next_changes = asyncio.ensure_future(anext(stream))
-                if any(self._concerns(change) for change in changes):
+                changes = await feed.next(None if feed.live else REFRESH_SECONDS)
+                if changes is None:
+                    if self.execution is None or not states.is_completed(self.execution.state):
+                        self.refresh_execution()
+                elif any(self._concerns(change) for change in changes):
                     self.refresh_execution()
-        finally:
-            next_changes.cancel()
-            await stream.aclose()
 
     def _concerns(self, change: Any) -> bool:
         ours = {self.execution_id, getattr(self.execution, "root_execution_id", None)}

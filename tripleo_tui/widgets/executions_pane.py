@@ -3,7 +3,6 @@ changed in place as the engine reports changes; durations of running ones tick e
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -14,10 +13,14 @@ from textual.widgets import DataTable
 
 from engine.core import states
 from engine.store import NotFoundError
+from tripleo_tui.changes import follow_changes
 from tripleo_tui.messages import ExecutionFinished
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.list_pane import ListPane
 from tripleo_tui.widgets.resource_table import Column
+
+POLL_SECONDS = 3.0  # when another process runs the engine
+POLL_NEWEST = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,29 +84,37 @@ class ExecutionsPane(ListPane):
         self.set_interval(1.0, self._tick)
 
     async def load(self) -> None:
-        """Subscribe to the engine's changes, then read every execution, then apply each change
-        as it comes: subscribing first means no change can slip in between."""
-        stream = self.api.subscribe()
-        next_changes = asyncio.ensure_future(anext(stream))
-        await asyncio.sleep(0)  # the subscription takes its queue on its first step
-        try:
+        """Subscribe to the engine's changes, read every execution, then apply each change as
+        it comes. With the engine in another process, re-read the newest ones every few
+        seconds instead."""
+        await self.app.engine_ready.wait()
+        async with follow_changes(self.api, self.app.engine_running) as feed:
             found = [ExecutionSummary.of(ex) for ex in await self.api.list_executions(limit=None)]
             self._unfinished = {ex.id for ex in found if not states.is_completed(ex.state)}
             self.table.show({ex.id: ex for ex in found})
             self._update_note()
             while True:
-                changes = await next_changes
-                next_changes = asyncio.ensure_future(anext(stream))
-                changed = {c.execution_id for c in changes if c.kind == "execution"}
-                for execution_id in changed:
-                    try:
-                        self.track(await self.api.get_execution(execution_id))
-                    except NotFoundError:  # deleted meanwhile
-                        self._unfinished.discard(execution_id)
-                        self.table.remove(execution_id)
-        finally:
-            next_changes.cancel()
-            await stream.aclose()
+                changes = await feed.next(None if feed.live else POLL_SECONDS)
+                if changes is None:
+                    await self._poll()
+                    continue
+                for execution_id in {c.execution_id for c in changes if c.kind == "execution"}:
+                    await self._reread(execution_id)
+
+    async def _reread(self, execution_id: str) -> None:
+        try:
+            self.track(await self.api.get_execution(execution_id))
+        except NotFoundError:  # deleted meanwhile
+            self._unfinished.discard(execution_id)
+            self.table.remove(execution_id)
+
+    async def _poll(self) -> None:
+        """Without a change stream: the newest executions and every unfinished one."""
+        newest = await self.api.list_executions(limit=POLL_NEWEST, newest_first=True)
+        for record in reversed(newest):
+            self.track(record)
+        for execution_id in self._unfinished - {record.id for record in newest}:
+            await self._reread(execution_id)
 
     def track(self, record: Any) -> None:
         """Show a new or changed execution; tell the app when one finishes."""

@@ -5,7 +5,6 @@ Queues live in the state file (engine.store.queues), read as the CLI's queue com
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any, ClassVar
 
@@ -14,6 +13,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from engine.store import queues
+from tripleo_tui.changes import follow_changes
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.list_pane import ListPane
 from tripleo_tui.widgets.resource_table import Column
@@ -40,22 +40,13 @@ class MessagesPane(ListPane):
     async def load(self) -> None:
         """Read new messages when a task changes (workflows post from tasks), and every few
         seconds for messages other processes post."""
-        stream = self.api.subscribe()
-        next_changes = asyncio.ensure_future(anext(stream))
-        await asyncio.sleep(0)  # the subscription takes its queue on its first step
-        try:
+        await self.app.engine_ready.wait()
+        async with follow_changes(self.api, self.app.engine_running) as feed:
+            await self._read_new()
             while True:
-                await self._read_new()
-                done, _ = await asyncio.wait({next_changes}, timeout=REREAD_SECONDS)
-                while next_changes in done:
-                    changes = next_changes.result()
-                    next_changes = asyncio.ensure_future(anext(stream))
-                    if any(change.kind == "task" for change in changes):
-                        break
-                    done, _ = await asyncio.wait({next_changes}, timeout=REREAD_SECONDS)
-        finally:
-            next_changes.cancel()
-            await stream.aclose()
+                changes = await feed.next(REREAD_SECONDS)
+                if changes is None or any(change.kind == "task" for change in changes):
+                    await self._read_new()
 
     async def _read_new(self) -> None:
         now = time.time()
