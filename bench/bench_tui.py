@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import resource
 import sqlite3
@@ -208,7 +209,9 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-tui-"))
     template = folder / "template.sqlite"
     print(f"preparing {args.executions} executions ...", flush=True)
-    make_state(template, args.executions)
+    # In another process, so this one starts as the console does: nothing imported or cached.
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        pool.apply(make_state, (template, args.executions))
     nodes = recorded_nodes(args.nodes)
     results: dict[str, list[float]] = {}
     for run in range(args.runs):

@@ -1,5 +1,9 @@
-"""Table cells as rich Text: state colours, durations, short ids. Colours are from the 16-colour
-set, so they read the same in 256-colour terminals and under tmux."""
+"""Table cells: state colours, durations, short ids. Colours are from the 16-colour set, so they
+read the same in 256-colour terminals and under tmux.
+
+A Cell is a string and a style, made into rich Text only when drawn: a tenth of Text's memory,
+which counts with 10,000 rows of seven cells.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,32 @@ from typing import Any
 
 from rich.text import Text
 
-Cells = tuple[Text, ...]  # one table row
+
+class Cell:
+    """One line of text with a style."""
+
+    __slots__ = ("plain", "style")
+
+    def __init__(self, plain: str = "", style: str = "") -> None:
+        self.plain = plain
+        self.style = style
+
+    def as_text(self) -> Text:
+        return Text(self.plain, style=self.style, no_wrap=True, overflow="ellipsis", end="")
+
+    __rich__ = as_text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Cell) and self.plain == other.plain and self.style == other.style
+
+    __hash__ = None  # mutable-looking; never a dict key
+
+    def __repr__(self) -> str:
+        return f"Cell({self.plain!r}, {self.style!r})"
+
+
+Cells = tuple[Cell, ...]  # one table row
+EMPTY = Cell()
 
 STATE_STYLES = {
     "IDLE": "dim",
@@ -34,22 +63,22 @@ STATE_STYLES = {
 }
 
 
-def text(value: Any, style: str = "") -> Text:
+def text(value: Any, style: str = "") -> Cell:
     """A one-line cell: None is empty, newlines become spaces."""
-    if value is None:
-        return Text("")
-    return Text(str(value).replace("\n", " "), style=style, no_wrap=True, overflow="ellipsis")
+    if value is None or value == "":
+        return EMPTY
+    return Cell(str(value).replace("\n", " "), style)
 
 
-def state(value: str | None) -> Text:
+def state(value: str | None) -> Cell:
     return text(value, STATE_STYLES.get(value or "", ""))
 
 
-def flag(value: bool, on: str = "yes", style: str = "bold yellow") -> Text:
-    return text(on, style) if value else Text("")
+def flag(value: bool, on: str = "yes", style: str = "bold yellow") -> Cell:
+    return text(on, style) if value else EMPTY
 
 
-def tags(values: tuple[str, ...] | list[str]) -> Text:
+def tags(values: tuple[str, ...] | list[str]) -> Cell:
     return text(", ".join(values))
 
 
@@ -67,14 +96,14 @@ def parse_time(value: str | None) -> datetime | None:
         return None
 
 
-def duration(start: str | None, end: str | None, now: datetime | None = None) -> Text:
+def duration(start: str | None, end: str | None, now: datetime | None = None) -> Cell:
     """How long from `start` to `end` (to `now` while it has no end), as 4s, 3m05s, 2h04m."""
     began = parse_time(start)
     if began is None:
-        return Text("")
+        return EMPTY
     finished = parse_time(end) or now
     if finished is None:
-        return Text("")
+        return EMPTY
     seconds = max(0, int((finished - began).total_seconds()))
     if seconds < 60:
         label = f"{seconds}s"
@@ -82,4 +111,4 @@ def duration(start: str | None, end: str | None, now: datetime | None = None) ->
         label = f"{seconds // 60}m{seconds % 60:02d}s"
     else:
         label = f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-    return Text(label, style="" if end else "italic")
+    return Cell(label, "" if end else "italic")

@@ -80,19 +80,22 @@ class ExecutionsPane(ListPane):
         return self.table.model
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.set_interval(1.0, self._tick)
 
     async def load(self) -> None:
-        """Subscribe to the engine's changes, read every execution, then apply each change as
-        it comes. With the engine in another process, re-read the newest ones every few
-        seconds instead."""
+        """Read every execution, then follow the engine's changes as they come.
+
+        The list is read while the engine starts (the first rows show sooner); what could change
+        before the subscription, the unfinished executions and the newest ones, is read again
+        once subscribed. With the engine in another process, those are re-read on a timer.
+        """
+        found = [ExecutionSummary.of(ex) for ex in await self.api.list_executions(limit=None)]
+        self._unfinished = {ex.id for ex in found if not states.is_completed(ex.state)}
+        self.table.show({ex.id: ex for ex in found})
+        self._update_note()
         await self.app.engine_ready.wait()
         async with follow_changes(self.api, self.app.engine_running) as feed:
-            found = [ExecutionSummary.of(ex) for ex in await self.api.list_executions(limit=None)]
-            self._unfinished = {ex.id for ex in found if not states.is_completed(ex.state)}
-            self.table.show({ex.id: ex for ex in found})
-            self._update_note()
+            await self._poll()
             while True:
                 changes = await feed.next(None if feed.live else POLL_SECONDS)
                 if changes is None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from typing import ClassVar
 
-from rich.text import Text
 from textual import work
 from textual.binding import Binding
 
@@ -21,7 +20,7 @@ from tripleo_tui.widgets.resource_table import Column
 
 WORKBOOK = "tripleo.baremetal.v1"
 REFRESH_SECONDS = 5.0
-MARK = Text("*", style="bold cyan")
+MARK = cells.Cell("*", "bold cyan")
 
 
 class NodesPane(ListPane):
@@ -56,7 +55,6 @@ class NodesPane(ListPane):
         self._busy = False
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.set_interval(REFRESH_SECONDS, self._refresh_tick)
 
     def _refresh_tick(self) -> None:
@@ -103,14 +101,14 @@ class NodesPane(ListPane):
     def render_row(self, node: baremetal.NodeInfo) -> cells.Cells:
         pending = self.pending_profiles.get(node.uuid)
         if pending is not None:
-            profile = Text(f"→ {pending or '(none)'}", style="italic yellow")
+            profile = cells.Cell(f"→ {pending or '(none)'}", "italic yellow")
         else:
             profile = cells.text(node.profile, "bold")
         provision = node.provision_state
         if node.target_provision_state:
             provision = f"{provision}→{node.target_provision_state}"
         return (
-            MARK if node.uuid in self.marked else Text(" "),
+            MARK if node.uuid in self.marked else cells.EMPTY,
             cells.text(node.name, "bold"),
             profile,
             cells.state(provision),
