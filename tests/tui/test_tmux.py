@@ -12,6 +12,9 @@ import uuid
 from pathlib import Path
 
 
+REPO = Path(__file__).resolve().parents[2]
+
+
 def capture(session: str) -> str:
     return subprocess.run(
         ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True, check=True
@@ -41,17 +44,20 @@ def test_console_in_tmux(tmp_path: Path):
         "TRIPLEO_TUI_DB": str(tmp_path / "state.sqlite"),
         "TRIPLEO_TUI_SANDBOX_DIR": str(tmp_path / "no-sandbox"),  # no bare-metal endpoint
         "TERM": "xterm-256color",
+        "PYTHONPATH": str(REPO),  # this checkout's code, wherever the install points
     }
     assignments = " ".join(f"{name}={shlex.quote(value)}" for name, value in env.items())
     unset = " ".join(f"-u {name}" for name in os.environ if name.startswith("OS_"))
-    command = (
-        f"env {unset} {assignments} tripleo-tui; echo $? > {shlex.quote(str(status_file))}; "
-        "sleep 30"
-    )
+    command = f"env {unset} {assignments} tripleo-tui; echo $? > {shlex.quote(str(status_file))}"
+    # As a user would: a shell in a 120x40 pane, then the command typed into it.
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], check=True
+        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40"]
+        + ["bash", "--norc", "--noprofile"],
+        check=True,
     )
     try:
+        send(session, "-l", command)
+        send(session, "Enter")
         screen = wait_for_screen(session, "tripleo.baremetal.v1")
         assert "1 Workbooks" in screen and "tripleo.examples.v1" in screen
         assert "No bare-metal endpoint" in screen
