@@ -11,7 +11,6 @@ import time
 import uuid
 from pathlib import Path
 
-
 REPO = Path(__file__).resolve().parents[2]
 
 
