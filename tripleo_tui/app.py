@@ -213,9 +213,8 @@ class TripleoTuiApp(App[None]):
         self.status.marked = message.count
 
     def on_execution_finished(self, message: ExecutionFinished) -> None:
-        self.panes["nodes"].post_message(
-            ExecutionFinished(message.execution_id, message.workflow, message.state)
-        )
+        # A call, not a message: a message posted to a pane would bubble back up to here.
+        self.panes["nodes"].execution_finished(message.execution_id, message.state)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(help_sections()))

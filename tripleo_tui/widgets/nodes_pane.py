@@ -11,7 +11,7 @@ from textual.binding import Binding
 
 from engine import clouds
 from tripleo_tui import nodes as baremetal
-from tripleo_tui.messages import ExecutionFinished, MarksChanged
+from tripleo_tui.messages import MarksChanged
 from tripleo_tui.screens.confirm import ConfirmScreen
 from tripleo_tui.screens.profile import ProfileScreen
 from tripleo_tui.widgets import cells
@@ -258,17 +258,17 @@ class NodesPane(ListPane):
         self.following[execution_id] = (f"{verb} {_count(targets)}", [])
         self._update_note()
 
-    def on_execution_finished(self, message: ExecutionFinished) -> None:
-        """Forwarded by the app: when one of ours ends, read the nodes again at once."""
-        followed = self.following.pop(message.execution_id, None)
+    def execution_finished(self, execution_id: str, state: str) -> None:
+        """Called by the app: when one of ours ends, read the nodes again at once."""
+        followed = self.following.pop(execution_id, None)
         if followed is None:
             return
         what, uuids = followed
         for uuid in uuids:
             self.pending_profiles.pop(uuid, None)
             self._redraw(uuid)
-        severity = "information" if message.state == "SUCCESS" else "error"
-        self.notify(f"{what}: {message.state}", severity=severity)
+        severity = "information" if state == "SUCCESS" else "error"
+        self.notify(f"{what}: {state}", severity=severity)
         self.reload()
 
 
