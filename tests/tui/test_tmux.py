@@ -1,5 +1,5 @@
-"""A user's check over SSH: `tripleo-tui` in a 120x40 tmux pane shows the workbooks, `2` shows
-the baremetal workflows, `q` exits cleanly (exit status 0, no traceback)."""
+"""A user's check over SSH: `tripleo-tui` in a 120x40 tmux pane shows the workbooks in 256
+colours, `2` shows the baremetal workflows, `q` exits cleanly (exit status 0, no traceback)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 
-def capture(session: str) -> str:
+def capture(session: str, *options: str) -> str:
     return subprocess.run(
-        ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True, check=True
+        ["tmux", "capture-pane", "-p", *options, "-t", session],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
 
 
@@ -43,6 +46,7 @@ def test_console_in_tmux(tmp_path: Path):
         "TRIPLEO_TUI_DB": str(tmp_path / "state.sqlite"),
         "TRIPLEO_TUI_SANDBOX_DIR": str(tmp_path / "no-sandbox"),  # no bare-metal endpoint
         "TERM": "xterm-256color",
+        "TEXTUAL_COLOR_SYSTEM": "256",  # as on a terminal without true colour
         "PYTHONPATH": str(REPO),  # this checkout's code, wherever the install points
     }
     assignments = " ".join(f"{name}={shlex.quote(value)}" for name, value in env.items())
@@ -60,6 +64,8 @@ def test_console_in_tmux(tmp_path: Path):
         screen = wait_for_screen(session, "tripleo.baremetal.v1")
         assert "1 Workbooks" in screen and "tripleo.examples.v1" in screen
         assert "No bare-metal endpoint" in screen
+        coloured = capture(session, "-e")
+        assert "38;5;" in coloured and "38;2;" not in coloured and "48;2;" not in coloured
         send(session, "2")
         screen = wait_for_screen(session, "tripleo.baremetal.v1.tag_node")
         assert "node_uuid, role=None, queue_name=tripleo" in screen
