@@ -33,6 +33,7 @@ from engine.api import Api
 from tripleo_tui.app import TripleoTuiApp
 
 SIZE = (120, 40)
+REPEAT = 10
 
 
 # ---- data ----------------------------------------------------------------------------------
@@ -133,6 +134,13 @@ async def key_to_paint(app: TripleoTuiApp, paints: Paints, key: str, done: Calla
     return await paints.after(done) - started
 
 
+async def filled_at(pane, rows: int) -> float:
+    """When the pane's table first holds `rows` rows (it loads as the console starts)."""
+    while pane.table.row_count < rows:
+        await asyncio.sleep(0.001)
+    return time.perf_counter()
+
+
 def rss_mb() -> float:
     with open("/proc/self/statm") as statm:
         pages = int(statm.read().split()[1])
@@ -146,6 +154,7 @@ async def one_run(path: Path, nodes: list[SimpleNamespace], executions: int) -> 
     paints = Paints(app)
     async with app.run_test(size=SIZE) as pilot:
         executions_pane, nodes_pane = app.pane("executions"), app.pane("nodes")
+        nodes_filled = asyncio.create_task(filled_at(nodes_pane, len(nodes)))
         figures["first paint of the console (s)"] = paints.times[0] - started
         table = executions_pane.table
         await app.api_ready.wait()
@@ -157,43 +166,71 @@ async def one_run(path: Path, nodes: list[SimpleNamespace], executions: int) -> 
         figures[f"all {executions} executions in the table (s)"] = time.perf_counter() - started
         assert table.row_count == executions, table.row_count
 
-        await asyncio.sleep(0.3)
-        row = table.cursor_row
-        figures["key: cursor up (ms)"] = 1000 * await key_to_paint(
-            app, paints, "up", lambda: table.cursor_row == row - 1
-        )
-        await asyncio.sleep(0.3)
-        figures["key: page up (ms)"] = 1000 * await key_to_paint(
-            app, paints, "pageup", lambda: table.cursor_row < row - 10
-        )
-        await asyncio.sleep(0.3)
-        await pilot.press("slash")
-        await asyncio.sleep(0.3)
-        figures["key: filter letter, 10k rows refiltered (ms)"] = 1000 * await key_to_paint(
-            app, paints, "w", lambda: table.filter_text == "w" and table.row_count > 0
-        )
-        await pilot.press("escape")
-        await table.filled.wait()
+        await asyncio.sleep(0.5)
+        tabs = app.screen.query_one("#panes")
+
+        async def measure(name: str, key: str, done_for: Callable[[], Callable[[], bool]]):
+            """`key` pressed REPEAT times: the median and the worst, in ms."""
+            times = []
+            for _ in range(REPEAT):
+                done = done_for()
+                times.append(1000 * await key_to_paint(app, paints, key, done))
+                await asyncio.sleep(0.15)
+            figures[f"key: {name}, median (ms)"] = statistics.median(times)
+            figures[f"key: {name}, worst of {REPEAT} (ms)"] = max(times)
+
+        def row_moved():
+            row = table.cursor_row
+            return lambda: table.cursor_row != row
+
+        await measure("cursor up", "up", row_moved)
+        await measure("page up", "pageup", row_moved)
+
+        async def filter_letter(letter: str) -> float:
+            app._driver.send_message(events.Key("slash", "/"))
+            await asyncio.sleep(0.2)
+            started = time.perf_counter()
+            app._driver.send_message(events.Key(letter, letter))
+            painted = await paints.after(lambda: table.filter_text == letter and table.row_count)
+            app._driver.send_message(events.Key("escape", None))
+            await table.filled.wait()
+            await asyncio.sleep(0.3)
+            return 1000 * (painted - started)
+
+        letters = [await filter_letter(letter) for letter in "weolhrwa"[: REPEAT // 2 + 1]]
+        figures["key: filter letter over 10k rows, median (ms)"] = statistics.median(letters)
+        figures["key: filter letter over 10k rows, worst (ms)"] = max(letters)
+
+        def pane_is(name: str):
+            return lambda: lambda: tabs.active == f"tab-{name}"
+
+        switches = []
+        for _ in range(REPEAT):
+            for key, name in (("4", "nodes"), ("3", "executions")):
+                done = pane_is(name)()
+                switches.append(1000 * await key_to_paint(app, paints, key, done))
+                await asyncio.sleep(0.15)
+        figures["key: switch pane (3<->4), median (ms)"] = statistics.median(switches)
+        figures[f"key: switch pane (3<->4), worst of {len(switches)} (ms)"] = max(switches)
+        figures[f"all {len(nodes)} nodes in the table (s)"] = await nodes_filled - started
+
+        await pilot.press("4")
         await asyncio.sleep(0.3)
 
-        tabs = app.screen.query_one("#panes")
-        figures["key: switch pane 3->4 (ms)"] = 1000 * await key_to_paint(
-            app, paints, "4", lambda: tabs.active == "tab-nodes"
-        )
-        await nodes_pane.loaded.wait()
-        await nodes_pane.table.filled.wait()
-        assert nodes_pane.table.row_count == len(nodes), nodes_pane.table.row_count
-        figures[f"all {len(nodes)} nodes in the table (s)"] = time.perf_counter() - started
-        await asyncio.sleep(0.3)
-        before = set(nodes_pane.marked)
-        figures["key: mark a node (ms)"] = 1000 * await key_to_paint(
-            app, paints, "space", lambda: nodes_pane.marked != before
-        )
-        await asyncio.sleep(0.3)
-        figures["key: switch pane 4->3 (ms)"] = 1000 * await key_to_paint(
-            app, paints, "3", lambda: tabs.active == "tab-executions"
-        )
+        def marks_changed():
+            before = set(nodes_pane.marked)
+            return lambda: nodes_pane.marked != before
+
+        await measure("mark a node", "space", marks_changed)
         figures["RSS after loading (MB)"] = rss_mb()
+    return figures
+
+
+def run_in_process(path: Path, nodes: list[SimpleNamespace], executions: int) -> dict:
+    figures = asyncio.run(one_run(path, nodes, executions))
+    figures["peak RSS of the console process (MB)"] = (
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    )
     return figures
 
 
@@ -213,11 +250,15 @@ def main() -> None:
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         pool.apply(make_state, (template, args.executions))
     nodes = recorded_nodes(args.nodes)
+    os.environ.pop("TRIPLEO_TUI_DB", None)
     results: dict[str, list[float]] = {}
     for run in range(args.runs):
         path = folder / f"run{run}.sqlite"
         path.write_bytes(template.read_bytes())
-        for name, value in asyncio.run(one_run(path, nodes, args.executions)).items():
+        # Each run in a new process: a cold start, and its own memory figures.
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            figures = pool.apply(run_in_process, (path, nodes, args.executions))
+        for name, value in figures.items():
             results.setdefault(name, []).append(value)
     print(
         f"console, {args.executions} executions, {args.nodes} nodes, {SIZE[0]}x{SIZE[1]}, "
@@ -229,8 +270,6 @@ def main() -> None:
             + ", ".join(f"{value:.3f}" for value in values)
             + ")"
         )
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"  {'peak RSS of the process (MB)':48s} {peak:9.1f}")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ def pane_state(app, execution_id: str) -> str | None:
 
 
 def state_cell(app, execution_id: str) -> str:
-    return app.pane("executions").table.get_cell(execution_id, "state").plain
+    return app.pane("executions").table.cell(execution_id, "state").plain
 
 
 async def open_form(app, pilot, workflow: str) -> RunFormScreen:

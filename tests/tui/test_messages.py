@@ -41,7 +41,7 @@ async def test_a_posted_message_is_listed_and_opens_its_execution(make_app):
             "SUCCESS",
             "hello from a test",
         )
-        row = [cell.plain for cell in pane.table.get_row(message.id)]
+        row = [pane.table.cell(message.id, column.key).plain for column in pane.COLUMNS]
         assert row[1:5] == ["tripleo", "test.messages.notify", "SUCCESS", "hello from a test"]
         assert row[5] == execution_id[:8]
         await pilot.press("enter")

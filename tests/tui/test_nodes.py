@@ -23,7 +23,7 @@ def app_on_sandbox(tmp_path, ironic_cloud):  # noqa: F811
 
 
 def profile(app, uuid: str) -> str:
-    return app.pane("nodes").table.get_cell(uuid, "profile").plain
+    return app.pane("nodes").table.cell(uuid, "profile").plain
 
 
 async def put_cursor_on(app, pilot, uuid: str) -> None:
@@ -48,7 +48,7 @@ async def test_tag_two_nodes_then_untag_one(app_on_sandbox, make_node):  # noqa:
             await pilot.press("space")
         assert nodes.marked == {first, second}
         assert app.query_one(StatusBar).marked == 2
-        assert nodes.table.get_cell(first, "mark").plain == "*"
+        assert nodes.table.cell(first, "mark").plain == "*"
 
         await pilot.press("t")
         await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen), "profile dialog")

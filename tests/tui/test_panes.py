@@ -12,7 +12,7 @@ from tripleo_tui.widgets.status_bar import StatusBar
 
 def shown(app, pane: str) -> list[str]:
     table = app.pane(pane).table
-    return [table.get_row_at(index)[0].plain for index in range(table.row_count)]
+    return [table.cell(key, "name").plain for key in table.rows_in_order()]
 
 
 async def test_workbooks_pane_lists_the_bundled_workbook(make_app):

@@ -48,7 +48,7 @@ def summary(execution: Any, now: datetime) -> Table:
     grid.add_row(
         "State",
         Text.assemble(
-            cells.state(execution.state),
+            cells.state(execution.state).as_text(),
             f"  took {cells.duration(execution.created_at, end, now).plain}",
         ),
     )

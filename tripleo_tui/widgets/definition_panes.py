@@ -17,8 +17,8 @@ from tripleo_tui.widgets.resource_table import Column
 
 class WorkbooksPane(ListPane):
     COLUMNS = (
-        Column("name", "Name"),
-        Column("tags", "Tags"),
+        Column("name", "Name", 32),
+        Column("tags", "Tags", 24),
         Column("created", "Created at", 19),
         Column("updated", "Updated at", 19),
     )
@@ -46,8 +46,8 @@ class WorkbooksPane(ListPane):
 
 class WorkflowsPane(ListPane):
     COLUMNS = (
-        Column("name", "Name"),
-        Column("namespace", "Namespace", 10),
+        Column("name", "Name", 46),
+        Column("namespace", "Namespace", 9),
         Column("input", "Input", 40),
         Column("tags", "Tags", 24),
     )
