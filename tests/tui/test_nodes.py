@@ -68,6 +68,15 @@ async def test_tag_two_nodes_then_untag_one(app_on_sandbox, make_node):  # noqa:
         assert executions[execution_id].state == states.SUCCESS
         assert not nodes.following
 
+        app.open_execution(execution_id)  # one tag_node sub-workflow per node
+        await wait_for(pilot, lambda: len(getattr(app.screen, "subs", [])) == 2, "sub-executions")
+        subs = app.screen.query_one("#subs-table")
+        assert [subs.cell(key, "workflow").plain for key in subs.rows_in_order()] == [
+            "tripleo.baremetal.v1.tag_node"
+        ] * 2
+        await pilot.press("escape")
+
+        await pilot.press("4")
         await put_cursor_on(app, pilot, second)
         await pilot.press("u")
         await wait_for(pilot, lambda: profile(app, second) == "", "profile removed", SLOW)

@@ -36,7 +36,10 @@ class ListPane(Vertical):
     """Base of the Workbooks, Workflows, Executions, Nodes and Messages panes."""
 
     COLUMNS: ClassVar[tuple[Column, ...]] = ()
-    BINDINGS: ClassVar = [Binding("slash", "filter", "Filter", id="filter")]
+    BINDINGS: ClassVar = [
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="reload"),
+    ]
     DEFAULT_CSS = """
     ListPane { height: 1fr; }
     ListPane > FilterInput { display: none; border: none; height: 1; padding: 0 1; }
@@ -76,6 +79,9 @@ class ListPane(Vertical):
         raise NotImplementedError
 
     search_text: Callable[[Any], str] | None = None  # the `/` filter's text of a record
+
+    def action_reload(self) -> None:
+        self.reload()
 
     def reload(self) -> None:
         self.run_worker(self.load(), exclusive=True, group="load", exit_on_error=False)

@@ -42,7 +42,6 @@ class NodesPane(ListPane):
         Binding("u", "untag", "Remove profile", id="untag"),
         Binding("m", "manage", "Manage", id="manage"),
         Binding("v", "provide", "Provide", id="provide"),
-        Binding("ctrl+r", "refresh", "Refresh", id="refresh-nodes"),
     ]
 
     def __init__(self, *, id: str) -> None:
@@ -160,9 +159,6 @@ class NodesPane(ListPane):
 
     def action_unmark_all(self) -> None:
         self._set_marks(set())
-
-    def action_refresh(self) -> None:
-        self.reload()
 
     # ---- workflows -------------------------------------------------------------------------
 
