@@ -35,7 +35,7 @@ from tripleo_tui.screens.run_form import RunFormScreen
 from tripleo_tui.widgets.definition_panes import WorkbooksPane, WorkflowsPane
 from tripleo_tui.widgets.executions_pane import ExecutionsPane
 from tripleo_tui.widgets.json_view import JsonView
-from tripleo_tui.widgets.list_pane import FilterInput, ListPane
+from tripleo_tui.widgets.list_pane import ListPane
 from tripleo_tui.widgets.messages_pane import MessagesPane
 from tripleo_tui.widgets.nodes_pane import NodesPane
 from tripleo_tui.widgets.status_bar import StatusBar
@@ -303,10 +303,13 @@ def help_sections() -> list[tuple[str, list[Binding]]]:
     from textual.widgets import DataTable
 
     palette = Binding("ctrl+p", "command_palette", "Command palette: run, go to, switch")
+    open_row = Binding("enter", "select_cursor", "Open: definition, execution, message's run")
+    sideways = ("select_cursor", "cursor_left", "cursor_right")  # rows are picked whole
     navigation = [b for b in DataTable.BINDINGS if isinstance(b, Binding)]
+    navigation = [b for b in navigation if b.action not in sideways]
     return [
         ("Everywhere", [*TripleoTuiApp.BINDINGS, palette]),
-        ("Every list", [*ListPane.BINDINGS, *navigation, *FilterInput.BINDINGS]),
+        ("Every list", [open_row, *ListPane.BINDINGS, *navigation]),
         ("Workflows", WorkflowsPane.BINDINGS),
         ("Executions", ExecutionsPane.BINDINGS),
         ("Nodes", NodesPane.BINDINGS),

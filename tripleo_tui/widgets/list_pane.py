@@ -39,6 +39,7 @@ class ListPane(Vertical):
     BINDINGS: ClassVar = [
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="reload"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-list-filter"),
     ]
     DEFAULT_CSS = """
     ListPane { height: 1fr; }
@@ -90,6 +91,11 @@ class ListPane(Vertical):
         self.query_one(".note", Static).update(message)
 
     # ---- filter ----------------------------------------------------------------------------
+
+    def action_clear_filter(self) -> None:
+        if self.table.filter_text:
+            self.filter_input.value = ""
+            self.filter_input.post_message(Input.Submitted(self.filter_input, ""))
 
     def action_filter(self) -> None:
         self.filter_input.add_class("-active")
