@@ -158,6 +158,8 @@ class TripleoTuiApp(App[None]):
 
     def set_endpoint_ok(self, ok: bool, problem: str = "") -> None:
         """The Nodes pane reports whether Ironic answered."""
+        if ok and not self.status.endpoint_ok:  # it came up (e.g. `sandbox up`): say which
+            self._find_endpoint()
         if problem == clouds.NO_ENDPOINT:
             self._show_endpoint(problem, False)
         elif problem:
