@@ -14,8 +14,6 @@ import asyncio
 import dataclasses
 import json
 import logging
-import os
-import socket
 import sqlite3
 import subprocess
 import time
@@ -31,6 +29,7 @@ from engine.store.executions import (
     LeaseHolder,
     TaskRecord,
     lease_holder,
+    lease_is_live,
 )
 
 if TYPE_CHECKING:
@@ -75,7 +74,6 @@ POLL_INTERVAL = 0.05  # the engine looks for new requests this often
 ANSWER_POLL_INTERVAL = 0.02  # the caller looks for its answer this often
 PICKUP_TIMEOUT = 30.0  # a request no engine took by then expires
 LIVENESS_EVERY = 1.0  # the caller checks this often that an engine is still there
-LEASE_STALE_AFTER = 15.0  # as engine.runtime.Engine's default: a heartbeat older is dead
 KEEP_FINISHED = 3600.0  # answered rows a vanished caller left are removed after this
 
 
@@ -158,26 +156,10 @@ def clean_requests(conn: sqlite3.Connection, now: float) -> None:
 # ---- the live engine -----------------------------------------------------------------------
 
 
-def is_live(holder: LeaseHolder | None, now: float) -> bool:
-    """Whether the lease holder is a running engine: a recent heartbeat, and on this host a
-    process that still exists (a killed engine counts as gone at once)."""
-    if holder is None or now - holder.heartbeat >= LEASE_STALE_AFTER:
-        return False
-    if holder.host != socket.gethostname():
-        return True
-    try:
-        os.kill(holder.pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 async def live_engine(api: Api) -> LeaseHolder | None:
     """The engine serving this state file, or None."""
     holder = await lease_holder(api.store)
-    return holder if is_live(holder, time.time()) else None
+    return holder if lease_is_live(holder, time.time()) else None
 
 
 # ---- the engine's side ---------------------------------------------------------------------

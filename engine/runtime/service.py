@@ -36,6 +36,7 @@ from engine.core.model import ActionExecution, TaskExecution, Timer, WorkflowExe
 from engine.runtime.catalog import StoreCatalog
 from engine.store import Store
 from engine.store.executions import (
+    LEASE_STALE_AFTER,
     SpecParser,
     acquire_lease,
     journal_rows,
@@ -143,7 +144,7 @@ class Engine:
         registry: ActionRegistry = DEFAULT_REGISTRY,
         clock: Callable[[], float] = time.time,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
-        lease_stale_after: float = 15.0,
+        lease_stale_after: float = LEASE_STALE_AFTER,
         heartbeat_every: float = 3.0,
     ) -> None:
         self.store = store

@@ -456,6 +456,9 @@ def delete_execution_tree(conn: sqlite3.Connection, execution_id: str) -> None:
 # ---- the engine lease ---------------------------------------------------------------------
 
 
+LEASE_STALE_AFTER = 15.0  # seconds: a holder whose heartbeat is older is dead
+
+
 @dataclass(frozen=True, slots=True)
 class LeaseHolder:
     owner: str
@@ -464,28 +467,32 @@ class LeaseHolder:
     heartbeat: float
 
 
-def acquire_lease(
-    conn: sqlite3.Connection, owner: str, now: float, stale_after: float
-) -> LeaseHolder | None:
-    """Take the lease unless another live engine holds it; return that engine if so.
+def lease_is_live(
+    holder: LeaseHolder | None, now: float, stale_after: float = LEASE_STALE_AFTER
+) -> bool:
+    """Whether the lease holder is a running engine: a recent heartbeat, and on this host a
+    process that still exists (a killed engine counts as gone at once)."""
+    if holder is None or now - holder.heartbeat >= stale_after:
+        return False
+    return holder.host != socket.gethostname() or _process_alive(holder.pid)
 
-    A holder is live if its heartbeat is recent, unless it ran on this host and its process
-    is gone (a killed engine is replaced at once).
-    """
-    host = socket.gethostname()
+
+def acquire_lease(
+    conn: sqlite3.Connection, owner: str, now: float, stale_after: float = LEASE_STALE_AFTER
+) -> LeaseHolder | None:
+    """Take the lease unless another live engine holds it (`lease_is_live`); return that
+    engine if so."""
     row = conn.execute("SELECT * FROM engine_lease WHERE id = 1").fetchone()
     if row is not None and row["owner"] != owner:
         holder = LeaseHolder(row["owner"], row["pid"], row["host"], row["heartbeat"])
-        fresh = now - holder.heartbeat < stale_after
-        gone = holder.host == host and not _process_alive(holder.pid)
-        if fresh and not gone:
+        if lease_is_live(holder, now, stale_after):
             return holder
     conn.execute(
         "INSERT INTO engine_lease (id, owner, pid, host, heartbeat, started_at)"
         " VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET owner = excluded.owner,"
         " pid = excluded.pid, host = excluded.host, heartbeat = excluded.heartbeat,"
         " started_at = excluded.started_at",
-        (owner, os.getpid(), host, now, utc_now()),
+        (owner, os.getpid(), socket.gethostname(), now, utc_now()),
     )
     return None
 
