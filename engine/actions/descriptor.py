@@ -30,6 +30,17 @@ class ActionParam:
         return self.default is NO_DEFAULT
 
 
+def signature_params(function: Any) -> tuple[list[ActionParam], str | None]:
+    """The named parameters of `function` and the name of its ``**kwargs`` (None without)."""
+    params, var_keyword = [], None
+    for param in inspect.signature(function).parameters.values():
+        if param.kind is param.VAR_KEYWORD:
+            var_keyword = param.name
+        elif param.kind is not param.VAR_POSITIONAL:
+            params.append(ActionParam(param.name, param.default))
+    return params, var_keyword
+
+
 @dataclass(frozen=True)
 class ActionDescriptor:
     """A runnable action: ``name`` as workflows call it and the class that implements it."""
@@ -47,15 +58,23 @@ class ActionDescriptor:
         cls, name: str, action_class: type[Action], *, is_system: bool = True
     ) -> ActionDescriptor:
         """Read the input parameters from ``__init__`` and the description from the docstring."""
-        params: list[ActionParam] = []
-        var_keyword = None
-        signature = inspect.signature(action_class.__init__)
-        for param in list(signature.parameters.values())[1:]:  # skip self
-            if param.kind is param.VAR_KEYWORD:
-                var_keyword = param.name
-            elif param.kind is not param.VAR_POSITIONAL:
-                params.append(ActionParam(param.name, param.default))
+        params, var_keyword = signature_params(action_class.__init__)
         doc = inspect.cleandoc(action_class.__doc__ or "")  # a class __doc__ is not inherited
+        return cls.build(name, action_class, params[1:], var_keyword, doc, is_system=is_system)
+
+    @classmethod
+    def build(
+        cls,
+        name: str,
+        action_class: type[Action],
+        params: list[ActionParam],
+        var_keyword: str | None,
+        doc: str,
+        *,
+        is_system: bool = True,
+    ) -> ActionDescriptor:
+        """A descriptor from parameters (`var_keyword`: the ``**kwargs`` name, or None) and a
+        docstring whose first line is the description."""
         return cls(
             name=name,
             action_class=action_class,

@@ -19,7 +19,7 @@ from operator import attrgetter
 from typing import Any
 
 from engine.actions.base import Action, ActionContext, ActionError
-from engine.actions.descriptor import ActionDescriptor, ActionParam, format_input
+from engine.actions.descriptor import ActionDescriptor, ActionParam, signature_params
 
 LOG = logging.getLogger(__name__)
 
@@ -245,7 +245,7 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
 def _descriptor(
     service: ClientService, action_name: str, path: str, method: Callable[..., Any]
 ) -> ActionDescriptor:
-    params, var_keyword = _signature_params(method)
+    params, var_keyword = signature_params(method)
     params = _with_region(params, var_keyword is not None)
     doc = inspect.getdoc(method) or f"Calls {path} of the {service.title} client."
     class_name = service.title + "".join(part.title() for part in re.split(r"[._]", path))
@@ -260,25 +260,7 @@ def _descriptor(
             "method_path": path,
         },
     )
-    return ActionDescriptor(
-        name=action_name,
-        action_class=action_class,
-        params=tuple(params),
-        accepts_any=var_keyword is not None,
-        description=doc.split("\n", 1)[0],
-        is_system=True,
-        input_text=format_input(params, var_keyword),
-    )
-
-
-def _signature_params(method: Callable[..., Any]) -> tuple[list[ActionParam], str | None]:
-    params, var_keyword = [], None
-    for param in inspect.signature(method).parameters.values():
-        if param.kind is param.VAR_KEYWORD:
-            var_keyword = param.name
-        elif param.kind is not param.VAR_POSITIONAL:
-            params.append(ActionParam(param.name, param.default))
-    return params, var_keyword
+    return ActionDescriptor.build(action_name, action_class, params, var_keyword, doc)
 
 
 def _with_region(params: list[ActionParam], has_var_keyword: bool) -> list[ActionParam]:

@@ -327,42 +327,27 @@ class Conductor(TaskSteps, FlowSteps):
 
     def _on_run_action(self, event: events.RunStandaloneAction) -> ActionExecution:
         """`run-action`: an action outside any workflow; its result is kept as a row."""
-        adhoc = self.catalog.adhoc_action(event.name)
-        if adhoc is not None:
+        if self.catalog.adhoc_action(event.name) is not None:
             chain, _ = resolve_chain(event.name, self.catalog.adhoc_action)
             call = prepare_call(chain, event.input, {}, evaluate)
-            descriptor = self.catalog.system_action(call.base)
-            if descriptor is None:
-                raise EngineError(
-                    f"Failed to find base action [action_name={call.base} namespace={NAMESPACE}] "
-                )
-            descriptor.check_input(call.input)
-            return self._new_action(
-                event.name,
-                dict(event.input),
-                None,
-                0,
-                False,
-                call.base,
-                call.input,
-                call.outputs,
-                event.description,
-            )
-        descriptor = self.catalog.system_action(event.name)
+            base, base_input, outputs = call.base, call.input, call.outputs
+            missing = f"Failed to find base action [action_name={base} namespace={NAMESPACE}] "
+        else:
+            base, base_input, outputs = event.name, dict(event.input), ()
+            missing = f"Failed to find action [action_name={base}, namespace={NAMESPACE}]"
+        descriptor = self.catalog.system_action(base)
         if descriptor is None:
-            raise EngineError(
-                f"Failed to find action [action_name={event.name}, namespace={NAMESPACE}]"
-            )
-        descriptor.check_input(event.input)
+            raise EngineError(missing)
+        descriptor.check_input(base_input)
         return self._new_action(
             event.name,
             dict(event.input),
             None,
             0,
             False,
-            event.name,
-            dict(event.input),
-            (),
+            base,
+            base_input,
+            outputs,
             event.description,
         )
 

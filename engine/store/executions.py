@@ -484,7 +484,7 @@ def acquire_lease(
     engine if so."""
     row = conn.execute("SELECT * FROM engine_lease WHERE id = 1").fetchone()
     if row is not None and row["owner"] != owner:
-        holder = LeaseHolder(row["owner"], row["pid"], row["host"], row["heartbeat"])
+        holder = _lease_holder(row)
         if lease_is_live(holder, now, stale_after):
             return holder
     conn.execute(
@@ -521,11 +521,11 @@ def release_lease(conn: sqlite3.Connection, owner: str) -> None:
 
 async def lease_holder(store: Store) -> LeaseHolder | None:
     row = await store.fetch_one("SELECT * FROM engine_lease WHERE id = 1")
-    return (
-        None
-        if row is None
-        else LeaseHolder(row["owner"], row["pid"], row["host"], row["heartbeat"])
-    )
+    return None if row is None else _lease_holder(row)
+
+
+def _lease_holder(row: sqlite3.Row) -> LeaseHolder:
+    return LeaseHolder(row["owner"], row["pid"], row["host"], row["heartbeat"])
 
 
 # ---- reads for the API --------------------------------------------------------------------
@@ -679,20 +679,17 @@ async def _task_record(store: Store, row: sqlite3.Row) -> TaskRecord:
 
 async def task_result(store: Store, task_id: str, with_items: bool, task_type: str) -> Any:
     """`task-get-result`: accepted results by item index; a list for with-items tasks."""
-    if task_type == "WORKFLOW":
-        rows = await store.fetch_all(
-            "SELECT output FROM workflow_executions WHERE task_execution_id = ? AND accepted = 1"
-            " ORDER BY item_index",
-            (task_id,),
-        )
-        results = [loads(row["output"]) for row in rows]
-    else:
-        rows = await store.fetch_all(
-            "SELECT output FROM action_executions WHERE task_execution_id = ? AND accepted = 1"
-            " ORDER BY item_index",
-            (task_id,),
-        )
-        results = [(loads(row["output"]) or {}).get("result") for row in rows]
+    table = "workflow_executions" if task_type == "WORKFLOW" else "action_executions"
+    rows = await store.fetch_all(
+        f"SELECT output FROM {table} WHERE task_execution_id = ? AND accepted = 1"
+        " ORDER BY item_index",
+        (task_id,),
+    )
+    outputs = [loads(row["output"]) for row in rows]
+    # A sub-workflow's output is its result; an action's output holds it under "result".
+    results = (
+        outputs if task_type == "WORKFLOW" else [(output or {}).get("result") for output in outputs]
+    )
     if with_items:
         return results
     return results[0] if len(results) == 1 else results
