@@ -1,5 +1,6 @@
 """The tripleo-tui console: five panes (Workbooks, Workflows, Executions, Nodes, Messages) over
-one state file, with the engine running in the console's own event loop.
+one state file, with the engine running in the console's own event loop, or, when another
+process holds the engine lease, changes handed to that engine (engine.handoff) as the CLI does.
 
 Global actions live here; each pane owns its rows and keys. Every worker error ends in
 `on_worker_state_changed`: a notification and the status bar, never a traceback on screen.
@@ -24,6 +25,7 @@ from textual.worker import Worker, WorkerState
 from engine import clouds
 from engine.api import Api
 from engine.core import states
+from engine.handoff import EngineClient
 from engine.runtime import EngineBusy
 from tripleo_tui.commands import ConsoleCommands
 from tripleo_tui.messages import ExecutionFinished, FilterChanged, MarksChanged
@@ -87,6 +89,7 @@ class TripleoTuiApp(App[None]):
         self.api_ready = asyncio.Event()  # set once the state file is open (or failed to)
         self.engine_ready = asyncio.Event()  # set once the engine runs here, or cannot
         self.engine_running = False  # False: another process runs it, or none could start
+        self._engine_client: EngineClient | None = None
         # Kept, not queried: queries look at the active screen, which may be a dialog.
         self.panes = {name: pane_class(id=name) for name, _, pane_class in PANES}
         self.status = StatusBar()
@@ -132,7 +135,11 @@ class TripleoTuiApp(App[None]):
             await self.api.start_engine()
         except EngineBusy as error:
             self.status.engine = "run by another process"
-            self.notify(f"{error}. Its changes show here every few seconds.", severity="warning")
+            self.notify(
+                f"{error}. Changes made here are handed to it; its changes show here every "
+                "few seconds.",
+                severity="warning",
+            )
         except Exception as error:
             self.status.engine = "not running"
             self.show_error(error, "The engine cannot start")
@@ -223,6 +230,18 @@ class TripleoTuiApp(App[None]):
 
     # ---- executions ------------------------------------------------------------------------
 
+    async def engine_call(self, method: str, **arguments: Any) -> Any:
+        """`api.<method>(**arguments)` for a change the engine makes: run by the engine in this
+        loop, or handed to the live engine of another process (one is started if it is gone)."""
+        await self.engine_ready.wait()  # else a hand-off could start an engine racing ours
+        if self.engine_running:
+            return await getattr(self.api, method)(**arguments)
+        if self._engine_client is None:
+            from tripleo_tui.engine_command import engine_client
+
+            self._engine_client = engine_client(self.api)
+        return await self._engine_client.call(method, **arguments)
+
     def known_executions(self) -> list[Any]:
         return list(self.panes["executions"].executions.values())
 
@@ -256,8 +275,12 @@ class TripleoTuiApp(App[None]):
         origin: str = "",
     ) -> str:
         """Start `workflow`; its row appears in Executions at once. Returns its id."""
-        execution = await self.api.start_execution(
-            workflow, workflow_input, params or {}, description
+        execution = await self.engine_call(
+            "start_execution",
+            workflow=workflow,
+            input=workflow_input,
+            params=params or {},
+            description=description,
         )
         self.panes["executions"].track(execution)
         self.notify(f"Started {workflow} ({execution.id[:8]})")
@@ -271,7 +294,9 @@ class TripleoTuiApp(App[None]):
             self.notify(f"{execution.workflow_name} is {execution.state}", severity="warning")
             return
         new_state = states.RUNNING if execution.state == states.PAUSED else states.PAUSED
-        changed = await self.api.update_execution(execution.id, state=new_state)
+        changed = await self.engine_call(
+            "update_execution", execution_id=execution.id, state=new_state
+        )
         self.panes["executions"].track(changed)
         self.notify(f"{changed.workflow_name} ({changed.id[:8]}): {changed.state}")
 
@@ -285,8 +310,11 @@ class TripleoTuiApp(App[None]):
             ConfirmScreen("Cancel this execution?", [f"{execution.workflow_name} ({execution.id})"])
         )
         if confirmed:
-            changed = await self.api.update_execution(
-                execution.id, state=states.CANCELLED, state_info="Cancelled from the console"
+            changed = await self.engine_call(
+                "update_execution",
+                execution_id=execution.id,
+                state=states.CANCELLED,
+                state_info="Cancelled from the console",
             )
             self.panes["executions"].track(changed)
             self.notify(f"{changed.workflow_name} ({changed.id[:8]}): {changed.state}")

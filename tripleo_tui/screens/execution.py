@@ -241,7 +241,7 @@ class ExecutionScreen(Screen):
                 f"Only a failed task can be rerun; {task.name} is {task.state}", severity="warning"
             )
             return
-        await self.api.rerun_task(task.id)
+        await self.app.engine_call("rerun_task", task_id=task.id)
         self.notify(f"Rerunning task {task.name}")
         self.refresh_execution()
 
