@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import collections.abc  # noqa: F401  (yaql 3.2.0 uses collections.abc without importing it)
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaql
@@ -29,6 +29,42 @@ JINJA_PATH = re.compile(r"_((?:\.[A-Za-z_][A-Za-z0-9_]*|\[-?[0-9]+\])*)")
 PATH_STEP = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(-?[0-9]+)\]")
 # YAQL words that are operators or constants, not keys, after a dot.
 YAQL_RESERVED = frozenset({"true", "false", "null", "and", "or", "not", "in", "is"})
+
+
+def _yaql_subset(depth: int) -> str:
+    """A pattern for a subset of YAQL that its parser always accepts, nested `depth` deep.
+
+    Operands (`$name`, names, numbers, unescaped strings, calls, lists, parenthesised
+    expressions) with `.name`, `.name(...)` and `[...]` steps, joined by binary operators
+    with optional prefix `-`, `+` and `not`. Tokens are written so that YAQL's lexer splits
+    them the same way (word operators stand between blanks, a call's `(` follows its name).
+    Possessive quantifiers keep a failed match linear; a miss only means YAQL decides.
+    """
+    blank = r"[ \t\r\n]*+"
+    name = r"(?!__)(?!(?:and|or|not|in|mod)\b)[A-Za-z_][A-Za-z0-9_]*+"
+    keyword = rf"{name}(?![A-Za-z0-9_(])"  # a bare name: YAQL reads it as a string
+    literal = (
+        r"\$[A-Za-z0-9_]*+|[0-9]++(?:\.[0-9]++)?+(?![A-Za-z0-9_])"
+        r"""|'[^'\\]*+'|"[^"\\]*+\""""
+    )
+    if depth:
+        inner = _yaql_subset(depth - 1)
+        items = rf"(?:{inner}(?:{blank},{blank}{inner})*+)"
+        call = rf"{name}\({blank}{items}?+{blank}\)"
+        group = rf"\({blank}{inner}{blank}\)"
+        listed = rf"\[{blank}{items}?+{blank}\]"
+        primary = rf"(?>{call}|{literal}|{keyword}|{group}|{listed})"
+        step = rf"{blank}(?>\.{blank}(?:{call}|{keyword})|\[{blank}{items}{blank}\])"
+    else:
+        primary = rf"(?>{literal}|{keyword})"
+        step = rf"{blank}\.{blank}{keyword}"
+    term = rf"(?:(?:[-+]|not[ \t\r\n]){blank})*+{primary}(?:{step})*+"
+    operator = rf"(?:{blank}(?:[<>!]=|[-+*/<>=])|[ \t\r\n]++(?:and|or|in|mod)[ \t\r\n])"
+    return rf"(?:{term}(?:{operator}{blank}{term})*+)"
+
+
+# Expressions YAQL is sure to parse, so validation need not run its parser (it runs lazily).
+YAQL_SURELY_VALID = re.compile(_yaql_subset(3))
 
 YAQL_LIMITS = {"yaql.limitIterators": 100_000, "yaql.memoryQuota": 50_000_000}
 YAQL_ENGINE = yaql.YaqlFactory(keyword_operator="=>", allow_delegates=False).create(
@@ -58,8 +94,16 @@ class YaqlWhole:
     """
 
     source: str
-    statement: Any
     path: tuple | None = None
+    parsed: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def statement(self) -> Any:
+        """The parsed YAQL; parsed at first use when validation could prove it valid without
+        the parser (`YAQL_SURELY_VALID`)."""
+        if self.parsed is None:
+            object.__setattr__(self, "parsed", YAQL_ENGINE(self.source[2:-2].strip()))
+        return self.parsed
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,9 +193,12 @@ def _path(pattern: re.Pattern, text: str) -> tuple | None:
 
 
 def _parse_yaql(inner: str) -> YaqlWhole:
+    text = inner.strip()
+    source, path = f"<%{inner}%>", _path(YAQL_PATH, text)
+    if path is not None or YAQL_SURELY_VALID.fullmatch(text):
+        return YaqlWhole(source, path)
     try:
-        statement = YAQL_ENGINE(inner.strip())
-        return YaqlWhole(f"<%{inner}%>", statement, _path(YAQL_PATH, inner.strip()))
+        return YaqlWhole(source, path, YAQL_ENGINE(text))
     except yaql_errors.YaqlException as error:
         raise ExpressionSyntaxError(f"YAQL syntax error in <%{inner}%>: {error}") from None
 
