@@ -31,6 +31,7 @@ from engine.store.executions import (
     ActionExecutionRecord,
     EnvironmentRecord,
     ExecutionRecord,
+    ExecutionSummary,
     TaskRecord,
 )
 
@@ -130,6 +131,10 @@ class ExecutionsApi:
             limit=limit,
             newest_first=newest_first,
         )
+
+    async def list_execution_summaries(self, **filters: Any) -> list[ExecutionSummary]:
+        """`list_executions` (same filters) without input, output and params: for lists."""
+        return await rows.list_execution_summaries(self.store, **filters)
 
     async def update_execution(
         self,

@@ -551,6 +551,31 @@ class ExecutionRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ExecutionSummary:
+    """What a list shows of an execution: no input, output or params (they can be large)."""
+
+    id: str
+    workflow_name: str
+    state: str
+    state_info: str | None
+    description: str
+    created_at: str
+    updated_at: str | None
+    task_execution_id: str | None
+
+    @classmethod
+    def of(cls, record: ExecutionRecord | ExecutionSummary) -> ExecutionSummary:
+        return cls(*(getattr(record, name) for name in SUMMARY_COLUMNS))
+
+    @property
+    def finished_at(self) -> str | None:
+        return self.updated_at if states.is_completed(self.state) else None
+
+
+SUMMARY_COLUMNS = tuple(ExecutionSummary.__dataclass_fields__)
+
+
+@dataclass(frozen=True, slots=True)
 class TaskRecord:
     """A task execution as `task-get` shows it; `result` and `published` for the get-* commands."""
 
@@ -631,6 +656,35 @@ async def list_executions(
     limit: int | None = 100,
     newest_first: bool = False,
 ) -> list[ExecutionRecord]:
+    sql, params = _list_sql(
+        "*",
+        task_execution_id=task_execution_id,
+        state=state,
+        workflow_name=workflow_name,
+        root_only=root_only,
+        limit=limit,
+        newest_first=newest_first,
+    )
+    return [_execution_record(row) for row in await store.fetch_all(sql, params)]
+
+
+async def list_execution_summaries(store: Store, **filters: Any) -> list[ExecutionSummary]:
+    """`list_executions` (same filters) reading only the columns a list shows: about ten
+    times less to read and keep than whole records when there are thousands."""
+    sql, params = _list_sql(", ".join(SUMMARY_COLUMNS), **filters)
+    return [ExecutionSummary(*row) for row in await store.fetch_all(sql, params)]
+
+
+def _list_sql(
+    columns: str,
+    *,
+    task_execution_id: str | None = None,
+    state: str | None = None,
+    workflow_name: str | None = None,
+    root_only: bool = False,
+    limit: int | None = 100,
+    newest_first: bool = False,
+) -> tuple[str, list[Any]]:
     where, params = [], []
     if task_execution_id is not None:
         where.append("task_execution_id = ?")
@@ -643,14 +697,14 @@ async def list_executions(
         params.append(workflow_name)
     if root_only:
         where.append("root_execution_id IS NULL")
-    sql = "SELECT * FROM workflow_executions"
+    sql = f"SELECT {columns} FROM workflow_executions"
     if where:
         sql += " WHERE " + " AND ".join(where)
     order = "DESC" if newest_first else "ASC"
     sql += f" ORDER BY created_at {order}, rowid {order}"
     if limit is not None and limit >= 0:
         sql += f" LIMIT {int(limit)}"
-    return [_execution_record(row) for row in await store.fetch_all(sql, params)]
+    return sql, params
 
 
 TASK_SELECT = (

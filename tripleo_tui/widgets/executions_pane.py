@@ -4,7 +4,6 @@ changed in place as the engine reports changes; durations of running ones tick e
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -14,6 +13,7 @@ from textual.widgets import DataTable
 
 from engine.core import states
 from engine.store import NotFoundError
+from engine.store.executions import ExecutionSummary
 from tripleo_tui.changes import follow_changes
 from tripleo_tui.messages import ExecutionFinished
 from tripleo_tui.widgets import cells
@@ -22,37 +22,6 @@ from tripleo_tui.widgets.resource_table import Column
 
 POLL_SECONDS = 3.0  # when another process runs the engine
 POLL_NEWEST = 200
-
-
-@dataclass(frozen=True, slots=True)
-class ExecutionSummary:
-    """What a row shows of an execution; input, output and params stay in the state file."""
-
-    id: str
-    workflow_name: str
-    state: str
-    state_info: str | None
-    description: str
-    created_at: str
-    updated_at: str | None
-    task_execution_id: str | None
-
-    @classmethod
-    def of(cls, record: Any) -> ExecutionSummary:
-        return cls(
-            record.id,
-            record.workflow_name,
-            record.state,
-            record.state_info,
-            record.description,
-            record.created_at,
-            record.updated_at,
-            record.task_execution_id,
-        )
-
-    @property
-    def finished_at(self) -> str | None:
-        return self.updated_at if states.is_completed(self.state) else None
 
 
 class ExecutionsPane(ListPane):
@@ -90,7 +59,7 @@ class ExecutionsPane(ListPane):
         before the subscription, the unfinished executions and the newest ones, is read again
         once subscribed. With the engine in another process, those are re-read on a timer.
         """
-        found = [ExecutionSummary.of(ex) for ex in await self.api.list_executions(limit=None)]
+        found = await self.api.list_execution_summaries(limit=None)
         self._unfinished = {ex.id for ex in found if not states.is_completed(ex.state)}
         self.table.show({ex.id: ex for ex in found})
         self._update_note()
@@ -122,7 +91,7 @@ class ExecutionsPane(ListPane):
 
     async def _poll(self) -> None:
         """Without a change stream: the newest executions and every unfinished one."""
-        newest = await self.api.list_executions(limit=POLL_NEWEST, newest_first=True)
+        newest = await self.api.list_execution_summaries(limit=POLL_NEWEST, newest_first=True)
         for record in reversed(newest):
             self.track(record)
         for execution_id in self._unfinished - {record.id for record in newest}:
