@@ -38,33 +38,38 @@ def _yaql_subset(depth: int) -> str:
     expressions) with `.name`, `.name(...)` and `[...]` steps, joined by binary operators
     with optional prefix `-`, `+` and `not`. Tokens are written so that YAQL's lexer splits
     them the same way (word operators stand between blanks, a call's `(` follows its name).
-    Possessive quantifiers keep a failed match linear; a miss only means YAQL decides.
+    Each nested part appears once per level (lookaheads say what may follow), which keeps
+    the pattern small; possessive quantifiers keep a failed match linear. A miss only means
+    YAQL decides.
     """
     blank = r"[ \t\r\n]*+"
     name = r"(?!__)(?!(?:and|or|not|in|mod)\b)[A-Za-z_][A-Za-z0-9_]*+"
-    keyword = rf"{name}(?![A-Za-z0-9_(])"  # a bare name: YAQL reads it as a string
     literal = (
         r"\$[A-Za-z0-9_]*+|[0-9]++(?:\.[0-9]++)?+(?![A-Za-z0-9_])"
         r"""|'[^'\\]*+'|"[^"\\]*+\""""
     )
     if depth:
         inner = _yaql_subset(depth - 1)
-        items = rf"(?:{inner}(?:{blank},{blank}{inner})*+)"
-        call = rf"{name}\({blank}{items}?+{blank}\)"
-        group = rf"\({blank}{inner}{blank}\)"
-        listed = rf"\[{blank}{items}?+{blank}\]"
-        primary = rf"(?>{call}|{literal}|{keyword}|{group}|{listed})"
-        step = rf"{blank}(?>\.{blank}(?:{call}|{keyword})|\[{blank}{items}{blank}\])"
+        # Items separated by commas: each is followed by a comma and another item, or by the
+        # closing bracket.
+        items = rf"(?:{inner}{blank}(?:,{blank}(?![)\]])|(?=[)\]])))*+"
+        unit = rf"{name}(?:\({blank}{items}\)|(?![A-Za-z0-9_(]))"  # a call or a bare name
+        bracket = rf"\[{blank}{items}\]"
+        primary = rf"(?>{unit}|{literal}|\({blank}{inner}{blank}\)|{bracket})"
+        step = rf"{blank}(?>\.{blank}{unit}|{bracket})"
     else:
+        keyword = rf"{name}(?![A-Za-z0-9_(])"  # a bare name: YAQL reads it as a string
         primary = rf"(?>{literal}|{keyword})"
         step = rf"{blank}\.{blank}{keyword}"
     term = rf"(?:(?:[-+]|not[ \t\r\n]){blank})*+{primary}(?:{step})*+"
     operator = rf"(?:{blank}(?:[<>!]=|[-+*/<>=])|[ \t\r\n]++(?:and|or|in|mod)[ \t\r\n])"
-    return rf"(?:{term}(?:{operator}{blank}{term})*+)"
+    # After each term: an operator and then the start of another term, or the expression's end.
+    after = rf"(?:{operator}{blank}(?=[-+$'\"(\[A-Za-z0-9_])|(?={blank}(?:[),\]]|\Z)))"
+    return rf"(?:{term}{after})++"
 
 
 # Expressions YAQL is sure to parse, so validation need not run its parser (it runs lazily).
-YAQL_SURELY_VALID = re.compile(_yaql_subset(3))
+YAQL_SURELY_VALID = re.compile(_yaql_subset(2))
 
 YAQL_LIMITS = {"yaql.limitIterators": 100_000, "yaql.memoryQuota": 50_000_000}
 YAQL_ENGINE = yaql.YaqlFactory(keyword_operator="=>", allow_delegates=False).create(

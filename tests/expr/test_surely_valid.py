@@ -16,7 +16,7 @@ PROVED = [
     "$.xs[0].n * -2 mod 3",
     'len($.s) in [1, 2, "x"]',
     "$.a.b.keys().len() <= 3",
-    "f(g(h(1), 2), 3)",
+    "f(g(1), [2, 3])",
 ]
 LEFT_TO_YAQL = [
     "$.a and$.b",  # a word operator without blanks
