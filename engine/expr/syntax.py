@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections.abc  # noqa: F401  (yaql 3.2.0 uses collections.abc without importing it)
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,7 +108,7 @@ class YaqlWhole:
         """The parsed YAQL; parsed at first use when validation could prove it valid without
         the parser (`YAQL_SURELY_VALID`)."""
         if self.parsed is None:
-            object.__setattr__(self, "parsed", YAQL_ENGINE(self.source[2:-2].strip()))
+            object.__setattr__(self, "parsed", _yaql_statement(self.source[2:-2].strip()))
         return self.parsed
 
 
@@ -197,13 +198,23 @@ def _path(pattern: re.Pattern, text: str) -> tuple | None:
     return steps
 
 
+# YAQL's parser keeps its state in one shared lexer: workbooks are parsed in worker threads
+# while the event loop may parse a statement lazily, so one parse runs at a time.
+_YAQL_PARSING = threading.Lock()
+
+
+def _yaql_statement(text: str) -> Any:
+    with _YAQL_PARSING:
+        return YAQL_ENGINE(text)
+
+
 def _parse_yaql(inner: str) -> YaqlWhole:
     text = inner.strip()
     source, path = f"<%{inner}%>", _path(YAQL_PATH, text)
     if path is not None or YAQL_SURELY_VALID.fullmatch(text):
         return YaqlWhole(source, path)
     try:
-        return YaqlWhole(source, path, YAQL_ENGINE(text))
+        return YaqlWhole(source, path, _yaql_statement(text))
     except yaql_errors.YaqlException as error:
         raise ExpressionSyntaxError(f"YAQL syntax error in <%{inner}%>: {error}") from None
 
