@@ -9,8 +9,6 @@ Global actions live here; each pane owns its rows and keys. Every worker error e
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import importlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -43,7 +41,6 @@ from tripleo_tui.widgets.nodes_pane import NodesPane
 from tripleo_tui.widgets.status_bar import StatusBar
 
 log = logging.getLogger(__name__)
-SLOW_IMPORTS = ("ironicclient.client", "heatclient.client")
 ERROR_SHOWN_SECONDS = 30.0  # in the status bar; the log keeps every error
 NO_ENDPOINT_SHORT = (
     "No bare-metal endpoint: `tripleo-tui sandbox up`, a stackrc, OS_CLOUD or OS_ENDPOINT"
@@ -115,7 +112,6 @@ class TripleoTuiApp(App[None]):
 
     async def on_mount(self) -> None:
         self._find_endpoint()
-        clients = asyncio.create_task(asyncio.to_thread(_import_clients))
         try:
             self.api = await Api.open(self.db_path, reload_workbooks=self.reload_workbooks)
         except Exception as error:
@@ -126,7 +122,6 @@ class TripleoTuiApp(App[None]):
             self.api_ready.set()
         for problem in self.api.workbook_load_problems:
             self.notify(f"Workbook not loaded: {problem}", severity="warning", timeout=15)
-        await clients
         await self._start_engine()
 
     async def _start_engine(self) -> None:
@@ -318,14 +313,6 @@ class TripleoTuiApp(App[None]):
             )
             self.panes["executions"].track(changed)
             self.notify(f"{changed.workflow_name} ({changed.id[:8]}): {changed.state}")
-
-
-def _import_clients() -> None:
-    """The engine builds its OpenStack actions from these clients when it starts; importing
-    them takes 0.5-2 s, so it happens in a thread rather than freezing the console."""
-    for module in SLOW_IMPORTS:
-        with contextlib.suppress(ImportError):  # the engine reports a missing client itself
-            importlib.import_module(module)
 
 
 def help_sections() -> list[tuple[str, list[Binding]]]:

@@ -53,6 +53,8 @@ class ExecutionsApi:
     async def start_engine(self, **options: Any) -> Engine:
         """Run the engine in this process (it takes the state file's lease)."""
         if self._engine is None or not self._engine.running:
+            # Loading the registry imports the OpenStack clients (0.5-2 s): not on the loop.
+            await asyncio.to_thread(DEFAULT_REGISTRY.list)
             engine = Engine(self.store, **options)
             await engine.start()
             self._engine = engine
