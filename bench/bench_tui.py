@@ -7,8 +7,8 @@ Nodes come from a recorded list of N nodes fed through the Nodes pane's own code
 (`tripleo_tui.nodes.list_nodes`) instead of a live Ironic, so the figure is the console's.
 
 The app runs headless at 120x40: it lays out and renders every frame as on a terminal, without
-writing the bytes. "Paint" is the first screen update that shows the change: the app's
-`_display` hook, taken after the state the test waits for holds. Times are medians of --runs.
+writing the bytes. "Paint" is the first screen update written while the state the test waits
+for holds (the app's `_display` hook). Times are medians of --runs.
 """
 
 from __future__ import annotations
@@ -106,26 +106,30 @@ class Paints:
 
     def __init__(self, app: TripleoTuiApp) -> None:
         self.times: list[float] = []
+        self._waiting: list[tuple[Callable[[], bool], asyncio.Future]] = []
         original = app._display
 
         def display(screen, renderable) -> None:
-            if renderable is not None:
-                self.times.append(time.perf_counter())
             original(screen, renderable)
+            if renderable is not None:
+                now = time.perf_counter()
+                self.times.append(now)
+                for condition, painted in self._waiting:
+                    if not painted.done() and condition():
+                        painted.set_result(now)
 
         app._display = display
 
     async def after(self, condition: Callable[[], bool], timeout: float = 60.0) -> float:
-        """The time of the first paint once `condition()` holds."""
-        deadline = time.perf_counter() + timeout
-        while not condition():
-            if time.perf_counter() > deadline:
-                raise TimeoutError("condition never held")
-            await asyncio.sleep(0.0005)
-        held = time.perf_counter()
-        while not self.times or self.times[-1] < held:
-            await asyncio.sleep(0.0005)
-        return next(t for t in self.times if t >= held)
+        """The time of the first paint made while `condition()` holds. It is checked as each
+        frame is written: a task polling for it may first run after that frame (it shares the
+        event loop) and would count the frame after."""
+        waiting = (condition, asyncio.get_running_loop().create_future())
+        self._waiting.append(waiting)
+        try:
+            return await asyncio.wait_for(waiting[1], timeout)
+        finally:
+            self._waiting.remove(waiting)
 
 
 async def key_to_paint(app: TripleoTuiApp, paints: Paints, key: str, done: Callable[[], bool]):

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.widgets import Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from engine import clouds
@@ -26,6 +26,7 @@ from engine.core import states
 from engine.handoff import EngineClient
 from engine.runtime import EngineBusy
 from tripleo_tui.commands import ConsoleCommands
+from tripleo_tui.idle_gc import IdleCollector
 from tripleo_tui.messages import ExecutionFinished, FilterChanged, MarksChanged
 from tripleo_tui.screens.confirm import ConfirmScreen
 from tripleo_tui.screens.definition import DefinitionScreen
@@ -35,12 +36,14 @@ from tripleo_tui.screens.run_form import RunFormScreen
 from tripleo_tui.widgets.definition_panes import WorkbooksPane, WorkflowsPane
 from tripleo_tui.widgets.executions_pane import ExecutionsPane
 from tripleo_tui.widgets.json_view import JsonView
+from tripleo_tui.widgets.key_bar import KeyBar
 from tripleo_tui.widgets.list_pane import ListPane
 from tripleo_tui.widgets.messages_pane import MessagesPane
 from tripleo_tui.widgets.nodes_pane import NodesPane
 from tripleo_tui.widgets.status_bar import StatusBar
 
 log = logging.getLogger(__name__)
+COLLECTOR_CHECK_SECONDS = 0.5
 ERROR_SHOWN_SECONDS = 30.0  # in the status bar; the log keeps every error
 NO_ENDPOINT_SHORT = (
     "No bare-metal endpoint: `tripleo-tui sandbox up`, a stackrc, OS_CLOUD or OS_ENDPOINT"
@@ -90,6 +93,7 @@ class TripleoTuiApp(App[None]):
         # Kept, not queried: queries look at the active screen, which may be a dialog.
         self.panes = {name: pane_class(id=name) for name, _, pane_class in PANES}
         self.status = StatusBar()
+        self.collector = IdleCollector()
 
     # ---- layout ----------------------------------------------------------------------------
 
@@ -100,7 +104,7 @@ class TripleoTuiApp(App[None]):
                 with TabPane(f"{number} {title}", id=f"tab-{pane}"):
                     yield self.panes[pane]
         yield self.status
-        yield Footer()
+        yield KeyBar()
 
     def pane(self, name: str) -> ListPane:
         return self.panes[name]
@@ -111,6 +115,8 @@ class TripleoTuiApp(App[None]):
     # ---- start and stop --------------------------------------------------------------------
 
     async def on_mount(self) -> None:
+        self.collector.start()
+        self.set_interval(COLLECTOR_CHECK_SECONDS, self.collector.tick)
         self._find_endpoint()
         try:
             self.api = await Api.open(self.db_path, reload_workbooks=self.reload_workbooks)
@@ -145,8 +151,14 @@ class TripleoTuiApp(App[None]):
             self.engine_ready.set()
 
     async def on_unmount(self) -> None:
+        self.collector.stop()
         if self.api is not None:
             await self.api.close()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.collector.input_seen()
+        await super().on_event(event)
 
     @work(thread=True, group="endpoint", exit_on_error=False)
     def _find_endpoint(self) -> None:

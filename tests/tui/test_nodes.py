@@ -1,12 +1,14 @@
 """The Nodes pane against the real sandbox Ironic: nodes of this test's own are listed, marked,
 tagged with a profile through tripleo.baremetal.v1 (the profile column changes when the
-execution ends), untagged, and managed after a confirmation that names them."""
+execution ends), untagged, managed and provided after a confirmation that names them, and
+tagged while another process runs the engine."""
 
 from __future__ import annotations
 
 import pytest
 
 from engine.core import states
+from tests.cli.engine_process import start_engine, stop_engine
 from tests.openstack.conftest import ironic_cloud, make_node  # noqa: F401 (fixtures)
 from tests.tui.conftest import wait_for
 from tripleo_tui.app import TripleoTuiApp
@@ -83,7 +85,7 @@ async def test_tag_two_nodes_then_untag_one(app_on_sandbox, make_node):  # noqa:
         assert profile(app, first) == "tui-compute"
 
 
-async def test_manage_asks_naming_the_nodes(app_on_sandbox, make_node):  # noqa: F811
+async def test_manage_and_provide_ask_naming_the_nodes(app_on_sandbox, make_node):  # noqa: F811
     node = make_node()
     app = app_on_sandbox
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
@@ -100,3 +102,50 @@ async def test_manage_asks_naming_the_nodes(app_on_sandbox, make_node):  # noqa:
         await pilot.press("y")
         managed = lambda: app.pane("nodes").nodes[node["uuid"]].provision_state == "manageable"  # noqa: E731
         await wait_for(pilot, managed, "manageable", SLOW)
+
+        await pilot.press("v")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        assert "provide" in app.screen.question
+        assert app.screen.targets == [f"{node['name']} ({node['uuid']})"]
+        await pilot.press("y")
+        available = lambda: app.pane("nodes").nodes[node["uuid"]].provision_state == "available"  # noqa: E731
+        await wait_for(pilot, available, "available", SLOW)
+        (provide,) = [
+            ex
+            for ex in app.pane("executions").executions.values()
+            if ex.workflow_name == "tripleo.baremetal.v1.provide"
+        ]
+        assert provide.state == states.SUCCESS
+
+
+@pytest.fixture
+def engine_elsewhere(tmp_path, ironic_cloud):  # noqa: F811
+    """A headless engine on the console's state file, with the sandbox Ironic."""
+    db = tmp_path / "state.sqlite"
+    process = start_engine(db)
+    yield process
+    stop_engine(db)
+    process.communicate(timeout=30)
+
+
+async def test_tagging_goes_to_the_engine_of_another_process(
+    app_on_sandbox,
+    engine_elsewhere,
+    make_node,  # noqa: F811
+):
+    node = make_node()["uuid"]
+    app = app_on_sandbox
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await wait_for(pilot, app.engine_ready.is_set, "the engine check")
+        assert not app.engine_running
+        await pilot.press("4")
+        await put_cursor_on(app, pilot, node)
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen), "profile dialog")
+        await pilot.press(*"tui-elsewhere", "enter")
+        await wait_for(pilot, lambda: profile(app, node) == "tui-elsewhere", "the profile", SLOW)
+        (tagging,) = app.pane("executions").executions.values()
+        assert tagging.workflow_name == "tripleo.baremetal.v1.tag_node"
+        assert tagging.state == states.SUCCESS
+        assert not app.pane("nodes").following
+    assert engine_elsewhere.poll() is None  # it ran the tagging; the console never took over

@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from engine.lang.spec import InputParam
+from tripleo_tui.widgets.key_bar import KeyBar
 
 
 def inputs_table(params: tuple[InputParam, ...]) -> Table:
@@ -59,7 +60,7 @@ class DefinitionScreen(Screen):
                 yield Static(inputs_table(self.params), id="inputs")
             syntax = Syntax(self.definition, "yaml", theme="ansi_dark", line_numbers=True)
             yield Static(syntax, id="yaml")
-        yield Footer()
+        yield KeyBar()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "run":

@@ -13,12 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from engine.core import states
 from tripleo_tui.changes import follow_changes
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.json_view import JsonView
+from tripleo_tui.widgets.key_bar import KeyBar
 from tripleo_tui.widgets.resource_table import Column, ResourceTable
 
 REFRESH_SECONDS = 1.0
@@ -121,7 +122,7 @@ class ExecutionScreen(Screen):
                 yield ResourceTable(SUB_COLUMNS, render=sub_cells, id="subs-table")
             with TabPane("Params", id="tab-params"):
                 yield JsonView({}, id="params")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def api(self):

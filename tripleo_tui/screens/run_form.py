@@ -23,7 +23,6 @@ from textual.validation import Number
 from textual.widget import Widget
 from textual.widgets import (
     Button,
-    Footer,
     Header,
     Input,
     Label,
@@ -44,6 +43,7 @@ from tripleo_tui.form_fields import (
     parse_text,
 )
 from tripleo_tui.nodes import NodeInfo
+from tripleo_tui.widgets.key_bar import KeyBar
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +125,7 @@ class RunFormScreen(Screen[RunRequest | None]):
         with Horizontal(id="buttons"):
             yield Button("Run (ctrl+r)", id="run", variant="primary", compact=True)
             yield Button("Cancel (esc)", id="cancel", compact=True)
-        yield Footer()
+        yield KeyBar()
 
     def _widget_for(self, spec: FieldSpec, widget_id: str) -> Widget:
         if spec.kind is Kind.SWITCH:

@@ -8,12 +8,15 @@ a plain text of it (`search`), so a big list costs nothing before it is shown.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
+from textual import events
+from textual.geometry import Size
+from textual.widget import PseudoClasses, Widget
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowKey
 from textual.worker import Worker
@@ -60,6 +63,28 @@ class RowLine:
         return line
 
 
+class OneLineRows(Sequence):
+    """DataTable's line -> (row key, line in row) table for rows one line high, looked up when
+    asked: DataTable rebuilds it as a list over all rows after every change (10,000 rows: 30 ms,
+    and again in `clear()` just to empty it)."""
+
+    __slots__ = ("_table",)
+
+    def __init__(self, table: DataTable) -> None:
+        self._table = table
+
+    def __len__(self) -> int:
+        return len(self._table.rows)
+
+    def __getitem__(self, y):
+        if not 0 <= y < len(self):
+            raise IndexError(y)
+        return (self._table._row_locations.get_key(y), 0)
+
+    def clear(self) -> None:
+        """Nothing to empty: DataTable.clear() empties its own list through this."""
+
+
 def _same(cells: Any) -> Cells:
     return cells
 
@@ -85,6 +110,7 @@ class ResourceTable(DataTable):
         search: Callable[[Any], str] | None = None,
         id: str | None = None,
     ) -> None:
+        self._row_lines = OneLineRows(self)
         super().__init__(id=id, cursor_type="row", cursor_foreground_priority="renderable")
         self.spec = tuple(columns)
         self._widths = tuple(column.width for column in self.spec)
@@ -102,6 +128,8 @@ class ResourceTable(DataTable):
         self._keep: str | None = None  # the row to put the cursor back on after a refill
         self.filled = asyncio.Event()  # set once the rows asked for are all in the table
         self.follow_end = False  # keep the cursor on the last row as rows are added
+        self._laid_out_size = Size(0, 0)
+        self._styled_state: PseudoClasses | None = None  # focus and hover at the last restyle
 
     def on_mount(self) -> None:
         header = RowLine(tuple(Cell(column.label) for column in self.spec), self._widths)
@@ -113,6 +141,31 @@ class ResourceTable(DataTable):
         every new cell (1.5 s for 10,000 rows); only the virtual size is updated then.
         (Overrides a private DataTable method: textual is pinned below 9.)"""
         super()._update_dimensions(())
+
+    @property
+    def _y_offsets(self) -> Sequence[tuple[RowKey, int]]:
+        """Rows are added one line high and never sorted (overrides a private DataTable
+        property: textual is pinned below 9)."""
+        return self._row_lines
+
+    # A pane switch must not redraw its whole table: DataTable drops every rendered line when
+    # its pane is shown again (a Resize to the same size) and when the focus moves in or out,
+    # though its caches are keyed by size and focus state already. (textual is pinned below 9.)
+
+    def _on_resize(self, event: events.Resize) -> None:
+        if event.size == self._laid_out_size:
+            event.prevent_default()  # DataTable's handler would drop the caches
+        self._laid_out_size = event.size
+
+    def notify_style_update(self) -> None:
+        state, self._styled_state = self._styled_state, self.get_pseudo_class_state()
+        if state == self._styled_state:
+            super().notify_style_update()  # a new theme or stylesheet: everything again
+            return
+        Widget.notify_style_update(self)
+        self._styles_cache.clear()
+        self._get_styles_to_render_cell.cache_clear()
+        self.refresh()
 
     def rows_in_order(self) -> list[str]:
         """Keys of the rows in the table, top to bottom."""

@@ -1,0 +1,82 @@
+"""The bottom line: the keys that work where the focus is.
+
+Textual's Footer makes a widget per key and rebuilds them all whenever the focus moves (about
+30 ms, twice, on every pane switch over SSH); this draws the same keys as one line of text.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widget import Widget
+
+GAP = "  "
+
+
+class KeyBar(Widget):
+    """Shown bindings of the focused widget and its ancestors, one per action; a click on a key
+    presses it."""
+
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES = {"key-bar--key", "key-bar--description"}
+    DEFAULT_CSS = """
+    KeyBar {
+        dock: bottom;
+        height: 1;
+        background: $footer-background;
+        color: $footer-foreground;
+        .key-bar--key { color: $footer-key-foreground; text-style: bold; }
+        .key-bar--description { color: $footer-description-foreground; }
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._spans: list[tuple[int, int, str, bool]] = []  # start, end, key, enabled
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, _screen: Screen) -> None:
+        self.refresh()
+
+    def _shown(self) -> list[tuple[Binding, bool]]:
+        """(binding, enabled), the first binding of each action, the palette's last."""
+        by_action: dict[str, tuple[Binding, bool]] = {}
+        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+            if binding.show:
+                by_action.setdefault(binding.action, (binding, enabled))
+        palette = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+        if palette is not None and self.app.ENABLE_COMMAND_PALETTE:
+            by_action.pop(palette.binding.action, None)
+            by_action[palette.binding.action] = (palette.binding, palette.enabled)
+        return list(by_action.values())
+
+    def render(self) -> Text:
+        key_style = self.get_component_rich_style("key-bar--key")
+        description_style = self.get_component_rich_style("key-bar--description")
+        line = Text(" ", no_wrap=True, overflow="ellipsis", end="")
+        self._spans = []
+        for binding, enabled in self._shown():
+            start, start_cell = len(line), line.cell_len
+            line.append(self.app.get_key_display(binding), key_style)
+            line.append(" " + binding.description, description_style)
+            if not enabled:
+                line.stylize("dim", start)
+            self._spans.append((start_cell, line.cell_len, binding.key.split(",")[0], enabled))
+            line.append(GAP)
+        return line
+
+    def on_click(self, event: events.Click) -> None:
+        for start, end, key, enabled in self._spans:
+            if start <= event.x < end:
+                if enabled:
+                    self.app.simulate_key(key)
+                else:
+                    self.app.bell()
+                return
