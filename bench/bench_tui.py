@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import multiprocessing
 import os
 import resource
@@ -30,10 +31,23 @@ from types import SimpleNamespace
 from textual import events
 
 from engine.api import Api
+from engine.core import states
 from tripleo_tui.app import TripleoTuiApp
 
 SIZE = (120, 40)
 REPEAT = 10
+LOAD_ITEMS = 1000
+LOAD_WORKBOOK = """
+version: '2.0'
+name: bench_tui_load
+workflows:
+  items:
+    input: [items]
+    tasks:
+      each:
+        with-items: item in <% $.items %>
+        action: std.echo output=<% $.item %>
+"""
 
 
 # ---- data ----------------------------------------------------------------------------------
@@ -227,7 +241,35 @@ async def one_run(path: Path, nodes: list[SimpleNamespace], executions: int) -> 
 
         await measure("mark a node", "space", marks_changed)
         figures["RSS after loading (MB)"] = rss_mb()
+        await keys_while_the_engine_works(app, paints, figures)
     return figures
+
+
+async def keys_while_the_engine_works(app: TripleoTuiApp, paints: Paints, figures: dict) -> None:
+    """Pane switches while the console's own engine runs 1,000-task executions, one after
+    another: the engine shares the event loop with the screen."""
+    await app.api.create_workbook(LOAD_WORKBOOK)
+    tabs = app.screen.query_one("#panes")
+    executions = app.pane("executions").executions
+    switches: list[float] = []
+    runs: list[float] = []
+    panes = itertools.cycle((("4", "nodes"), ("3", "executions")))
+    while len(switches) < 2 * REPEAT:
+        started = time.perf_counter()
+        execution_id = await app.start_execution(
+            "bench_tui_load.items", {"items": list(range(LOAD_ITEMS))}
+        )
+        while not states.is_completed(getattr(executions.get(execution_id), "state", "IDLE")):
+            if len(switches) < 2 * REPEAT:
+                key, name = next(panes)
+                active = lambda name=name: tabs.active == f"tab-{name}"  # noqa: E731
+                switches.append(1000 * await key_to_paint(app, paints, key, active))
+            await asyncio.sleep(0.05)
+        assert executions[execution_id].state == states.SUCCESS, executions[execution_id]
+        runs.append(time.perf_counter() - started)
+    figures[f"{LOAD_ITEMS}-task execution run in the console (s)"] = statistics.median(runs)
+    figures["key: switch pane while it runs, median (ms)"] = statistics.median(switches)
+    figures[f"key: switch pane while it runs, worst of {len(switches)} (ms)"] = max(switches)
 
 
 def run_in_process(path: Path, nodes: list[SimpleNamespace], executions: int) -> dict:
