@@ -14,7 +14,7 @@ import time
 
 IDLE_SECONDS = 1.0
 DUE = 10  # young-generation passes since the last full one: CPython's own threshold
-OVERDUE = 100  # collect even while keys keep coming
+OVERDUE = 50  # collect even while keys keep coming
 NEVER = 2**30
 
 
