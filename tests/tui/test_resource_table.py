@@ -1,0 +1,81 @@
+"""ResourceTable on its own with many rows: where rows are drawn and scrolled to, keys that
+move by pages, clicks far down the list, rows added while the cursor follows the end."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+
+from tripleo_tui.widgets.cells import Cell
+from tripleo_tui.widgets.resource_table import Column, ResourceTable
+
+ROWS = 2_000
+
+
+def record(number: int) -> tuple[Cell, ...]:
+    return (Cell(f"row-{number:04d}"), Cell("x" * (number % 7)))
+
+
+class TableApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield ResourceTable([Column("name", "Name", 12), Column("more", "More", 8)], id="table")
+
+
+async def filled(pilot) -> ResourceTable:
+    table = pilot.app.query_one(ResourceTable)
+    table.show({f"k{number}": record(number) for number in range(ROWS)})
+    await table.filled.wait()
+    await pilot.pause()
+    return table
+
+
+def top_row(table: ResourceTable) -> int:
+    return int(table.scroll_y)
+
+
+async def test_rows_are_placed_one_line_each_below_the_header():
+    async with TableApp().run_test(size=(40, 12)) as pilot:
+        table = await filled(pilot)
+        assert table.row_count == ROWS
+        assert table.rows_in_order()[:3] == ["k0", "k1", "k2"]
+        for index in (0, 1, 999, ROWS - 1):
+            region = table._get_row_region(index)
+            assert (region.y, region.height) == (index + table.header_height, 1)
+        assert table._get_row_region(ROWS).area == 0  # no such row
+        assert table.virtual_size.height == ROWS + table.header_height
+
+
+async def test_end_page_up_and_a_click_far_down():
+    async with TableApp().run_test(size=(40, 12)) as pilot:
+        table = await filled(pilot)
+        table.focus()
+        await pilot.press("ctrl+end")
+        assert table.cursor_row == ROWS - 1
+        assert table.current_key == f"k{ROWS - 1}"
+        visible = table.scrollable_content_region.height - table.header_height
+        assert top_row(table) == ROWS - visible
+        await pilot.press("pageup")
+        assert ROWS - 1 - visible <= table.cursor_row < ROWS - 1
+        assert top_row(table) <= table.cursor_row < top_row(table) + visible
+        target = top_row(table) + 2
+        await pilot.click(table, offset=(2, 2 + table.header_height))
+        assert table.cursor_row == target
+        assert table.current_key == f"k{target}"
+        line = table.render_line(2 + table.header_height).text
+        assert f"row-{target:04d}" in line
+
+
+async def test_rows_added_at_the_end_keep_the_cursor_and_view_on_the_last_one():
+    async with TableApp().run_test(size=(40, 12)) as pilot:
+        table = await filled(pilot)
+        table.follow_end = True
+        table.focus()
+        await pilot.press("ctrl+end")
+        for number in range(ROWS, ROWS + 5):
+            table.upsert(f"k{number}", record(number))
+            await pilot.pause()
+        assert table.current_key == f"k{ROWS + 4}"
+        visible = table.scrollable_content_region.height - table.header_height
+        assert top_row(table) == ROWS + 5 - visible
+        table.upsert(f"k{ROWS + 4}", (Cell("renamed"), Cell("")))
+        await pilot.pause()
+        assert "renamed" in table.render_line(visible - 1 + table.header_height).text
