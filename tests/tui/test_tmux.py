@@ -23,14 +23,15 @@ def capture(session: str, *options: str) -> str:
     ).stdout
 
 
-def wait_for_screen(session: str, text: str, timeout: float = 30.0) -> str:
+def wait_for_screen(session: str, *texts: str, timeout: float = 30.0) -> str:
+    """The pane once it shows every one of `texts` (a busy machine may draw a frame in parts)."""
     deadline = time.monotonic() + timeout
     while True:
         screen = capture(session)
-        if text in screen:
+        if all(text in screen for text in texts):
             return screen
         if time.monotonic() > deadline:
-            raise AssertionError(f"{text!r} never appeared; the pane shows:\n{screen}")
+            raise AssertionError(f"{texts!r} never all appeared; the pane shows:\n{screen}")
         time.sleep(0.2)
 
 
@@ -61,9 +62,13 @@ def test_console_in_tmux(tmp_path: Path):
     try:
         send(session, "-l", command)
         send(session, "Enter")
-        screen = wait_for_screen(session, "tripleo.baremetal.v1")
-        assert "1 Workbooks" in screen and "tripleo.examples.v1" in screen
-        assert "No bare-metal endpoint" in screen
+        wait_for_screen(
+            session,
+            "1 Workbooks",
+            "tripleo.baremetal.v1",
+            "tripleo.examples.v1",
+            "No bare-metal endpoint",
+        )
         coloured = capture(session, "-e")
         assert "38;5;" in coloured and "38;2;" not in coloured and "48;2;" not in coloured
         send(session, "2")
