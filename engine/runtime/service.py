@@ -51,6 +51,9 @@ LOG = logging.getLogger(__name__)
 
 INTERRUPTED = "Action execution was interrupted by an engine restart; the task is not safe-rerun"
 # Actions that change nothing outside the engine: re-run after a restart like safe-rerun ones.
+# Commands carried out between two yields to the event loop: a with-items task of 1,000 items
+# starts 1,000 actions at once, and the screen sharing the loop must not wait for all of them.
+DISPATCH_SLICE = 100
 IDEMPOTENT_ACTIONS = frozenset({"std.noop", "std.echo", "std.sleep", "std.test_dict", "std.fail"})
 
 
@@ -354,8 +357,10 @@ class Engine:
         for future, result in turn.replies:
             if not future.done():
                 future.set_result(result)
-        for command in turn.commands:
+        for number, command in enumerate(turn.commands, start=1):
             self._carry_out(command)
+            if number % DISPATCH_SLICE == 0:
+                await asyncio.sleep(0)
         if self._waiters:
             for object_id in turn.ended:
                 for future in self._waiters.pop(object_id, ()):

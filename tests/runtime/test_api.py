@@ -5,6 +5,7 @@ import asyncio
 import pytest
 
 from engine.api import Api
+from engine.runtime.service import DISPATCH_SLICE
 from engine.store import NotFoundError
 
 WORKBOOK = """
@@ -190,6 +191,16 @@ async def test_task_result_and_published(api):
     (task,) = await api.list_tasks(execution.id)
     assert await api.get_task_result(task.id) == ["a", "b"]
     assert await api.get_task_published(task.id) == {}
+
+
+async def test_items_started_in_slices_keep_their_order(api):
+    """A with-items task starts its actions a slice at a time (the screen shares the loop)."""
+    count = 2 * DISPATCH_SLICE + 7
+    execution = await api.start_execution("api.items", {"xs": list(range(count))})
+    await api.wait_execution(execution.id, timeout=30)
+    (task,) = await api.list_tasks(execution.id)
+    assert task.state == "SUCCESS"
+    assert await api.get_task_result(task.id) == list(range(count))
 
 
 async def test_subscribers_see_committed_changes(api):
