@@ -40,6 +40,7 @@ from tripleo_tui.widgets.key_bar import KeyBar
 from tripleo_tui.widgets.list_pane import ListPane
 from tripleo_tui.widgets.messages_pane import MessagesPane
 from tripleo_tui.widgets.nodes_pane import NodesPane
+from tripleo_tui.widgets.resource_table import ResourceTable
 from tripleo_tui.widgets.status_bar import StatusBar
 
 log = logging.getLogger(__name__)
@@ -334,8 +335,14 @@ def help_sections() -> list[tuple[str, list[Binding]]]:
     palette = Binding("ctrl+p", "command_palette", "Command palette: run, go to, switch")
     open_row = Binding("enter", "select_cursor", "Open: definition, execution, message's run")
     sideways = ("select_cursor", "cursor_left", "cursor_right")  # rows are picked whole
-    navigation = [b for b in DataTable.BINDINGS if isinstance(b, Binding)]
-    navigation = [b for b in navigation if b.action not in sideways]
+    taken = {binding.key for binding in ResourceTable.BINDINGS}
+    navigation = [*ResourceTable.BINDINGS] + [
+        binding
+        for binding in DataTable.BINDINGS
+        if isinstance(binding, Binding)
+        and binding.action not in sideways
+        and binding.key not in taken
+    ]
     return [
         ("Everywhere", [*TripleoTuiApp.BINDINGS, palette]),
         ("Every list", [open_row, *ListPane.BINDINGS, *navigation]),

@@ -1,5 +1,6 @@
 """ResourceTable on its own with many rows: where rows are drawn and scrolled to, keys that
-move by pages, clicks far down the list, rows added while the cursor follows the end."""
+move to the ends and by pages, clicks far down the list, rows added while the cursor follows
+the end."""
 
 from __future__ import annotations
 
@@ -44,11 +45,11 @@ async def test_rows_are_placed_one_line_each_below_the_header():
         assert table.virtual_size.height == ROWS + table.header_height
 
 
-async def test_end_page_up_and_a_click_far_down():
+async def test_end_page_up_a_click_far_down_and_home():
     async with TableApp().run_test(size=(40, 12)) as pilot:
         table = await filled(pilot)
         table.focus()
-        await pilot.press("ctrl+end")
+        await pilot.press("end")
         assert table.cursor_row == ROWS - 1
         assert table.current_key == f"k{ROWS - 1}"
         visible = table.scrollable_content_region.height - table.header_height
@@ -62,6 +63,8 @@ async def test_end_page_up_and_a_click_far_down():
         assert table.current_key == f"k{target}"
         line = table.render_line(2 + table.header_height).text
         assert f"row-{target:04d}" in line
+        await pilot.press("home")
+        assert (table.cursor_row, top_row(table)) == (0, 0)
 
 
 async def test_rows_added_at_the_end_keep_the_cursor_and_view_on_the_last_one():
@@ -69,7 +72,7 @@ async def test_rows_added_at_the_end_keep_the_cursor_and_view_on_the_last_one():
         table = await filled(pilot)
         table.follow_end = True
         table.focus()
-        await pilot.press("ctrl+end")
+        await pilot.press("end")
         for number in range(ROWS, ROWS + 5):
             table.upsert(f"k{number}", record(number))
             await pilot.pause()

@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import events
+from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.geometry import Region, Size
 from textual.widget import PseudoClasses, Widget
@@ -114,6 +115,11 @@ class ResourceTable(DataTable):
     DEFAULT_CSS = """
     ResourceTable { height: 1fr; }
     """
+    # In a list, home and end go to its first and last row (DataTable scrolls sideways).
+    BINDINGS: ClassVar = [
+        Binding("home", "scroll_top", "First row", show=False),
+        Binding("end", "scroll_bottom", "Last row", show=False),
+    ]
 
     def __init__(
         self,
