@@ -82,3 +82,21 @@ async def test_rows_added_at_the_end_keep_the_cursor_and_view_on_the_last_one():
         table.upsert(f"k{ROWS + 4}", (Cell("renamed"), Cell("")))
         await pilot.pause()
         assert "renamed" in table.render_line(visible - 1 + table.header_height).text
+
+
+async def test_a_refill_reuses_rows_but_not_one_changed_while_filtered_out():
+    async with TableApp().run_test(size=(40, 12)) as pilot:
+        table = await filled(pilot)
+        unchanged = table._lines["k6"]
+        table.set_filter("row-0001")
+        await table.filled.wait()
+        assert table.rows_in_order() == ["k1"]
+        table.upsert("k5", (Cell("changed"), Cell("")))
+        table.remove("k7")
+        table.set_filter("")
+        await table.filled.wait()
+        await pilot.pause()
+        assert table.row_count == ROWS - 1 and "k7" not in table.rows
+        assert table.cell("k5", "name").plain == "changed"
+        assert "changed" in table.render_line(table.header_height + 5).text
+        assert table._lines["k6"] is unchanged  # drawn once, added again

@@ -140,7 +140,9 @@ class ResourceTable(DataTable):
         self.model: dict[str, Any] = {}
         self.filter_text = ""
         self._words: list[str] = []
-        self._cells: dict[str, Cells] = {}  # cells of the rows in the table
+        # Rows as last rendered, kept while their record stays the same: a refill (a filter
+        # letter) adds the same objects again instead of rendering and allocating 10,000 anew.
+        self._lines: dict[str, RowLine] = {}
         self._search: dict[str, str] = {}  # lower-case texts, made when a filter needs them
         self._queue: list[str] = []  # keys to add, in order
         self._queued: set[str] = set()
@@ -210,7 +212,7 @@ class ResourceTable(DataTable):
 
     def cell(self, key: str, column: str) -> Cell:
         """What a row shows in a column."""
-        return self._cells[key][self._index[column]]
+        return self._lines[key].cells[self._index[column]]
 
     # ---- reading ---------------------------------------------------------------------------
 
@@ -248,6 +250,7 @@ class ResourceTable(DataTable):
         if len(gone) > MANY_GONE:
             self.model = dict(records)
             self._search.clear()
+            self._lines.clear()
             self.refill()
             return
         for key in gone:
@@ -264,8 +267,9 @@ class ResourceTable(DataTable):
     def remove(self, key: str) -> None:
         self.model.pop(key, None)
         self._search.pop(key, None)
+        self._lines.pop(key, None)
         if key in self.rows:
-            self._remove_row(key)
+            self.remove_row(key)
 
     def redraw(self, key: str) -> None:
         """Render a row again (what it shows depends on more than its record)."""
@@ -285,7 +289,6 @@ class ResourceTable(DataTable):
             self._filler.cancel()
             self._filler = None
         self.clear()
-        self._cells.clear()
         self._queue = self.shown_keys()
         self._queued = set(self._queue)
         self._drain()
@@ -301,15 +304,17 @@ class ResourceTable(DataTable):
                 self._remove_row(key)
                 return
             cells = self.render_row(record)
-            if cells != self._cells[key]:
-                self._cells[key] = cells
-                self.update_cell(key, ROW, RowLine(cells, self._widths))
-        elif key not in self._queued and self.matches(key):
+            if cells != self._lines[key].cells:
+                self._lines[key] = line = RowLine(cells, self._widths)
+                self.update_cell(key, ROW, line)
+            return
+        self._lines.pop(key, None)
+        if key not in self._queued and self.matches(key):
             self._queue.append(key)
             self._queued.add(key)
 
     def _remove_row(self, key: str) -> None:
-        self._cells.pop(key, None)
+        self._lines.pop(key, None)
         self.remove_row(key)
 
     def _drain(self) -> None:
@@ -344,8 +349,10 @@ class ResourceTable(DataTable):
             self._queued.discard(key)
             record = self.model.get(key)
             if record is not None and key not in self.rows and self.matches(key):
-                cells = self._cells[key] = self.render_row(record)
-                self.add_row(RowLine(cells, self._widths), key=key)
+                line = self._lines.get(key)
+                if line is None:
+                    line = self._lines[key] = RowLine(self.render_row(record), self._widths)
+                self.add_row(line, key=key)
         if self._keep is not None and self._keep in self.rows:
             self.move_cursor(row=self.get_row_index(self._keep), animate=False)
             self._keep = None
