@@ -50,10 +50,10 @@ from engine.store.executions import (
 LOG = logging.getLogger(__name__)
 
 INTERRUPTED = "Action execution was interrupted by an engine restart; the task is not safe-rerun"
-# Actions that change nothing outside the engine: re-run after a restart like safe-rerun ones.
 # Commands carried out between two yields to the event loop: a with-items task of 1,000 items
 # starts 1,000 actions at once, and the screen sharing the loop must not wait for all of them.
 DISPATCH_SLICE = 100
+# Actions that change nothing outside the engine: re-run after a restart like safe-rerun ones.
 IDEMPOTENT_ACTIONS = frozenset({"std.noop", "std.echo", "std.sleep", "std.test_dict", "std.fail"})
 
 

@@ -142,8 +142,8 @@ class ExecutionsPane(ListPane):
             self.table.redraw(execution_id)
 
     def _update_note(self) -> None:
-        shown = (self.executions.get(key) for key in self._unfinished)
-        running = sum(1 for ex in shown if ex is not None and states.is_running(ex.state))
+        unfinished = (self.executions.get(key) for key in self._unfinished)
+        running = sum(1 for ex in unfinished if ex is not None and states.is_running(ex.state))
         self.set_note(
             f"{len(self.executions)} executions, {running} running · enter: open · "
             "p: pause/resume · c: cancel · y: copy id"
