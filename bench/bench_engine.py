@@ -23,7 +23,7 @@ from typing import Any
 
 from engine.api import Api
 
-DEFAULT_WORKLOADS = Path(__file__).resolve().parents[2] / "shared" / "bench-workloads"
+DEFAULT_WORKLOADS = Path(__file__).resolve().parent / "workloads"
 BENCH_FILES = ("bench_small", "bench_chain", "bench_items", "bench_fanout", "bench_fanout50")
 
 
@@ -32,7 +32,7 @@ class Workload:
     label: str
     workflow: str
     input: dict[str, Any]
-    mistral: str = ""  # Mistral 23's median from bench-workloads/README.md
+    mistral: str = ""  # Mistral 23's median from bench/workloads/README.md
     target: float | None = None  # seconds
 
 

@@ -28,7 +28,7 @@ from engine.api import Api
 from engine.expr.syntax import YAQL_ENGINE
 from engine.lang import parse_workbook
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "tripleo-common"
+CORPUS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "tripleo-common"
 
 
 def chain_workbook(size: int, *, distinct: bool) -> str:

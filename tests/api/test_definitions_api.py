@@ -8,7 +8,7 @@ from engine.api import Api
 from engine.lang import DefinitionError
 from engine.store import AlreadyExistsError, NotFoundError
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "tripleo-common"
+CORPUS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "tripleo-common"
 
 WORKBOOK = """\
 version: '2.0'

@@ -9,7 +9,7 @@ import yaml
 
 from tripleo_tui.cli import main
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "tripleo-common"
+CORPUS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "tripleo-common"
 CORPUS_FILES = sorted(CORPUS.glob("*.yaml"))
 BUNDLED = {
     yaml.safe_load(path.read_text())["name"]

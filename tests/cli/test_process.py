@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "tripleo-common"
+CORPUS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "tripleo-common"
 
 
 def run(tmp_path, *command):

@@ -158,12 +158,12 @@ branches:
     start:
       action: std.noop
       publish:
-        shared: base
+        common: base
       on-success: [left, right]
     left:
       action: std.echo output="L"
       publish:
-        shared: left
+        common: left
       on-success: left_end
     right:
       action: std.noop
@@ -176,12 +176,12 @@ branches:
     left_end:
       action: std.noop
       publish:
-        seen_left: <% $.shared %>
+        seen_left: <% $.common %>
         announced_left: <% global(announced) %>
     right_end:
       action: std.noop
       publish:
-        seen_right: <% $.shared %>
+        seen_right: <% $.common %>
         announced_right: <% $.announced %>
 
 publish_on_error:
@@ -416,8 +416,8 @@ def test_branch_publish_stays_in_its_branch_and_global_is_shared(rehearsal):
     assert left_end.published["seen_left"] == "left"
     assert right_end.published == {"seen_right": "base", "announced_right": "from-right"}
     assert execution.context["announced"] == "from-right"
-    # The final context merges both branch ends; the more recent publish of `shared` wins.
-    assert execution.output["shared"] == "left"
+    # The final context merges both branch ends; the more recent publish of `common` wins.
+    assert execution.output["common"] == "left"
     assert execution.output["seen_right"] == "base"
 
 

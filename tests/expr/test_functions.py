@@ -25,7 +25,7 @@ def view():
         task_records=TASKS,
         execution_records=[EXECUTION, {"id": "wf-2", "root_execution_id": "wf-1"}],
         environment={"region": "r1"},
-        globals={"shared": 5},
+        globals={"site": 5},
     )
     return data_context(
         task_execution={"id": "t-3", "name": "send"},
@@ -104,7 +104,7 @@ def test_env(view, text):
     assert ev(text, view) == {"region": "r1"}
 
 
-@each_form("<% global(shared) %>", "{{ global('shared') }}", "{{ _ | global('shared') }}")
+@each_form("<% global(site) %>", "{{ global('site') }}", "{{ _ | global('site') }}")
 def test_global(view, text):
     assert ev(text, view) == 5
 

@@ -6,7 +6,7 @@ import pytest
 
 from engine.lang import parse_workbook
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "tripleo-common"
+CORPUS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "tripleo-common"
 FILES = sorted(CORPUS.glob("*.yaml"))
 
 # workbook file -> (workbook name, number of workflows), from mistral-dsl.md §7.1

@@ -6,7 +6,7 @@ import pytest
 
 from engine.api import Api
 
-WORKLOADS = Path(__file__).resolve().parents[2].parent / "shared" / "bench-workloads"
+WORKLOADS = Path(__file__).resolve().parents[2] / "bench" / "workloads"
 
 
 @pytest.fixture
