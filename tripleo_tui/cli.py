@@ -19,11 +19,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.api import Api
-from engine.core.errors import EngineError
-from engine.lang import DefinitionError
+from engine.api import (
+    Backend,
+    DefinitionError,
+    EngineError,
+    StoreError,
+    create_private_file,
+    log_path,
+    open_backend,
+    state_path,
+)
 from engine.sandbox import cli as sandbox_cli
-from engine.store import StoreError, create_private_file, log_path, state_path
 from tripleo_tui.formatting import FORMATS, Output, render
 
 COMMAND_GROUPS = (
@@ -50,7 +56,7 @@ class Outcome:
     errors: tuple[str, ...] = ()
 
 
-Handler = Callable[[Api, argparse.Namespace], Awaitable[Output | Outcome]]
+Handler = Callable[[Backend, argparse.Namespace], Awaitable[Output | Outcome]]
 
 
 class CommandAdder:
@@ -164,7 +170,12 @@ def _render(output: Output, args: argparse.Namespace) -> str:
 
 
 async def _run(db_path: Path, args: argparse.Namespace) -> Outcome:
-    async with await Api.open(db_path, reload_workbooks=args.reload) as api:
+    from tripleo_tui.engine_command import start_background_engine
+
+    opened = open_backend(
+        db_path, reload_workbooks=args.reload, start_engine=start_background_engine
+    )
+    async with await opened as api:
         for problem in api.workbook_load_problems:
             print(f"WARNING: workbook not loaded: {problem}", file=sys.stderr)
         result = await args.handler(api, args)

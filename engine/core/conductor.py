@@ -585,7 +585,7 @@ class Conductor(TaskSteps, FlowSteps):
 
     def _on_stop(self, event: events.StopWorkflow) -> None:
         execution = self._execution(event.execution_id)
-        if event.state not in (states.SUCCESS, states.ERROR, states.CANCELLED):
+        if event.state not in states.COMPLETED:
             raise WorkflowError(
                 f"Invalid workflow execution state [wf_ex_id={execution.id}, "
                 f"wf_name={execution.workflow_name}, state={event.state}]"
