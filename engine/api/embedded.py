@@ -25,7 +25,6 @@ from engine.actions import (
     DEFAULT_REGISTRY,
     ActionContext,
     list_system_actions,
-    resolve_chain,
     run_adhoc,
     run_descriptor,
 )
@@ -44,6 +43,7 @@ from engine.api.types import (
     Validation,
 )
 from engine.core import events, states
+from engine.core.adhoc import resolve_chain
 from engine.core.conductor import check_workflow_input
 from engine.core.errors import InputError, WorkflowError
 from engine.expr import evaluate

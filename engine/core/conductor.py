@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from engine.actions import prepare_call, resolve_chain
 from engine.core import events, states
+from engine.core.adhoc import prepare_call, resolve_chain
 from engine.core.errors import USER_ERRORS, EngineError, InputError, WorkflowError, invalid_input
 from engine.core.flow import FlowSteps
 from engine.core.model import ActionExecution, TaskExecution, Timer, WorkflowExecution
