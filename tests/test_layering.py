@@ -15,16 +15,11 @@ ROOT = Path(__file__).resolve().parents[1]
 ENGINE_INSIDES = ("engine.store", "engine.core", "engine.runtime", "engine.actions", "engine.lang")
 
 
-def imported_modules(path: Path, *, at_run_time: bool = False) -> list[tuple[int, str]]:
-    """(line, module) of every import in a file, `from engine import x` read as `engine.x`;
-    `at_run_time` leaves out the imports under `if TYPE_CHECKING:`."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-    if at_run_time:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-                node.body = []
+def imported_modules(path: Path) -> list[tuple[int, str]]:
+    """(line, module) of every import in a file (lazy and TYPE_CHECKING ones included),
+    `from engine import x` read as `engine.x`."""
     found = []
-    for node in ast.walk(tree):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
         if isinstance(node, ast.Import):
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -74,8 +69,8 @@ def test_importing_the_conductor_loads_no_io():
 
 
 def module_graph(root: Path = ROOT) -> dict[str, set[str]]:
-    """engine's modules and the engine modules each imports when run (TYPE_CHECKING blocks
-    left out; importing `a.b.c` runs `a` and `a.b` too, so those count)."""
+    """engine's modules and the engine modules each one imports (importing `a.b.c` runs `a`
+    and `a.b` too, so those count)."""
     paths = {}
     for path in (root / "engine").rglob("*.py"):
         parts = path.relative_to(root).with_suffix("").parts
@@ -83,7 +78,7 @@ def module_graph(root: Path = ROOT) -> dict[str, set[str]]:
     graph = {}
     for name, path in paths.items():
         targets = set()
-        for _, module in imported_modules(path, at_run_time=True):
+        for _, module in imported_modules(path):
             pieces = module.split(".")
             targets |= {".".join(pieces[:n]) for n in range(1, len(pieces) + 1)}
         graph[name] = {target for target in targets if target in paths and target != name}
@@ -119,6 +114,8 @@ def cross_folder_cycles(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
 
 
 def test_no_import_cycle_crosses_folders():
+    """Type-only imports count: a reader follows them too (main had api -> runtime.facade ->
+    handoff -> api)."""
     assert cross_folder_cycles(module_graph()) == []
 
 
