@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.widgets import Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from engine import clouds
+from engine import clouds, sandbox
 from engine.api import Backend, EngineBusy, open_backend, states
 from tripleo_tui.commands import ConsoleCommands
 from tripleo_tui.idle_gc import IdleCollector
@@ -112,6 +112,7 @@ class TripleoTuiApp(App[None]):
     # ---- start and stop --------------------------------------------------------------------
 
     async def on_mount(self) -> None:
+        clouds.add_endpoint_source(sandbox.ENDPOINT_SOURCE)
         self.collector.start()
         self.set_interval(COLLECTOR_CHECK_SECONDS, self.collector.tick)
         self._find_endpoint()

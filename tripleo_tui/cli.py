@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine import clouds, sandbox
 from engine.api import (
     Backend,
     DefinitionError,
@@ -138,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command (or the console) and return the process exit code."""
     args = build_parser().parse_args(argv)
+    clouds.add_endpoint_source(sandbox.ENDPOINT_SOURCE)
     db_path = state_path(args.db)
     _set_up_logging(db_path, args.debug)
     if getattr(args, "func", None):
