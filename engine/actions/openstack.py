@@ -13,11 +13,13 @@ from __future__ import annotations
 import inspect
 import logging
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
+from engine import limits
 from engine.actions.base import Action, ActionContext, ActionError
 from engine.actions.descriptor import ActionDescriptor, ActionParam, signature_params
 
@@ -101,6 +103,10 @@ REGION_PARAM = ActionParam("action_region", "")
 # Never called: the offline clients only lend their methods' signatures.
 OFFLINE_ENDPOINT = "http://offline.invalid"
 SECRET_KEY_WORDS = ("password", "secret", "token")
+# A node locked by a conductor (409) or a busy API (503) is retried as python-ironicclient did,
+# but a connection failure is not (the client's own retries are off: see engine.clouds).
+RETRY_STATUSES = frozenset({409, 503})
+RETRY_INTERVAL = 2.0
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,7 @@ class ClientService:
     methods: Mapping[str, tuple[str, ...]]
     shared_client: Callable[[], Any]  # the engine.clouds client, made on first call
     offline_client: Callable[[], Any]
+    busy_retries: int = 0  # retries of a call answered with a status in RETRY_STATUSES
 
     def descriptors(self) -> dict[str, ActionDescriptor]:
         """One descriptor per mapped method the installed client has."""
@@ -149,12 +156,20 @@ class OpenStackAction(Action):
             client = self.service.shared_client()
         except clouds.CloudsError as error:
             raise ActionError(f"{self.action_name} failed: {error}") from None
-        try:
-            result = attrgetter(self.method_path)(client)(**self.inputs)
-            # heatclient lists are generators that only call the API while iterated.
-            return list(result) if inspect.isgenerator(result) else result
-        except Exception as error:
-            raise call_error(self.action_name, self.service.title, client, error) from error
+        method = attrgetter(self.method_path)(client)
+        retries_left = self.service.busy_retries
+        while True:
+            try:
+                result = method(**self.inputs)
+                # heatclient lists are generators that only call the API while iterated.
+                return list(result) if inspect.isgenerator(result) else result
+            except Exception as error:
+                if retries_left and getattr(error, "http_status", None) in RETRY_STATUSES:
+                    LOG.info("%s: %s; trying again", self.action_name, error)
+                    retries_left -= 1
+                    time.sleep(RETRY_INTERVAL)
+                    continue
+                raise call_error(self.action_name, self.service.title, client, error) from error
 
     def secret_values(self) -> Iterable[str]:
         return _secrets(self.inputs)
@@ -195,6 +210,10 @@ def failure_message(title: str, client: Any, error: Exception) -> str:
     could not be reached and why."""
     if _is_connection_failure(error):
         endpoint = getattr(client.http_client, "endpoint_override", None) or _url_in(error)
+        if _is_timeout(error):
+            connect, read = limits.current().timeouts
+            waited = f"timeouts: connect {connect} s, read {read} s"
+            return f"no answer from {title} at {endpoint} ({waited})"
         return f"cannot reach {title} at {endpoint}: {_root_reason(error)}"
     status = getattr(error, "http_status", None) or getattr(error, "code", None)
     if isinstance(status, int):
@@ -218,6 +237,13 @@ def _is_connection_failure(error: BaseException) -> bool:
     return isinstance(error, ksa_exceptions.ConnectionError) or any(
         isinstance(cause, ConnectionError) for cause in _chain(error)
     )
+
+
+def _is_timeout(error: BaseException) -> bool:
+    """keystoneauth turns connect and read timeouts alike into its ConnectTimeout."""
+    from keystoneauth1 import exceptions as ksa_exceptions
+
+    return any(isinstance(cause, ksa_exceptions.ConnectTimeout) for cause in _chain(error))
 
 
 def _root_reason(error: BaseException) -> str:
@@ -311,7 +337,7 @@ def _shared_heat() -> Any:
 
 
 SERVICES = (
-    ClientService("ironic", "Ironic", IRONIC_METHODS, _shared_ironic, _offline_ironic),
+    ClientService("ironic", "Ironic", IRONIC_METHODS, _shared_ironic, _offline_ironic, 5),
     ClientService("heat", "Heat", HEAT_METHODS, _shared_heat, _offline_heat),
 )
 
