@@ -119,6 +119,7 @@ class ClientService:
     shared_client: Callable[[], Any]  # the engine.clouds client, made on first call
     offline_client: Callable[[], Any]
     busy_retries: int = 0  # retries of a call answered with a status in RETRY_STATUSES
+    before_call: Callable[[Any], None] | None = None  # given the client, before each call
 
     def descriptors(self) -> dict[str, ActionDescriptor]:
         """One descriptor per mapped method the installed client has."""
@@ -160,6 +161,8 @@ class OpenStackAction(Action):
         retries_left = self.service.busy_retries
         while True:
             try:
+                if self.service.before_call is not None:
+                    self.service.before_call(client)
                 result = method(**self.inputs)
                 # heatclient lists are generators that only call the API while iterated.
                 return list(result) if inspect.isgenerator(result) else result
@@ -330,6 +333,15 @@ def _shared_ironic() -> Any:
     return clouds.ironic_client()
 
 
+def _negotiate_ironic_version(client: Any) -> None:
+    """python-ironicclient negotiates the API version on its first call under a lock, so with a
+    silent Ironic eight waiting calls fail one read timeout after another (8 x 60 s). Asked here,
+    outside that lock, they all fail after one."""
+    http_client = client.http_client
+    if http_client._must_negotiate_version():
+        http_client.negotiate_version(http_client.session, None)
+
+
 def _shared_heat() -> Any:
     from engine import clouds
 
@@ -337,7 +349,15 @@ def _shared_heat() -> Any:
 
 
 SERVICES = (
-    ClientService("ironic", "Ironic", IRONIC_METHODS, _shared_ironic, _offline_ironic, 5),
+    ClientService(
+        "ironic",
+        "Ironic",
+        IRONIC_METHODS,
+        _shared_ironic,
+        _offline_ironic,
+        busy_retries=5,
+        before_call=_negotiate_ironic_version,
+    ),
     ClientService("heat", "Heat", HEAT_METHODS, _shared_heat, _offline_heat),
 )
 
