@@ -26,9 +26,8 @@ from typing import Any
 from openstack.config import cloud_region, loader
 
 from engine import limits
+from engine.masking import MASK, is_secret_key
 
-SECRET_WORDS = ("password", "secret", "token", "passcode", "totp")
-REDACTED = "***"
 NO_ENDPOINT = (
     "No OpenStack endpoint: source a stackrc, set OS_CLOUD (clouds.yaml), "
     "set OS_ENDPOINT for a standalone Ironic, or run `tripleo-tui sandbox up`."
@@ -75,7 +74,7 @@ class Credentials:
     def auth(self) -> dict[str, Any]:
         """The auth settings with every secret value replaced by `***`."""
         return {
-            key: REDACTED if _is_secret(key) and value else value
+            key: MASK if is_secret_key(key) and value else value
             for key, value in self.region.config.get("auth", {}).items()
         }
 
@@ -83,13 +82,13 @@ class Credentials:
         return [
             str(value)
             for key, value in self.region.config.get("auth", {}).items()
-            if _is_secret(key) and value
+            if is_secret_key(key) and value
         ]
 
     def scrub(self, text: str) -> str:
         """`text` with every secret of these credentials replaced by `***`."""
         for secret in sorted(self.secrets(), key=len, reverse=True):
-            text = text.replace(secret, REDACTED)
+            text = text.replace(secret, MASK)
         return text
 
     def describe(self) -> str:
@@ -325,10 +324,6 @@ def _plain(error: Exception) -> str:
     """The first line of a loader error, with the secrets found in OS_* variables replaced."""
     text = str(error).splitlines()[0] if str(error) else type(error).__name__
     for name, value in os.environ.items():
-        if name.startswith("OS_") and _is_secret(name) and value:
-            text = text.replace(value, REDACTED)
+        if name.startswith("OS_") and is_secret_key(name) and value:
+            text = text.replace(value, MASK)
     return text
-
-
-def _is_secret(key: str) -> bool:
-    return any(word in key.lower() for word in SECRET_WORDS)

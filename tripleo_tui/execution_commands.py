@@ -24,11 +24,11 @@ from engine.api import (
     WorkflowRecord,
     states,
 )
+from engine.masking import mask_secrets
 from tripleo_tui.cli import CommandAdder, CommandError, Outcome
 from tripleo_tui.definition_commands import delete_each
 from tripleo_tui.formatting import NONE, Listing, Record, Text, cut
 from tripleo_tui.json_arguments import load_mapping
-from tripleo_tui.masking import mask_secrets
 
 # Pike's columns first; then what HEAD added and an operator wants.
 EXECUTION_COLUMNS = (

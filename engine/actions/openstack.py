@@ -22,6 +22,7 @@ from typing import Any
 from engine import limits
 from engine.actions.base import Action, ActionContext, ActionError
 from engine.actions.descriptor import ActionDescriptor, ActionParam, signature_params
+from engine.masking import is_secret_key
 
 LOG = logging.getLogger(__name__)
 
@@ -102,7 +103,6 @@ HEAT_METHODS: dict[str, tuple[str, ...]] = {
 REGION_PARAM = ActionParam("action_region", "")
 # Never called: the offline clients only lend their methods' signatures.
 OFFLINE_ENDPOINT = "http://offline.invalid"
-SECRET_KEY_WORDS = ("password", "secret", "token")
 # A node locked by a conductor (409) or a busy API (503) is retried as python-ironicclient did,
 # but a connection failure is not (the client's own retries are off: see engine.clouds).
 RETRY_STATUSES = frozenset({409, 503})
@@ -182,19 +182,15 @@ def _secrets(value: Any, secret: bool = False) -> Iterator[str]:
     """String values under keys that name a password, secret or token, at any depth, and the
     values of JSON patch operations on such a path."""
     if isinstance(value, Mapping):
-        patch_secret = "op" in value and _is_secret_key(value.get("path", ""))
+        patch_secret = "op" in value and is_secret_key(value.get("path", ""))
         for key, item in value.items():
-            in_secret = _is_secret_key(key) or (patch_secret and key == "value")
+            in_secret = is_secret_key(key) or (patch_secret and key == "value")
             yield from _secrets(item, secret or in_secret)
     elif isinstance(value, list | tuple):
         for item in value:
             yield from _secrets(item, secret)
     elif secret and isinstance(value, str | int) and str(value):
         yield str(value)
-
-
-def _is_secret_key(key: Any) -> bool:
-    return any(word in str(key).lower() for word in SECRET_KEY_WORDS)
 
 
 def call_error(action_name: str, title: str, client: Any, error: Exception) -> ActionError:

@@ -8,7 +8,6 @@ import asyncio
 import inspect
 import json
 import logging
-import re
 import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,11 +17,10 @@ from engine import limits
 from engine.actions import pools
 from engine.actions.base import Action, ActionContext, ActionError, Result
 from engine.actions.descriptor import ActionDescriptor
-from engine.actions.serialize import MASK, to_primitive
+from engine.actions.serialize import to_primitive
+from engine.masking import MASK, mask_text
 
 LOG = logging.getLogger(__name__)
-# "<urllib3.connection.HTTPConnection object at 0x7f...>": an address tells a user nothing.
-OBJECT_ADDRESS = re.compile(r" (object )?at 0x[0-9a-fA-F]+")
 
 
 @dataclass(frozen=True)
@@ -106,8 +104,8 @@ def size_limit_message(size: int) -> str:
 
 
 def mask(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of each secret (longest first) with ``***``; drop object
-    addresses."""
+    """Replace every occurrence of each secret (longest first, however short) with ``***``;
+    then ``password=...`` patterns and object addresses ("<... object at 0x7f...>")."""
     for secret in sorted(filter(None, secrets), key=len, reverse=True):
         text = text.replace(secret, MASK)
-    return OBJECT_ADDRESS.sub("", text)
+    return mask_text(text)

@@ -1,6 +1,6 @@
 """What the execution commands print never shows a value under a secret-looking key."""
 
-from tripleo_tui.masking import MASK, mask_secrets
+from engine.masking import MASK, mask_secrets
 
 
 def test_secret_keys_are_masked_at_any_depth():
