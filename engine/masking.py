@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Any
 
 from oslo_utils import strutils
@@ -62,6 +62,20 @@ def _secrets_in(value: Any, secret: bool) -> Iterator[str]:
         text = str(value)
         if text:
             yield text
+
+
+async def execution_secrets(
+    execution: Any, get_execution: Callable[[str], Awaitable[Any]]
+) -> frozenset[str]:
+    """The secret values an execution was given: under secret keys of its input and params
+    (env), and of its root execution's, fetched with ``get_execution`` (a sub-workflow gets
+    them under other names)."""
+    found = secret_values(execution.input, execution.params)
+    root_id = execution.root_execution_id
+    if root_id and root_id != execution.id:
+        root = await get_execution(root_id)
+        found |= secret_values(root.input, root.params)
+    return found
 
 
 def mask_secrets(value: Any, secrets: Iterable[str] = ()) -> Any:
