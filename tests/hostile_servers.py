@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from engine.actions import limits
+from engine import limits
 
 MB = 1024 * 1024
 HUGE_BODY_MB = 100
