@@ -22,6 +22,7 @@ from typing import Any
 from engine import limits
 from engine.actions.base import Action, ActionContext, ActionError
 from engine.actions.descriptor import ActionDescriptor, ActionParam, signature_params
+from engine.actions.failures import error_chain, os_reason
 from engine.masking import is_secret_key
 
 LOG = logging.getLogger(__name__)
@@ -234,7 +235,7 @@ def _is_connection_failure(error: BaseException) -> bool:
     from keystoneauth1 import exceptions as ksa_exceptions
 
     return isinstance(error, ksa_exceptions.ConnectionError) or any(
-        isinstance(cause, ConnectionError) for cause in _chain(error)
+        isinstance(cause, ConnectionError) for cause in error_chain(error)
     )
 
 
@@ -242,29 +243,17 @@ def _is_timeout(error: BaseException) -> bool:
     """keystoneauth turns connect and read timeouts alike into its ConnectTimeout."""
     from keystoneauth1 import exceptions as ksa_exceptions
 
-    return any(isinstance(cause, ksa_exceptions.ConnectTimeout) for cause in _chain(error))
+    return any(isinstance(cause, ksa_exceptions.ConnectTimeout) for cause in error_chain(error))
 
 
 def _root_reason(error: BaseException) -> str:
     """The operating system's reason ("Connection refused") when there is one."""
-    for cause in reversed(list(_chain(error))):
-        if isinstance(cause, OSError) and cause.strerror:
-            return cause.strerror
-    return str(error)
+    return os_reason(error) or str(error)
 
 
 def _url_in(error: BaseException) -> str:
     match = re.search(r"https?://[^\s/:]+(:\d+)?", str(error))
     return match.group(0) if match else "its endpoint"
-
-
-def _chain(error: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
 
 
 def _descriptor(

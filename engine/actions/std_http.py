@@ -16,6 +16,7 @@ import requests
 
 from engine import limits
 from engine.actions.base import Action, ActionContext, ActionError, Result
+from engine.actions.failures import os_reason
 from engine.actions.runner import size_limit_message
 
 LOG = logging.getLogger(__name__)
@@ -127,28 +128,14 @@ def plain_reason(error: requests.RequestException, timeout: Any) -> str:
     if isinstance(error, requests.Timeout):
         return f"no answer from {url} within {_seconds(timeout, 1)} s (read timeout)"
     if isinstance(error, requests.ConnectionError):
-        for cause in _causes(error):
-            if isinstance(cause, OSError) and cause.strerror:
-                return f"cannot reach {url}: {cause.strerror}"
-        return f"cannot reach {url}"
+        reason = os_reason(error)
+        return f"cannot reach {url}: {reason}" if reason else f"cannot reach {url}"
     return str(error)
 
 
 def _seconds(timeout: Any, index: int) -> Any:
     """The connect (0) or read (1) part of a ``requests`` timeout."""
     return timeout[index] if isinstance(timeout, tuple | list) else timeout
-
-
-def _causes(error: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        nested = current.args[0] if current.args else None
-        current = current.__cause__ or current.__context__ or getattr(nested, "reason", None)
-        if current is None and isinstance(nested, BaseException):
-            current = nested
 
 
 def describe_response(response: requests.Response, body: bytes) -> dict[str, Any]:
