@@ -77,7 +77,7 @@ class HTTPAction(Action):
 
     def run(self, context: ActionContext) -> Any:
         LOG.info("HTTP action [method=%s, url=%s]", self.method, self.url)
-        timeout = limits.current().timeouts if self.timeout is None else self.timeout
+        timeout = self.timeout if self.timeout is not None else request_timeouts(context)
         try:
             with requests.request(
                 self.method,
@@ -103,6 +103,13 @@ class HTTPAction(Action):
         if response.status_code not in SUCCESS_STATUSES:
             return Result(error=result)
         return result
+
+
+def request_timeouts(context: ActionContext) -> tuple[float, float]:
+    """(connect, read): the defaults, with the task's timeout policy as the read timeout when
+    it has one (a task given 600 s may wait 600 s for an answer)."""
+    connect, read = limits.current().timeouts
+    return connect, read if context.timeout is None else float(context.timeout)
 
 
 def read_body(response: requests.Response) -> bytes:

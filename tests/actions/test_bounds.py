@@ -33,7 +33,7 @@ async def test_a_silent_server_fails_at_the_default_read_timeout(silent_url, act
     assert 0.9 < took < 3, took
 
 
-async def test_an_explicit_timeout_wins_over_the_default(silent_url, action_limits):
+async def test_an_explicit_timeout_input_wins_over_the_default(silent_url, action_limits):
     action_limits(READ_TIMEOUT=30)
     started = time.monotonic()
     outcome = await run_action("std.http", {"url": f"{silent_url}/", "timeout": 0.5})
@@ -91,3 +91,12 @@ async def test_hung_calls_in_one_pool_leave_the_others_free(silent_url, http_url
     late = await run_action("std.http", {"url": f"{http_url}/echo"})  # queued behind the hung
     assert late.ok
     assert all("read timeout" in outcome.error for outcome in await asyncio.gather(*hung))
+
+
+async def test_the_task_timeout_is_the_read_timeout_when_given(silent_url, action_limits):
+    action_limits(READ_TIMEOUT=0.2)
+    context = ActionContext(timeout=1)
+    started = time.monotonic()
+    outcome = await run_action("std.http", {"url": f"{silent_url}/"}, context)
+    assert "within 1.0 s (read timeout)" in outcome.error
+    assert time.monotonic() - started >= 0.9
