@@ -23,33 +23,39 @@ POOL_BY_PREFIX = (
 
 
 class DaemonPool(Executor):
-    """At most ``size`` daemon threads taking calls from one queue; threads start on demand."""
+    """At most ``size`` daemon threads taking calls from one queue. A thread starts when more
+    calls wait than threads are free, so calls hanging in some threads never hold up a new
+    one while the pool has room."""
 
     def __init__(self, name: str, size: int) -> None:
         self.name = name
         self.size = size
         self._calls: queue.SimpleQueue = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
-        self._idle = 0
+        self._waiting = 0  # calls not yet taken by a thread
+        self._busy = 0  # threads running a call
         self._lock = threading.Lock()
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
         future: Future = Future()
-        self._calls.put((future, fn, args, kwargs))
         with self._lock:
-            if self._idle:
-                self._idle -= 1  # a waiting thread takes it
-            elif len(self._threads) < self.size:
+            self._waiting += 1
+            free = len(self._threads) - self._busy
+            if self._waiting > free and len(self._threads) < self.size:
                 thread = threading.Thread(
                     target=self._work, name=f"{self.name}-{len(self._threads)}", daemon=True
                 )
                 self._threads.append(thread)
                 thread.start()
+        self._calls.put((future, fn, args, kwargs))
         return future
 
     def _work(self) -> None:
         while True:
             future, fn, args, kwargs = self._calls.get()
+            with self._lock:
+                self._waiting -= 1
+                self._busy += 1
             if future.set_running_or_notify_cancel():
                 try:
                     future.set_result(fn(*args, **kwargs))
@@ -57,7 +63,7 @@ class DaemonPool(Executor):
                     future.set_exception(error)
             del future, fn, args, kwargs  # drop the result before waiting for the next call
             with self._lock:
-                self._idle += 1
+                self._busy -= 1
 
 
 _pools: dict[str, DaemonPool] = {}

@@ -4,6 +4,7 @@ failure 4): a refused port, a server that never answers, a 100 MB body, a hung s
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import tracemalloc
 
@@ -100,3 +101,19 @@ async def test_the_task_timeout_is_the_read_timeout_when_given(silent_url, actio
     outcome = await run_action("std.http", {"url": f"{silent_url}/"}, context)
     assert "within 1.0 s (read timeout)" in outcome.error
     assert time.monotonic() - started >= 0.9
+
+
+async def test_a_pool_grows_for_a_call_while_others_hang():
+    """After many calls one at a time (one thread was enough), hung calls still get threads
+    of their own and a new call runs at once while the pool has room."""
+    pool = pools.DaemonPool("test", 4)
+    loop = asyncio.get_running_loop()
+    for number in range(50):
+        assert await loop.run_in_executor(pool, abs, -number) == number
+    release = threading.Event()
+    hung = [loop.run_in_executor(pool, release.wait) for _ in range(3)]
+    started = time.monotonic()
+    assert await loop.run_in_executor(pool, abs, -7) == 7
+    assert time.monotonic() - started < 0.5
+    release.set()
+    assert await asyncio.gather(*hung) == [True] * 3
