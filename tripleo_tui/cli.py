@@ -122,7 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--sandbox",
         action="store_true",
-        help="bring up the Ironic sandbox (engine.sandbox) if needed, then open the console",
+        help="open the console and bring up the Ironic sandbox (engine.sandbox) in the "
+        "background, installing it first if needed",
     )
     # The same options after the command name; SUPPRESS keeps them from hiding earlier ones.
     common = argparse.ArgumentParser(add_help=False)
@@ -144,12 +145,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     _set_up_logging(db_path, args.debug)
     if getattr(args, "func", None):
         return args.func(args)
-    if args.sandbox and (code := sandbox_cli.run_up(argparse.Namespace(nodes=4))):
-        return code
     if args.handler is None:
         from tripleo_tui.app import TripleoTuiApp
 
-        TripleoTuiApp(db_path, reload_workbooks=args.reload).run()
+        sandbox_nodes = sandbox_cli.DEFAULT_NODES if args.sandbox else None
+        TripleoTuiApp(db_path, reload_workbooks=args.reload, sandbox_nodes=sandbox_nodes).run()
         return 0
     try:
         outcome = asyncio.run(_run(db_path, args))

@@ -8,6 +8,7 @@ from engine import clouds
 from engine.sandbox.cli import register_cli
 from engine.sandbox.errors import SandboxError
 from engine.sandbox.nodes import DemoNode, EnrollReport, demo_nodes
+from engine.sandbox.progress import Progress
 from engine.sandbox.service import (
     DIR_ENV,
     IRONIC_VERSION,
@@ -44,6 +45,7 @@ __all__ = [
     "ENDPOINT_SOURCE",
     "EnrollReport",
     "InstallReport",
+    "Progress",
     "SandboxError",
     "SandboxState",
     "UpReport",

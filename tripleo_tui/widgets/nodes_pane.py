@@ -73,6 +73,8 @@ class NodesPane(ListPane):
             self.reload()
 
     async def load(self) -> None:
+        if self.app.sandbox_progress is not None:
+            return  # the app shows the sandbox's progress here, and reloads when it is up
         self._busy = True
         try:
             found = await asyncio.to_thread(self._fetch)
