@@ -87,8 +87,16 @@ class CommandAdder:
                 metavar="COLUMN",
                 help="show only this column (repeat for more)",
             )
-        parser.set_defaults(handler=handler)
+        parser.set_defaults(handler=handler, id_kinds={})
         return parser
+
+    @staticmethod
+    def add_id(parser: argparse.ArgumentParser, kind: str, *flags: str, **options: object) -> None:
+        """An argument naming an execution, task or action execution (`kind`) by its id or
+        a unique start of it (8 characters, as the console shows); resolved before the
+        handler runs, so a handler always gets whole ids."""
+        action = parser.add_argument(*flags, **options)
+        parser.get_default("id_kinds")[action.dest] = kind
 
 
 def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
@@ -180,8 +188,19 @@ async def _run(db_path: Path, args: argparse.Namespace) -> Outcome:
     async with await opened as api:
         for problem in api.workbook_load_problems:
             print(f"WARNING: workbook not loaded: {problem}", file=sys.stderr)
+        await _resolve_ids(api, args)
         result = await args.handler(api, args)
         return result if isinstance(result, Outcome) else Outcome(result)
+
+
+async def _resolve_ids(api: Backend, args: argparse.Namespace) -> None:
+    """Replace short ids by whole ones (all of them first: an ambiguous one changes nothing)."""
+    for dest, kind in args.id_kinds.items():
+        given = getattr(args, dest)
+        if isinstance(given, list):
+            setattr(args, dest, [await api.resolve_id(kind, each) for each in given])
+        elif given is not None:
+            setattr(args, dest, await api.resolve_id(kind, given))
 
 
 def error_message(error: Exception, db_path: Path) -> str:

@@ -50,6 +50,11 @@ class Backend(Protocol):
     def engine_running(self) -> bool:
         """Whether this process runs the engine, so `subscribe` has live changes."""
 
+    async def resolve_id(self, kind: str, given: str) -> str:
+        """The whole id of the "execution", "task" or "action execution" that `given` is or
+        starts (a short id, as the console shows); NotFoundError when none, AmbiguousIdError
+        (naming how many) when several."""
+
     # ---- workbooks -------------------------------------------------------------------------
 
     async def list_workbooks(self) -> list[WorkbookRecord]: ...

@@ -61,6 +61,7 @@ from engine.store import (
     NotFoundError,
     Store,
     StoreError,
+    ids,
     queues,
     requests,
     state_path,
@@ -157,6 +158,9 @@ class EmbeddedBackend:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+    async def resolve_id(self, kind: str, given: str) -> str:
+        return await ids.resolve_id(self.store, kind, given)
 
     # ---- workbooks -----------------------------------------------------------------------
 

@@ -21,12 +21,14 @@ from engine.store.executions import (
     ExecutionSummary,
     TaskRecord,
 )
+from engine.store.ids import AmbiguousIdError
 from engine.store.queues import MessageRecord, QueueRecord
 
 __all__ = [
     "ActionExecutionRecord",
     "ActionRecord",
     "AlreadyExistsError",
+    "AmbiguousIdError",
     "Change",
     "ConflictError",
     "DefinitionError",
