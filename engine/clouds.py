@@ -21,9 +21,10 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openstack.config import cloud_region, loader
+if TYPE_CHECKING:
+    from openstack.config import cloud_region, loader
 
 from engine import limits
 from engine.masking import MASK, is_secret_key
@@ -180,6 +181,8 @@ def resolve() -> Credentials | None:
     for source in list(_endpoint_sources.values()):
         endpoint = source.find()
         if endpoint:
+            from openstack.config import loader
+
             config = loader.OpenStackConfig(load_yaml_config=False, load_envvars=False)
             region = config.get_one(auth_type="none", baremetal_endpoint_override=endpoint)
             return Credentials(source.name, region)
@@ -310,12 +313,17 @@ def _from_clouds_yaml(cloud: str) -> Credentials:
 
 
 def _config() -> loader.OpenStackConfig:
+    """openstacksdk's config loader, imported on first use (it takes a second to import)."""
+    from openstack.config import loader
+
     return loader.OpenStackConfig(config_files=_search_path())
 
 
 def _search_path() -> list[str]:
     """clouds.yaml in the current folder (looked up now, not at import), then the standard
     places: ~/.config/openstack and /etc/openstack."""
+    from openstack.config import loader
+
     here = [os.path.join(os.getcwd(), f"clouds{suffix}") for suffix in loader.YAML_SUFFIXES]
     return here + [path for path in loader.CONFIG_FILES if path not in here]
 

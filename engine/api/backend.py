@@ -9,12 +9,11 @@ backend; callers need not know where it runs.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from engine.api.types import (
     ActionExecutionRecord,
     ActionRecord,
-    Change,
     EnvironmentRecord,
     ExecutionFilter,
     ExecutionRecord,
@@ -27,6 +26,9 @@ from engine.api.types import (
     WorkbookRecord,
     WorkflowRecord,
 )
+
+if TYPE_CHECKING:
+    from engine.api.types import Change  # the engine's; loaded with it
 
 
 class Backend(Protocol):
