@@ -242,7 +242,7 @@ class TripleoTuiApp(App[None]):
             line = f"Ironic sandbox {self.sandbox_progress.line()}"
             self.status.endpoint = line
             self.status.endpoint_ok = True
-            self.panes["nodes"].set_note(line)
+            self.panes["nodes"].wait_for(line)
 
     def _sandbox_done(self, report: sandbox.UpReport | None, error: Exception | None) -> None:
         self.sandbox_progress = None
@@ -250,13 +250,13 @@ class TripleoTuiApp(App[None]):
         self._sandbox_ticker = None
         if error is not None:
             self.show_error(error, "The Ironic sandbox cannot start")
-            self.panes["nodes"].set_note(f"Nodes unavailable: {error}".splitlines()[0])
+            self.panes["nodes"].wait_for(f"Nodes unavailable: {error}".splitlines()[0])
             self.status.endpoint_ok = False
             return
         clouds.reset()
         self.notify(f"Ironic sandbox: {report.enroll.summary()}")
         self._find_endpoint()
-        self.panes["nodes"].reload()
+        self.panes["nodes"].wait_for(None)
 
     # ---- errors ----------------------------------------------------------------------------
 
