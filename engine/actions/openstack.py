@@ -354,6 +354,12 @@ class OpenStackProvider:
     def __init__(self, services: tuple[ClientService, ...] = SERVICES) -> None:
         self.services = services
 
+    @property
+    def namespaces(self) -> tuple[str, ...]:
+        """Its actions' name prefixes, known without importing the clients (the registry
+        loads this provider only when one of its actions is wanted)."""
+        return tuple(f"{service.namespace}." for service in self.services)
+
     def actions(self) -> Mapping[str, ActionDescriptor]:
         found: dict[str, ActionDescriptor] = {}
         for service in self.services:

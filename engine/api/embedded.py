@@ -101,6 +101,7 @@ class EmbeddedBackend:
     _engine: Engine | None = None
     requests: RequestServer | None = None  # other processes' requests, served by our engine
     _handoff: EngineClient | None = None  # set when writes may go to another process's engine
+    _registry_loading: asyncio.Future | None = None  # the action registry loading in a thread
 
     def __init__(self, store: Store, workbooks_folder: Path = BUNDLED_WORKBOOKS) -> None:
         self.store = store
@@ -320,8 +321,9 @@ class EmbeddedBackend:
         from engine.runtime.service import Engine
 
         if self._engine is None or not self._engine.running:
-            # Loading the registry imports the OpenStack clients (0.5-2 s): not on the loop.
-            await asyncio.to_thread(DEFAULT_REGISTRY.list)
+            # The OpenStack clients take 0.5-2 s to import: they load in a thread while the
+            # engine already runs the actions that need none (std.*, tripleo.*, zaqar.*).
+            self._registry_loading = asyncio.ensure_future(asyncio.to_thread(DEFAULT_REGISTRY.load))
             engine = Engine(self.store, **options)
             await engine.start()
             self._engine = engine
