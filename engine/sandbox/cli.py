@@ -10,7 +10,7 @@ import sys
 import threading
 from typing import TextIO
 
-from engine.sandbox import service
+from engine.sandbox import paths
 from engine.sandbox.errors import SandboxError
 from engine.sandbox.progress import Progress
 
@@ -22,8 +22,8 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "sandbox",
         help="a real Ironic on loopback with demo nodes",
-        description=f"Run OpenStack Ironic {service.IRONIC_VERSION} (fake hardware, no auth) "
-        f"on 127.0.0.1 from {service.sandbox_dir()} (set ${service.DIR_ENV} to move it).",
+        description=f"Run OpenStack Ironic {paths.IRONIC_VERSION} (fake hardware, no auth) "
+        f"on 127.0.0.1 from {paths.sandbox_dir()} (set ${paths.DIR_ENV} to move it).",
     )
     commands = parser.add_subparsers(dest="sandbox_command", metavar="COMMAND", required=True)
     up = commands.add_parser("up", help="install if needed, start, enroll demo nodes")
@@ -51,6 +51,8 @@ def run_up(args: argparse.Namespace) -> int:
 
 def ensure_running(nodes: int = DEFAULT_NODES) -> str:
     """Bring the sandbox up (showing each step as it goes) and return its endpoint."""
+    from engine.sandbox import service  # the commands that run it load it
+
     with TerminalProgress(sys.stdout) as show:
         report = service.up(nodes=nodes, progress=show)
     if report.install and report.install.installed:
@@ -113,6 +115,8 @@ class TerminalProgress:
 
 
 def run_status(args: argparse.Namespace) -> int:
+    from engine.sandbox import service
+
     state = service.status()
     if not state["running"]:
         print(f"Sandbox not running ({state['directory']}; installed: {state['installed']}).")
@@ -126,6 +130,8 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_down(args: argparse.Namespace) -> int:
+    from engine.sandbox import service
+
     stopped = service.down()
     print("Sandbox stopped." if stopped else "Sandbox was not running.")
     return 0

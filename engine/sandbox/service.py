@@ -27,18 +27,20 @@ from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 
-import platformdirs
-
 from engine.sandbox import nodes as demo
 from engine.sandbox.errors import SandboxError
+from engine.sandbox.paths import (  # noqa: F401 (service.DIR_ENV for the tests)
+    DIR_ENV,
+    IRONIC_VERSION,
+    STATE_FILE,
+    sandbox_dir,
+    venv_dir,
+)
 from engine.sandbox.progress import PipProgress, ProgressSink, Reporter
 
-IRONIC_VERSION = "39.0.0"
-DIR_ENV = "TRIPLEO_TUI_SANDBOX_DIR"
 API_VERSION_HEADER = {"X-OpenStack-Ironic-API-Version": "latest"}
 READY_TIMEOUT = 90.0
 STOP_TIMEOUT = 20.0
-STATE_FILE = "sandbox.json"
 MARKER_FILE = "tripleo-tui-ironic.txt"
 
 CONFIG_TEMPLATE = """\
@@ -120,18 +122,6 @@ class UpReport:
     install: InstallReport | None
     start_seconds: float
     enroll: demo.EnrollReport
-
-
-def sandbox_dir() -> Path:
-    """The sandbox folder: `$TRIPLEO_TUI_SANDBOX_DIR`, else `<XDG data>/tripleo-tui/sandbox`."""
-    override = os.environ.get(DIR_ENV)
-    if override:
-        return Path(override).expanduser().resolve()
-    return Path(platformdirs.user_data_dir("tripleo-tui")) / "sandbox"
-
-
-def venv_dir(directory: Path | None = None) -> Path:
-    return (directory or sandbox_dir()) / "venv"
 
 
 def constraints_file() -> Path:
