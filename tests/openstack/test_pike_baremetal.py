@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from engine import clouds
-from engine.api import Api
+from engine.api.embedded import EmbeddedBackend
 from engine.store import queues
 from tests.openstack.conftest import settle
 
@@ -36,19 +36,19 @@ async def api(tmp_path, ironic_cloud):
         check=False,
     )
     assert uploaded.returncode == 0, uploaded.stderr
-    api = await Api.open(state)
+    api = await EmbeddedBackend.open(state)
     definition = await api.get_workbook_definition("tripleo.baremetal.v1")
     assert definition == PIKE.read_text(), "the workbook is Pike's, unmodified"
     yield api
     await api.close()
 
 
-async def run(api: Api, workflow: str, given: dict):
+async def run(api: EmbeddedBackend, workflow: str, given: dict):
     started = await api.start_execution(f"tripleo.baremetal.v1.{workflow}", given)
     return await api.wait_execution(started.id, timeout=TIMEOUT)
 
 
-async def posted(api: Api, execution_id: str) -> queues.MessageRecord:
+async def posted(api: EmbeddedBackend, execution_id: str) -> queues.MessageRecord:
     """The one message the execution posted to the queue."""
     [message] = await queues.messages_of_execution(api.store, execution_id, time.time())
     return message
