@@ -258,7 +258,8 @@ def failure_message(title: str, client: Any, error: Exception) -> str:
     """What went wrong, in one line: the API's message and HTTP status, or the endpoint that
     could not be reached and why."""
     if _is_connection_failure(error):
-        endpoint = getattr(client.http_client, "endpoint_override", None) or _url_in(error)
+        http_client = getattr(client, "http_client", None)  # swiftclient's has none
+        endpoint = getattr(http_client, "endpoint_override", None) or _url_in(error)
         if _is_timeout(error):
             connect, read = limits.current().timeouts
             waited = f"timeouts: connect {connect} s, read {read} s"
