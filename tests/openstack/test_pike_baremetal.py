@@ -5,6 +5,8 @@ is checked in Ironic after each run. Only nodes the tests enroll themselves are 
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -24,10 +26,11 @@ KERNEL = "http://images.example/bm-deploy-kernel"
 RAMDISK = "http://images.example/bm-deploy-ramdisk"
 
 
-@pytest.fixture
-async def api(tmp_path, ironic_cloud):
-    state = tmp_path / "state.sqlite"
-    uploaded = subprocess.run(
+@pytest.fixture(scope="module")
+def uploaded(tmp_path_factory) -> Path:
+    """A state file holding the Pike workbook, uploaded once with the CLI."""
+    state = tmp_path_factory.mktemp("pike") / "state.sqlite"
+    done = subprocess.run(
         [sys.executable, "-m", "tripleo_tui", "--db", str(state), "workbook-update", str(PIKE)],
         capture_output=True,
         text=True,
@@ -35,8 +38,15 @@ async def api(tmp_path, ironic_cloud):
         timeout=120,
         check=False,
     )
-    assert uploaded.returncode == 0, uploaded.stderr
-    api = await EmbeddedBackend.open(state)
+    assert done.returncode == 0, done.stderr
+    return state
+
+
+@pytest.fixture
+async def api(uploaded, tmp_path, ironic_cloud):
+    for part in uploaded.parent.glob(f"{uploaded.name}*"):  # the file and any -wal/-shm
+        shutil.copy(part, tmp_path / part.name)
+    api = await EmbeddedBackend.open(tmp_path / uploaded.name)
     definition = await api.get_workbook_definition("tripleo.baremetal.v1")
     assert definition == PIKE.read_text(), "the workbook is Pike's, unmodified"
     yield api
@@ -250,3 +260,23 @@ async def test_cellv2_discovery_needs_nova_and_says_so_at_once(api, make_node):
         "tripleo.baremetal.cell_v2_discover_hosts needs Nova: no endpoint"
     )
     assert time.monotonic() - started < 30
+
+
+async def test_discover_and_enroll_nodes_probes_with_ipmitool(api):
+    """A loopback port where no BMC answers: ipmitool probes it (twice, as Pike does), finds
+    nothing, and nothing is enrolled."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    before = {node.uuid for node in clouds.ironic_client().node.list(limit=0)}
+    execution = await run(
+        api,
+        "discover_and_enroll_nodes",
+        {"ip_addresses": "127.0.0.1", "ports": [port], "credentials": [["admin", "probe-pw"]]},
+    )
+    assert execution.state == "SUCCESS", execution.state_info
+    message = await posted(api, execution.id)
+    assert message.body["payload"]["registered_nodes"] == []
+    tasks = {task.name: task for task in await api.list_tasks(execution.id)}
+    assert tasks["discover_nodes"].state == "SUCCESS"
+    assert {node.uuid for node in clouds.ironic_client().node.list(limit=0)} >= before
