@@ -403,7 +403,6 @@ def _offline_inspector() -> Any:
 
 # Stand-ins with the signatures of python-novaclient 18, python-glanceclient 4 and
 # python-ironic-inspector-client 5, read when those clients are not installed; never called.
-# ruff: noqa: ARG001
 
 
 def _keywords(**kwargs: Any) -> None: ...

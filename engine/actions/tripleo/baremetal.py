@@ -17,7 +17,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from engine.actions.base import Action, ActionContext, ActionError
@@ -32,6 +32,12 @@ IMAGE_REFERENCE = re.compile(
     re.IGNORECASE,
 )
 PROBE_TIMEOUT = 30  # seconds per ipmitool attempt
+# The names the actions are registered under, for their error messages.
+REGISTER = "tripleo.baremetal.register_or_update_nodes"
+CONFIGURE_BOOT = "tripleo.baremetal.configure_boot"
+CONFIGURE_ROOT_DEVICE = "tripleo.baremetal.configure_root_device"
+UPDATE_NODE_CAPABILITY = "tripleo.baremetal.update_node_capability"
+CELL_V2_DISCOVER_HOSTS = "tripleo.baremetal.cell_v2_discover_hosts"
 
 
 def _secrets_of(nodes_json: Any) -> Iterable[str]:
@@ -53,22 +59,15 @@ def service_client(action_name: str, service_type: str) -> Any:
         raise ActionError(f"{action_name} failed: {error}") from None
 
 
-class _IronicAction(Action):
-    """An action whose ``work`` calls Ironic; its failures name the action and the cause."""
-
-    name = ""
-
-    def run(self, context: ActionContext) -> Any:
-        client = service_client(self.name, "baremetal")
-        try:
-            return self.work(client)
-        except ActionError:
-            raise
-        except Exception as error:
-            raise call_error(self.name, "Ironic", client, error) from error
-
-    def work(self, client: Any) -> Any:
-        raise NotImplementedError
+def with_ironic(action_name: str, work: Callable[[Any], Any]) -> Any:
+    """``work(ironic_client)``; its failures name the action and Ironic's reason."""
+    client = service_client(action_name, "baremetal")
+    try:
+        return work(client)
+    except ActionError:
+        raise
+    except Exception as error:
+        raise call_error(action_name, "Ironic", client, error) from error
 
 
 class ValidateNodesAction(Action):
@@ -87,7 +86,7 @@ class ValidateNodesAction(Action):
         return _secrets_of(self.nodes_json)
 
 
-class RegisterOrUpdateNodesAction(_IronicAction):
+class RegisterOrUpdateNodesAction(Action):
     """Creates the nodes of a nodes JSON list in Ironic, or updates those already there.
 
     A node is matched by a MAC address, its power address or its uuid (two different matches
@@ -95,8 +94,6 @@ class RegisterOrUpdateNodesAction(_IronicAction):
     deleted. ``kernel_name``/``ramdisk_name``: deploy images (UUIDs, URLs, or Glance names when
     there is Glance) for the nodes without ``kernel_id``/``ramdisk_id``. Returns the nodes.
     """
-
-    name = "tripleo.baremetal.register_or_update_nodes"
 
     def __init__(
         self,
@@ -117,18 +114,18 @@ class RegisterOrUpdateNodesAction(_IronicAction):
 
     def run(self, context: ActionContext) -> list[Any]:
         try:
-            self.entries = nodes.validate(self.nodes_json)
+            entries = nodes.validate(self.nodes_json)
         except NodesJsonError as error:
             raise ActionError(str(error)) from None
-        return super().run(context)
+        return with_ironic(REGISTER, lambda client: self._register(client, entries))
 
-    def work(self, client: Any) -> list[Any]:
+    def _register(self, client: Any, entries: list[dict[str, Any]]) -> list[Any]:
         images = {"kernel": None, "ramdisk": None}
         if self.kernel_name and self.ramdisk_name:
-            images = deploy_images(self.name, self.kernel_name, self.ramdisk_name)
+            images = deploy_images(REGISTER, self.kernel_name, self.ramdisk_name)
         known = _KnownNodes(client)
         seen = []
-        for entry in self.entries:
+        for entry in entries:
             capabilities = nodes.capabilities_to_dict(entry.get("capabilities"))
             capabilities.setdefault("boot_option", self.instance_boot_option)
             entry = {**entry, "capabilities": nodes.dict_to_capabilities(capabilities)}
@@ -208,11 +205,9 @@ def deploy_images(action_name: str, kernel: str, ramdisk: str) -> dict[str, str]
     return found
 
 
-class ConfigureBootAction(_IronicAction):
+class ConfigureBootAction(Action):
     """Sets a node's deploy kernel and ramdisk (UUIDs, URLs, or Glance names when there is
     Glance) and its boot_option capability (kept, or ``local`` when it has none)."""
-
-    name = "tripleo.baremetal.configure_boot"
 
     def __init__(
         self,
@@ -226,10 +221,13 @@ class ConfigureBootAction(_IronicAction):
         self.ramdisk_name = ramdisk_name
         self.instance_boot_option = instance_boot_option
 
-    def work(self, client: Any) -> None:
+    def run(self, context: ActionContext) -> None:
+        with_ironic(CONFIGURE_BOOT, self._configure)
+
+    def _configure(self, client: Any) -> None:
         images = {"kernel": None, "ramdisk": None}
         if self.kernel_name is not None and self.ramdisk_name is not None:
-            images = deploy_images(self.name, self.kernel_name, self.ramdisk_name)
+            images = deploy_images(CONFIGURE_BOOT, self.kernel_name, self.ramdisk_name)
         node = client.node.get(self.node_uuid)
         capabilities = nodes.capabilities_to_dict(node.properties.get("capabilities"))
         if self.instance_boot_option is not None:
@@ -250,11 +248,9 @@ class ConfigureBootAction(_IronicAction):
         )
 
 
-class ConfigureRootDeviceAction(_IronicAction):
+class ConfigureRootDeviceAction(Action):
     """Sets a node's root device hint from its introspection data: ``smallest``, ``largest``
     or a list of device names (``sda,vda``); nothing to do without ``root_device``."""
-
-    name = "tripleo.baremetal.configure_root_device"
 
     def __init__(
         self,
@@ -270,14 +266,14 @@ class ConfigureRootDeviceAction(_IronicAction):
 
     def run(self, context: ActionContext) -> None:
         if self.root_device:
-            super().run(context)
+            with_ironic(CONFIGURE_ROOT_DEVICE, self._configure)
 
-    def work(self, client: Any) -> None:
+    def _configure(self, client: Any) -> None:
         node = client.node.get(self.node_uuid)
         if node.properties.get("root_device") and not self.overwrite:
             LOG.warning("Root device hints are already set for node %s: kept", node.uuid)
             return
-        inspector = service_client(self.name, "baremetal-introspection")
+        inspector = service_client(CONFIGURE_ROOT_DEVICE, "baremetal-introspection")
         try:
             data = inspector.get_data(node.uuid)
         except Exception as error:
@@ -320,17 +316,18 @@ def _root_disk(node_uuid: str, data: Any, strategy: str, minimum_size: float) ->
     raise ActionError(f"Cannot find a disk with any of names {strategy} for node {node_uuid}")
 
 
-class UpdateNodeCapabilityAction(_IronicAction):
+class UpdateNodeCapabilityAction(Action):
     """Sets one capability of a node (a null value removes it); returns the updated node."""
-
-    name = "tripleo.baremetal.update_node_capability"
 
     def __init__(self, node_uuid: str, capability: str, value: Any) -> None:
         self.node_uuid = node_uuid
         self.capability = capability
         self.value = value
 
-    def work(self, client: Any) -> Any:
+    def run(self, context: ActionContext) -> Any:
+        return with_ironic(UPDATE_NODE_CAPABILITY, self._update)
+
+    def _update(self, client: Any) -> Any:
         node = client.node.get(self.node_uuid)
         capabilities = nodes.capabilities_to_dict(node.properties.get("capabilities"))
         if self.value is None:
@@ -355,13 +352,13 @@ class UpdateNodeCapabilityAction(_IronicAction):
 class CellV2DiscoverHostsAction(Action):
     """Runs Nova's ``cell_v2 discover_hosts`` so that new Ironic nodes become Nova hosts."""
 
-    name = "tripleo.baremetal.cell_v2_discover_hosts"
-
     def run(self, context: ActionContext) -> None:
-        service_client(self.name, "compute")
+        service_client(CELL_V2_DISCOVER_HOSTS, "compute")
         nova_manage = shutil.which("nova-manage") or "/bin/nova-manage"
         if not os.path.exists(nova_manage):
-            raise ActionError(f"{self.name} needs nova-manage on this machine: not installed")
+            raise ActionError(
+                f"{CELL_V2_DISCOVER_HOSTS} needs nova-manage on this machine: not installed"
+            )
         command = [nova_manage, "cell_v2", "discover_hosts", "--verbose"]
         if os.geteuid() != 0:
             command.insert(0, "sudo")

@@ -17,6 +17,7 @@ from engine.actions.openstack import call_error
 from engine.actions.tripleo import nodes
 from engine.actions.tripleo.baremetal import service_client
 
+UPDATE_ROLE = "tripleo.parameters.update_role"
 PLAN_ENVIRONMENT = "plan-environment.yaml"
 FLAVOR_PROFILE_EXCEPTIONS = {"object-storage": "swift-storage"}
 PARAMETER_EXCEPTIONS = {
@@ -29,15 +30,13 @@ class UpdateRoleParametersAction(Action):
     """Sets ``<Role>Count`` and ``Overcloud<Role>Flavor`` in the plan's parameter_defaults;
     returns the plan environment."""
 
-    name = "tripleo.parameters.update_role"
-
     def __init__(self, role: str, container: str = "overcloud") -> None:
         self.role = role
         self.container = container
 
     def run(self, context: ActionContext) -> dict[str, Any]:
         parameters = self._parameters()
-        swift = service_client(self.name, "object-store")
+        swift = service_client(UPDATE_ROLE, "object-store")
         try:
             environment = yaml.safe_load(swift.get_object(self.container, PLAN_ENVIRONMENT)[1])
         except Exception as error:
@@ -59,14 +58,14 @@ class UpdateRoleParametersAction(Action):
         return environment
 
     def _parameters(self) -> dict[str, Any]:
-        ironic = service_client(self.name, "baremetal")
+        ironic = service_client(UPDATE_ROLE, "baremetal")
         try:
             count = sum(
                 nodes.node_capabilities(node.to_dict()).get("profile") == self.role
                 for node in ironic.node.list(detail=True, limit=0)
             )
         except Exception as error:
-            raise call_error(self.name, "Ironic", ironic, error) from error
+            raise call_error(UPDATE_ROLE, "Ironic", ironic, error) from error
         flavor = self._flavor() if count else "baremetal"
         title = self.role.title().replace("-", "")
         count_key, flavor_key = PARAMETER_EXCEPTIONS.get(
@@ -75,12 +74,12 @@ class UpdateRoleParametersAction(Action):
         return {count_key: count, flavor_key: flavor}
 
     def _flavor(self) -> str:
-        nova = service_client(self.name, "compute")
+        nova = service_client(UPDATE_ROLE, "compute")
         profile = FLAVOR_PROFILE_EXCEPTIONS.get(self.role, self.role)
         try:
             for flavor in nova.flavors.list():
                 if flavor.get_keys().get("capabilities:profile") == profile:
                     return flavor.name
         except Exception as error:
-            raise call_error(self.name, "Nova", nova, error) from error
+            raise call_error(UPDATE_ROLE, "Nova", nova, error) from error
         return "baremetal"
