@@ -17,6 +17,7 @@ is reported at once, not retried for ten seconds as python-ironicclient does by 
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
 from collections.abc import Callable
@@ -278,7 +279,7 @@ def client(service_type: str) -> Any:
         if service_type not in _clients:
             try:
                 endpoint = credentials.endpoint(service_type)
-                _clients[service_type] = make(credentials, endpoint)
+                _clients[service_type] = make(credentials, endpoint, service_type)
             except CloudsError:
                 raise
             except ImportError as error:
@@ -295,78 +296,49 @@ def client(service_type: str) -> Any:
         return _clients[service_type]
 
 
-def _make_ironic(credentials: Credentials, endpoint: str):
-    from ironicclient import client
+def _versioned_client(module: str, version: str, **options: Any):
+    """A maker for the clients built as ``<module>.Client(version, session=...)``."""
 
-    return client.Client(
-        "1",
-        session=credentials.session(),
-        endpoint_override=endpoint,
-        region_name=credentials.region.get_region_name("baremetal"),
-        os_ironic_api_version="latest",
-        # its retries (5 x 2 s) cover connection failures too; conflicts are retried in
-        # engine.actions.openstack instead
-        max_retries=0,
-    )
+    def make(credentials: Credentials, endpoint: str, service_type: str) -> Any:
+        client = importlib.import_module(module)
+        return client.Client(
+            version,
+            session=credentials.session(),
+            endpoint_override=endpoint,
+            region_name=credentials.region.get_region_name(service_type),
+            **options,
+        )
 
-
-def _make_heat(credentials: Credentials, endpoint: str):
-    from heatclient import client
-
-    return client.Client(
-        "1",
-        session=credentials.session(),
-        endpoint_override=endpoint,
-        region_name=credentials.region.get_region_name("orchestration"),
-    )
+    return make
 
 
-def _make_nova(credentials: Credentials, endpoint: str):
-    from novaclient import client
-
-    return client.Client(
-        "2.1",
-        session=credentials.session(),
-        endpoint_override=endpoint,
-        region_name=credentials.region.get_region_name("compute"),
-    )
-
-
-def _make_glance(credentials: Credentials, endpoint: str):
-    from glanceclient import client
-
-    return client.Client(
-        "2",
-        session=credentials.session(),
-        endpoint_override=endpoint,
-        region_name=credentials.region.get_region_name("image"),
-    )
-
-
-def _make_inspector(credentials: Credentials, endpoint: str):
+def _make_inspector(credentials: Credentials, endpoint: str, service_type: str):
     from ironic_inspector_client import ClientV1
 
     return ClientV1(
         session=credentials.session(),
         inspector_url=endpoint,
-        region_name=credentials.region.get_region_name("baremetal-introspection"),
+        region_name=credentials.region.get_region_name(service_type),
     )
 
 
-def _make_swift(credentials: Credentials, endpoint: str):
+def _make_swift(credentials: Credentials, endpoint: str, service_type: str):
     from swiftclient import client
 
     return client.Connection(
-        session=credentials.session(),
-        os_options={"object_storage_url": endpoint},
+        session=credentials.session(), os_options={"object_storage_url": endpoint}
     )
 
 
 _MAKERS = {
-    "baremetal": _make_ironic,
-    "orchestration": _make_heat,
-    "compute": _make_nova,
-    "image": _make_glance,
+    # ironicclient's own retries (5 x 2 s) cover connection failures too; conflicts are
+    # retried in engine.actions.openstack instead
+    "baremetal": _versioned_client(
+        "ironicclient.client", "1", os_ironic_api_version="latest", max_retries=0
+    ),
+    "orchestration": _versioned_client("heatclient.client", "1"),
+    "compute": _versioned_client("novaclient.client", "2.1"),
+    "image": _versioned_client("glanceclient.client", "2"),
     "baremetal-introspection": _make_inspector,
     "object-store": _make_swift,
 }
