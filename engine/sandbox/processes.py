@@ -1,0 +1,197 @@
+"""What the Ironic and the Mistral sandboxes share: a venv with a pinned install made once, a
+service process started detached in its own process group and stopped with its group, a state
+file, locks across processes."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from engine.sandbox.errors import SandboxError
+
+# Service processes started by this Python process, so that we can reap them (a dead child that
+# is not reaped still answers `kill -0`).
+_children: dict[int, subprocess.Popen] = {}
+
+
+@dataclass(frozen=True)
+class InstallReport:
+    venv: Path
+    installed: bool  # False when the pinned install was already there
+    seconds: float
+
+
+@dataclass(frozen=True)
+class PinnedVenv:
+    """A venv holding `requirements` installed under `constraints`; a marker file records the
+    pins it was made from, so a change of pins makes a new venv."""
+
+    path: Path
+    requirements: tuple[str, ...]
+    constraints: Path
+    marker_name: str
+    executable: str  # a script in bin/ that the install provides
+
+    def marker_text(self) -> str:
+        digest = hashlib.sha256(self.constraints.read_bytes()).hexdigest()
+        return f"{' '.join(self.requirements)} constraints-sha256={digest}\n"
+
+    def is_installed(self) -> bool:
+        marker = self.path / self.marker_name
+        return (
+            marker.is_file()
+            and marker.read_text() == self.marker_text()
+            and (self.path / "bin" / self.executable).exists()
+        )
+
+    def install(self) -> InstallReport:
+        """Create the venv and pip-install the pins into it, unless already done."""
+        venv = self.path
+        venv.parent.mkdir(parents=True, exist_ok=True)
+        with locked(venv.parent / "install.lock"):
+            if self.is_installed():
+                return InstallReport(venv, installed=False, seconds=0.0)
+            started = time.monotonic()
+            if venv.exists():
+                shutil.rmtree(venv)  # a half-made venv or one with other pins
+            run_checked([sys.executable, "-m", "venv", str(venv)], "create the sandbox venv")
+            pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+            pip += ["--disable-pip-version-check", "--constraint", str(self.constraints)]
+            wanted = " ".join(self.requirements)
+            run_checked([*pip, *self.requirements], f"pip install {wanted}")
+            (venv / self.marker_name).write_text(self.marker_text())
+            return InstallReport(venv, installed=True, seconds=time.monotonic() - started)
+
+
+def start_detached(command: list[str], cwd: Path, console: Path) -> int:
+    """Start `command` in its own session (so its group can be stopped as one); output goes to
+    `console`. Returns its pid."""
+    with open(console, "ab") as output:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+            start_new_session=True,
+        )
+    _children[process.pid] = process
+    return process.pid
+
+
+def exit_code(pid: int) -> int | None:
+    """The exit code of a process this one started, once it has ended; else None."""
+    child = _children.get(pid)
+    return None if child is None else child.poll()
+
+
+def runs_with(pid: int, config_file: str) -> bool:
+    """True when `pid` is alive (not a zombie) and its command line names `config_file`: the
+    service we started, not another process that got its pid."""
+    if exit_code(pid) is not None:
+        return False
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        process_state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return process_state != "Z" and config_file.encode() in command
+
+
+def stop_group(pid: int, config_file: str, timeout: float) -> None:
+    """SIGTERM `pid` if it is still our service, wait for its process group to end, and
+    SIGKILL the group after `timeout` seconds."""
+    if runs_with(pid, config_file):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while _group_alive(pid):
+            if time.monotonic() > deadline:
+                os.killpg(pid, signal.SIGKILL)
+                deadline = float("inf")
+            time.sleep(0.1)
+    _children.pop(pid, None)
+
+
+def _group_alive(pgid: int) -> bool:
+    exit_code(pgid)  # reap the leader if it was ours
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def memory_mib(pgid: int) -> float | None:
+    """Proportional set size (PSS) of a process group, in MiB."""
+    total_kib = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[2]) != pgid:
+                continue
+            rollup = (stat.parent / "smaps_rollup").read_text()
+        except (OSError, ValueError, IndexError):
+            continue
+        for line in rollup.splitlines():
+            if line.startswith("Pss:"):
+                total_kib += int(line.split()[1])
+    return round(total_kib / 1024, 1) if total_kib else None
+
+
+def write_state(path: Path, state: object) -> None:
+    """Write a dataclass as JSON, replacing the file in one step."""
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(asdict(state), indent=2))
+    temporary.replace(path)
+
+
+def read_state(path: Path, kind: type) -> object | None:
+    """The dataclass `kind` recorded in `path`, or None when there is none or it is unreadable."""
+    try:
+        return kind(**json.loads(path.read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def run_checked(command: list[str], what: str) -> None:
+    result = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        output = (result.stdout + result.stderr).strip().splitlines()
+        raise SandboxError(
+            f"could not {what} (exit code {result.returncode}):\n" + "\n".join(output[-20:])
+        )
+
+
+def tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) + "\n"
+    except OSError:
+        return ""
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive lock across processes (two test workers, the CLI and CI)."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
