@@ -559,7 +559,7 @@ def _remote_error(error: Exception, url: str) -> Exception:
         text = error.error_message
         if isinstance(text, bytes):
             text = text.decode("utf-8", "replace")
-        message = f"HTTP {status}: {_first_line(str(text or 'no reason given'))}"
+        message = f"HTTP {status}: {_one_line(str(text or 'no reason given'))}"
         kind = {404: MistralNotFoundError, 409: MistralConflictError}.get(status, MistralError)
         return kind(message)
     if isinstance(error, ks_exceptions.ConnectionError | OSError):
@@ -567,19 +567,30 @@ def _remote_error(error: Exception, url: str) -> Exception:
         why = reason.group(0) if reason else type(error).__name__
         return MistralError(f"cannot reach Mistral at {url}: {why}")
     if isinstance(error, ks_exceptions.ClientException):
-        return MistralError(f"Mistral at {url}: {_first_line(str(error))}")
+        return MistralError(f"Mistral at {url}: {_one_line(str(error))}")
     return error
 
 
-def _first_line(text: str) -> str:
-    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+def _one_line(text: str) -> str:
+    """Mistral's message on one line: its lines joined, any Python traceback left out."""
+    kept = []
+    for line in text.splitlines():
+        if line.startswith("Traceback (most recent call last)"):
+            break
+        if line.strip():
+            kept.append(line.strip())
+    return " ".join(kept)
 
 
 def _validation(answer: Mapping[str, Any], filename: str) -> Validation:
+    """Mistral's verdict as one problem; its place when Mistral names one (YAML errors do),
+    else line 0."""
     if answer.get("valid"):
         return Validation()
-    message = f"Mistral: {_first_line(answer.get('error') or 'invalid')}"
-    return Validation(problems=(Problem(filename, 0, 0, "", message),))
+    message = _one_line(answer.get("error") or "invalid")
+    place = re.search(r"line (\d+), column (\d+)", message)
+    line, column = (int(place.group(1)), int(place.group(2))) if place else (0, 0)
+    return Validation(problems=(Problem(filename, line, column, "", f"Mistral: {message}"),))
 
 
 # ---- records from Mistral's JSON -------------------------------------------------------------
