@@ -168,3 +168,25 @@ def test_engine_status_names_the_backend(tmp_path, mistral_sandbox):
     assert refused.stderr == (
         f"ERROR: Mistral {mistral_sandbox} runs its own engine; nothing to run here\n"
     )
+
+
+def test_mistral_found_through_the_cloud_credentials(tmp_path, mistral_sandbox):
+    """--mistral takes the workflowv2 endpoint from the OS_* credentials (here an override with
+    no authentication; with Keystone it comes from the catalog) and uses their session."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("OS_")}
+    env |= {"OS_AUTH_TYPE": "none", "OS_ENDPOINT": "http://127.0.0.1:9"}
+    command = [sys.executable, "-m", "tripleo_tui", "--db", str(tmp_path / "state.sqlite")]
+    command += ["--mistral", "engine", "status"]
+    found = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        env=env | {"OS_WORKFLOWV2_ENDPOINT_OVERRIDE": mistral_sandbox},
+        timeout=60,
+    )
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.startswith(f"Backend: Mistral {mistral_sandbox}; ")
+    missing = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("ERROR: --mistral: no workflowv2 endpoint: ")
+    assert missing.stderr.endswith("(set OS_WORKFLOWV2_ENDPOINT_OVERRIDE)\n")
