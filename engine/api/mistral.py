@@ -419,12 +419,12 @@ class MistralBackend:
             newest = await self._call(watcher.lister, **watcher.newest_query())
             watcher.marker = _get(newest[0], "updated_at") if newest else None
             if watcher.marker:
-                watcher.changes(await self._call(watcher.lister, **watcher.query()), roots)
+                watcher.changes(await self._list(watcher.lister, **watcher.query()), roots)
         while True:
             await asyncio.sleep(POLL_SECONDS)
             changes = []
-            for watcher in watchers:
-                found = await self._call(watcher.lister, **watcher.query())
+            for watcher in watchers:  # page by page: a busy second may hold many rows
+                found = await self._list(watcher.lister, **watcher.query())
                 changes += watcher.changes(found, roots)
             if changes:
                 yield changes
