@@ -11,17 +11,16 @@ newest migration and populated with the standard actions and workflows, as
 Usage: python mistral_runner.py CONFIG_FILE
 """
 
-import os
 import sys
 
 import mistral.cmd  # noqa: F401  (selects oslo.service's threading backend; must come first)
 
 # isort: split
-from alembic import command as alembic_command
-from alembic import config as alembic_config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from mistral import config
 from mistral.api import service as api_service
-from mistral.db.sqlalchemy import migration
+from mistral.db.sqlalchemy import base as db_base
 from mistral.db.v2 import api as db_api
 from mistral.engine import engine_server
 from mistral.rpc import base as rpc
@@ -33,14 +32,20 @@ from oslo_service import service
 
 def create_database() -> None:
     db_api.setup_db()
-    alembic = alembic_config.Config(
-        os.path.join(os.path.dirname(migration.__file__), "alembic.ini")
-    )
-    alembic.set_main_option("script_location", "mistral.db.sqlalchemy.migration:alembic_migrations")
-    alembic.mistral_config = cfg.CONF
-    alembic_command.stamp(alembic, "head")
+    # `stamp head` without alembic's env.py, whose logging fileConfig would silence Mistral's log
+    migrations = ScriptDirectory.from_config(_alembic_config())
+    with db_base.get_engine().begin() as connection:
+        MigrationContext.configure(connection).stamp(migrations, "head")
     action_manager.sync_db()
     workflows.sync_db()
+
+
+def _alembic_config():
+    from alembic.config import Config
+
+    alembic = Config()
+    alembic.set_main_option("script_location", "mistral.db.sqlalchemy.migration:alembic_migrations")
+    return alembic
 
 
 def main(config_file: str) -> None:
