@@ -48,6 +48,7 @@ TIMEOUT = 60.0  # seconds for one HTTP request
 PAGE = 1000  # rows per request when a listing wants everything
 POLL_SECONDS = 1.0  # how often `subscribe` asks what changed
 WAIT_SECONDS = (0.2, 2.0)  # first and longest pause between polls of a waited-for execution
+OLDEST_FIRST = {"sort_keys": "created_at,id", "sort_dirs": "asc,asc"}
 SUMMARY_FIELDS = (
     "id",
     "workflow_name",
@@ -283,8 +284,7 @@ class MistralBackend:
             self.client.tasks.list,
             limit,
             workflow_execution_id=execution_id,
-            sort_keys="created_at,id",
-            sort_dirs="asc,asc",
+            **OLDEST_FIRST,
         )
         return [_task(item) for item in found]
 
@@ -314,8 +314,7 @@ class MistralBackend:
             self.client.action_executions.list,
             limit,
             task_execution_id=task_id,
-            sort_keys="created_at,id",
-            sort_dirs="asc,asc",
+            **OLDEST_FIRST,
         )
         return [_action_execution(item) for item in found]
 

@@ -23,7 +23,6 @@ from pathlib import Path
 import platformdirs
 
 from engine.sandbox import processes
-from engine.sandbox.errors import SandboxError
 from engine.sandbox.processes import InstallReport
 
 MISTRAL_VERSION = "23.0.0"
@@ -210,18 +209,14 @@ def _start(directory: Path, venv: Path) -> MistralState:
         mistral_version=MISTRAL_VERSION,
         started_at=time.time(),
     )
-    deadline = time.monotonic() + READY_TIMEOUT
-    while not _healthy(state):
-        code = processes.exit_code(pid)
-        if code is not None or time.monotonic() > deadline:
-            _stop(state)
-            why = f"exited with code {code}" if code is not None else "did not become ready"
-            raise SandboxError(
-                f"Mistral {why} (port {port}); its log: {state.log_file}\n"
-                + processes.tail(run / "console.log")
-                + processes.tail(run / "mistral.log")
-            )
-        time.sleep(0.2)
+    processes.wait_until_ready(
+        f"Mistral (port {port})",
+        pid,
+        lambda: _healthy(state),
+        lambda: _stop(state),
+        READY_TIMEOUT,
+        (run / "console.log", run / "mistral.log"),
+    )
     processes.write_state(directory / STATE_FILE, state)
     return state
 

@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -89,6 +89,28 @@ def start_detached(command: list[str], cwd: Path, console: Path) -> int:
         )
     _children[process.pid] = process
     return process.pid
+
+
+def wait_until_ready(
+    what: str,
+    pid: int,
+    ready: Callable[[], bool],
+    stop: Callable[[], None],
+    timeout: float,
+    logs: tuple[Path, ...],
+) -> None:
+    """Poll `ready()` until it holds; when the process exits or `timeout` seconds pass, `stop()`
+    it and raise SandboxError with the last lines of its `logs`."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        code = exit_code(pid)
+        if code is not None or time.monotonic() > deadline:
+            stop()
+            why = f"exited with code {code}" if code is not None else "did not become ready"
+            raise SandboxError(
+                f"{what} {why}; its log: {logs[-1]}\n" + "".join(tail(log) for log in logs)
+            )
+        time.sleep(0.2)
 
 
 def exit_code(pid: int) -> int | None:

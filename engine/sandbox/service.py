@@ -23,7 +23,6 @@ import platformdirs
 
 from engine.sandbox import nodes as demo
 from engine.sandbox import processes
-from engine.sandbox.errors import SandboxError
 from engine.sandbox.processes import InstallReport
 
 IRONIC_VERSION = "39.0.0"
@@ -252,18 +251,14 @@ def _start(directory: Path, venv: Path) -> SandboxState:
         ironic_version=IRONIC_VERSION,
         started_at=time.time(),
     )
-    deadline = time.monotonic() + READY_TIMEOUT
-    while not _healthy(state):
-        code = processes.exit_code(pid)
-        if code is not None or time.monotonic() > deadline:
-            _stop(state)
-            why = f"exited with code {code}" if code is not None else "did not become ready"
-            raise SandboxError(
-                f"Ironic {why} (port {port}); its log: {state.log_file}\n"
-                + processes.tail(run / "console.log")
-                + processes.tail(run / "ironic.log")
-            )
-        time.sleep(0.2)
+    processes.wait_until_ready(
+        f"Ironic (port {port})",
+        pid,
+        lambda: _healthy(state),
+        lambda: _stop(state),
+        READY_TIMEOUT,
+        (run / "console.log", run / "ironic.log"),
+    )
     processes.write_state(directory / STATE_FILE, state)
     return state
 
