@@ -48,6 +48,7 @@ TIMEOUT = 60.0  # seconds for one HTTP request
 PAGE = 1000  # rows per request when a listing wants everything
 POLL_SECONDS = 1.0  # how often `subscribe` asks what changed
 WAIT_SECONDS = (0.2, 2.0)  # first and longest pause between polls of a waited-for execution
+TRACEBACK = "Traceback (most recent call last)"
 OLDEST_FIRST = {"sort_keys": "created_at,id", "sort_dirs": "asc,asc"}
 SUMMARY_FIELDS = (
     "id",
@@ -219,7 +220,7 @@ class MistralBackend:
         self, wanted: ExecutionFilter | None = None
     ) -> list[ExecutionSummary]:
         found = await self._list_executions(wanted or ExecutionFilter(), SUMMARY_FIELDS)
-        return [ExecutionSummary(*(_get(item, name) for name in SUMMARY_FIELDS)) for item in found]
+        return [_summary(item) for item in found]
 
     async def _list_executions(
         self, wanted: ExecutionFilter, fields: tuple[str, ...], **filters: Any
@@ -511,7 +512,7 @@ class _ChangeWatcher:
                     row.id,
                     _get(row, self.name_field) or "",
                     state,
-                    _get(row, "state_info"),
+                    _state_info(row),
                     execution_id,
                     root,
                 )
@@ -574,7 +575,7 @@ def _one_line(text: str) -> str:
     """Mistral's message on one line: its lines joined, any Python traceback left out."""
     kept = []
     for line in text.splitlines():
-        if line.startswith("Traceback (most recent call last)"):
+        if line.startswith(TRACEBACK):
             break
         if line.strip():
             kept.append(line.strip())
@@ -597,6 +598,16 @@ def _validation(answer: Mapping[str, Any], filename: str) -> Validation:
 
 def _get(item: Any, name: str, default: Any = None) -> Any:
     return getattr(item, name, default)
+
+
+def _state_info(item: Any) -> str | None:
+    """Mistral's state_info without the Python tracebacks it can hold; a text that is only a
+    traceback keeps its last line (the exception)."""
+    text = _get(item, "state_info")
+    if not text or TRACEBACK not in text:
+        return text
+    before = text.split(TRACEBACK)[0].rstrip()
+    return before or text.strip().splitlines()[-1]
 
 
 def _json(item: Any, name: str, default: Any = None) -> Any:
@@ -670,13 +681,18 @@ def _execution(item: Any) -> ExecutionRecord:
         task_execution_id=_get(item, "task_execution_id"),
         root_execution_id=_get(item, "root_execution_id"),
         state=item.state,
-        state_info=_get(item, "state_info"),
+        state_info=_state_info(item),
         input=_json(item, "input", {}),
         output=_json(item, "output"),
         params=_json(item, "params", {}),
         created_at=_get(item, "created_at", ""),
         updated_at=_get(item, "updated_at"),
     )
+
+
+def _summary(item: Any) -> ExecutionSummary:
+    fields = {name: _get(item, name) for name in SUMMARY_FIELDS}
+    return ExecutionSummary(**fields | {"state_info": _state_info(item)})
 
 
 def _task(item: Any) -> TaskRecord:
@@ -687,7 +703,7 @@ def _task(item: Any) -> TaskRecord:
         workflow_execution_id=_get(item, "workflow_execution_id", ""),
         type=_get(item, "type", "ACTION"),
         state=item.state,
-        state_info=_get(item, "state_info"),
+        state_info=_state_info(item),
         result=_json(item, "result"),
         published=_json(item, "published", {}),
         created_at=_get(item, "created_at", ""),
@@ -705,7 +721,7 @@ def _action_execution(item: Any) -> ActionExecutionRecord:
         task_name=_get(item, "task_name"),
         task_execution_id=_get(item, "task_execution_id"),
         state=_get(item, "state", ""),
-        state_info=_get(item, "state_info"),
+        state_info=_state_info(item),
         accepted=bool(_get(item, "accepted", True)),
         input=_json(item, "input", {}),
         output=_json(item, "output"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from types import SimpleNamespace
 
 import pytest
 
@@ -19,7 +20,7 @@ from engine.api import (
     NotFoundError,
     states,
 )
-from engine.api.mistral import MistralBackend, MistralError
+from engine.api.mistral import MistralBackend, MistralError, _state_info
 
 WORKBOOK = """\
 version: '2.0'
@@ -199,3 +200,22 @@ async def test_an_unreachable_endpoint_is_named():
 async def test_messages_say_why_there_are_none(backend):
     with pytest.raises(MistralError, match="Zaqar"):
         await backend.list_queues()
+
+
+@pytest.mark.parametrize(
+    ("sent", "shown"),
+    [
+        (
+            "Failure caused by error in tasks: a\n\n  a -> boom",
+            "Failure caused by error in tasks: a\n\n  a -> boom",
+        ),
+        (
+            'Action failed: x\nTraceback (most recent call last):\n  File "y"\nValueError: z',
+            "Action failed: x",
+        ),
+        ('Traceback (most recent call last):\n  File "y"\nValueError: z', "ValueError: z"),
+        (None, None),
+    ],
+)
+def test_state_info_leaves_tracebacks_out(sent, shown):
+    assert _state_info(SimpleNamespace(state_info=sent)) == shown
