@@ -70,7 +70,9 @@ async def test_workbooks_listed_and_a_run_from_the_form_shows_its_output(
         await wait_for(pilot, lambda: app.pane("workflows").table.row_count, "workflow rows")
         await pilot.press("slash", *f"{workbook}.hello", "enter", "r")
         await wait_for(pilot, lambda: isinstance(app.screen, RunFormScreen), "the run form")
-        app.screen.query_one("#field-0", Input).value = "tester"
+        form = app.screen
+        await wait_for(pilot, lambda: form.query("#field-0"), "the form's fields", TIMEOUT)
+        form.query_one("#field-0", Input).value = "tester"
         await pilot.press("ctrl+r")
         workflow = f"{workbook}.hello"
         await wait_for(pilot, lambda: ours(app, workflow), "the new execution", TIMEOUT)
