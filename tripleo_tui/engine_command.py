@@ -1,4 +1,5 @@
-"""`tripleo-tui engine`: the engine without the console, serving other processes' requests.
+"""`tripleo-tui engine`: the engine without the console, serving other processes' requests;
+`tripleo-tui engine status`: which backend is in use and whether its engine runs.
 
 A user runs it in the foreground (Ctrl-C stops it cleanly). A command that needs the engine
 when none is live starts one in the background with `--idle-exit`, so it goes away by itself
@@ -20,9 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.api import log_path
-from tripleo_tui.cli import CommandAdder, Outcome
+from tripleo_tui.cli import CommandAdder, CommandError, Outcome, mistral_choice
+from tripleo_tui.formatting import Text
 
 if TYPE_CHECKING:  # the engine runs only in the embedded backend
+    from engine.api import Backend
     from engine.api.embedded import EmbeddedBackend
 
 IDLE_EXIT = 60.0  # seconds with nothing to do before a background engine stops
@@ -44,6 +47,10 @@ def start_background_engine(db_path: Path) -> subprocess.Popen:
 
 
 async def run_engine(api: EmbeddedBackend, args: argparse.Namespace) -> Outcome:
+    if args.action == "status":
+        return await engine_status(api, args)
+    if mistral_choice(args) is not None:
+        raise CommandError(f"Mistral {api.url} runs its own engine; nothing to run here")
     from engine.api import EngineBusy  # the engine's own: other commands never load it
 
     background = args.idle_exit is not None
@@ -91,6 +98,17 @@ async def _until_stopped(
             return
 
 
+async def engine_status(api: Backend, args: argparse.Namespace) -> Outcome:
+    """One line: the backend, where its engine runs; exit code 3 when no engine runs."""
+    if mistral_choice(args) is not None:  # opening it checked that its API answers
+        return Outcome(Text(f"Backend: {api.described}; its API answers."))
+    holder = await api.live_engine()
+    where = f"embedded engine, state file {api.state_file}"
+    if holder is None:
+        return Outcome(Text(f"Backend: {where}; no engine running."), exit_code=3)
+    return Outcome(Text(f"Backend: {where}; engine running in pid {holder.pid} on {holder.host}."))
+
+
 def register(commands: CommandAdder) -> None:
     parser = commands.add(
         "engine",
@@ -98,6 +116,12 @@ def register(commands: CommandAdder) -> None:
         "Run the engine without the console, for the commands run in other shells "
         "(Ctrl-C stops it).",
         formatted=False,
+    )
+    parser.add_argument(
+        "action",
+        nargs="?",
+        choices=("status",),
+        help="status: say which backend is in use and whether its engine runs",
     )
     parser.add_argument(
         "--idle-exit",

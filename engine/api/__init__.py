@@ -1,8 +1,9 @@
 """The one door into the engine for the console and the CLI: the Backend protocol
 (engine.api.backend), the types it exchanges (engine.api.types), and `open_backend`.
 
-The embedded implementation (our engine and a SQLite state file) lives in engine.api.embedded
-and is imported only when opened.
+The embedded implementation (our engine and a SQLite state file) lives in engine.api.embedded,
+the one driving a real Mistral through its REST API in engine.api.mistral; each is imported only
+when opened.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import TYPE_CHECKING
 from engine.api.types import __all__ as _types
 from engine.lazy import lazy_attributes
 
+MISTRAL_URL_ENV = "OS_MISTRAL_URL"  # as the `mistral` CLI reads it
+
 if TYPE_CHECKING:
     from engine.api.backend import Backend
     from engine.api.embedded import EngineStarter
@@ -20,8 +23,10 @@ if TYPE_CHECKING:
 __all__ = [
     "Backend",
     "create_private_file",
+    "MISTRAL_URL_ENV",
     "log_path",
     "open_backend",
+    "open_mistral",
     "state_path",
     *_types,
 ]
@@ -56,3 +61,12 @@ async def open_backend(
     return await EmbeddedBackend.open(
         db_path, reload_workbooks=reload_workbooks, start_engine=start_engine
     )
+
+
+async def open_mistral(url: str | None = None) -> Backend:
+    """The backend of a real Mistral: the v2 API at `url` (no authentication), or without one
+    the `workflowv2` endpoint of the Keystone catalog (engine.clouds credentials). Raises
+    EngineError naming the URL when it does not answer."""
+    from engine.api.mistral import MistralBackend
+
+    return await MistralBackend.open(url)

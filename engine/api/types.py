@@ -22,7 +22,7 @@ from engine.store.executions import (
     ExecutionSummary,
     TaskRecord,
 )
-from engine.store.ids import AmbiguousIdError
+from engine.store.ids import MIN_PREFIX, AmbiguousIdError
 from engine.store.queues import MessageRecord, QueueRecord
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "ActionRecord",
     "AlreadyExistsError",
     "AmbiguousIdError",
+    "MIN_PREFIX",
     "Change",
     "ConflictError",
     "DefinitionError",
