@@ -36,6 +36,7 @@ from engine.api.types import (
 )
 from engine.store import log_path
 from engine.store import requests as rows
+from engine.store.lease import LeaseLost
 from engine.store.requests import DONE, FAILED, PENDING, STOPPED_MESSAGE
 
 if TYPE_CHECKING:
@@ -114,6 +115,8 @@ class RequestServer:
         while True:
             try:
                 seen = await self._take_new(seen)
+            except LeaseLost:  # another engine serves the requests now
+                return
             except Exception:
                 LOG.exception("Cannot read the requests of other processes")
             await asyncio.sleep(self.poll_interval)

@@ -58,6 +58,7 @@ class Store:
         self._writer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
         self._writer: sqlite3.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
+        self._fence: Callable[[sqlite3.Connection], None] | None = None
 
     @classmethod
     async def open(cls, path: Path) -> Store:
@@ -119,12 +120,22 @@ class Store:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._writer_thread, fn, *args)
 
+    def fence(self, check: Callable[[sqlite3.Connection], None] | None) -> None:
+        """Run `check(conn)` first in every write transaction from now on (None: no more).
+
+        The engine fences the store with its lease: a check that raises keeps the write from
+        committing, and being in the same transaction, no other engine can slip in between.
+        """
+        self._fence = check
+
     def _transaction(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
         conn = self._writer
         if conn is None:
             raise RuntimeError("the store is closed")
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if self._fence is not None:
+                self._fence(conn)
             result = fn(conn, *args)
         except BaseException:
             conn.execute("ROLLBACK")
