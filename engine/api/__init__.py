@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Backend",
-    "create_private_file",
+    "open_private_file",
+    "refuse_unsafe_path",
     "log_path",
     "open_backend",
     "state_path",
@@ -31,7 +32,8 @@ __getattr__, __dir__ = lazy_attributes(
     __name__,
     {
         "Backend": "engine.api.backend",
-        "create_private_file": "engine.store.database",
+        "open_private_file": "engine.store.database",
+        "refuse_unsafe_path": "engine.store.database",
         "log_path": "engine.store.paths",
         "state_path": "engine.store.paths",
         **dict.fromkeys(_types, "engine.api.types"),

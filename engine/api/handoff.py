@@ -15,6 +15,7 @@ import asyncio
 import dataclasses
 import json
 import logging
+import os
 import subprocess
 import time
 from collections.abc import Callable
@@ -36,7 +37,7 @@ from engine.api.types import (
 )
 from engine.store import log_path
 from engine.store import requests as rows
-from engine.store.lease import LeaseLost
+from engine.store.lease import LeaseLost, try_start_lock
 from engine.store.requests import DONE, FAILED, PENDING, STOPPED_MESSAGE
 
 if TYPE_CHECKING:
@@ -157,13 +158,15 @@ class EngineClient:
     """EmbeddedBackend methods that need the engine, called from a process that does not run it.
 
     `start_engine` starts a headless engine process for this state file (used when none is
-    live) and returns it, so a failed start is noticed at once.
+    live) and returns it, so a failed start is noticed at once. While it starts, this client
+    holds the start lock: other processes wait for that engine instead of starting their own.
     """
 
     def __init__(self, api: EmbeddedBackend, start_engine: Callable[[], subprocess.Popen]) -> None:
         self.api = api
         self._start_engine = start_engine
         self._started: subprocess.Popen | None = None
+        self._start_lock: int | None = None
         self._log = log_path(api.store.path)
 
     async def call(self, method: str, **arguments: Any) -> Any:
@@ -177,6 +180,8 @@ class EngineClient:
         except BaseException:
             await asyncio.shield(self.api.store.write(rows.withdraw_request, request_id))
             raise
+        finally:
+            self._release_start_lock()
         await self.api.store.write(rows.delete_request, request_id)
         if state == FAILED:
             known = KNOWN_ERRORS.get(error_type)
@@ -211,30 +216,37 @@ class EngineClient:
     async def _check_engine(self, waiting_for_pickup: bool) -> None:
         """Start an engine if none is live; fail if the one that took the request is gone."""
         if await self.api.live_engine() is not None:
+            self._release_start_lock()
             return
         if not waiting_for_pickup:
             raise HandoffError(
                 f"The engine stopped before it finished the request; see {self._log}"
             )
-        self._start_unless_starting()
+        await self._start_unless_starting()
 
     async def wait_execution(self, execution_id: str) -> ExecutionRecord:
         """Wait until the execution has ended, starting an engine again if the one running it
         stops (it picks the execution up from the state file)."""
         next_check = 0.0
-        while True:
-            execution = await self.api.get_execution(execution_id)
-            if states.is_completed(execution.state):
-                return execution
-            now = time.monotonic()
-            if now >= next_check and execution.state != states.PAUSED:
-                next_check = now + LIVENESS_EVERY
-                if await self.api.live_engine() is None:
-                    self._start_unless_starting()
-            await asyncio.sleep(ANSWER_POLL_INTERVAL)
+        try:
+            while True:
+                execution = await self.api.get_execution(execution_id)
+                if states.is_completed(execution.state):
+                    return execution
+                now = time.monotonic()
+                if now >= next_check and execution.state != states.PAUSED:
+                    next_check = now + LIVENESS_EVERY
+                    if await self.api.live_engine() is None:
+                        await self._start_unless_starting()
+                    else:
+                        self._release_start_lock()
+                await asyncio.sleep(ANSWER_POLL_INTERVAL)
+        finally:
+            self._release_start_lock()
 
-    def _start_unless_starting(self) -> None:
-        """Start a headless engine, unless the last one started here is still starting.
+    async def _start_unless_starting(self) -> None:
+        """Start a headless engine, unless one is starting: the last one started here, or one
+        another process is starting (it holds the start lock).
 
         One that exited with an error will not do better the next time: that is reported.
         (Exit code 0: it found another engine live then, so a new start is worth it.)
@@ -242,10 +254,23 @@ class EngineClient:
         started = self._started
         if started is not None and started.poll() is None:
             return
+        self._release_start_lock()
         if started is not None and started.returncode != 0:
             self._started = None
             raise HandoffError(
                 f"The engine could not start (exit code {started.returncode}); see {self._log}"
             )
+        lock = try_start_lock(self.api.store.path)
+        if lock is None:
+            return
+        self._start_lock = lock
+        if await self.api.live_engine() is not None:  # one started since we looked
+            self._release_start_lock()
+            return
         self._started = self._start_engine()
         LOG.info("Started a headless engine (pid %d)", self._started.pid)
+
+    def _release_start_lock(self) -> None:
+        if self._start_lock is not None:
+            os.close(self._start_lock)
+            self._start_lock = None

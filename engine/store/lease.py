@@ -11,6 +11,7 @@ recently (`Heartbeat.fresh`) starts no action.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import socket
@@ -35,6 +36,7 @@ LEASE_TIMEOUT_ENV = "TRIPLEO_TUI_LEASE_TIMEOUT"
 # on a state file must agree: tests shorten it for all of them through the environment).
 LEASE_TIMEOUT = float(os.environ.get(LEASE_TIMEOUT_ENV) or 15.0)
 HEARTBEAT_EVERY = LEASE_TIMEOUT / 5
+START_LOCK_SUFFIX = ".start-lock"  # beside the state file
 
 
 class LeaseLost(StoreError):
@@ -79,6 +81,20 @@ def process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def try_start_lock(state_file: Path) -> int | None:
+    """Take the lock a process holds while it starts an engine for `state_file`, so that of
+    many commands racing for an engine one starts it: an open descriptor (close it to let go),
+    or None if another process holds the lock (it is starting one now)."""
+    lock_file = state_file.with_name(state_file.name + START_LOCK_SUFFIX)
+    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def acquire_lease(conn: sqlite3.Connection, owner: str, now: float) -> LeaseHolder | None:
