@@ -57,7 +57,7 @@ from engine.store.definitions import (
     WorkbookValues,
     WorkflowRecord,
 )
-from engine.store.executions import LeaseHolder, lease_holder, lease_is_live
+from engine.store.lease import LeaseHolder, lease_holder, lease_is_live
 
 if TYPE_CHECKING:
     from engine.api.types import Change

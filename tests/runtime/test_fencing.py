@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from engine.api import Api
+from engine.api.embedded import EmbeddedBackend
 from engine.store import lease
 from engine.store.lease import LeaseHolder, lease_is_live, process_alive
 
@@ -32,7 +32,7 @@ workflows:
 
 @pytest.fixture
 async def api(tmp_path):
-    api = await Api.open(tmp_path / "state.db", workbooks_folder=tmp_path / "none")
+    api = await EmbeddedBackend.open(tmp_path / "state.db", workbooks_folder=tmp_path / "none")
     await api.create_workbook(WORKBOOK)
     yield api
     await api.close()
