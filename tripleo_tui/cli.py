@@ -249,4 +249,5 @@ def _set_up_logging(db_path: Path, debug: bool) -> None:
         handler.setFormatter(formatter)
         root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug else logging.INFO)
+    logging.raiseExceptions = debug  # a log that cannot be written (a full disk) stays quiet
     logging.getLogger("aiosqlite").setLevel(logging.INFO)  # one line per query otherwise

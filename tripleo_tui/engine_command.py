@@ -68,14 +68,16 @@ async def run_engine(api: EmbeddedBackend, args: argparse.Namespace) -> Outcome:
                 "Ctrl-C stops it.",
                 file=sys.stderr,
             )
-        lost = asyncio.create_task(engine.lease_lost.wait())
+        halted = asyncio.create_task(engine.halted.wait())
         idle = asyncio.create_task(_until_stopped(api, stopping, args.idle_exit))
-        await asyncio.wait((lost, idle), return_when=asyncio.FIRST_COMPLETED)
-        for waiting in (lost, idle):
+        await asyncio.wait((halted, idle), return_when=asyncio.FIRST_COMPLETED)
+        for waiting in (halted, idle):
             waiting.cancel()
         if engine.lease_lost.is_set():
-            await _exit_at_once(api)
+            await _exit_at_once(api, engine.halt_reason)
         await api.stop_engine()
+        if engine.halted.is_set():  # it could not write the state file (a full disk, say)
+            return Outcome(exit_code=1, errors=(engine.halt_reason,))
         log.info("Engine stopped")
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -83,10 +85,10 @@ async def run_engine(api: EmbeddedBackend, args: argparse.Namespace) -> Outcome:
     return Outcome()
 
 
-async def _exit_at_once(api: EmbeddedBackend) -> NoReturn:
-    """Another engine took over: this process must not act again. Actions still running in
-    threads (a hung call) would keep a normal exit waiting, so after a short stop it ends."""
-    message = "Another engine took over this state file; this engine stopped"
+async def _exit_at_once(api: EmbeddedBackend, message: str) -> NoReturn:
+    """The lease is lost (or no longer sure): this process must not act again. Actions still
+    running in threads (a hung call) would keep a normal exit waiting, so after a short stop
+    it ends."""
     log.error("%s (pid %d)", message, os.getpid())
     print(f"ERROR: {message}", file=sys.stderr, flush=True)
     with contextlib.suppress(Exception):

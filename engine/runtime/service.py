@@ -160,6 +160,8 @@ class Engine:
         self.owner = new_owner()
         self._heartbeat: Heartbeat | None = None
         self.lease_lost = asyncio.Event()  # set once another engine took over: this one stopped
+        self.halted = asyncio.Event()  # set when the engine stopped by itself (`halt_reason`)
+        self.halt_reason = ""
         self._inbox: list[tuple[Any, asyncio.Future | None]] = []
         self._wake = asyncio.Event()
         self._inflight: dict[str, asyncio.Task] = {}
@@ -237,6 +239,7 @@ class Engine:
             return
         LOG.error("This engine lost its lease (%s); it stops at once", reason)
         self.lease_lost.set()
+        self._halt(f"The engine stopped at once: {reason}")
         if self.running:
             asyncio.create_task(self.stop())
 
@@ -315,11 +318,17 @@ class Engine:
             self._lease_lost(str(error))
         LOG.error("The engine stops: it could not record its changes: %s", error)
         stopped = EngineStopped(f"The engine stopped: it could not record its changes ({error})")
+        self._halt(str(stopped))
         for _, future in batch:
             if future is not None and not future.done():
                 future.set_exception(stopped)
         if self.running:
             asyncio.create_task(self.stop())
+
+    def _halt(self, reason: str) -> None:
+        if not self.halted.is_set():
+            self.halt_reason = reason
+            self.halted.set()
 
     def _apply(self, batch: list[tuple[Any, asyncio.Future | None]]) -> _Turn:
         """Feed the events to the conductor; snapshot what must be written and announced."""
@@ -416,7 +425,7 @@ class Engine:
     async def _run_action(self, command: events.RunAction) -> None:
         try:
             if not self._heartbeat.fresh:  # the process stalled: another engine may run it
-                self._lease_lost("the lease was not renewed in time")
+                self._lease_lost("its lease was not renewed in time (the process stalled)")
                 return
             descriptor = self.catalog.system_action(command.name)
             if descriptor is None:

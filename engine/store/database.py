@@ -188,9 +188,14 @@ class Store:
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(conn, *args)` in one transaction on the writer connection; return its result.
 
-        If `fn` raises, nothing it did is kept and the exception propagates.
+        If `fn` raises, nothing it did is kept and the exception propagates. A file that cannot
+        be written (a full disk, a read-only folder, another process's lock) is a StoreError
+        naming the file.
         """
-        return await self._in_writer_thread(self._transaction, fn, args)
+        try:
+            return await self._in_writer_thread(self._transaction, fn, args)
+        except sqlite3.OperationalError as error:
+            raise StoreError(f"Cannot write the state file {self.path}: {error}") from error
 
     def _reading(self) -> aiosqlite.Connection:
         if self._reader is None:

@@ -177,6 +177,7 @@ class Heartbeat:
 
     def _run(self) -> None:
         conn = sqlite3.connect(self.path, isolation_level=None, timeout=HEARTBEAT_EVERY)
+        failure = ""
         try:
             while not self._stopping.wait(HEARTBEAT_EVERY):
                 began = time.monotonic()
@@ -184,11 +185,12 @@ class Heartbeat:
                     if not renew_lease(conn, self.owner, time.time()):
                         self._on_lost("another engine took over this state file")
                         return
-                    self._renewed = began
+                    self._renewed, failure = began, ""
                 except sqlite3.Error as error:
                     LOG.warning("Cannot renew the engine lease: %s", error)
+                    failure = f": {error}"
                 if not self.fresh:
-                    self._on_lost(f"the lease was not renewed for {LEASE_TIMEOUT:g} s")
+                    self._on_lost(f"its lease was not renewed in time{failure}")
                     return
         finally:
             conn.close()

@@ -109,7 +109,7 @@ def test_a_stalled_engine_that_lost_its_lease_neither_acts_nor_writes(
         woke_at = time.monotonic()
         assert old.wait(timeout=10) == 3  # it noticed at once and exited
         print(f"old engine gone {time.monotonic() - woke_at:.2f} s after SIGCONT")
-        assert "Another engine took over this state file" in old.stderr.read()
+        assert "another engine took over this state file" in old.stderr.read()
 
         wait_for(
             lambda: rows(db, "SELECT state FROM workflow_executions")[0][0] != "RUNNING",
