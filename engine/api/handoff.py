@@ -12,6 +12,7 @@ never runs a forgotten request.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import logging
@@ -154,6 +155,10 @@ class RequestServer:
 # ---- the caller's side ---------------------------------------------------------------------
 
 
+class AnswerLost(HandoffError):
+    """The engine that took a request stopped before it answered."""
+
+
 class EngineClient:
     """EmbeddedBackend methods that need the engine, called from a process that does not run it.
 
@@ -177,12 +182,17 @@ class EngineClient:
         )
         try:
             state, result, error_type, error = await self._answer(request_id)
+        except AnswerLost:
+            await self._forget(request_id)
+            return await self._look_up(method, arguments)
         except BaseException:
             await asyncio.shield(self.api.store.write(rows.withdraw_request, request_id))
             raise
         finally:
             self._release_start_lock()
-        await self.api.store.write(rows.delete_request, request_id)
+        await self._forget(request_id)
+        if state == FAILED and error == STOPPED_MESSAGE:
+            return await self._look_up(method, arguments)
         if state == FAILED:
             known = KNOWN_ERRORS.get(error_type)
             if known is not None:
@@ -219,10 +229,25 @@ class EngineClient:
             self._release_start_lock()
             return
         if not waiting_for_pickup:
-            raise HandoffError(
-                f"The engine stopped before it finished the request; see {self._log}"
-            )
+            raise AnswerLost(f"{STOPPED_MESSAGE}; see {self._log}")
         await self._start_unless_starting()
+
+    async def _forget(self, request_id: int) -> None:
+        """Delete the answered request. The change is made whether or not this succeeds (a full
+        disk, say), so a failure here is not the command's: the engine removes old answers."""
+        try:
+            await self.api.store.write(rows.delete_request, request_id)
+        except StoreError as error:
+            LOG.warning("Cannot delete answered request %d: %s", request_id, error)
+
+    async def _look_up(self, method: str, arguments: dict[str, Any]) -> Any:
+        """The engine took the request and stopped before it answered: what it did is looked
+        up by the request's idempotency key (never run again). With no key, or nothing found,
+        the request failed."""
+        if method == "start_execution":
+            with contextlib.suppress(NotFoundError):
+                return await self.api.get_execution(arguments["id"])
+        raise AnswerLost(f"{STOPPED_MESSAGE}; see {self._log}")
 
     async def wait_execution(self, execution_id: str) -> ExecutionRecord:
         """Wait until the execution has ended, starting an engine again if the one running it
