@@ -47,6 +47,8 @@ from engine.store.lease import (
     Heartbeat,
     LeaseLost,
     acquire_lease,
+    evict_stalled_holder,
+    lease_holder,
     new_owner,
     release_lease,
     require_lease,
@@ -178,6 +180,8 @@ class Engine:
     async def start(self) -> None:
         """Take the lease, fence the store with it, recover unfinished executions, start the
         loop."""
+        stale = await lease_holder(self.store)
+        await asyncio.to_thread(evict_stalled_holder, stale, self.clock())
         acquired_at = time.monotonic()
         holder = await self.store.write(acquire_lease, self.owner, self.clock())
         if holder is not None:

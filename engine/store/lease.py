@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import signal
 import socket
 import sqlite3
 import threading
@@ -37,6 +38,7 @@ LEASE_TIMEOUT_ENV = "TRIPLEO_TUI_LEASE_TIMEOUT"
 LEASE_TIMEOUT = float(os.environ.get(LEASE_TIMEOUT_ENV) or 15.0)
 HEARTBEAT_EVERY = LEASE_TIMEOUT / 5
 START_LOCK_SUFFIX = ".start-lock"  # beside the state file
+EVICT_WAIT = 5.0  # seconds for a killed stalled engine to be gone
 
 
 class LeaseLost(StoreError):
@@ -81,6 +83,43 @@ def process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def evict_stalled_holder(holder: LeaseHolder | None, now: float) -> bool:
+    """Kill the engine holding an expired lease if it is a tripleo-tui process on this host
+    that still exists: it is stalled (stopped, or stuck past the lease), and may hold the
+    state file's write lock, which would keep every other engine out. Killed, it can neither
+    keep the lock nor act again when it would have woken. True once it is gone."""
+    if (
+        holder is None
+        or holder.host != socket.gethostname()
+        or now - holder.heartbeat < LEASE_TIMEOUT
+        or holder.pid == os.getpid()
+        or not process_alive(holder.pid)
+        or not _runs_tripleo_tui(holder.pid)
+    ):
+        return False
+    LOG.warning("Stopping stalled engine pid %d: its lease expired", holder.pid)
+    try:
+        os.kill(holder.pid, signal.SIGKILL)
+    except OSError:
+        return False
+    deadline = time.monotonic() + EVICT_WAIT
+    while process_alive(holder.pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def _runs_tripleo_tui(pid: int) -> bool:
+    """Whether `pid` is a tripleo-tui process (and not some other that reused the pid)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            words = cmdline.read().split(b"\0")
+    except OSError:
+        return False
+    return any(b"tripleo_tui" in word or b"tripleo-tui" in word for word in words)
 
 
 def try_start_lock(state_file: Path) -> int | None:

@@ -1,5 +1,6 @@
-"""Split brain: an engine stalled past its lease (SIGSTOP) loses it to a new engine; when it
-wakes it must neither act nor write again, and it exits at once."""
+"""Split brain: an engine stalled past its lease (SIGSTOP) loses it to a new engine, which
+stops the stalled one for good (it may hold the state file's write lock); no item is sent
+twice. (An engine that wakes after losing its lease: tests/runtime/test_fencing.py.)"""
 
 import collections
 import http.server
@@ -106,10 +107,7 @@ def test_a_stalled_engine_that_lost_its_lease_neither_acts_nor_writes(
         print(f"takeover {time.monotonic() - stalled_at:.2f} s after the stall began")
 
         old.send_signal(signal.SIGCONT)
-        woke_at = time.monotonic()
-        assert old.wait(timeout=10) == 3  # it noticed at once and exited
-        print(f"old engine gone {time.monotonic() - woke_at:.2f} s after SIGCONT")
-        assert "another engine took over this state file" in old.stderr.read()
+        assert old.wait(timeout=5) == -signal.SIGKILL  # the new engine stopped it for good
 
         wait_for(
             lambda: rows(db, "SELECT state FROM workflow_executions")[0][0] != "RUNNING",
