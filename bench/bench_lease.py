@@ -31,8 +31,8 @@ workflows:
     tasks:
       each:
         with-items: i in <% range($.items) %>
-        concurrency: 20
-        action: std.sleep seconds=0.01
+        concurrency: 10
+        action: std.sleep seconds=0.05
         safe-rerun: true
 """
 
@@ -114,7 +114,9 @@ def scenario(folder: Path, items: int, signum: int) -> None:
     new = until_it_runs(db)
     takeover = time.monotonic() - stopped
     done_items_at_takeover = done_items(db)
-    recovery = until(lambda: done_items(db) > done_items_at_takeover)
+    recovery = until(
+        lambda: done_items(db) > done_items_at_takeover or execution_state(db) != "RUNNING"
+    )
     finish = until(lambda: execution_state(db) != "RUNNING")
     if signum == signal.SIGSTOP:
         old.send_signal(signal.SIGCONT)
