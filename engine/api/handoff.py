@@ -227,6 +227,8 @@ class EngineClient:
         """Start an engine if none is live; fail if the one that took the request is gone."""
         if await self.api.live_engine() is not None:
             self._release_start_lock()
+            if self._started is not None and self._started.poll() is not None:
+                self._started = None  # reaped: an exited child is no zombie lease holder
             return
         if not waiting_for_pickup:
             raise AnswerLost(f"{STOPPED_MESSAGE}; see {self._log}")
