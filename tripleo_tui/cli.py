@@ -31,10 +31,11 @@ from engine.api import (
     DefinitionError,
     EngineError,
     StoreError,
-    create_private_file,
     log_path,
     open_backend,
     open_mistral,
+    open_private_file,
+    refuse_unsafe_path,
     state_path,
 )
 from engine.sandbox import cli as sandbox_cli
@@ -171,7 +172,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     clouds.add_endpoint_source(sandbox.ENDPOINT_SOURCE)
     db_path = state_path(args.db)
-    _set_up_logging(db_path, args.debug)
+    try:
+        refuse_unsafe_path(db_path)  # before anything is created beside it (the log)
+        _set_up_logging(db_path, args.debug)
+    except StoreError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
     if getattr(args, "func", None):
         return args.func(args)
     if args.handler is None:
@@ -266,15 +272,24 @@ def error_message(error: Exception, db_path: Path) -> str:
 _log_handlers: list[logging.Handler] = []
 
 
+class _PrivateFileHandler(logging.FileHandler):
+    """The log file, opened without following a symbolic link and private to its owner."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, encoding="utf-8")
+
+    def _open(self):  # noqa: ANN202 (logging's own hook)
+        fd = open_private_file(Path(self.baseFilename), os.O_WRONLY | os.O_APPEND)
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)
+
+
 def _set_up_logging(db_path: Path, debug: bool) -> None:
     """Log to the file beside the state file (and to stderr with --debug)."""
     root = logging.getLogger()
     for handler in _log_handlers:
         root.removeHandler(handler)
         handler.close()
-    log_file = log_path(db_path)
-    create_private_file(log_file)
-    _log_handlers[:] = [logging.FileHandler(log_file, encoding="utf-8")]
+    _log_handlers[:] = [_PrivateFileHandler(log_path(db_path))]
     if debug:
         _log_handlers.append(logging.StreamHandler(sys.stderr))
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -282,4 +297,5 @@ def _set_up_logging(db_path: Path, debug: bool) -> None:
         handler.setFormatter(formatter)
         root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug else logging.INFO)
+    logging.raiseExceptions = debug  # a log that cannot be written (a full disk) stays quiet
     logging.getLogger("aiosqlite").setLevel(logging.INFO)  # one line per query otherwise

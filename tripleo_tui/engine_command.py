@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from engine.api import log_path
 from tripleo_tui.cli import CommandAdder, CommandError, Outcome, mistral_choice
@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # the engine runs only in the embedded backend
 
 IDLE_EXIT = 60.0  # seconds with nothing to do before a background engine stops
 IDLE_CHECK_EVERY = 1.0
+LEASE_LOST_EXIT_CODE = 3
+LEASE_LOST_STOP_WITHIN = 2.0  # seconds to cancel and answer before the process exits anyway
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +62,7 @@ async def run_engine(api: EmbeddedBackend, args: argparse.Namespace) -> Outcome:
         loop.add_signal_handler(signum, stopping.set)
     try:
         try:
-            await api.start_engine()
+            engine = await api.start_engine()
         except EngineBusy as busy:
             if background:  # another command started one first: that one serves us all
                 log.info("Background engine not needed: %s", busy)
@@ -73,13 +75,33 @@ async def run_engine(api: EmbeddedBackend, args: argparse.Namespace) -> Outcome:
                 "Ctrl-C stops it.",
                 file=sys.stderr,
             )
-        await _until_stopped(api, stopping, args.idle_exit)
+        halted = asyncio.create_task(engine.halted.wait())
+        idle = asyncio.create_task(_until_stopped(api, stopping, args.idle_exit))
+        await asyncio.wait((halted, idle), return_when=asyncio.FIRST_COMPLETED)
+        for waiting in (halted, idle):
+            waiting.cancel()
+        if engine.lease_lost.is_set():
+            await _exit_at_once(api, engine.halt_reason)
         await api.stop_engine()
+        if engine.halted.is_set():  # it could not write the state file (a full disk, say)
+            return Outcome(exit_code=1, errors=(engine.halt_reason,))
         log.info("Engine stopped")
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
     return Outcome()
+
+
+async def _exit_at_once(api: EmbeddedBackend, message: str) -> NoReturn:
+    """The lease is lost (or no longer sure): this process must not act again. Actions still
+    running in threads (a hung call) would keep a normal exit waiting, so after a short stop
+    it ends."""
+    log.error("%s (pid %d)", message, os.getpid())
+    print(f"ERROR: {message}", file=sys.stderr, flush=True)
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(api.stop_engine(), LEASE_LOST_STOP_WITHIN)
+    logging.shutdown()
+    os._exit(LEASE_LOST_EXIT_CODE)
 
 
 async def _until_stopped(

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Backend",
-    "create_private_file",
     "MISTRAL_URL_ENV",
+    "open_private_file",
+    "refuse_unsafe_path",
     "log_path",
     "open_backend",
     "open_mistral",
@@ -36,7 +37,8 @@ __getattr__, __dir__ = lazy_attributes(
     __name__,
     {
         "Backend": "engine.api.backend",
-        "create_private_file": "engine.store.database",
+        "open_private_file": "engine.store.database",
+        "refuse_unsafe_path": "engine.store.database",
         "log_path": "engine.store.paths",
         "state_path": "engine.store.paths",
         **dict.fromkeys(_types, "engine.api.types"),

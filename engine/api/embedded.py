@@ -57,7 +57,7 @@ from engine.store.definitions import (
     WorkbookValues,
     WorkflowRecord,
 )
-from engine.store.executions import LeaseHolder, lease_holder, lease_is_live
+from engine.store.lease import LeaseHolder, lease_holder, lease_is_live
 
 if TYPE_CHECKING:
     from engine.api.types import Change
@@ -368,11 +368,14 @@ class EmbeddedBackend:
         input: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
         description: str = "",
+        id: str | None = None,
     ) -> ExecutionRecord:
         """`execution-create`: check the input, then start; nothing is stored if refused.
 
         `params` may hold `env` (a dict or the name of a stored environment), `task_name`
-        (reverse workflows), `evaluate_env`.
+        (reverse workflows), `evaluate_env`. `id`, as in Mistral, is the new execution's id;
+        an execution of that id already stored is returned as it is (so a request whose answer
+        was lost can be looked up by it).
         """
         from engine.core import events
 
@@ -383,7 +386,10 @@ class EmbeddedBackend:
                 input=dict(input or {}),
                 params=dict(params or {}),
                 description=description,
+                id=id or str(uuid.uuid4()),
             )
+        if id is not None and (found := await rows.find_execution(self.store, id)) is not None:
+            return found
         engine = await self._running_engine()
         await engine.catalog.refresh()
         record = await defs.find_workflow(self.store, workflow)
@@ -399,7 +405,14 @@ class EmbeddedBackend:
             params["env"] = stored.variables
         execution = await engine.submit(
             events.StartWorkflow(
-                entry.spec, entry.name, entry.text, dict(input or {}), params, description, entry.id
+                entry.spec,
+                entry.name,
+                entry.text,
+                dict(input or {}),
+                params,
+                description,
+                entry.id,
+                id,
             )
         )
         return await self.get_execution(execution.id)

@@ -12,9 +12,11 @@ never runs a forgotten request.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import logging
+import os
 import subprocess
 import time
 from collections.abc import Callable
@@ -36,6 +38,7 @@ from engine.api.types import (
 )
 from engine.store import log_path
 from engine.store import requests as rows
+from engine.store.lease import LeaseLost, try_start_lock
 from engine.store.requests import DONE, FAILED, PENDING, STOPPED_MESSAGE
 
 if TYPE_CHECKING:
@@ -114,6 +117,8 @@ class RequestServer:
         while True:
             try:
                 seen = await self._take_new(seen)
+            except LeaseLost:  # another engine serves the requests now
+                return
             except Exception:
                 LOG.exception("Cannot read the requests of other processes")
             await asyncio.sleep(self.poll_interval)
@@ -150,17 +155,23 @@ class RequestServer:
 # ---- the caller's side ---------------------------------------------------------------------
 
 
+class AnswerLost(HandoffError):
+    """The engine that took a request stopped before it answered."""
+
+
 class EngineClient:
     """EmbeddedBackend methods that need the engine, called from a process that does not run it.
 
     `start_engine` starts a headless engine process for this state file (used when none is
-    live) and returns it, so a failed start is noticed at once.
+    live) and returns it, so a failed start is noticed at once. While it starts, this client
+    holds the start lock: other processes wait for that engine instead of starting their own.
     """
 
     def __init__(self, api: EmbeddedBackend, start_engine: Callable[[], subprocess.Popen]) -> None:
         self.api = api
         self._start_engine = start_engine
         self._started: subprocess.Popen | None = None
+        self._start_lock: int | None = None
         self._log = log_path(api.store.path)
 
     async def call(self, method: str, **arguments: Any) -> Any:
@@ -171,10 +182,17 @@ class EngineClient:
         )
         try:
             state, result, error_type, error = await self._answer(request_id)
+        except AnswerLost:
+            await self._forget(request_id)
+            return await self._look_up(method, arguments)
         except BaseException:
             await asyncio.shield(self.api.store.write(rows.withdraw_request, request_id))
             raise
-        await self.api.store.write(rows.delete_request, request_id)
+        finally:
+            self._release_start_lock()
+        await self._forget(request_id)
+        if state == FAILED and error == STOPPED_MESSAGE:
+            return await self._look_up(method, arguments)
         if state == FAILED:
             known = KNOWN_ERRORS.get(error_type)
             if known is not None:
@@ -208,30 +226,54 @@ class EngineClient:
     async def _check_engine(self, waiting_for_pickup: bool) -> None:
         """Start an engine if none is live; fail if the one that took the request is gone."""
         if await self.api.live_engine() is not None:
+            self._release_start_lock()
+            if self._started is not None and self._started.poll() is not None:
+                self._started = None  # reaped: an exited child is no zombie lease holder
             return
         if not waiting_for_pickup:
-            raise HandoffError(
-                f"The engine stopped before it finished the request; see {self._log}"
-            )
-        self._start_unless_starting()
+            raise AnswerLost(f"{STOPPED_MESSAGE}; see {self._log}")
+        await self._start_unless_starting()
+
+    async def _forget(self, request_id: int) -> None:
+        """Delete the answered request. The change is made whether or not this succeeds (a full
+        disk, say), so a failure here is not the command's: the engine removes old answers."""
+        try:
+            await self.api.store.write(rows.delete_request, request_id)
+        except StoreError as error:
+            LOG.warning("Cannot delete answered request %d: %s", request_id, error)
+
+    async def _look_up(self, method: str, arguments: dict[str, Any]) -> Any:
+        """The engine took the request and stopped before it answered: what it did is looked
+        up by the request's idempotency key (never run again). With no key, or nothing found,
+        the request failed."""
+        if method == "start_execution":
+            with contextlib.suppress(NotFoundError):
+                return await self.api.get_execution(arguments["id"])
+        raise AnswerLost(f"{STOPPED_MESSAGE}; see {self._log}")
 
     async def wait_execution(self, execution_id: str) -> ExecutionRecord:
         """Wait until the execution has ended, starting an engine again if the one running it
         stops (it picks the execution up from the state file)."""
         next_check = 0.0
-        while True:
-            execution = await self.api.get_execution(execution_id)
-            if states.is_completed(execution.state):
-                return execution
-            now = time.monotonic()
-            if now >= next_check and execution.state != states.PAUSED:
-                next_check = now + LIVENESS_EVERY
-                if await self.api.live_engine() is None:
-                    self._start_unless_starting()
-            await asyncio.sleep(ANSWER_POLL_INTERVAL)
+        try:
+            while True:
+                execution = await self.api.get_execution(execution_id)
+                if states.is_completed(execution.state):
+                    return execution
+                now = time.monotonic()
+                if now >= next_check and execution.state != states.PAUSED:
+                    next_check = now + LIVENESS_EVERY
+                    if await self.api.live_engine() is None:
+                        await self._start_unless_starting()
+                    else:
+                        self._release_start_lock()
+                await asyncio.sleep(ANSWER_POLL_INTERVAL)
+        finally:
+            self._release_start_lock()
 
-    def _start_unless_starting(self) -> None:
-        """Start a headless engine, unless the last one started here is still starting.
+    async def _start_unless_starting(self) -> None:
+        """Start a headless engine, unless one is starting: the last one started here, or one
+        another process is starting (it holds the start lock).
 
         One that exited with an error will not do better the next time: that is reported.
         (Exit code 0: it found another engine live then, so a new start is worth it.)
@@ -239,10 +281,23 @@ class EngineClient:
         started = self._started
         if started is not None and started.poll() is None:
             return
+        self._release_start_lock()
         if started is not None and started.returncode != 0:
             self._started = None
             raise HandoffError(
                 f"The engine could not start (exit code {started.returncode}); see {self._log}"
             )
+        lock = try_start_lock(self.api.store.path)
+        if lock is None:
+            return
+        self._start_lock = lock
+        if await self.api.live_engine() is not None:  # one started since we looked
+            self._release_start_lock()
+            return
         self._started = self._start_engine()
         LOG.info("Started a headless engine (pid %d)", self._started.pid)
+
+    def _release_start_lock(self) -> None:
+        if self._start_lock is not None:
+            os.close(self._start_lock)
+            self._start_lock = None

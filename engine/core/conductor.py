@@ -269,6 +269,7 @@ class Conductor:
             dict(event.params),
             event.description,
             event.workflow_id,
+            execution_id=event.execution_id,
         )
 
     def start_workflow(
@@ -282,6 +283,7 @@ class Conductor:
         workflow_id: str | None,
         parent: TaskExecution | None = None,
         index: int = 0,
+        execution_id: str | None = None,
     ) -> WorkflowExecution:
         """Check the input, create the execution, evaluate `vars`, start the first tasks.
 
@@ -295,7 +297,9 @@ class Conductor:
         for param in spec.input:
             if not param.required and param.name not in given:
                 given[param.name] = param.default
-        execution_id = self.new_id()
+        if execution_id in self.executions:
+            raise WorkflowError(f"Execution id {execution_id} is already used")
+        execution_id = execution_id or self.new_id()
         root_id = None
         if parent is None:
             params["env"] = prepared_env(params)

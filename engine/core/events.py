@@ -25,6 +25,7 @@ class StartWorkflow:
     params: dict[str, Any] = field(default_factory=dict)
     description: str = ""
     workflow_id: str | None = None
+    execution_id: str | None = None  # the caller's choice (an idempotency key), else a new id
 
 
 @dataclass(frozen=True, slots=True)

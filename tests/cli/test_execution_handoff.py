@@ -281,3 +281,36 @@ async def test_no_engine_to_take_the_request(tmp_path, monkeypatch):
     for process in stand_ins:
         process.kill()
         process.wait()
+
+
+async def test_a_create_whose_answer_was_lost_is_looked_up_not_failed(
+    engine_and_client, monkeypatch
+):
+    """The engine starts the execution, then cannot write its answer (the disk filled up) and
+    stops: the command finds the execution by its idempotency key and reports it."""
+    serving, caller = engine_and_client
+
+    def disk_full(*_):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(requests, "finish_request", disk_full)
+    client = EngineClient(caller, no_start)
+    calling = asyncio.create_task(
+        client.call("start_execution", workflow="tripleo.examples.v1.hello", id="key-1")
+    )
+    deadline = time.monotonic() + 10
+    while not await caller.list_executions():
+        assert time.monotonic() < deadline and not calling.done()
+        await asyncio.sleep(0.02)
+    await serving.stop_engine()  # the engine is gone before it answered
+    execution = await asyncio.wait_for(calling, 10)
+    assert execution.id == "key-1"
+    assert [e.id for e in await caller.list_executions()] == ["key-1"]
+
+
+async def test_a_create_with_a_stored_id_returns_that_execution(engine_and_client):
+    serving, _ = engine_and_client
+    first = await serving.start_execution("tripleo.examples.v1.hello", id="key-2")
+    again = await serving.start_execution("tripleo.examples.v1.hello", {"name": "x"}, id="key-2")
+    assert again.id == first.id == "key-2" and again.input == first.input
+    assert len(await serving.list_executions()) == 1
