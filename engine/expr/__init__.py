@@ -18,11 +18,9 @@ from engine.expr.syntax import (
     contains_expression,
     has_expression,
 )
-from engine.expr.yaql_runtime import YAQL_TIME_LIMIT
 
 __all__ = [
     "EXPRESSION_TYPES",
-    "YAQL_TIME_LIMIT",
     "ContextView",
     "ExecutionData",
     "Expression",

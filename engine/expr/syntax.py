@@ -14,10 +14,11 @@ from typing import Any
 
 import yaql
 from jinja2 import StrictUndefined, TemplateSyntaxError
-from jinja2.sandbox import SandboxedEnvironment
 from yaql.language import exceptions as yaql_errors
 
+from engine import limits
 from engine.expr.functions import JINJA_FILTERS, JINJA_GLOBALS
+from engine.expr.operators import BoundedEnvironment, bounded_format_filter
 
 YAQL_BLOCK = re.compile(r"<%(.*?)%>", re.S)
 JINJA_BLOCK = re.compile(r"{{.*?}}|{%.*?%}", re.S)
@@ -72,7 +73,10 @@ def _yaql_subset(depth: int) -> str:
 # Expressions YAQL is sure to parse, so validation need not run its parser (it runs lazily).
 YAQL_SURELY_VALID = re.compile(_yaql_subset(2))
 
-YAQL_LIMITS = {"yaql.limitIterators": 100_000, "yaql.memoryQuota": 50_000_000}
+YAQL_LIMITS = {
+    "yaql.limitIterators": limits.MAX_ITEMS,
+    "yaql.memoryQuota": limits.YAQL_MEMORY_QUOTA,
+}
 YAQL_ENGINE = yaql.YaqlFactory(keyword_operator="=>", allow_delegates=False).create(
     options={
         "yaql.convertTuplesToLists": True,
@@ -81,10 +85,10 @@ YAQL_ENGINE = yaql.YaqlFactory(keyword_operator="=>", allow_delegates=False).cre
         **YAQL_LIMITS,
     }
 )
-JINJA_ENV = SandboxedEnvironment(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+JINJA_ENV = BoundedEnvironment(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 # Filters must be known when a template compiles, so they are registered here.
 JINJA_ENV.globals.update(JINJA_GLOBALS)
-JINJA_ENV.filters.update(JINJA_FILTERS)
+JINJA_ENV.filters.update(JINJA_FILTERS, format=bounded_format_filter)
 
 
 class ExpressionSyntaxError(ValueError):
