@@ -69,9 +69,10 @@ def _number(name: str, default, kind):
 
 # --- Expressions ----------------------------------------------------------------------------
 
-# Seconds one expression may run. Evaluation runs on the engine's event loop, so a request (a
-# CLI `execution-list`) waits behind it at most this long: half of the 1 s we promise for an
-# answer. Real expressions take microseconds to a few milliseconds (bench/bench_expr.py).
+# CPU seconds one expression may use. Evaluation runs on the engine's event loop, so a request
+# (a CLI command handed to the engine) waits behind it this long on an idle machine: half of
+# the 1 s we promise for an answer. Real expressions take microseconds to a few milliseconds
+# (bench/bench_expr.py); a YAQL select over 1,000 items about 150 ms.
 EXPRESSION_TIME_LIMIT = 0.5
 
 # Bytes one evaluation may add to the engine's resident size. An engine at rest is about 70 MB;
@@ -80,7 +81,7 @@ EXPRESSION_TIME_LIMIT = 0.5
 EXPRESSION_MEMORY_LIMIT = 256 << 20
 
 # Seconds between two looks of the watchdog at the running evaluations: the overshoot past the
-# time limit, and how long memory can grow before it is noticed.
+# time limit, and how long memory can grow before it is noticed. Each look costs microseconds.
 WATCHDOG_TICK = 0.02
 
 # Items a sequence may have: YAQL's `yaql.limitIterators` and the longest list `*` may build.

@@ -3,9 +3,11 @@
 Expressions run on the engine's event loop inside code we do not own (yaql's evaluator, the
 Python that Jinja compiles templates to), often with no hook between two steps: a nested Jinja
 `for` loop calls no function at all. So the evaluating thread only registers itself, and a
-watchdog thread looks every few milliseconds: when an evaluation is past its deadline, or the
-process grew past the memory bound during it, the watchdog raises an exception inside the
-evaluating thread (CPython's `PyThreadState_SetAsyncExc`, delivered between two bytecodes).
+watchdog thread looks every few milliseconds: when an evaluation has used more CPU time than
+its limit (its thread's own CPU clock, so that a loaded machine does not fail a quick
+expression), or the process grew past the memory bound during it, the watchdog raises an
+exception inside the evaluating thread (CPython's `PyThreadState_SetAsyncExc`, delivered
+between two bytecodes).
 A single long call in C cannot be stopped this way; the operations that allocate much in one
 call (repetition, powers, format widths) are checked before they run (engine.expr.operators).
 """
@@ -34,13 +36,24 @@ class _Interrupted(BaseException):
 
 
 class _Evaluation:
-    __slots__ = ("thread_id", "deadline", "time_limit", "resident_at_start", "exceeded")
+    """One running evaluation. What it has used is counted from the watchdog's first look at
+    it (at most a tick late), so registering costs no system call."""
+
+    __slots__ = (
+        "thread_id",
+        "time_limit",
+        "cpu_clock",
+        "cpu_at_start",
+        "resident_at_start",
+        "exceeded",
+    )
 
     def __init__(self, thread_id: int, time_limit: float) -> None:
         self.thread_id = thread_id
         self.time_limit = time_limit
-        self.deadline = time.monotonic() + time_limit
-        self.resident_at_start: int | None = None  # measured at the watchdog's first look
+        self.cpu_clock = 0
+        self.cpu_at_start: float | None = None
+        self.resident_at_start = 0
         self.exceeded: str | None = None
 
 
@@ -105,16 +118,20 @@ def _watch() -> None:
                     _wake.clear()
                 continue
             idle_ticks = 0
-            _look(time.monotonic(), _resident_bytes())
+            _look(_resident_bytes())
 
 
-def _look(now: float, resident: int) -> None:
+def _look(resident: int) -> None:
     for evaluation in _running.values():
-        if evaluation.resident_at_start is None:
+        if evaluation.cpu_at_start is None:
+            evaluation.cpu_clock = time.pthread_getcpuclockid(evaluation.thread_id)
+            evaluation.cpu_at_start = time.clock_gettime(evaluation.cpu_clock)
             evaluation.resident_at_start = resident
-        if now > evaluation.deadline:
+            continue
+        used = time.clock_gettime(evaluation.cpu_clock) - evaluation.cpu_at_start
+        if used > evaluation.time_limit:
             evaluation.exceeded = (
-                f"the expression exceeded the time limit of {evaluation.time_limit:g} s"
+                f"the expression exceeded the CPU time limit of {evaluation.time_limit:g} s"
             )
         elif resident - evaluation.resident_at_start > limits.EXPRESSION_MEMORY_LIMIT:
             evaluation.exceeded = (

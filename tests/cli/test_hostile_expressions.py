@@ -130,7 +130,7 @@ def test_nested_loops_end_in_error_and_the_engine_keeps_answering(engine):
     assert ended["State"] == "ERROR"
     (task,) = tasks(db, busy["ID"]).values()
     assert task["State"] == "ERROR"
-    assert "exceeded the time limit of 0.5 s" in task["State info"]
+    assert "exceeded the CPU time limit of 0.5 s" in task["State info"]
     assert lease_pid(db) == process.pid
 
 
