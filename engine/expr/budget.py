@@ -57,7 +57,7 @@ class _Evaluation:
         self.exceeded: str | None = None
 
 
-_lock = threading.Lock()  # orders registering/unregistering against the watchdog's raising
+_lock = threading.Lock()  # orders unregistering against the watchdog's raising
 _running: dict[int, _Evaluation] = {}  # thread id -> its evaluation
 _wake = threading.Event()  # set while the watchdog is needed
 _watchdog: threading.Thread | None = None
@@ -73,10 +73,9 @@ def run_bounded(function: Callable[..., Any], *args: Any, time_limit: float, **k
     if thread_id in _running:
         return function(*args, **kwargs)
     evaluation = _Evaluation(thread_id, time_limit)
-    with _lock:
-        _running[thread_id] = evaluation
-        if not _wake.is_set():
-            _wake_watchdog()
+    _running[thread_id] = evaluation  # no lock: one store under the GIL (removal takes it)
+    if not _wake.is_set():
+        _wake_watchdog()
     try:
         return function(*args, **kwargs)
     except _Interrupted:
@@ -111,18 +110,21 @@ def _watch() -> None:
         _wake.wait()
         time.sleep(limits.WATCHDOG_TICK)
         with _lock:
-            if not _running:
+            running = list(_running.values())  # still registered while we hold the lock
+            if not running:
                 idle_ticks += 1
                 if idle_ticks * limits.WATCHDOG_TICK >= 1.0:
                     idle_ticks = 0
                     _wake.clear()
+                    if _running:  # registered meanwhile, having seen the event still set
+                        _wake.set()
                 continue
             idle_ticks = 0
-            _look(_resident_bytes())
+            _look(running, _resident_bytes())
 
 
-def _look(resident: int) -> None:
-    for evaluation in _running.values():
+def _look(running: list[_Evaluation], resident: int) -> None:
+    for evaluation in running:
         if evaluation.cpu_at_start is None:
             evaluation.cpu_clock = time.pthread_getcpuclockid(evaluation.thread_id)
             evaluation.cpu_at_start = time.clock_gettime(evaluation.cpu_clock)
