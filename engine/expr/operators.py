@@ -2,7 +2,8 @@
 
 The watchdog (engine.expr.budget) stops an evaluation between two bytecodes; it cannot stop
 `'a' * 10**9` or `2 ** 10**9`, each a single call in C. So repetition, powers and `%` widths
-are refused when the result would pass engine.limits, for YAQL and for Jinja alike.
+are refused when the result would pass engine.limits, for YAQL and for Jinja alike, and so
+are padding and replacing that would.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from jinja2.filters import do_format
+from jinja2 import pass_eval_context
+from jinja2.filters import do_center, do_format, do_indent, do_replace
 from jinja2.sandbox import SandboxedEnvironment
 from yaql.language import specs, yaqltypes
 from yaql.standard_library import collections as yaql_collections
@@ -53,6 +55,27 @@ def check_power(base: Any, exponent: Any) -> None:
     ):
         raise OperationRefused(
             f"{base} ** {exponent} would pass the limit of {limits.MAX_INTEGER_BITS} bits"
+        )
+
+
+def check_replace(text: Any, old: Any, new: Any) -> None:
+    """Refuse `text.replace(old, new)` when the result would pass MAX_TEXT characters."""
+    if not (isinstance(text, str) and isinstance(old, str) and isinstance(new, str)):
+        return
+    if len(new) > len(old):
+        times = text.count(old) if old else len(text) + 1
+        if len(text) + times * (len(new) - len(old)) > limits.MAX_TEXT:
+            raise OperationRefused(
+                f"replacing {times} times would pass the limit of {limits.MAX_TEXT} characters"
+            )
+
+
+def check_width(text: Any, width: Any, lines: int = 1) -> None:
+    """Refuse padding (`center`, `ljust`, `indent`, ...) past MAX_TEXT characters."""
+    pad = len(width) if isinstance(width, str) else width
+    if isinstance(pad, int) and len(str(text)) + lines * pad > limits.MAX_TEXT:
+        raise OperationRefused(
+            f"a width of {pad} would pass the limit of {limits.MAX_TEXT} characters"
         )
 
 
@@ -105,6 +128,17 @@ def _yaql_pow(a: Any, b: Any, c: Any = None) -> Any:
     return pow(a, b, c)
 
 
+@specs.parameter("string", yaqltypes.String())
+@specs.parameter("old", yaqltypes.String())
+@specs.parameter("new", yaqltypes.String())
+@specs.parameter("count", int)
+@specs.method
+@specs.name("replace")
+def _yaql_replace(string: str, old: str, new: str, count: int = -1) -> str:
+    check_replace(string, old, new)
+    return string.replace(old, new, count)
+
+
 @specs.parameter("value", int)
 @specs.parameter("bits_number", int)
 @specs.name("shiftBitsLeft")
@@ -124,6 +158,7 @@ _REPLACEMENTS = {
     _yaql_times_string: yaql_strings.int_by_string,
     _yaql_pow: yaql_math.pow_,
     _yaql_shift_left: yaql_math.shift_bits_left,
+    _yaql_replace: yaql_strings.replace,
 }
 
 
@@ -148,8 +183,8 @@ def replace_yaql_operators(context: Any) -> None:
 
 
 class BoundedEnvironment(SandboxedEnvironment):
-    """Jinja's sandbox (which already caps `range()` at 100,000 items) with `*`, `**` and
-    `%` checked before they run."""
+    """Jinja's sandbox (which already caps `range()` at 100,000 items) with `*`, `**`, `%`
+    and the string methods that pad or replace checked before they run."""
 
     intercepted_binops = frozenset({"*", "**", "%"})
 
@@ -165,8 +200,42 @@ class BoundedEnvironment(SandboxedEnvironment):
             check_percent(left)
         return super().call_binop(context, operator, left, right)
 
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        receiver = getattr(__obj, "__self__", None)
+        if type(receiver) is str:  # 'a'.center(10**9), .ljust, .zfill, .replace, ...
+            if __obj.__name__ == "replace" and len(args) >= 2:
+                check_replace(receiver, args[0], args[1])
+            for value in (*args, *kwargs.values()):
+                if type(value) is int:
+                    check_width(receiver, value)
+        return super().call(__context, __obj, *args, **kwargs)
 
-def bounded_format_filter(value: Any, *args: Any, **kwargs: Any) -> str:
-    """Jinja's `format` filter (`'%s' % args`) with the `%` width check."""
+
+def _format_filter(value: Any, *args: Any, **kwargs: Any) -> str:
     check_percent(value)
     return do_format(value, *args, **kwargs)
+
+
+def _center_filter(value: Any, width: int = 80) -> str:
+    check_width(value, width)
+    return do_center(value, width)
+
+
+def _indent_filter(text: Any, width: Any = 4, first: bool = False, blank: bool = False) -> str:
+    check_width(text, width, str(text).count("\n") + 1)
+    return do_indent(text, width, first, blank)
+
+
+@pass_eval_context
+def _replace_filter(context: Any, text: Any, old: Any, new: Any, count: Any = None) -> str:
+    check_replace(str(text), old, new)
+    return do_replace(context, text, old, new, count)
+
+
+# Jinja's filters that can build a huge string from small arguments, with the checks.
+BOUNDED_FILTERS = {
+    "format": _format_filter,
+    "center": _center_filter,
+    "indent": _indent_filter,
+    "replace": _replace_filter,
+}

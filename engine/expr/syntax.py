@@ -18,7 +18,7 @@ from yaql.language import exceptions as yaql_errors
 
 from engine import limits
 from engine.expr.functions import JINJA_FILTERS, JINJA_GLOBALS
-from engine.expr.operators import BoundedEnvironment, bounded_format_filter
+from engine.expr.operators import BOUNDED_FILTERS, BoundedEnvironment
 
 YAQL_BLOCK = re.compile(r"<%(.*?)%>", re.S)
 JINJA_BLOCK = re.compile(r"{{.*?}}|{%.*?%}", re.S)
@@ -88,7 +88,7 @@ YAQL_ENGINE = yaql.YaqlFactory(keyword_operator="=>", allow_delegates=False).cre
 JINJA_ENV = BoundedEnvironment(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 # Filters must be known when a template compiles, so they are registered here.
 JINJA_ENV.globals.update(JINJA_GLOBALS)
-JINJA_ENV.filters.update(JINJA_FILTERS, format=bounded_format_filter)
+JINJA_ENV.filters.update(JINJA_FILTERS, **BOUNDED_FILTERS)
 
 
 class ExpressionSyntaxError(ValueError):

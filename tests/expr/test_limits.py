@@ -43,6 +43,12 @@ def test_iteration_limit(text):
         ("<% shiftBitsLeft(1, $.n) %>", "shifting by 200000000 bits would pass the limit"),
         ("{{ '%999999999s' % 1 }}", "a % format with a width over 9999 is refused"),
         ("{{ '%*s' | format(_.n, 'a') }}", "a % format with a width over 9999 is refused"),
+        ("{{ 'a' | center(_.n) }}", "a width of 200000000 would pass the limit of"),
+        ("{{ 'a'.ljust(_.n) }}", "a width of 200000000 would pass the limit of"),
+        ("{{ 'a' | indent(_.n, true) }}", "a width of 200000000 would pass the limit of"),
+        ("{{ ('a' * 4000000) | replace('a', 'bb') }}", "replacing 4000000 times would pass"),
+        ("{{ ('a' * 4000000).replace('a', 'bb') }}", "replacing 4000000 times would pass"),
+        ("<% ('a' * 4000000).replace('a', 'bb') %>", "replacing 4000000 times would pass"),
     ],
 )
 def test_allocations_refused_before_they_happen(text, limit):
@@ -123,6 +129,9 @@ def test_small_work_is_untouched_by_the_limits():
     assert ev("{{ 2 ** 10 }}") == 1024
     assert ev("{{ '%5s|%-3d' % ('a', 7) }}") == "    a|7  "
     assert ev("<% pow(2, 10) %>") == 1024
+    assert ev("{{ 'ab'.replace('a', 'c') ~ ('ab' | replace('b', 'd')) }}") == "cbad"
+    assert ev("<% 'ab'.replace('a', 'c') %>") == "cb"
+    assert ev("{{ 'a' | center(5) ~ '|' ~ 'a'.rjust(3) }}") == "  a  |  a"
 
 
 def test_jinja_sandbox_caps_range():
