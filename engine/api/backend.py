@@ -9,12 +9,11 @@ backend; callers need not know where it runs.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from engine.api.types import (
     ActionExecutionRecord,
     ActionRecord,
-    Change,
     EnvironmentRecord,
     ExecutionFilter,
     ExecutionRecord,
@@ -27,6 +26,9 @@ from engine.api.types import (
     WorkbookRecord,
     WorkflowRecord,
 )
+
+if TYPE_CHECKING:
+    from engine.api.types import Change  # the engine's; loaded with it
 
 
 class Backend(Protocol):
@@ -49,6 +51,11 @@ class Backend(Protocol):
     @property
     def engine_running(self) -> bool:
         """Whether this process runs the engine, so `subscribe` has live changes."""
+
+    async def resolve_id(self, kind: str, given: str) -> str:
+        """The whole id of the "execution", "task" or "action execution" that `given` is or
+        starts (a short id, as the console shows); NotFoundError when none, AmbiguousIdError
+        (naming how many) when several."""
 
     # ---- workbooks -------------------------------------------------------------------------
 

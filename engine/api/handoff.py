@@ -228,7 +228,7 @@ class EngineClient:
                 next_check = now + LIVENESS_EVERY
                 if await self.api.live_engine() is None:
                     self._start_unless_starting()
-            await asyncio.sleep(POLL_INTERVAL * 2)
+            await asyncio.sleep(ANSWER_POLL_INTERVAL)
 
     def _start_unless_starting(self) -> None:
         """Start a headless engine, unless the last one started here is still starting.

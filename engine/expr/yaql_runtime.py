@@ -23,7 +23,7 @@ from engine.expr.budget import run_bounded
 from engine.expr.context import ContextView, parent_for
 from engine.expr.functions import CUSTOM_FUNCTIONS, safe_format
 from engine.expr.operators import replace_yaql_operators
-from engine.expr.syntax import YAQL_ENGINE
+from engine.expr.syntax import yaql_engine
 
 VIEW_KEY = "#view"  # a context name the YAQL lexer cannot produce, so expressions cannot read it
 
@@ -71,12 +71,12 @@ class _LazyData(Mapping):
 
 
 def _limited(iterable: Any) -> Any:
-    return utils.limit_iterable(iterable, YAQL_ENGINE)
+    return utils.limit_iterable(iterable, yaql_engine())
 
 
 def _plain(value: Any) -> Any:
     """An argument as plain data (lazy sequences read, within the iteration limit)."""
-    return utils.convert_output_data(value, _limited, YAQL_ENGINE)
+    return utils.convert_output_data(value, _limited, yaql_engine())
 
 
 def _yaql_form(function: Any) -> Any:
