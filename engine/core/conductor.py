@@ -8,11 +8,13 @@ replay any sequence of events exactly.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from engine import limits
 from engine.core import events, states
 from engine.core.adhoc import prepare_call, resolve_chain
 from engine.core.errors import USER_ERRORS, EngineError, InputError, WorkflowError, invalid_input
@@ -261,6 +263,7 @@ class Conductor:
     # ---- starting ---------------------------------------------------------------------------
 
     def _on_start(self, event: events.StartWorkflow) -> WorkflowExecution:
+        check_input_size(event.input, "workflow")
         return self.start_workflow(
             event.spec,
             event.workflow_name,
@@ -339,6 +342,7 @@ class Conductor:
 
     def _on_run_action(self, event: events.RunStandaloneAction) -> ActionExecution:
         """`run-action`: an action outside any workflow; its result is kept as a row."""
+        check_input_size(event.input, "action")
         if self.catalog.adhoc_action(event.name) is not None:
             chain, _ = resolve_chain(event.name, self.catalog.adhoc_action)
             call = prepare_call(chain, event.input, {}, evaluate)
@@ -734,6 +738,15 @@ def check_workflow_input(spec: Any, given: dict[str, Any]) -> None:
     if missing or unexpected:
         class_name = "ReverseWorkflowSpec" if spec.type == "reverse" else "DirectWorkflowSpec"
         raise InputError(invalid_input(spec.name, class_name, missing, unexpected))
+
+
+def check_input_size(given: dict[str, Any], what: str) -> None:
+    """Refuse an input larger than limits.MAX_INPUT_SIZE, measured as JSON."""
+    size = len(json.dumps(given, default=str).encode())
+    if size > limits.MAX_INPUT_SIZE:
+        raise InputError(
+            f"The {what} input is {size} bytes, over the limit of {limits.MAX_INPUT_SIZE} bytes"
+        )
 
 
 def prepared_env(params: dict[str, Any]) -> dict[str, Any]:
