@@ -15,7 +15,7 @@ from yaql.language import exceptions as yaql_errors
 
 from engine import limits
 from engine.expr.budget import ExpressionLimitError, run_bounded
-from engine.expr.context import ContextView, plain_dict
+from engine.expr.context import ContextView, plain_dict, root_of, value_view
 from engine.expr.errors import ExpressionError
 from engine.expr.syntax import JinjaTemplate, JinjaWhole, YaqlTemplate, YaqlWhole
 from engine.expr.yaql_runtime import run_statement
@@ -28,14 +28,19 @@ VIEW_ATTRIBUTES = frozenset(dir(ContextView))
 VIEW_TYPE_TEXT = f"'{ContextView.__module__}.{ContextView.__name__} object'"
 
 
-def evaluate(compiled: Any, context: Mapping[str, Any], *, time_limit: float | None = None):
+def evaluate(compiled: Any, context: Any, *, time_limit: float | None = None):
     """The value of `compiled` (from `compile_value`) in `context`; keys are never evaluated.
 
     `context` is best a ContextView reused for every expression of a task: its YAQL context is
-    built once. `time_limit` bounds each expression, in seconds (limits.EXPRESSION_TIME_LIMIT
-    by default).
+    built once. A context that is not a mapping (a string, a list) is `$` / `_` itself.
+    `time_limit` bounds each expression, in seconds (limits.EXPRESSION_TIME_LIMIT by default).
     """
-    view = context if isinstance(context, ContextView) else ContextView(context)
+    if isinstance(context, ContextView):
+        view = context
+    elif isinstance(context, Mapping):
+        view = ContextView(context)
+    else:
+        view = value_view(context)
     return _evaluate(compiled, view, time_limit or limits.EXPRESSION_TIME_LIMIT)
 
 
@@ -64,7 +69,7 @@ def _evaluate(value: Any, view: ContextView, time_limit: float) -> Any:
 
 def _yaql(whole: YaqlWhole, view: ContextView, time_limit: float) -> Any:
     try:
-        if whole.path is not None:
+        if whole.path is not None and root_of(view) is view:
             result = _yaql_path(view, whole.path)
             if result is not FALLBACK:
                 return result
@@ -142,7 +147,7 @@ def _shorten(text: str) -> str:
 
 def _jinja_names(view: ContextView) -> dict[str, Any]:
     return {
-        "_": view,
+        "_": root_of(view),
         "__env": view.get("__env"),
         "__execution": view.get("__execution"),
         "__task_execution": view.get("__task_execution"),
@@ -150,7 +155,7 @@ def _jinja_names(view: ContextView) -> dict[str, Any]:
 
 
 def _jinja_whole(whole: JinjaWhole, view: ContextView, time_limit: float) -> Any:
-    if whole.path is not None:
+    if whole.path is not None and root_of(view) is view:
         result = _jinja_path(view, whole.path)
         if result is not FALLBACK:
             return result

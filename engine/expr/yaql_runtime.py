@@ -20,7 +20,7 @@ from yaql.language import contexts, specs, utils, yaqltypes
 
 from engine.expr import regex
 from engine.expr.budget import run_bounded
-from engine.expr.context import ContextView, parent_for
+from engine.expr.context import ContextView, parent_for, root_of
 from engine.expr.functions import CUSTOM_FUNCTIONS, safe_format
 from engine.expr.operators import replace_yaql_operators
 from engine.expr.syntax import yaql_engine
@@ -146,7 +146,8 @@ def view_context(view: ContextView) -> contexts.Context:
     context = view._yaql_context
     if context is None:
         context = ROOT_CONTEXT.create_child_context()
-        context["$"] = _LazyData(view)
+        root = root_of(view)
+        context["$"] = _LazyData(view) if root is view else to_yaql(root)
         context[VIEW_KEY] = view
         for name in ("__env", "__execution", "__task_execution"):
             context[name] = view.get(name)
