@@ -487,8 +487,9 @@ class TaskRunner:
         self.conductor.flow.check_and_complete(execution)
 
     def _publish(self, task: TaskExecution) -> None:
-        """Branch variables into the task, global ones into the workflow context (HEAD's
-        precedence: task publish < on-complete publish < on-success/on-error publish)."""
+        """Branch variables into the task, global ones into the workflow context. Mistral 23's
+        precedence for a key: the task's publish / publish-on-error, then the on-success /
+        on-error clause's publish, then on-complete's (each only adds keys not set before)."""
         spec = task.spec
         if task.state == states.SUCCESS:
             branch, clause = spec.publish, spec.on_success
@@ -498,10 +499,10 @@ class TaskRunner:
             return
         branch = dict(branch or {})
         global_: dict[str, Any] = {}
-        for source in (spec.on_complete, clause):
+        for source in (clause, spec.on_complete):
             if source is not None:
-                branch.update(source.publish or {})
-                global_.update(source.publish_global or {})
+                branch = {**(source.publish or {}), **branch}
+                global_ = {**(source.publish_global or {}), **global_}
         if not branch and not global_:
             return
         view = self.conductor.scopes.task_view(task)
