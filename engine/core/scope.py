@@ -204,16 +204,17 @@ class Scopes:
         extra: Mapping[str, Any] = EMPTY,
         context: Mapping[str, Any] | None = None,
     ) -> ContextView:
-        """A task's view: its id and name, env, `extra` (an item's variables), its context
-        (inbound, or outbound for publish-time evaluations), the workflow context and input."""
+        """A task's view: its id and name, env, its context (inbound, or outbound for
+        publish-time evaluations), the workflow context and input, then `extra` (an item's
+        variables: as in Mistral 23, a published variable of the same name wins)."""
         execution = task.execution
         return ContextView(
             {"__task_execution": {"id": task.id, "name": task.name}},
             self.env_layer(execution),
-            extra,
             task.in_context if context is None else context,
             execution.context,
             execution.input,
+            extra,
             execution_data=self.data(execution),
         )
 

@@ -39,3 +39,75 @@ def test_adhoc_output_reads_a_string_or_list_result_as_it_is():
     execution = rehearsal.run("adhoc.run")
     assert execution.state == "SUCCESS", execution.state_info
     assert execution.output == {"loud": "HEY", "listed": ["a", "b"]}
+
+
+PUBLISHING = """
+version: '2.0'
+precedence:
+  tasks:
+    ok:
+      action: std.echo output="r"
+      publish:
+        who: task
+      on-success:
+        publish:
+          branch:
+            who: on-success
+            only_success: s
+        next: [bad]
+      on-complete:
+        publish:
+          branch:
+            who: on-complete
+            only_success: c
+            only_complete: c
+    bad:
+      action: std.fail
+      publish-on-error:
+        why: task
+      on-error:
+        publish:
+          branch:
+            why: on-error
+            handled: yes
+      on-complete:
+        publish:
+          branch:
+            why: on-complete
+            done: yes
+
+item_named_like_a_variable:
+  tasks:
+    first:
+      action: std.echo output="published"
+      publish:
+        name: <% task().result %>
+      on-success: each
+    each:
+      with-items: name in ["a", "b"]
+      action: std.echo output=<% $.name %>
+      publish:
+        seen: <% task().result %>
+"""
+
+
+def test_task_publish_wins_over_clause_publish_and_on_complete_only_adds():
+    rehearsal = Rehearsal(Catalog().add_workflows(PUBLISHING))
+    execution = rehearsal.run("precedence")
+    assert rehearsal.task(execution, "ok").published == {
+        "who": "task",
+        "only_success": "s",
+        "only_complete": "c",
+    }
+    assert rehearsal.task(execution, "bad").published == {
+        "why": "task",
+        "handled": True,
+        "done": True,
+    }
+
+
+def test_a_published_variable_wins_over_the_with_items_variable_of_that_name():
+    rehearsal = Rehearsal(Catalog().add_workflows(PUBLISHING))
+    execution = rehearsal.run("item_named_like_a_variable")
+    assert execution.state == "SUCCESS", execution.state_info
+    assert execution.output["seen"] == ["published", "published"]
