@@ -111,3 +111,38 @@ def test_a_published_variable_wins_over_the_with_items_variable_of_that_name():
     execution = rehearsal.run("item_named_like_a_variable")
     assert execution.state == "SUCCESS", execution.state_info
     assert execution.output["seen"] == ["published", "published"]
+
+
+FAILED_JOIN = """
+version: '2.0'
+failed_join:
+  output-on-error:
+    from_branch: <% $.from_branch %>
+    from_start: <% $.from_start %>
+  tasks:
+    start:
+      action: std.noop
+      publish:
+        from_start: s
+      on-success: [good, bad]
+    good:
+      action: std.echo output="g"
+      publish:
+        from_branch: <% task().result %>
+      on-success: together
+    bad:
+      action: std.fail
+      on-success: together
+    together:
+      join: all
+      action: std.noop
+"""
+
+
+def test_a_failed_join_keeps_what_its_arrived_branches_published_in_the_final_context():
+    rehearsal = Rehearsal(Catalog().add_workflows(FAILED_JOIN))
+    execution = rehearsal.run("failed_join")
+    assert execution.state == "ERROR"
+    assert rehearsal.task(execution, "together").state == "ERROR"
+    assert execution.output["from_branch"] == "g"
+    assert execution.output["from_start"] == "s"
