@@ -135,6 +135,10 @@ class TaskRunner:
             return value
         return evaluate(value, self.conductor.scopes.task_view(task))
 
+    @staticmethod
+    def _evaluated_in(view: ContextView, value: Any) -> Any:
+        return evaluate(value, view) if contains_expression(value) else value
+
     def _policy_int(self, task: TaskExecution, value: Any, policy: str) -> int:
         return _integer(self._evaluated(task, value), policy)
 
@@ -514,8 +518,15 @@ class TaskRunner:
             self.conductor.touch(execution)
 
     def _after_complete(self, task: TaskExecution) -> None:
-        """wait-after, then retry (Mistral's policy order)."""
+        """fail-on, wait-after, then retry (Mistral's policy order)."""
         policies = task.spec.policies
+        if policies.fail_on is not None and task.state == states.SUCCESS:
+            view = self.conductor.scopes.task_view(task, context=task.outbound())
+            if self._evaluated_in(view, policies.fail_on):
+                # A policy's verdict, not a transition of the task's own run.
+                self.conductor.set_task_state(
+                    task, states.ERROR, "Failed by 'fail-on' policy", force=True
+                )
         if policies.wait_after is not None and not task.runtime.get("wait_after_done"):
             delay = self._policy_int(task, policies.wait_after, "WaitAfterPolicy")
             if delay > 0:

@@ -146,3 +146,50 @@ def test_a_failed_join_keeps_what_its_arrived_branches_published_in_the_final_co
     assert rehearsal.task(execution, "together").state == "ERROR"
     assert execution.output["from_branch"] == "g"
     assert execution.output["from_start"] == "s"
+
+
+FAIL_ON = """
+version: '2.0'
+fail_on:
+  tasks:
+    check:
+      action: std.echo output="not ready"
+      publish:
+        status: <% task().result %>
+      fail-on: <% $.status != "ready" %>
+      retry:
+        count: 2
+        delay: 1
+      on-error: handle
+      on-success: never
+    handle:
+      action: std.noop
+    never:
+      action: std.noop
+
+fail_on_false:
+  tasks:
+    check:
+      action: std.echo output="ready"
+      fail-on: <% task().result != "ready" %>
+      on-success: next
+    next:
+      action: std.noop
+"""
+
+
+def test_fail_on_fails_a_successful_task_and_retry_runs_it_again():
+    rehearsal = Rehearsal(Catalog().add_workflows(FAIL_ON))
+    execution = rehearsal.run("fail_on")
+    check = rehearsal.task(execution, "check")
+    assert check.state == "ERROR"
+    assert check.state_info == "Failed by 'fail-on' policy"
+    assert len([ran for ran in rehearsal.ran if ran.name == "std.echo"]) == 3
+    assert rehearsal.task_states(execution) == {"check": "ERROR", "handle": "SUCCESS"}
+    assert execution.state == "SUCCESS"
+
+
+def test_fail_on_false_leaves_the_task_successful():
+    rehearsal = Rehearsal(Catalog().add_workflows(FAIL_ON))
+    execution = rehearsal.run("fail_on_false")
+    assert rehearsal.task_states(execution) == {"check": "SUCCESS", "next": "SUCCESS"}
