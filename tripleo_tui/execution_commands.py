@@ -232,6 +232,8 @@ async def execution_create(api: Backend, args: argparse.Namespace) -> Outcome:
     if execution.state == states.SUCCESS:
         return Outcome(execution_record(execution))
     ended = f"Execution {execution.id} ended in state {execution.state}"
+    if execution.state == states.PAUSED:
+        ended = f"Execution {execution.id} is PAUSED: resume it with execution-update -s RUNNING"
     return Outcome(execution_record(execution), exit_code=1, errors=(ended,))
 
 
@@ -421,7 +423,7 @@ def register(commands: CommandAdder) -> None:
     create.add_argument(
         "--wait",
         action="store_true",
-        help="return when the execution has ended (exit code 1 unless it succeeded)",
+        help="return when the execution has ended or is PAUSED (exit code 1 unless it succeeded)",
     )
 
     listing = commands.add("execution-list", execution_list, "List workflow executions.")

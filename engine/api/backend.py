@@ -118,7 +118,7 @@ class Backend(Protocol):
         description: str | None = None,
     ) -> ExecutionRecord: ...
     async def wait_execution(self, execution_id: str) -> ExecutionRecord:
-        """Return the execution once it has ended."""
+        """Return the execution once it has ended or is PAUSED."""
 
     async def delete_execution(self, execution_id: str) -> None: ...
 

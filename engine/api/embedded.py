@@ -474,17 +474,19 @@ class EmbeddedBackend:
     async def wait_execution(
         self, execution_id: str, timeout: float | None = None
     ) -> ExecutionRecord:
-        """Wait until the execution ends; return it."""
+        """Wait until the execution ends or is PAUSED; return it."""
         if self._hands_off():
             return await asyncio.wait_for(self._handoff.wait_execution(execution_id), timeout)
-        await self._wait(execution_id, self.get_execution, timeout)
+        await self._wait(execution_id, self.get_execution, timeout, states.is_settled)
         return await self.get_execution(execution_id)
 
-    async def _wait(self, object_id: str, read: Any, timeout: float | None) -> None:
+    async def _wait(
+        self, object_id: str, read: Any, timeout: float | None, done: Any = states.is_completed
+    ) -> None:
         engine = await self._running_engine()
         ended = engine.watch(object_id)
         try:
-            if not states.is_completed((await read(object_id)).state):
+            if not done((await read(object_id)).state):
                 await asyncio.wait_for(ended, timeout)
         finally:
             engine.unwatch(object_id, ended)

@@ -252,16 +252,16 @@ class EngineClient:
         raise AnswerLost(f"{STOPPED_MESSAGE}; see {self._log}")
 
     async def wait_execution(self, execution_id: str) -> ExecutionRecord:
-        """Wait until the execution has ended, starting an engine again if the one running it
-        stops (it picks the execution up from the state file)."""
+        """Wait until the execution has ended or is PAUSED, starting an engine again if the
+        one running it stops (it picks the execution up from the state file)."""
         next_check = 0.0
         try:
             while True:
                 execution = await self.api.get_execution(execution_id)
-                if states.is_completed(execution.state):
+                if states.is_settled(execution.state):
                     return execution
                 now = time.monotonic()
-                if now >= next_check and execution.state != states.PAUSED:
+                if now >= next_check:
                     next_check = now + LIVENESS_EVERY
                     if await self.api.live_engine() is None:
                         await self._start_unless_starting()

@@ -58,6 +58,11 @@ def is_completed(state: str) -> bool:
     return state in COMPLETED
 
 
+def is_settled(state: str) -> bool:
+    """Ended, or PAUSED: nothing more happens until someone acts (what `--wait` waits for)."""
+    return state in COMPLETED or state == PAUSED
+
+
 def is_running(state: str) -> bool:
     return state in (RUNNING, RUNNING_DELAYED)
 

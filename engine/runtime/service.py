@@ -277,8 +277,9 @@ class Engine:
             self._subscribers.discard(queue)
 
     def watch(self, object_id: str) -> asyncio.Future:
-        """A future set once the execution or action execution `object_id` has ended and that
-        is committed. Watch first, then read the state file: no end can slip in between."""
+        """A future set once the execution or action execution `object_id` has ended (or the
+        execution is PAUSED) and that is committed. Watch first, then read the state file: no
+        end can slip in between."""
         future = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(object_id, []).append(future)
         return future
@@ -365,7 +366,9 @@ class Engine:
         if changed or removed:
             turn.rows = journal_rows(changed.values(), removed)
         for obj in changed.values():
-            if type(obj) is not Timer and states.is_completed(obj.state):
+            if type(obj) is WorkflowExecution and obj.state == states.PAUSED:
+                turn.ended.append(obj.id)  # what waiters wait for: ended, or paused
+            elif type(obj) is not Timer and states.is_completed(obj.state):
                 turn.ended.append(obj.id)
                 if type(obj) is WorkflowExecution and obj.root_id is None:
                     turn.finished_roots.append(obj)

@@ -1,6 +1,7 @@
 """Mistral 23 behaviour seen on the running service (mistral23-observed.md, "Observed later")
 that the conductor matches: each case written from the described behaviour."""
 
+from engine.core import events
 from tests.core.rehearsal import Catalog, Rehearsal
 
 ADHOC_STRING_RESULT = """
@@ -193,3 +194,31 @@ def test_fail_on_false_leaves_the_task_successful():
     rehearsal = Rehearsal(Catalog().add_workflows(FAIL_ON))
     execution = rehearsal.run("fail_on_false")
     assert rehearsal.task_states(execution) == {"check": "SUCCESS", "next": "SUCCESS"}
+
+
+PAUSE_BEFORE = """
+version: '2.0'
+pause_before:
+  tasks:
+    first:
+      action: std.echo output="one"
+      on-success: held
+    held:
+      action: std.echo output="two"
+      pause-before: <% true %>
+      publish:
+        got: <% task().result %>
+"""
+
+
+def test_pause_before_pauses_the_workflow_with_the_task_idle_until_resumed():
+    rehearsal = Rehearsal(Catalog().add_workflows(PAUSE_BEFORE))
+    execution = rehearsal.run("pause_before")
+    held = rehearsal.task(execution, "held")
+    assert execution.state == "PAUSED"
+    assert (held.state, held.state_info) == ("IDLE", "Set by 'pause-before' policy")
+    assert [ran.input.get("output") for ran in rehearsal.ran] == ["one"]
+    rehearsal.send(events.ResumeWorkflow(execution.id))
+    rehearsal.settle()
+    assert execution.state == "SUCCESS"
+    assert execution.output == {"got": "two"}
