@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 NAMESPACE = ""  # Mistral's default namespace, shown in its "Failed to find" texts
 
 
+class ActionNotFound(EngineError):
+    """A task names an action that neither the workbook nor the registry has."""
+
+
 def _is_expression(value: Any) -> bool:
     return isinstance(value, EXPRESSION_TYPES)
 
@@ -194,7 +198,7 @@ class TaskRunner:
             descriptor = self.conductor.catalog.system_action(candidate)
             if descriptor is not None:
                 return ("system", candidate, descriptor)
-        raise EngineError(f"Failed to find action [action_name={name}, namespace={NAMESPACE}]")
+        raise ActionNotFound(f"Failed to find action [action_name={name}, namespace={NAMESPACE}]")
 
     def _adhoc_lookup(self, workbook: str | None) -> Any:
         def lookup(name: str) -> Any:
@@ -355,12 +359,16 @@ class TaskRunner:
             if fixed is None and not task.spec.workflow and not _is_expression(task.spec.action):
                 fixed = task.action = self._resolve_action(task, views[0][1])
             for index, view, given in views:
-                progress["running"] += 1
                 if task.spec.workflow:
+                    progress["running"] += 1
                     self._start_child(task, given, index, view)
                 else:
                     action = fixed or self._resolve_action(task, view)
+                    progress["running"] += 1
                     self._launch(task, action, given, index, view)
+        except ActionNotFound as error:
+            # As for a task without with-items: the workflow fails, on-error does not run.
+            self.run_failed(task, error)
         except USER_ERRORS as error:
             self.complete_task(task, states.ERROR, str(error))
 

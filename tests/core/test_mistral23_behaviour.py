@@ -222,3 +222,40 @@ def test_pause_before_pauses_the_workflow_with_the_task_idle_until_resumed():
     rehearsal.settle()
     assert execution.state == "SUCCESS"
     assert execution.output == {"got": "two"}
+
+
+MISSING_ACTION_IN_ITEMS = """
+version: '2.0'
+missing_in_items:
+  tasks:
+    each:
+      with-items: x in [1, 2]
+      action: no.such_action
+      on-error: handled
+    handled:
+      action: std.noop
+
+missing_in_no_items:
+  tasks:
+    each:
+      with-items: x in []
+      action: no.such_action
+"""
+
+
+def test_a_missing_action_in_with_items_fails_the_workflow_as_without_items():
+    rehearsal = Rehearsal(Catalog().add_workflows(MISSING_ACTION_IN_ITEMS))
+    execution = rehearsal.run("missing_in_items")
+    assert execution.state == "ERROR"
+    assert execution.state_info == (
+        "Failed to run task [error=Failed to find action [action_name=no.such_action, "
+        "namespace=], wf=missing_in_items, task=each]"
+    )
+    assert rehearsal.task_states(execution) == {"each": "ERROR"}
+    assert rehearsal.ran == []
+
+
+def test_a_missing_action_over_no_items_is_never_looked_up():
+    rehearsal = Rehearsal(Catalog().add_workflows(MISSING_ACTION_IN_ITEMS))
+    execution = rehearsal.run("missing_in_no_items")
+    assert execution.state == "SUCCESS"
