@@ -219,6 +219,9 @@ class Flow:
         self, execution: WorkflowExecution, spec: Any, item: Next, triggered_by: list
     ) -> None:
         join = execution.join_tasks.get(spec.name)
+        started = join is not None and join.state != states.WAITING
+        if started and item.source.name in join.runtime["arrived"]:
+            join = None  # an inbound task ran again (a loop): the join's next round
         created = join is None
         if created:
             join = self.conductor.runner.create_task(

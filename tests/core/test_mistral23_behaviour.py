@@ -259,3 +259,48 @@ def test_a_missing_action_over_no_items_is_never_looked_up():
     rehearsal = Rehearsal(Catalog().add_workflows(MISSING_ACTION_IN_ITEMS))
     execution = rehearsal.run("missing_in_no_items")
     assert execution.state == "SUCCESS"
+
+
+JOIN_IN_LOOP = """
+version: '2.0'
+join_in_loop:
+  tasks:
+    start:
+      action: std.noop
+      publish:
+        rounds: 0
+      on-success: fork
+    fork:
+      action: std.noop
+      on-success: [left, right]
+    left:
+      action: std.echo output="l"
+      publish:
+        left_seen: <% $.rounds %>
+      on-success: together
+    right:
+      action: std.echo output="r"
+      on-success: together
+    together:
+      join: all
+      action: std.noop
+      publish:
+        rounds: <% $.rounds + 1 %>
+        joined_left: <% $.left_seen %>
+      on-success:
+        - fork: <% $.rounds < 3 %>
+"""
+
+
+def test_a_join_inside_a_loop_fires_once_per_round_of_its_inbound_tasks():
+    rehearsal = Rehearsal(Catalog().add_workflows(JOIN_IN_LOOP))
+    execution = rehearsal.run("join_in_loop")
+    assert execution.state == "SUCCESS", execution.state_info
+    joins = execution.tasks_by_name["together"]
+    assert [join.state for join in joins] == ["SUCCESS"] * 3
+    assert [join.published for join in joins] == [
+        {"rounds": 1, "joined_left": 0},
+        {"rounds": 2, "joined_left": 1},
+        {"rounds": 3, "joined_left": 2},
+    ]
+    assert len(execution.tasks_by_name["left"]) == len(execution.tasks_by_name["right"]) == 3
