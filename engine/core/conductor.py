@@ -20,7 +20,7 @@ from engine.core.adhoc import prepare_call, resolve_chain
 from engine.core.errors import USER_ERRORS, EngineError, InputError, WorkflowError, invalid_input
 from engine.core.flow import Flow
 from engine.core.model import ActionExecution, TaskExecution, Timer, WorkflowExecution
-from engine.core.scope import EngineData, Scopes, source_of
+from engine.core.scope import EngineData, History, Scopes, source_of
 from engine.core.tasks import NAMESPACE, TaskRunner, merge_dicts
 from engine.expr import ContextView, ExpressionSyntaxError, compile_value, evaluate
 
@@ -70,8 +70,11 @@ class Conductor:
     items, publish), changing only that task and its actions.
     """
 
-    def __init__(self, catalog: Catalog, new_id: Callable[[], str]) -> None:
+    def __init__(
+        self, catalog: Catalog, new_id: Callable[[], str], history: History | None = None
+    ) -> None:
         self.catalog = catalog
+        self.history = history  # stored executions for tasks() / executions(); None: memory only
         self.new_id = new_id
         self.executions: dict[str, WorkflowExecution] = {}
         self.tasks: dict[str, TaskExecution] = {}

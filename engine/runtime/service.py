@@ -43,6 +43,7 @@ from engine.store.executions import (
     running_standalone_actions,
     write_journal,
 )
+from engine.store.history import StoreHistory
 from engine.store.lease import (
     Heartbeat,
     LeaseLost,
@@ -158,7 +159,8 @@ class Engine:
         self.store = store
         self.catalog = StoreCatalog(store, registry)
         self.clock = clock
-        self.conductor = Conductor(self.catalog, new_id)
+        self.history = StoreHistory(store.path)
+        self.conductor = Conductor(self.catalog, new_id, self.history)
         self.owner = new_owner()
         self._heartbeat: Heartbeat | None = None
         self.lease_lost = asyncio.Event()  # set once another engine took over: this one stopped
@@ -227,6 +229,7 @@ class Engine:
             if future is not None and not future.done():
                 future.set_exception(EngineStopped("The engine stopped"))
         self._inbox.clear()
+        self.history.close()
         if self._heartbeat is not None:
             await asyncio.to_thread(self._heartbeat.stop)
         try:

@@ -304,3 +304,35 @@ def test_a_join_inside_a_loop_fires_once_per_round_of_its_inbound_tasks():
         {"rounds": 3, "joined_left": 2},
     ]
     assert len(execution.tasks_by_name["left"]) == len(execution.tasks_by_name["right"]) == 3
+
+
+class ManyStored:
+    """A history that holds more stored task executions than tasks() may return."""
+
+    def execution_tree(self, execution_id):
+        return [execution_id]
+
+    def tasks(self, workflow_execution_ids, state, skip_executions, limit):
+        return [{"id": f"t{n}", "name": "old", "type": "ACTION"} for n in range(limit)]
+
+    def executions(self, id, root_execution_id, state, from_time, to_time, skip, limit):
+        return []
+
+
+HISTORY = """
+version: '2.0'
+looks_back:
+  tasks:
+    look:
+      action: std.echo output=<% tasks().len() %>
+"""
+
+
+def test_tasks_over_the_stored_history_is_bounded_with_a_clear_error():
+    rehearsal = Rehearsal(Catalog().add_workflows(HISTORY))
+    rehearsal.conductor.history = ManyStored()
+    execution = rehearsal.run("looks_back")
+    assert execution.state == "ERROR"
+    assert "tasks() matched more than 1000 task executions; narrow it with a workflow " in (
+        rehearsal.task(execution, "look").state_info
+    )
