@@ -326,7 +326,7 @@ async def task_get_published(api: Backend, args: argparse.Namespace) -> Text:
 async def task_rerun(api: Backend, args: argparse.Namespace) -> Record:
     env = optional_mapping(args.env, "ENV")
     await api.get_task(args.id)
-    task = await api.rerun_task(args.id, reset=not args.resume, env=env)
+    task = await api.rerun_task(args.id, reset=not args.resume, env=env, skip=args.skip)
     return Record(TASK_COLUMNS, task_row(await Shown(api).task(task)))
 
 
@@ -504,6 +504,11 @@ def register(commands: CommandAdder) -> None:
         help="with-items tasks: run only the failed and not-started items",
     )
     rerun.add_argument("-e", "--env", metavar="ENV", help="env to merge: JSON or a file")
+    rerun.add_argument(
+        "--skip",
+        action="store_true",
+        help="do not run it again: mark it SKIPPED and follow its on-skip",
+    )
 
     actions = commands.add("action-execution-list", action_execution_list, "List action runs.")
     commands.add_id(

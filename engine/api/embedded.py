@@ -544,22 +544,32 @@ class EmbeddedBackend:
         return (await self.get_task(task_id)).published
 
     async def rerun_task(
-        self, task_id: str, *, reset: bool = True, env: Mapping[str, Any] | None = None
+        self,
+        task_id: str,
+        *,
+        reset: bool = True,
+        env: Mapping[str, Any] | None = None,
+        skip: bool = False,
     ) -> TaskRecord:
         """`task-rerun`: an ERROR task runs again; with reset=False (--resume) a with-items task
-        runs only its failed and not-started items."""
+        runs only its failed and not-started items; with skip (--skip) it is SKIPPED and its
+        on-skip runs."""
         from engine.core import events
 
         if self._hands_off():
             return await self._handoff.call(
-                "rerun_task", task_id=task_id, reset=reset, env=None if env is None else dict(env)
+                "rerun_task",
+                task_id=task_id,
+                reset=reset,
+                env=None if env is None else dict(env),
+                skip=skip,
             )
         execution_id = await self.store.write(rows.execution_of_task, task_id)
         if execution_id is None:
             raise NotFoundError(f"Task execution '{task_id}' not found")
         engine = await self._loaded(execution_id)
         await engine.catalog.refresh()
-        await engine.submit(events.RerunTask(task_id, reset, dict(env) if env else None))
+        await engine.submit(events.RerunTask(task_id, reset, dict(env) if env else None, skip))
         return await self.get_task(task_id)
 
     # ---- action executions --------------------------------------------------------------

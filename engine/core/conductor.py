@@ -639,6 +639,9 @@ class Conductor:
                 "The current task execution must be in ERROR for rerun. Only updating task to "
                 "rerun is supported."
             )
+        if event.skip:
+            self._skip(task)
+            return
         if not task.spec.with_items and not event.reset:
             raise WorkflowError("Only with-items task has the option to not reset.")
         execution = task.execution
@@ -676,6 +679,28 @@ class Conductor:
                 self.runner.schedule(task)
         except USER_ERRORS as error:
             self.runner.run_failed(task, error)
+
+    def _skip(self, task: TaskExecution) -> None:
+        """Skip a failed task (Mistral 16+): SKIPPED, publish-on-skip, then on-skip; the
+        workflow goes on as if the task had ended well."""
+        execution = task.execution
+        if execution.state == states.PAUSED:
+            return
+        self._reopen(execution)
+        self.set_task_state(task, states.SKIPPED, None)
+        try:
+            self.runner.publish(task)
+            nexts = self.flow.next_after(task)
+        except USER_ERRORS as error:
+            self.runner.run_failed(task, error)
+            return
+        task.next_tasks = [(n.name, n.event) for n in nexts if n.kind == "task"]
+        task.error_handled = False
+        task.processed = True
+        self.touch(task)
+        self.flow.dispatch(execution, nexts)
+        self.flow.refresh_joins(task)
+        self.flow.check_and_complete(execution)
 
     def _reopen(self, execution: WorkflowExecution) -> None:
         """A rerun makes the workflow, its parent tasks and their workflows RUNNING again."""

@@ -90,11 +90,13 @@ class StopWorkflow:
 
 @dataclass(frozen=True, slots=True)
 class RerunTask:
-    """Run a failed task again: all of it (`reset`), or only its failed and not-started items."""
+    """Run a failed task again: all of it (`reset`), or only its failed and not-started items;
+    or `skip` it: SKIPPED, its publish-on-skip, then its on-skip transitions (Mistral 16+)."""
 
     task_id: str
     reset: bool = True
     env: dict[str, Any] | None = None
+    skip: bool = False
 
 
 @dataclass(frozen=True, slots=True)

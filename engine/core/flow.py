@@ -96,6 +96,8 @@ class Flow:
             follow(spec.on_success, "on-success")
         if state in (states.SUCCESS, states.ERROR) and spec.on_complete:
             follow(spec.on_complete, "on-complete")
+        if state == states.SKIPPED and spec.on_skip:
+            follow(spec.on_skip, "on-skip")
         return found
 
     def start_nexts(self, execution: WorkflowExecution) -> list[Next]:

@@ -475,7 +475,7 @@ class TaskRunner:
         if states.is_completed(task.state):
             return
         self.conductor.set_task_state(task, state, state_info)
-        self._publish(task)
+        self.publish(task)
         if not self._evaluated(task, task.spec.keep_result):
             for action in task.executions:
                 if isinstance(action, ActionExecution):
@@ -498,20 +498,23 @@ class TaskRunner:
         self.conductor.flow.refresh_joins(task)
         self.conductor.flow.check_and_complete(execution)
 
-    def _publish(self, task: TaskExecution) -> None:
+    def publish(self, task: TaskExecution) -> None:
         """Branch variables into the task, global ones into the workflow context. Mistral 23's
         precedence for a key: the task's publish / publish-on-error, then the on-success /
         on-error clause's publish, then on-complete's (each only adds keys not set before)."""
         spec = task.spec
+        on_complete = spec.on_complete
         if task.state == states.SUCCESS:
             branch, clause = spec.publish, spec.on_success
         elif task.state == states.ERROR:
             branch, clause = spec.publish_on_error, spec.on_error
+        elif task.state == states.SKIPPED:
+            branch, clause, on_complete = spec.publish_on_skip, spec.on_skip, None
         else:
             return
         branch = dict(branch or {})
         global_: dict[str, Any] = {}
-        for source in (clause, spec.on_complete):
+        for source in (clause, on_complete):
             if source is not None:
                 branch = {**(source.publish or {}), **branch}
                 global_ = {**(source.publish_global or {}), **global_}

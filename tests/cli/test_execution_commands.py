@@ -213,6 +213,14 @@ def test_create_wait_returns_when_the_execution_is_paused_by_pause_before(cli):
     assert only_task(cli, execution["ID"])["State"] == "SUCCESS"
 
 
+def test_task_rerun_skip_marks_the_failed_task_skipped_and_the_workflow_goes_on(cli):
+    execution = finished(cli, start(cli, "tests.v1.failing", "{}")["ID"])
+    assert execution["State"] == "ERROR"
+    (boom,) = [t for t in record(cli, "task-list", execution["ID"]) if t["Name"] == "boom"]
+    assert record(cli, "task-rerun", boom["ID"], "--skip")["State"] == "SKIPPED"
+    assert finished(cli, execution["ID"])["State"] == "SUCCESS"
+
+
 def test_task_rerun_after_fixing_the_env(cli):
     execution = finished(cli, start(cli, "tests.v1.divide", "{}", '{"env": {"parts": 0}}')["ID"])
     assert execution["State"] == "ERROR"

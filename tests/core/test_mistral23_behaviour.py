@@ -336,3 +336,34 @@ def test_tasks_over_the_stored_history_is_bounded_with_a_clear_error():
     assert "tasks() matched more than 1000 task executions; narrow it with a workflow " in (
         rehearsal.task(execution, "look").state_info
     )
+
+
+SKIP = """
+version: '2.0'
+skip_failed:
+  tasks:
+    bad:
+      action: std.fail
+      publish-on-skip:
+        skipped: <% task().state %>
+      on-skip: after
+      on-success: never
+    after:
+      action: std.echo output="went on"
+      publish:
+        after: <% task().result %>
+    never:
+      action: std.noop
+"""
+
+
+def test_skipping_a_failed_task_publishes_on_skip_and_follows_on_skip():
+    rehearsal = Rehearsal(Catalog().add_workflows(SKIP))
+    execution = rehearsal.run("skip_failed")
+    assert execution.state == "ERROR"
+    bad = rehearsal.task(execution, "bad")
+    rehearsal.send(events.RerunTask(bad.id, skip=True))
+    rehearsal.settle()
+    assert rehearsal.task_states(execution) == {"bad": "SKIPPED", "after": "SUCCESS"}
+    assert execution.state == "SUCCESS", execution.state_info
+    assert execution.output == {"skipped": "SKIPPED", "after": "went on"}
