@@ -37,6 +37,7 @@ from tripleo_tui.messages import (
 )
 from tripleo_tui.screens.definition import DefinitionScreen
 from tripleo_tui.screens.execution import ExecutionScreen
+from tripleo_tui.screens.failure import FailureScreen
 from tripleo_tui.screens.help import HelpScreen
 from tripleo_tui.screens.run_form import RunFormScreen
 from tripleo_tui.session import ConsoleSession
@@ -311,7 +312,12 @@ class TripleoTuiApp(App[None]):
 
     def on_execution_finished(self, message: ExecutionFinished) -> None:
         # A call, not a message: a message posted to a pane would bubble back up to here.
-        self.panes["nodes"].execution_finished(message.execution_id, message.state)
+        said = self.panes["nodes"].execution_finished(message.execution_id, message.state)
+        if not said and message.state == "ERROR" and message.execution_id in self.session.started:
+            self.run_worker(
+                self.session.say_why_failed(message.workflow, message.execution_id),
+                exit_on_error=False,
+            )
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(help_sections()))
@@ -323,6 +329,8 @@ class TripleoTuiApp(App[None]):
 
     def on_open_execution(self, message: OpenExecution) -> None:
         self.open_execution(message.execution_id)
+        if message.failure:
+            self.push_screen(FailureScreen(self.session, message.execution_id))
 
     def on_open_run_form(self, message: OpenRunForm) -> None:
         self.open_run_form(message.workflow)
@@ -391,6 +399,7 @@ def help_sections() -> list[tuple[str, list[Binding]]]:
         ("Nodes", NodesPane.BINDINGS),
         ("Messages", MessagesPane.BINDINGS),
         ("An execution", [*ExecutionScreen.BINDINGS, *JsonView.BINDINGS]),
+        ("Why an execution failed", FailureScreen.BINDINGS),
         ("A definition", DefinitionScreen.BINDINGS),
         ("The run form", RunFormScreen.BINDINGS),
     ]

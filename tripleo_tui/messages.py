@@ -24,11 +24,12 @@ class MarksChanged(Message):
 
 
 class OpenExecution(Message):
-    """Show this execution (its screen)."""
+    """Show this execution (its screen), and over it why it failed if `failure`."""
 
-    def __init__(self, execution_id: str) -> None:
+    def __init__(self, execution_id: str, *, failure: bool = False) -> None:
         super().__init__()
         self.execution_id = execution_id
+        self.failure = failure
 
 
 class OpenRunForm(Message):

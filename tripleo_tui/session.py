@@ -15,6 +15,7 @@ from typing import Any
 from textual.app import App
 
 from engine.api import Backend, ExecutionRecord, states
+from tripleo_tui.failure import failure_chain, headline
 from tripleo_tui.screens.confirm import ConfirmScreen
 
 
@@ -32,6 +33,7 @@ class ConsoleSession:
         self.api_ready = asyncio.Event()  # set once the state file is open (or failed to)
         self.engine_ready = asyncio.Event()  # set once the engine runs here, or cannot
         self.engine_running = False  # False: another process runs it, or none could start
+        self.started: set[str] = set()  # executions started from this console
 
     async def opened(self) -> Backend | None:
         """The backend once open; None if it could not be opened."""
@@ -53,9 +55,20 @@ class ConsoleSession:
     ) -> ExecutionRecord:
         api = await self.engine()
         execution = await api.start_execution(workflow, workflow_input, params or {}, description)
+        self.started.add(execution.id)
         self._track(execution)
         self.app.notify(f"Started {workflow} ({execution.id[:8]})")
         return execution
+
+    async def say_why_failed(self, what: str, execution_id: str) -> None:
+        """A toast naming the failed task and the first line of its reason."""
+        chain = await failure_chain(self.api, execution_id)
+        self.app.notify(
+            f"{what}: ERROR in {headline(chain)}\n(e on the execution shows it all)",
+            severity="error",
+            timeout=15,
+            markup=False,
+        )
 
     async def pause_or_resume(self, execution: Any) -> None:
         if states.is_completed(execution.state):

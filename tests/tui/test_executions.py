@@ -9,6 +9,7 @@ from engine.api import ExecutionFilter, states
 from tests.tui.conftest import wait_for
 from tripleo_tui.screens.confirm import ConfirmScreen
 from tripleo_tui.screens.execution import ExecutionScreen
+from tripleo_tui.screens.failure import FailureScreen
 from tripleo_tui.screens.run_form import RunFormScreen
 from tripleo_tui.widgets.json_view import JsonTree, JsonView
 
@@ -147,8 +148,10 @@ async def test_rerun_a_failed_task(make_app):
             "test.rerun.convert", {}, params={"env": {"number": "seven"}}
         )
         await wait_for(pilot, lambda: pane_state(app, execution_id) == states.ERROR, "ERROR")
-        await pilot.press("3", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ExecutionScreen), "execution")
+        await pilot.press("3", "enter")  # on an ERROR row: why it failed, over the execution
+        await wait_for(pilot, lambda: isinstance(app.screen, FailureScreen), "why it failed")
+        await pilot.press("escape")
+        assert isinstance(app.screen, ExecutionScreen)
         screen = app.screen
         await wait_for(pilot, lambda: screen.selected_task() is not None, "the task row")
         assert screen.selected_task().state == states.ERROR

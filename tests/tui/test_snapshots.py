@@ -64,7 +64,16 @@ def test_execution_tasks(snap_compare, snapshot_app):
     def opened(app):
         return getattr(app.screen, "tasks", None) and app.screen.execution_id == fixed_id(3)
 
-    run_before = keys_then("3", "up", "up", "enter", until=opened)
+    failure_shown = keys_then(
+        "3", "up", "up", "enter", until=lambda app: app.screen.query("#failure")
+    )
+
+    async def run_before(pilot) -> None:  # enter on an ERROR row: why it failed, over it
+        await failure_shown(pilot)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: opened(pilot.app), "the execution")
+        await pilot.pause()
+
     assert snap_compare(snapshot_app, terminal_size=WIDE, run_before=run_before)
 
 
@@ -106,3 +115,12 @@ def test_run_form_with_an_error(snap_compare, snapshot_app):
 
 def test_help(snap_compare, snapshot_app):
     assert snap_compare(snapshot_app, terminal_size=WIDE, run_before=keys_then("question_mark"))
+
+
+def test_failure_view(snap_compare, snapshot_app):
+    def shown(app):
+        area = app.screen.query("#failure")
+        return area and "task parse" in area.first().text
+
+    run_before = keys_then("3", "up", "up", "e", until=shown)
+    assert snap_compare(snapshot_app, terminal_size=SMALL, run_before=run_before)

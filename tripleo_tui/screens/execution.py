@@ -19,6 +19,7 @@ from engine.api import Backend, ExecutionFilter, states
 from engine.masking import execution_secrets, mask_record
 from tripleo_tui.changes import follow_changes
 from tripleo_tui.messages import OpenExecution
+from tripleo_tui.screens.failure import FailureScreen
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.json_view import JsonView
 from tripleo_tui.widgets.key_bar import KeyBar
@@ -95,10 +96,11 @@ class ExecutionScreen(Screen):
         Binding("p", "pause_resume", "Pause/resume", id="pause-resume"),
         Binding("c", "cancel", "Cancel", id="cancel-execution"),
         Binding("R", "rerun", "Rerun task", id="rerun-task"),
+        Binding("e", "failure", "Why failed", id="show-failure"),
         Binding("y", "copy", "Copy", id="copy"),
     ]
     DEFAULT_CSS = """
-    ExecutionScreen #summary { height: auto; max-height: 7; padding: 0 1; }
+    ExecutionScreen #summary { height: auto; max-height: 50%; padding: 0 1; overflow-y: auto; }
     ExecutionScreen #tasks-table { height: 1fr; min-height: 4; }
     ExecutionScreen #task-detail { height: 1fr; border-top: solid $primary; }
     """
@@ -258,6 +260,9 @@ class ExecutionScreen(Screen):
         await self.session.rerun_task(task.id)
         self.notify(f"Rerunning task {task.name}")
         self.refresh_execution()
+
+    def action_failure(self) -> None:
+        self.app.push_screen(FailureScreen(self.session, self.execution_id))
 
     def action_copy(self) -> None:
         """The focused JSON view's selected value, else the selected row's id."""

@@ -39,6 +39,7 @@ class ExecutionsPane(ListPane):
     BINDINGS: ClassVar = [
         Binding("p", "pause_resume", "Pause/resume", id="pause-resume"),
         Binding("c", "cancel", "Cancel", id="cancel-execution"),
+        Binding("e", "failure", "Why failed", id="show-failure"),
         Binding("y", "copy_id", "Copy id", id="copy-id"),
     ]
 
@@ -152,7 +153,7 @@ class ExecutionsPane(ListPane):
         running = sum(1 for ex in unfinished if ex is not None and states.is_running(ex.state))
         self.set_note(
             f"{len(self.executions)} executions, {running} running · enter: open · "
-            "p: pause/resume · c: cancel · y: copy id"
+            "e: why failed · p: pause/resume · c: cancel · y: copy id"
         )
 
     # ---- actions ---------------------------------------------------------------------------
@@ -163,7 +164,14 @@ class ExecutionsPane(ListPane):
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
-        self.post_message(OpenExecution(event.row_key.value))
+        execution = self.executions.get(event.row_key.value)
+        failed = execution is not None and execution.state == states.ERROR
+        self.post_message(OpenExecution(event.row_key.value, failure=failed))
+
+    def action_failure(self) -> None:
+        execution = self._current()
+        if execution is not None:
+            self.post_message(OpenExecution(execution.id, failure=True))
 
     @work(group="execution-action", exit_on_error=False)
     async def action_pause_resume(self) -> None:

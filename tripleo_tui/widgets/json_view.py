@@ -1,5 +1,6 @@
-"""A JSON value shown as a foldable tree or as raw JSON (`j` switches); `y` copies the selected
-value (the tree's node, or the whole document) with OSC 52, which works over SSH."""
+"""A JSON value shown as a foldable tree (leaves whole) or as raw JSON, wrapped (`j`
+switches); `y` copies the selected value (the tree's node, or the whole document) with OSC 52,
+which works over SSH."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, TextArea, Tree
 
 _highlight = JSONHighlighter()
-PREVIEW_CHARS = 60
 
 
 def dump(value: Any) -> str:
@@ -28,10 +28,7 @@ def _label(key: str | None, value: Any) -> Text:
         return head + Text(f"{{{len(value)}}}", style="dim")
     if isinstance(value, list):
         return head + Text(f"[{len(value)}]", style="dim")
-    text = json.dumps(value, default=str, ensure_ascii=False)
-    if len(text) > PREVIEW_CHARS:
-        text = text[: PREVIEW_CHARS - 1] + "…"
-    return head + _highlight(Text(text))
+    return head + _highlight(Text(json.dumps(value, default=str, ensure_ascii=False)))
 
 
 class JsonTree(Tree[Any]):
@@ -77,7 +74,7 @@ class JsonView(Vertical):
     def compose(self) -> ComposeResult:
         with ContentSwitcher(initial="tree"):
             yield JsonTree("", id="tree")
-            yield TextArea(dump(self.value), id="raw", read_only=True, soft_wrap=False)
+            yield TextArea(dump(self.value), id="raw", read_only=True, soft_wrap=True)
 
     def on_mount(self) -> None:
         self.query_one(JsonTree).show(self.value)

@@ -277,18 +277,23 @@ class NodesPane(ListPane):
         self.following[execution.id] = (f"{verb} {_count(targets)}", [])
         self._update_note()
 
-    def execution_finished(self, execution_id: str, state: str) -> None:
-        """Called by the app: when one of ours ends, read the nodes again at once."""
+    def execution_finished(self, execution_id: str, state: str) -> bool:
+        """Called by the app: when one of ours ends, read the nodes again at once and say so.
+        Whether it was one of ours."""
         followed = self.following.pop(execution_id, None)
         if followed is None:
-            return
+            return False
         what, uuids = followed
         for uuid in uuids:
             self.pending_profiles.pop(uuid, None)
             self._redraw(uuid)
-        severity = "information" if state == "SUCCESS" else "error"
-        self.notify(f"{what}: {state}", severity=severity)
+        if state == "ERROR":
+            self.run_worker(self.session.say_why_failed(what, execution_id), exit_on_error=False)
+        else:
+            severity = "information" if state == "SUCCESS" else "warning"
+            self.notify(f"{what}: {state}", severity=severity)
         self.reload()
+        return True
 
 
 def _count(nodes: list[baremetal.NodeInfo]) -> str:

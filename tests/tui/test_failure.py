@@ -1,0 +1,108 @@
+"""The error view: why an execution failed, whole and wrapped, from the workflow down to the
+failed action's input and result; the toast naming the failed task and its reason."""
+
+from __future__ import annotations
+
+from textual.widgets import TextArea
+
+from engine.api import states
+from tests.tui.conftest import wait_for
+from tripleo_tui.screens.execution import ExecutionScreen
+from tripleo_tui.screens.failure import FailureScreen
+
+REASON = (
+    'Node compute-3 cannot be provided while it is in state "available". (HTTP 400) '
+    + "and the rest of a long reason that no table column would show " * 3
+)
+FAILING_WORKBOOK = f"""\
+version: '2.0'
+name: test.failing
+workflows:
+  outer:
+    tasks:
+      call_inner:
+        workflow: inner
+  inner:
+    tasks:
+      set_provision_state:
+        action: std.fail
+        input:
+          error_data: '{REASON}'
+"""
+
+
+async def failed_run(app, pilot) -> str:
+    await wait_for(pilot, lambda: app.api_ready.is_set(), "the api")
+    await app.api.create_workbook(FAILING_WORKBOOK)
+    execution_id = await app.start_execution("test.failing.outer", {})
+    await wait_for(
+        pilot,
+        lambda: (
+            getattr(app.pane("executions").executions.get(execution_id), "state", None)
+            == states.ERROR
+        ),
+        "ERROR",
+    )
+    return execution_id
+
+
+async def test_enter_on_an_error_row_shows_the_whole_chain_and_copies_it(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        execution_id = await failed_run(app, pilot)
+        await wait_for(
+            pilot,
+            lambda: any("set_provision_state" in n.message for n in app._notifications),
+            "the failure toast",
+        )
+        toast = next(n.message for n in app._notifications if "set_provision_state" in n.message)
+        assert toast.startswith("test.failing.outer: ERROR in task set_provision_state: ")
+        await pilot.press("3")
+        table = app.pane("executions").table
+        table.move_cursor(row=table.get_row_index(execution_id), animate=False)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, FailureScreen), "the error view")
+        area = app.screen.query_one("#failure", TextArea)
+        await wait_for(pilot, lambda: "std.fail" in area.text, "the chain")
+        text = area.text
+        order = [
+            "workflow test.failing.outer",
+            "task call_inner",
+            "workflow test.failing.inner",
+            "task set_provision_state",
+            "action std.fail",
+        ]
+        assert [text.index(part) for part in order] == sorted(text.index(p) for p in order)
+        assert text.count(REASON.strip()) >= 2  # the task's state info and the action's input
+        assert "error_data:" in text and "'" not in text.split("input:")[0]
+        assert area.soft_wrap
+        await pilot.press("y")
+        assert app.clipboard == text
+        await pilot.press("escape")
+        assert isinstance(app.screen, ExecutionScreen)
+        assert app.screen.execution_id == execution_id
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, FailureScreen), "e opens it again")
+
+
+async def test_e_in_the_executions_pane_on_a_success_says_nothing_failed(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.api_ready.is_set(), "the api")
+        await app.api.create_workbook(
+            "version: '2.0'\nname: test.ok\nworkflows:\n  ok:\n    tasks:\n"
+            "      one:\n        action: std.noop\n"
+        )
+        execution_id = await app.start_execution("test.ok.ok", {})
+        await wait_for(
+            pilot,
+            lambda: (
+                getattr(app.pane("executions").executions.get(execution_id), "state", None)
+                == states.SUCCESS
+            ),
+            "SUCCESS",
+        )
+        await pilot.press("3", "e")
+        await wait_for(pilot, lambda: isinstance(app.screen, FailureScreen), "the error view")
+        area = app.screen.query_one("#failure", TextArea)
+        await wait_for(pilot, lambda: "nothing failed" in area.text, "the answer")
