@@ -24,7 +24,7 @@ from textual.widgets import Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from engine import clouds, sandbox
-from engine.api import Backend, EngineBusy
+from engine.api import Backend, EngineBusy, states
 from tripleo_tui.cli import MistralChoice, open_chosen
 from tripleo_tui.commands import ConsoleCommands
 from tripleo_tui.idle_gc import IdleCollector
@@ -39,6 +39,7 @@ from tripleo_tui.screens.definition import DefinitionScreen
 from tripleo_tui.screens.execution import ExecutionScreen
 from tripleo_tui.screens.failure import FailureScreen
 from tripleo_tui.screens.help import HelpScreen
+from tripleo_tui.screens.quit import HAND_OVER, QUIT, QuitScreen
 from tripleo_tui.screens.run_form import RunFormScreen
 from tripleo_tui.session import ConsoleSession
 from tripleo_tui.widgets.definition_panes import WorkbooksPane, WorkflowsPane
@@ -318,6 +319,30 @@ class TripleoTuiApp(App[None]):
                 self.session.say_why_failed(message.workflow, message.execution_id),
                 exit_on_error=False,
             )
+
+    @work(group="quit", exclusive=True, exit_on_error=False)
+    async def action_quit(self) -> None:
+        """Quit; with executions running in this process's engine, ask first whether a
+        headless engine should take them over."""
+        running = [ex for ex in self.known_executions() if not states.is_completed(ex.state)]
+        if not running or not self.engine_running or self.mistral:  # Mistral runs on
+            self.exit()
+            return
+        named = [f"{ex.workflow_name} ({ex.id[:8]}) {ex.state}" for ex in running]
+        choice = await self.push_screen_wait(
+            QuitScreen(
+                f"{len(running)} executions are not finished; this console runs them.", named
+            )
+        )
+        if choice == HAND_OVER:
+            from tripleo_tui.engine_command import start_background_engine
+
+            await self.api.stop_engine()  # frees the lease for the headless engine
+            self.session.engine_running = False
+            start_background_engine(self.api.state_file)
+            self.exit(message=f"{len(running)} executions handed to a headless engine")
+        elif choice == QUIT:
+            self.exit()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(help_sections()))
