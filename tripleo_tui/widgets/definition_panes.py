@@ -15,8 +15,22 @@ from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.list_pane import ListPane
 from tripleo_tui.widgets.resource_table import Column
 
+READ_AGAIN_SECONDS = 2.0  # definitions another process (the CLI) changed show this soon
 
-class WorkbooksPane(ListPane):
+
+class DefinitionsPane(ListPane):
+    """Read again every READ_AGAIN_SECONDS: definitions change in no engine event."""
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.set_interval(READ_AGAIN_SECONDS, self._read_again)
+
+    def _read_again(self) -> None:
+        if self.session.api is not None:
+            self.reload()
+
+
+class WorkbooksPane(DefinitionsPane):
     COLUMNS = (
         Column("name", "Name", 32),
         Column("tags", "Tags", 24),
@@ -27,7 +41,10 @@ class WorkbooksPane(ListPane):
     async def load(self) -> None:
         workbooks = await self.api.list_workbooks()
         self.table.show({workbook.name: workbook for workbook in workbooks})
-        self.set_note(f"{len(workbooks)} workbooks · enter: definition")
+        self.update_note()
+
+    def update_note(self) -> None:
+        self.set_note(f"{self.counted('workbooks')} · enter: definition")
 
     def render_row(self, workbook: WorkbookRecord) -> cells.Cells:
         return (
@@ -45,7 +62,7 @@ class WorkbooksPane(ListPane):
         await self.app.push_screen(DefinitionScreen("Workbook", name, workbook.definition))
 
 
-class WorkflowsPane(ListPane):
+class WorkflowsPane(DefinitionsPane):
     COLUMNS = (
         Column("name", "Name", 46),
         Column("namespace", "Namespace", 9),
@@ -57,7 +74,10 @@ class WorkflowsPane(ListPane):
     async def load(self) -> None:
         workflows = await self.api.list_workflows()
         self.table.show({workflow.name: workflow for workflow in workflows})
-        self.set_note(f"{len(workflows)} workflows · enter: definition · r: run")
+        self.update_note()
+
+    def update_note(self) -> None:
+        self.set_note(f"{self.counted('workflows')} · enter: definition · r: run")
 
     def render_row(self, workflow: WorkflowRecord) -> cells.Cells:
         return (

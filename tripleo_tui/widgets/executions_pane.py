@@ -65,7 +65,7 @@ class ExecutionsPane(ListPane):
         found = await self.api.list_execution_summaries(ExecutionFilter(limit=None))
         self._unfinished = {ex.id for ex in found if not states.is_completed(ex.state)}
         self.table.show({ex.id: ex for ex in found})
-        self._update_note()
+        self.update_note()
         self.run_worker(self._freeze_when_filled(), group="freeze")
         await self.session.engine_ready.wait()
         async with follow_changes(self.api, self.session.engine_running) as feed:
@@ -116,7 +116,7 @@ class ExecutionsPane(ListPane):
         else:
             self._unfinished.add(execution.id)
         if before is None or before.state != execution.state:
-            self._update_note()
+            self.update_note()
 
     def render_row(self, execution: ExecutionSummary) -> cells.Cells:
         return (
@@ -148,11 +148,11 @@ class ExecutionsPane(ListPane):
         for execution_id in self._unfinished:
             self.table.redraw(execution_id)
 
-    def _update_note(self) -> None:
+    def update_note(self) -> None:
         unfinished = (self.executions.get(key) for key in self._unfinished)
         running = sum(1 for ex in unfinished if ex is not None and states.is_running(ex.state))
         self.set_note(
-            f"{len(self.executions)} executions, {running} running · enter: open · "
+            f"{self.counted('executions')}, {running} running · enter: open · "
             "e: why failed · p: pause/resume · c: cancel · y: copy id"
         )
 

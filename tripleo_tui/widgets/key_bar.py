@@ -13,6 +13,8 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 GAP = "  "
+ALWAYS_SHOWN = {"help", "quit"}
+DROPPED_FIRST = {"command_palette", "reload"}
 
 
 class KeyBar(Widget):
@@ -55,7 +57,26 @@ class KeyBar(Widget):
         if palette is not None and self.app.ENABLE_COMMAND_PALETTE:
             by_action.pop(palette.binding.action, None)
             by_action[palette.binding.action] = (palette.binding, palette.enabled)
-        return list(by_action.values())
+        return self._fitting(list(by_action.values()))
+
+    def _fitting(self, shown: list[tuple[Binding, bool]]) -> list[tuple[Binding, bool]]:
+        """As many as fit the width: the palette and reload go first, then the last declared
+        (each widget's least important); help and quit always stay."""
+
+        def width(items: list[tuple[Binding, bool]]) -> int:
+            return 1 + sum(
+                len(self.app.get_key_display(binding)) + 1 + len(binding.description) + len(GAP)
+                for binding, _ in items
+            )
+
+        kept = list(shown)
+        first = [item for item in shown if item[0].action in DROPPED_FIRST]
+        for item in [*first, *reversed(shown)]:
+            if width(kept) - len(GAP) <= self.size.width:
+                break
+            if item[0].action not in ALWAYS_SHOWN and item in kept:
+                kept.remove(item)
+        return kept
 
     def render(self) -> Text:
         key_style = self.get_component_rich_style("key-bar--key")

@@ -40,12 +40,14 @@ class ListPane(Vertical):
     COLUMNS: ClassVar[tuple[Column, ...]] = ()
     BINDINGS: ClassVar = [
         Binding("slash", "filter", "Filter", id="filter"),
-        Binding("ctrl+r", "reload", "Reload", show=False, id="reload"),
+        Binding("ctrl+r", "reload", "Reload", id="reload"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-list-filter"),
     ]
     DEFAULT_CSS = """
     ListPane { height: 1fr; }
-    ListPane > FilterInput { display: none; border: none; height: 1; padding: 0 1; }
+    ListPane > FilterInput, ListPane > FilterInput:focus {
+        display: none; border: none; height: 1; padding: 0 1;
+    }
     ListPane > FilterInput.-active { display: block; }
     ListPane > .note { height: 1; color: $text-muted; padding: 0 1; }
     """
@@ -92,6 +94,17 @@ class ListPane(Vertical):
     def set_note(self, message: str) -> None:
         self.query_one(".note", Static).update(message)
 
+    def update_note(self) -> None:
+        """Write the note again from the pane's state (override); the filter changed."""
+
+    def counted(self, noun: str) -> str:
+        """`12 workflows`, or `2 of 12 workflows` while the filter hides some."""
+        total = len(self.table.model)
+        noun = noun.removesuffix("s") if total == 1 else noun
+        if not self.table.filter_text:
+            return f"{total} {noun}"
+        return f"{len(self.table.shown_keys())} of {total} {noun}"
+
     # ---- filter ----------------------------------------------------------------------------
 
     def action_clear_filter(self) -> None:
@@ -107,6 +120,7 @@ class ListPane(Vertical):
     def _filter_changed(self, event: Input.Changed) -> None:
         event.stop()
         self.table.set_filter(event.value)
+        self.update_note()
         self.post_message(FilterChanged(self, event.value))
 
     @on(Input.Submitted, "FilterInput")
@@ -115,5 +129,6 @@ class ListPane(Vertical):
         if not event.value:
             self.filter_input.remove_class("-active")
             self.table.set_filter("")
+            self.update_note()
             self.post_message(FilterChanged(self, ""))
         self.table.focus()

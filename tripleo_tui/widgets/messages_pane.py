@@ -61,7 +61,10 @@ class MessagesPane(ListPane):
             for message in await self.api.list_messages(queue.name, after=after):
                 self.table.upsert(message.id, message)
                 self._last_seen[queue.name] = message.id
-        self.set_note(f"{len(self.messages)} messages · enter: open the execution · y: copy")
+        self.update_note()
+
+    def update_note(self) -> None:
+        self.set_note(f"{self.counted('messages')} · enter: open the execution · y: copy")
 
     @property
     def messages(self) -> dict[str, Any]:

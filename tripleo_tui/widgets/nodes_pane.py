@@ -89,7 +89,7 @@ class NodesPane(ListPane):
         nodes = {node.uuid: node for node in found}
         self.marked &= nodes.keys()
         self.table.show(nodes)
-        self._update_note()
+        self.update_note()
         self.loaded.set()
 
     def wait_for(self, what: str | None) -> None:
@@ -144,11 +144,8 @@ class NodesPane(ListPane):
         """The mark and a pending profile are shown from the pane's state, not the node's."""
         self.table.redraw(uuid)
 
-    def _update_note(self) -> None:
-        shown = len(self.table.shown_keys())
-        note = f"{len(self.nodes)} nodes"
-        if shown != len(self.nodes):
-            note += f", {shown} shown"
+    def update_note(self) -> None:
+        note = self.counted("nodes")
         if self.following:
             running = ", ".join(what for what, _ in self.following.values())
             note += f" · running: {running}"
@@ -242,7 +239,7 @@ class NodesPane(ListPane):
             for uuid in set(uuids) - started:  # never started: show the real profile again
                 self.pending_profiles.pop(uuid, None)
                 self._redraw(uuid)
-            self._update_note()
+            self.update_note()
 
     async def _takes(self, workflow: str, input_name: str) -> bool:
         try:
@@ -275,7 +272,7 @@ class NodesPane(ListPane):
             description=f"console: {verb} {_count(targets)}",
         )
         self.following[execution.id] = (f"{verb} {_count(targets)}", [])
-        self._update_note()
+        self.update_note()
 
     def execution_finished(self, execution_id: str, state: str) -> bool:
         """Called by the app: when one of ours ends, read the nodes again at once and say so.
