@@ -75,7 +75,7 @@ async def test_run_from_the_form_reaches_success_and_shows_its_output(make_app):
         tree.move_cursor(tree.root.children[0])
         await pilot.press("y")
         assert app.clipboard == "Hello, tester!"
-        await pilot.press("j")  # raw JSON
+        await pilot.press("t")  # raw JSON
         assert '"greeting": "Hello, tester!"' in output.query_one("#raw").text
         await pilot.press("escape")
         assert not isinstance(app.screen, ExecutionScreen)

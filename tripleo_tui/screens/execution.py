@@ -98,6 +98,8 @@ class ExecutionScreen(Screen):
         Binding("R", "rerun", "Rerun task", id="rerun-task"),
         Binding("e", "failure", "Why failed", id="show-failure"),
         Binding("y", "copy", "Copy", id="copy"),
+        Binding("right_square_bracket", "next_tab(1)", "Next tab", id="next-tab"),
+        Binding("left_square_bracket", "next_tab(-1)", "Previous tab", show=False, id="prev-tab"),
     ]
     DEFAULT_CSS = """
     ExecutionScreen #summary { height: auto; max-height: 50%; padding: 0 1; overflow-y: auto; }
@@ -260,6 +262,14 @@ class ExecutionScreen(Screen):
         await self.session.rerun_task(task.id)
         self.notify(f"Rerunning task {task.name}")
         self.refresh_execution()
+
+    def action_next_tab(self, step: int) -> None:
+        parts = self.query_one("#parts", TabbedContent)
+        ids = [pane.id for pane in parts.query(TabPane)]
+        parts.active = ids[(ids.index(parts.active) + step) % len(ids)]
+        focusable = parts.active_pane.query("ResourceTable, JsonTree")
+        if focusable:
+            focusable.first().focus()
 
     def action_failure(self) -> None:
         self.app.push_screen(FailureScreen(self.session, self.execution_id))

@@ -56,3 +56,6 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(bindings_table(self.sections))
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()  # scrolls with the keys at once

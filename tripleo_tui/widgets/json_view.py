@@ -1,4 +1,4 @@
-"""A JSON value shown as a foldable tree (leaves whole) or as raw JSON, wrapped (`j`
+"""A JSON value shown as a foldable tree (leaves whole) or as raw JSON, wrapped (`t`
 switches); `y` copies the selected value (the tree's node, or the whole document) with OSC 52,
 which works over SSH."""
 
@@ -58,7 +58,7 @@ class JsonTree(Tree[Any]):
 
 class JsonView(Vertical):
     BINDINGS: ClassVar = [
-        Binding("j", "switch", "Tree/raw", id="json-switch"),
+        Binding("t", "switch", "Tree/raw", id="json-switch"),
         Binding("y", "copy", "Copy value", id="json-copy"),
     ]
     DEFAULT_CSS = """

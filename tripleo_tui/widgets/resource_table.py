@@ -115,10 +115,13 @@ class ResourceTable(DataTable):
     DEFAULT_CSS = """
     ResourceTable { height: 1fr; }
     """
-    # In a list, home and end go to its first and last row (DataTable scrolls sideways).
+    # In a list, home and end go to its first and last row (DataTable scrolls sideways);
+    # j, k, g and G move as in vim.
     BINDINGS: ClassVar = [
-        Binding("home", "scroll_top", "First row", show=False),
-        Binding("end", "scroll_bottom", "Last row", show=False),
+        Binding("home,g", "scroll_top", "First row", show=False),
+        Binding("end,G", "scroll_bottom", "Last row", show=False),
+        Binding("j", "cursor_down", "Next row", show=False),
+        Binding("k", "cursor_up", "Previous row", show=False),
     ]
 
     def __init__(
