@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import ClassVar
 
 from rich.syntax import Syntax
@@ -24,7 +25,7 @@ def inputs_table(params: tuple[InputParam, ...]) -> Table:
     table.add_column("required")
     table.add_column("default")
     for param in sorted(params, key=lambda param: not param.required):
-        default = "" if param.required else repr(param.default)
+        default = "" if param.required else json.dumps(param.default, default=str)
         table.add_row(param.name, "yes" if param.required else "", default)
     if not params:
         table.add_row("(none)", "", "")
