@@ -200,11 +200,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.exception("tripleo-tui %s failed", args.command)
         print(f"ERROR: {error_message(error, db_path)}", file=sys.stderr)
         return 1
-    if text:
-        print(text)
+    if text and not _print_output(text):
+        return 141  # as a shell reports a command a closed pipe stopped (128 + SIGPIPE)
     for line in outcome.errors:
         print(f"ERROR: {line}", file=sys.stderr)
     return outcome.exit_code
+
+
+def _print_output(text: str) -> bool:
+    """Print `text`; False when the reader went away (`| head -1`), without a traceback."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # Python flushes stdout again at exit; point it at /dev/null so that stays quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return False
+    return True
 
 
 def _render(output: Output, args: argparse.Namespace) -> str:

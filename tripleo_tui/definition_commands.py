@@ -19,6 +19,7 @@ from engine.api import (
 )
 from tripleo_tui.cli import CommandAdder, CommandError, Outcome
 from tripleo_tui.formatting import Listing, Record, Text, cut, tags_cell
+from tripleo_tui.list_options import add_list_options, choose
 
 WORKBOOK_COLUMNS = ("Name", "Tags", "Created at", "Updated at")
 WORKFLOW_COLUMNS = ("ID", "Name", "Project ID", "Tags", "Input", "Created at", "Updated at")
@@ -125,7 +126,7 @@ async def delete_each(
 
 
 async def workbook_list(api: Backend, args: argparse.Namespace) -> Listing:
-    rows = tuple(workbook_row(wb) for wb in await api.list_workbooks())
+    rows = tuple(workbook_row(wb) for wb in choose(await api.list_workbooks(), args))
     return Listing(WORKBOOK_COLUMNS, rows)
 
 
@@ -167,7 +168,7 @@ def workflow_listing(workflows: list[WorkflowRecord]) -> Listing:
 
 
 async def workflow_list(api: Backend, args: argparse.Namespace) -> Listing:
-    return workflow_listing(await api.list_workflows())
+    return workflow_listing(choose(await api.list_workflows(), args))
 
 
 async def workflow_get(api: Backend, args: argparse.Namespace) -> Record:
@@ -206,7 +207,9 @@ async def workflow_get_definition(api: Backend, args: argparse.Namespace) -> Tex
 
 
 async def action_list(api: Backend, args: argparse.Namespace) -> Listing:
-    rows = tuple(action_row(action, listing=True) for action in await api.list_actions())
+    rows = tuple(
+        action_row(action, listing=True) for action in choose(await api.list_actions(), args)
+    )
     return Listing(ACTION_COLUMNS, rows)
 
 
@@ -215,7 +218,9 @@ async def action_get(api: Backend, args: argparse.Namespace) -> Record:
 
 
 def register(commands: CommandAdder) -> None:
-    commands.add("workbook-list", workbook_list, "List all workbooks.")
+    add_list_options(
+        commands.add("workbook-list", workbook_list, "List all workbooks."), executions=False
+    )
     commands.add("workbook-get", workbook_get, "Show a workbook.").add_argument(
         "name", help="workbook name"
     )
@@ -238,7 +243,9 @@ def register(commands: CommandAdder) -> None:
         formatted=False,
     ).add_argument("name", help="workbook name")
 
-    commands.add("workflow-list", workflow_list, "List all workflows.")
+    add_list_options(
+        commands.add("workflow-list", workflow_list, "List all workflows."), executions=False
+    )
     commands.add("workflow-get", workflow_get, "Show a workflow.").add_argument(
         "workflow", metavar="ID|NAME", help="workflow id or name"
     )
@@ -261,7 +268,10 @@ def register(commands: CommandAdder) -> None:
         formatted=False,
     ).add_argument("workflow", metavar="ID|NAME", help="workflow id or name")
 
-    commands.add("action-list", action_list, "List all actions (system and ad-hoc).")
+    add_list_options(
+        commands.add("action-list", action_list, "List all actions (system and ad-hoc)."),
+        executions=False,
+    )
     commands.add("action-get", action_get, "Show an action.").add_argument(
         "action", metavar="NAME|ID", help="action name or id"
     )

@@ -16,6 +16,7 @@ from tripleo_tui.cli import CommandAdder, CommandError, Outcome
 from tripleo_tui.definition_commands import delete_each
 from tripleo_tui.formatting import Listing, Record, cut
 from tripleo_tui.json_arguments import load_mapping_file
+from tripleo_tui.list_options import add_list_options, choose
 
 ENVIRONMENT_LIST_COLUMNS = ("Name", "Description", "Scope", "Created at", "Updated at")
 ENVIRONMENT_COLUMNS = ("Name", "Description", "Variables", "Scope", "Created at", "Updated at")
@@ -88,7 +89,7 @@ async def environment_update(api: Backend, args: argparse.Namespace) -> Record:
 
 
 async def environment_list(api: Backend, args: argparse.Namespace) -> Listing:
-    rows = tuple(environment_list_row(env) for env in await api.list_environments())
+    rows = tuple(environment_list_row(env) for env in choose(await api.list_environments(), args))
     return Listing(ENVIRONMENT_LIST_COLUMNS, rows)
 
 
@@ -108,7 +109,9 @@ def register(commands: CommandAdder) -> None:
     commands.add(
         "environment-update", environment_update, "Update an environment (named in FILE)."
     ).add_argument("file", metavar="FILE", help=file_help)
-    commands.add("environment-list", environment_list, "List environments.")
+    add_list_options(
+        commands.add("environment-list", environment_list, "List environments."), executions=False
+    )
     commands.add("environment-get", environment_get, "Show an environment.").add_argument(
         "name", metavar="NAME", help="environment name"
     )

@@ -30,6 +30,7 @@ from tripleo_tui.cli import CommandAdder, CommandError, Outcome
 from tripleo_tui.definition_commands import delete_each
 from tripleo_tui.formatting import NONE, Listing, Record, Text, cut
 from tripleo_tui.json_arguments import load_mapping
+from tripleo_tui.list_options import add_list_options, choose
 
 # Pike's columns first; then what HEAD added and an operator wants.
 EXECUTION_COLUMNS = (
@@ -68,7 +69,6 @@ ACTION_EXECUTION_COLUMNS = (
     "Updated at",
 )
 ACTION_EXECUTION_LIST_COLUMNS = tuple(c for c in ACTION_EXECUTION_COLUMNS if c != "State info")
-EXECUTION_FILTERS = ("state", "workflow_name")
 TIMESTAMP = "%Y-%m-%d %H:%M:%S"
 
 
@@ -238,23 +238,10 @@ async def execution_create(api: Backend, args: argparse.Namespace) -> Outcome:
 
 
 async def execution_list(api: Backend, args: argparse.Namespace) -> Listing:
-    filters = {}
-    for item in args.filters or ():
-        key, equals, value = item.partition("=")
-        if not equals or key not in EXECUTION_FILTERS:
-            raise CommandError(
-                f"Invalid filter '{item}': use key=value with key one of "
-                f"{', '.join(EXECUTION_FILTERS)}"
-            )
-        filters[key] = value
     executions = await api.list_executions(
-        ExecutionFilter(
-            task_execution_id=args.task,
-            limit=args.limit,
-            newest_first=args.sort_dirs == "desc",
-            **filters,
-        )
+        ExecutionFilter(task_execution_id=args.task, root_only=args.rootsonly, limit=None)
     )
+    executions = choose(executions, args)
     shown = Shown(api)
     rows = [execution_row(await shown.execution(ex), listing=True) for ex in executions]
     return Listing(EXECUTION_COLUMNS, tuple(rows))
@@ -300,7 +287,7 @@ async def execution_delete(api: Backend, args: argparse.Namespace) -> Outcome:
 async def task_list(api: Backend, args: argparse.Namespace) -> Listing:
     if args.execution is not None:
         await api.get_execution(args.execution)
-    tasks = await api.list_tasks(args.execution, limit=args.limit)
+    tasks = choose(await api.list_tasks(args.execution, limit=None), args)
     shown = Shown(api)
     return Listing(
         TASK_COLUMNS, tuple([task_row(await shown.task(task), listing=True) for task in tasks])
@@ -336,7 +323,7 @@ async def task_rerun(api: Backend, args: argparse.Namespace) -> Record:
 async def action_execution_list(api: Backend, args: argparse.Namespace) -> Listing:
     if args.task is not None:
         await api.get_task(args.task)
-    actions = await api.list_action_executions(args.task, limit=args.limit)
+    actions = choose(await api.list_action_executions(args.task, limit=None), args)
     shown = Shown(api)
     rows = [action_execution_row(await shown.action(action), listing=True) for action in actions]
     return Listing(ACTION_EXECUTION_LIST_COLUMNS, tuple(rows))
@@ -401,12 +388,6 @@ async def run_action(api: Backend, args: argparse.Namespace) -> Outcome:
 # ---- the parser ----------------------------------------------------------------------------
 
 
-def _limit(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--limit", type=int, default=100, help="at most this many rows (default 100; -1: all)"
-    )
-
-
 def register(commands: CommandAdder) -> None:
     create = commands.add("execution-create", execution_create, "Start a workflow execution.")
     create.add_argument("workflow", metavar="WORKFLOW", help="workflow name or id")
@@ -430,17 +411,8 @@ def register(commands: CommandAdder) -> None:
     commands.add_id(
         listing, "task", "--task", metavar="TASK_ID", help="only sub-workflows of this task"
     )
-    listing.add_argument(
-        "--filter",
-        dest="filters",
-        action="append",
-        metavar="KEY=VALUE",
-        help=f"keep rows where KEY ({', '.join(EXECUTION_FILTERS)}) equals VALUE",
-    )
-    listing.add_argument(
-        "--sort_dirs", choices=("asc", "desc"), default="asc", help="by creation time"
-    )
-    _limit(listing)
+    listing.add_argument("--rootsonly", action="store_true", help="only root executions")
+    add_list_options(listing, executions=True)
     for name, handler, help in (
         ("execution-get", execution_get, "Show a workflow execution."),
         ("execution-get-input", execution_get_input, "Show an execution's input (JSON)."),
@@ -483,7 +455,7 @@ def register(commands: CommandAdder) -> None:
     commands.add_id(
         tasks, "execution", "execution", metavar="EXECUTION_ID", nargs="?", help="of this execution"
     )
-    _limit(tasks)
+    add_list_options(tasks, executions=True)
     for name, handler, help in (
         ("task-get", task_get, "Show a task execution."),
         ("task-get-result", task_get_result, "Show a task's result (JSON)."),
@@ -514,7 +486,7 @@ def register(commands: CommandAdder) -> None:
     commands.add_id(
         actions, "task", "task", metavar="TASK_EXECUTION_ID", nargs="?", help="of this task"
     )
-    _limit(actions)
+    add_list_options(actions, executions=True)
     for name, handler, help in (
         ("action-execution-get", action_execution_get, "Show an action execution."),
         ("action-execution-get-input", action_execution_get_input, "Show its input (JSON)."),

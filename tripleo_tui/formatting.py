@@ -79,7 +79,9 @@ def render(output: Output, fmt: str = "table", wanted: Sequence[str] | None = No
         return output.text
     columns, indexes = select_columns(output.columns, wanted)
     if isinstance(output, Listing):
-        rows = [tuple(row[index] for index in indexes) for row in output.rows]
+        # mistral 6.x lists nothing as one row of empty cells, in every format.
+        shown = output.rows or (tuple("" for _ in output.columns),)
+        rows = [tuple(row[index] for index in indexes) for row in shown]
         return _render_listing(columns, rows, fmt)
     values = tuple(output.values[index] for index in indexes)
     return _render_record(columns, values, fmt)
@@ -92,8 +94,7 @@ def _render_listing(columns: tuple[str, ...], rows: list[tuple[Any, ...]], fmt: 
         return _yaml([dict(zip(columns, row, strict=True)) for row in rows])
     if fmt == "value":
         return "\n".join(" ".join(str(value) for value in row) for row in rows)
-    # Mistral (Pike) prints an empty list as one row of '<none>' in every column.
-    table = _table(columns, rows or [tuple(NONE for _ in columns)])
+    table = _table(columns, rows)
     for name, value in zip(columns, rows[0] if rows else (), strict=False):
         table.align[name] = "r" if type(value) in (int, float) else "l"
     return table.get_string()

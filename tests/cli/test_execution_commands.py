@@ -360,3 +360,38 @@ def test_input_from_yaml_file(cli, tmp_path):
     (tmp_path / "input.yaml").write_text("who: Flo\n")
     execution = start(cli, "tests.v1.needs", "input.yaml", "--wait")
     assert json.loads(cli("execution-get-output", execution["ID"])[1]) == {"said": "Flo"}
+
+
+def test_execution_list_as_mistral_6(cli):
+    """The newest page by default (shown oldest first), --oldest, --marker, operators."""
+    ids = [finished(cli, start(cli, "tests.v1.needs", '{"who": "Di"}')["ID"])["ID"]]
+    ids.append(finished(cli, start(cli, "tests.v1.failing")["ID"])["ID"])
+    ids.append(finished(cli, start(cli, "tests.v1.needs", '{"who": "Ed"}')["ID"])["ID"])
+    listed = [row["ID"] for row in record(cli, "execution-list", "--limit", "-1")]
+    assert listed[-3:] == ids
+    assert [row["ID"] for row in record(cli, "execution-list", "--limit", "2")] == ids[1:]
+    oldest = [row["ID"] for row in record(cli, "execution-list", "--oldest", "--limit", "2")]
+    assert oldest == listed[:2]
+    after = record(cli, "execution-list", "--marker", ids[0], "--limit", "-1")
+    assert [row["ID"] for row in after] == ids[1:]
+    ended = record(cli, "execution-list", "--filter", "state=in:ERROR,SUCCESS", "--limit", "-1")
+    assert {row["State"] for row in ended} == {"ERROR", "SUCCESS"}
+    assert set(ids) <= {row["ID"] for row in ended}
+    not_failed = record(cli, "execution-list", "--filter", "state=neq:ERROR", "--limit", "-1")
+    assert ids[1] not in {row["ID"] for row in not_failed}
+    since = record(cli, "execution-list", "--filter", f"id=has:{ids[2][:8]}")
+    assert [row["ID"] for row in since] == [ids[2]]
+    by_name = record(
+        cli, "execution-list", "--sort_keys", "workflow_name,created_at", "--sort_dirs", "desc"
+    )
+    names = [row["Workflow name"] for row in by_name]
+    assert names == sorted(names, reverse=True)
+    roots = record(cli, "execution-list", "--rootsonly", "--limit", "-1")
+    assert roots and all(row["Root Execution ID"] == "<none>" for row in roots)
+    code, _, err = cli("execution-list", "--sort_dirs", "up")
+    assert code == 1 and "Unknown sort direction 'up'" in err
+    code, _, err = cli("execution-list", "--marker", "nope")
+    assert code == 1 and "Marker 'nope'" in err
+    tasks = record(cli, "task-list", "--filter", "state=in:ERROR", "--limit", "-1")
+    assert "boom" in {task["Name"] for task in tasks}
+    assert {task["State"] for task in tasks} == {"ERROR"}

@@ -29,10 +29,12 @@ def test_table_listing():
     )
 
 
-def test_empty_table_is_one_row_of_none():
-    assert render(Listing(("A", "B"), ())).splitlines()[3] == "| <none> | <none> |"
-    assert render(Listing(("A", "B"), ()), "json") == "[]"
-    assert render(Listing(("A", "B"), ()), "value") == ""
+def test_empty_list_is_one_row_of_empty_cells_as_mistral_6():
+    """What cliff prints for mistralclient 6.x's empty list (`f()`: one row of '')."""
+    table = render(Listing(("A", "B"), ()))
+    assert table == "+---+---+\n| A | B |\n+---+---+\n|   |   |\n+---+---+"
+    assert render(Listing(("A", "B"), ()), "json") == '[\n  {\n    "A": "",\n    "B": ""\n  }\n]'
+    assert render(Listing(("A", "B"), ()), "value") == " "
 
 
 def test_record_table_with_multiline_value():
