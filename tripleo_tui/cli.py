@@ -39,7 +39,7 @@ from engine.api import (
     state_path,
 )
 from engine.sandbox import cli as sandbox_cli
-from tripleo_tui.formatting import FORMATS, Output, render
+from tripleo_tui.formatting import Output, add_format_options, render
 
 COMMAND_GROUPS = (
     "tripleo_tui.definition_commands",
@@ -78,23 +78,12 @@ class CommandAdder:
     def add(
         self, name: str, handler: Handler, help: str, *, formatted: bool = True
     ) -> argparse.ArgumentParser:
-        """A new sub-command; `formatted` adds cliff's -f/--format and -c/--column options."""
+        """A new sub-command; `formatted` adds cliff's output options (formatting)."""
         parser = self._subparsers.add_parser(
             name, help=help, description=help, parents=[self._common]
         )
         if formatted:
-            group = parser.add_argument_group("output formatters")
-            group.add_argument(
-                "-f", "--format", choices=FORMATS, default="table", help="output format"
-            )
-            group.add_argument(
-                "-c",
-                "--column",
-                action="append",
-                dest="columns",
-                metavar="COLUMN",
-                help="show only this column (repeat for more)",
-            )
+            add_format_options(parser)
         parser.set_defaults(handler=handler, id_kinds={})
         return parser
 
@@ -219,7 +208,9 @@ def _print_output(text: str) -> bool:
 
 
 def _render(output: Output, args: argparse.Namespace) -> str:
-    return render(output, getattr(args, "format", "table"), getattr(args, "columns", None))
+    if not hasattr(args, "format"):  # a command without output options prints only Text
+        return render(output)
+    return render(output, args.format, args.columns, args)
 
 
 @dataclass(frozen=True, slots=True)
