@@ -382,7 +382,19 @@ async def run_action(api: Backend, args: argparse.Namespace) -> Outcome:
         return Outcome(
             Record(ACTION_EXECUTION_COLUMNS, action_execution_row(action)), exit_code=failed
         )
-    return Outcome(Text(json.dumps(action.output)), exit_code=failed)
+    return Outcome(Text(json.dumps(resource_fields(action.output))), exit_code=failed)
+
+
+def resource_fields(value: Any) -> Any:
+    """`value` with each OpenStack client resource shown as its fields (its `_info`), not as
+    the client internals the engine keeps beside them (`manager`: sessions, locks)."""
+    if isinstance(value, list):
+        return [resource_fields(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if "manager" in value and isinstance(value.get("_info"), dict):
+        return resource_fields(value["_info"])
+    return {key: resource_fields(item) for key, item in value.items()}
 
 
 # ---- the parser ----------------------------------------------------------------------------

@@ -100,3 +100,17 @@ def test_print_empty_and_formats_per_kind(db):
         done.stderr
         == "ERROR: -f csv is for lists; a record prints as json, shell, table, value, yaml\n"
     )
+
+
+def test_run_action_prints_resources_as_their_fields(db, ironic_sandbox, ironic_sandbox_dir):
+    done = subprocess.run(
+        cli_command(db, "run-action", "ironic.node_list", '{"limit": 1}', "-f", "json"),
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TRIPLEO_TUI_SANDBOX_DIR": str(ironic_sandbox_dir)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "_first_negotiation_lock" not in done.stdout and "manager" not in done.stdout
+    (node,) = json.loads(done.stdout)["result"]
+    assert {"uuid", "name", "provision_state", "power_state"} <= node.keys()
+    assert ironic_sandbox in node["links"][0]["href"]
