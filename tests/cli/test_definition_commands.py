@@ -100,11 +100,13 @@ def test_our_workbooks_are_loaded_once(cli):
     hello = as_json(cli, "workflow-get", "tripleo.examples.v1.hello")
     assert hello["Input"] == "name=operator"
     delete_bundled(cli)
-    assert as_json(cli, "workbook-list") == []
+    (nothing,) = as_json(cli, "workbook-list")  # mistral 6.x: one row of empty cells
+    assert set(nothing.values()) == {""}
     assert {w["Name"] for w in as_json(cli, "--reload", "workbook-list")} == BUNDLED
 
 
-def test_empty_lists_print_one_row_of_none(cli):
+def test_empty_lists_print_one_row_of_empty_cells(cli):
+    """As mistralclient 6.x (its formatter called with no object), not Pike's `<none>` row."""
     delete_bundled(cli)
     code, out, _ = cli("workflow-list")
     assert code == 0
@@ -118,7 +120,7 @@ def test_empty_lists_print_one_row_of_none(cli):
         "Created at",
         "Updated at",
     ]
-    assert [cell.strip() for cell in lines[3].split("|")[1:-1]] == ["<none>"] * 7
+    assert [cell.strip() for cell in lines[3].split("|")[1:-1]] == [""] * 7
 
 
 def test_all_corpus_workbooks(cli, tmp_path):
