@@ -21,8 +21,20 @@ from tripleo_tui.cli import CommandAdder, CommandError, Outcome
 from tripleo_tui.formatting import Listing, Record, Text, cut, tags_cell
 from tripleo_tui.list_options import add_list_options, choose
 
-WORKBOOK_COLUMNS = ("Name", "Tags", "Created at", "Updated at")
-WORKFLOW_COLUMNS = ("ID", "Name", "Project ID", "Tags", "Input", "Created at", "Updated at")
+# python-mistralclient 6.x's columns, in its order; workbooks are in Mistral's default
+# namespace, ''.
+WORKBOOK_COLUMNS = ("Name", "Namespace", "Tags", "Scope", "Created at", "Updated at")
+WORKFLOW_COLUMNS = (
+    "ID",
+    "Name",
+    "Namespace",
+    "Project ID",
+    "Tags",
+    "Input",
+    "Scope",
+    "Created at",
+    "Updated at",
+)
 ACTION_COLUMNS = (
     "ID",
     "Name",
@@ -37,16 +49,25 @@ VALIDATION_COLUMNS = ("Valid", "Error")
 
 
 def workbook_row(workbook: WorkbookRecord) -> tuple:
-    return (workbook.name, tags_cell(workbook.tags), workbook.created_at, workbook.updated_at)
+    return (
+        workbook.name,
+        "",
+        tags_cell(workbook.tags),
+        workbook.scope,
+        workbook.created_at,
+        workbook.updated_at,
+    )
 
 
 def workflow_row(workflow: WorkflowRecord, listing: bool = False) -> tuple:
     return (
         workflow.id,
         workflow.name,
+        workflow.namespace,
         workflow.project_id,
         tags_cell(workflow.tags),
         cut(workflow.input) if listing else workflow.input,
+        workflow.scope,
         workflow.created_at,
         workflow.updated_at,
     )

@@ -32,34 +32,40 @@ from tripleo_tui.formatting import NONE, Listing, Record, Text, cut
 from tripleo_tui.json_arguments import load_mapping
 from tripleo_tui.list_options import add_list_options, choose
 
-# Pike's columns first; then what HEAD added and an operator wants.
+# python-mistralclient 6.x's columns, in its order (Pike's names where they are the same).
+# Executions carry no namespace here: their workflow's is Mistral's default, ''.
 EXECUTION_COLUMNS = (
     "ID",
     "Workflow ID",
     "Workflow name",
+    "Workflow namespace",
     "Description",
     "Task Execution ID",
+    "Root Execution ID",
     "State",
     "State info",
     "Created at",
     "Updated at",
-    "Root Execution ID",
     "Duration",
 )
 TASK_COLUMNS = (
     "ID",
     "Name",
     "Workflow name",
-    "Execution ID",
+    "Workflow namespace",
+    "Workflow Execution ID",
     "State",
     "State info",
     "Created at",
-    "Updated at",
+    "Started at",
+    "Finished at",
+    "Duration",
 )
 ACTION_EXECUTION_COLUMNS = (
     "ID",
     "Name",
     "Workflow name",
+    "Workflow namespace",
     "Task name",
     "Task ID",
     "State",
@@ -68,6 +74,7 @@ ACTION_EXECUTION_COLUMNS = (
     "Created at",
     "Updated at",
 )
+DEFAULT_NAMESPACE = ""
 ACTION_EXECUTION_LIST_COLUMNS = tuple(c for c in ACTION_EXECUTION_COLUMNS if c != "State info")
 TIMESTAMP = "%Y-%m-%d %H:%M:%S"
 
@@ -75,29 +82,33 @@ TIMESTAMP = "%Y-%m-%d %H:%M:%S"
 # ---- rows ----------------------------------------------------------------------------------
 
 
-def duration(created_at: str, updated_at: str | None, state: str) -> str:
-    """From creation to the end (or to now while it runs), as H:MM:SS."""
-    start = datetime.strptime(created_at, TIMESTAMP)
-    if states.is_completed(state) and updated_at:
-        end = datetime.strptime(updated_at, TIMESTAMP)
-    else:
-        end = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-    return str(max(end - start, timedelta()))
+def duration(start: str | None, end: str | None) -> str:
+    """mistralclient 6.x's Duration: to `end`, else to now with '...' ('...' alone in the
+    first two seconds)."""
+    if not start:
+        return ""
+    started = datetime.strptime(start, TIMESTAMP)
+    if end:
+        return str(datetime.strptime(end, TIMESTAMP) - started)
+    so_far = datetime.now(UTC).replace(tzinfo=None, microsecond=0) - started
+    return "..." if so_far < timedelta(seconds=2) else f"{so_far}..."
 
 
 def execution_row(execution: ExecutionRecord, listing: bool = False) -> tuple:
+    ended = execution.state in (states.SUCCESS, states.ERROR)  # as mistralclient: not CANCELLED
     return (
         execution.id,
         execution.workflow_id,
         execution.workflow_name,
+        DEFAULT_NAMESPACE,
         cut(execution.description) if listing else execution.description,
         execution.task_execution_id or NONE,
+        execution.root_execution_id or NONE,
         execution.state,
         cut(execution.state_info) if listing else execution.state_info,
         execution.created_at,
         execution.updated_at or NONE,
-        execution.root_execution_id or NONE,
-        duration(execution.created_at, execution.updated_at, execution.state),
+        duration(execution.created_at, execution.updated_at if ended else None),
     )
 
 
@@ -106,11 +117,14 @@ def task_row(task: TaskRecord, listing: bool = False) -> tuple:
         task.id,
         task.name,
         task.workflow_name,
+        DEFAULT_NAMESPACE,
         task.workflow_execution_id,
         task.state,
         cut(task.state_info) if listing else task.state_info,
         task.created_at,
-        task.updated_at or NONE,
+        task.started_at or NONE,
+        task.finished_at or NONE,
+        duration(task.started_at, task.finished_at),
     )
 
 
@@ -119,6 +133,7 @@ def action_execution_row(action: ActionExecutionRecord, listing: bool = False) -
         action.id,
         action.name,
         action.workflow_name,
+        DEFAULT_NAMESPACE,
         action.task_name,
         action.task_execution_id,
         action.state,
@@ -127,7 +142,7 @@ def action_execution_row(action: ActionExecutionRecord, listing: bool = False) -
         action.created_at,
         action.updated_at or NONE,
     )
-    return row[:6] + row[7:] if listing else row
+    return row[:7] + row[8:] if listing else row
 
 
 def json_text(value: Any) -> Text:

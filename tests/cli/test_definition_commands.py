@@ -114,13 +114,15 @@ def test_empty_lists_print_one_row_of_empty_cells(cli):
     assert [cell.strip() for cell in lines[1].split("|")[1:-1]] == [
         "ID",
         "Name",
+        "Namespace",
         "Project ID",
         "Tags",
         "Input",
+        "Scope",
         "Created at",
         "Updated at",
     ]
-    assert [cell.strip() for cell in lines[3].split("|")[1:-1]] == [""] * 7
+    assert [cell.strip() for cell in lines[3].split("|")[1:-1]] == [""] * 9
 
 
 def test_all_corpus_workbooks(cli, tmp_path):
