@@ -18,10 +18,12 @@ import argparse
 import asyncio
 import importlib
 import logging
+import logging.handlers
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from engine import clouds, sandbox
@@ -50,6 +52,8 @@ COMMAND_GROUPS = (
 )
 
 log = logging.getLogger("tripleo_tui")
+LOG_MAX_BYTES = 5_000_000
+LOG_BACKUPS = 3
 
 
 class CommandError(Exception):
@@ -123,12 +127,63 @@ def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
         f"engine (default: ${MISTRAL_URL_ENV})",
     )
     parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=default if default is argparse.SUPPRESS else 0,
+        help="log to stderr as well: -v info, -vv debug (the log file gets info always)",
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=default if default is argparse.SUPPRESS else False,
+        help="print no warnings, only the output and errors",
+    )
+    parser.add_argument(
+        "--log-file",
+        metavar="PATH",
+        default=default,
+        help="log to PATH (default: tripleo-tui.log beside the state file); it rotates at "
+        f"{LOG_MAX_BYTES // 1_000_000} MB, keeping {LOG_BACKUPS} old files",
+    )
+    parser.add_argument(
         "--mistral",
         action="store_true",
         default=default if default is argparse.SUPPRESS else False,
         help="drive the Mistral of the Keystone catalog (workflowv2), logging in with the "
         "OS_* variables or clouds.yaml, instead of the embedded engine",
     )
+
+
+class _VersionAction(argparse.Action):
+    """`--version`, as cliff prints it (`prog version`); the package metadata is read only
+    when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # noqa: ANN001
+        from importlib.metadata import version
+
+        print(f"{parser.prog} {version('tripleo-tui')}")
+        parser.exit()
+
+
+def _help(
+    parser: argparse.ArgumentParser,
+    commands: dict[str, argparse.ArgumentParser],
+    args: argparse.Namespace,
+) -> int:
+    """`help [COMMAND]`: the command's help (as `COMMAND --help`), else everything's."""
+    if args.topic is None:
+        parser.print_help()
+        return 0
+    if args.topic not in commands:
+        print(f"ERROR: Unknown command '{args.topic}'; see tripleo-tui help", file=sys.stderr)
+        return 2
+    commands[args.topic].print_help()
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -138,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
         "With no command, opens the console.",
     )
     _global_options(parser, None)
+    parser.add_argument(
+        "--version", action=_VersionAction, help="show the program's version and exit"
+    )
     parser.add_argument(
         "--sandbox",
         action="store_true",
@@ -152,6 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
     for module in COMMAND_GROUPS:
         importlib.import_module(module).register(adder)
     sandbox_cli.register_cli(subparsers)  # sets `func`: synchronous, needs no state file
+    helper = subparsers.add_parser("help", help="Show the help of a command, or of all.")
+    helper.add_argument("topic", metavar="COMMAND", nargs="?", help="a command's name")
+    helper.set_defaults(func=partial(_help, parser, subparsers.choices))
     parser.set_defaults(handler=None)
     return parser
 
@@ -163,7 +224,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     db_path = state_path(args.db)
     try:
         refuse_unsafe_path(db_path)  # before anything is created beside it (the log)
-        _set_up_logging(db_path, args.debug)
+        _set_up_logging(
+            Path(args.log_file) if args.log_file else log_path(db_path),
+            logging.DEBUG
+            if args.debug or args.verbose > 1
+            else logging.INFO
+            if args.verbose
+            else None,
+        )
     except StoreError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 1
@@ -186,8 +254,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as error:
-        log.exception("tripleo-tui %s failed", args.command)
-        print(f"ERROR: {error_message(error, db_path)}", file=sys.stderr)
+        message = error_message(error, db_path)
+        if isinstance(error, USER_ERRORS):  # the user's to fix: one line, no traceback
+            log.error("tripleo-tui %s: %s", args.command, " ".join(message.split()))
+        else:
+            log.exception("tripleo-tui %s failed", args.command)
+        print(f"ERROR: {message}", file=sys.stderr)
         return 1
     if text and not _print_output(text):
         return 141  # as a shell reports a command a closed pipe stopped (128 + SIGPIPE)
@@ -243,7 +315,7 @@ async def open_chosen(
 
 async def _run(db_path: Path, args: argparse.Namespace) -> Outcome:
     async with await open_chosen(db_path, args.reload, mistral_choice(args)) as api:
-        for problem in api.workbook_load_problems:
+        for problem in () if args.quiet else api.workbook_load_problems:
             print(f"WARNING: workbook not loaded: {problem}", file=sys.stderr)
         await _resolve_ids(api, args)
         result = await args.handler(api, args)
@@ -260,13 +332,17 @@ async def _resolve_ids(api: Backend, args: argparse.Namespace) -> None:
             setattr(args, dest, await api.resolve_id(kind, given))
 
 
+# Errors a user caused and can fix: their message says all (the log gets it on one line).
+USER_ERRORS = (DefinitionError, CommandError, StoreError, EngineError, ValueError, OSError)
+
+
 def error_message(error: Exception, db_path: Path) -> str:
     """The one message a user sees for an error."""
     if isinstance(error, DefinitionError):
         count = len(error.problems)
         lines = "\n".join(f"  {problem}" for problem in error.problems)
         return f"Invalid definition ({count} problem{'s' if count != 1 else ''}):\n{lines}"
-    if isinstance(error, CommandError | StoreError | EngineError | ValueError | OSError):
+    if isinstance(error, USER_ERRORS):
         return str(error)
     return f"{type(error).__name__}: {error} (details in {log_path(db_path)})"
 
@@ -274,26 +350,30 @@ def error_message(error: Exception, db_path: Path) -> str:
 _log_handlers: list[logging.Handler] = []
 
 
-class _PrivateFileHandler(logging.FileHandler):
-    """The log file, opened without following a symbolic link and private to its owner."""
+class _PrivateFileHandler(logging.handlers.RotatingFileHandler):
+    """The log file, opened without following a symbolic link and private to its owner;
+    size-bounded: at LOG_MAX_BYTES it moves to .1 (.1 to .2, ...), keeping LOG_BACKUPS."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__(path, encoding="utf-8")
+        super().__init__(path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
 
     def _open(self):  # noqa: ANN202 (logging's own hook)
         fd = open_private_file(Path(self.baseFilename), os.O_WRONLY | os.O_APPEND)
         return open(fd, "a", encoding=self.encoding, errors=self.errors)
 
 
-def _set_up_logging(db_path: Path, debug: bool) -> None:
-    """Log to the file beside the state file (and to stderr with --debug)."""
+def _set_up_logging(log_file: Path, stderr_level: int | None) -> None:
+    """Log to `log_file` (and to stderr at `stderr_level`, if given: -v, -vv, --debug)."""
     root = logging.getLogger()
     for handler in _log_handlers:
         root.removeHandler(handler)
         handler.close()
-    _log_handlers[:] = [_PrivateFileHandler(log_path(db_path))]
-    if debug:
-        _log_handlers.append(logging.StreamHandler(sys.stderr))
+    _log_handlers[:] = [_PrivateFileHandler(log_file)]
+    if stderr_level is not None:
+        stderr = logging.StreamHandler(sys.stderr)
+        stderr.setLevel(stderr_level)
+        _log_handlers.append(stderr)
+    debug = stderr_level == logging.DEBUG
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in _log_handlers:
         handler.setFormatter(formatter)
