@@ -52,6 +52,29 @@ COMMAND_GROUPS = (
 )
 
 log = logging.getLogger("tripleo_tui")
+# osc-lib's common options and keystoneauth's password/token ones: each becomes OS_<NAME>,
+# which engine.clouds reads (clouds.yaml via OS_CLOUD first).
+OS_OPTIONS = (
+    "cloud",
+    "region_name",
+    "interface",
+    "cacert",
+    "cert",
+    "key",
+    "auth_type",
+    "auth_url",
+    "endpoint",
+    "token",
+    "username",
+    "user_id",
+    "password",
+    "user_domain_name",
+    "user_domain_id",
+    "project_name",
+    "project_id",
+    "project_domain_name",
+    "project_domain_id",
+)
 LOG_MAX_BYTES = 5_000_000
 LOG_BACKUPS = 3
 
@@ -126,6 +149,14 @@ def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
         help=f"drive the Mistral v2 API at URL (no authentication) instead of the embedded "
         f"engine (default: ${MISTRAL_URL_ENV})",
     )
+    for name in OS_OPTIONS:
+        parser.add_argument(
+            f"--os-{name.replace('_', '-')}",
+            dest=f"os_{name}",
+            metavar=name.upper().replace("OS_", ""),
+            default=default,
+            help=f"as osc-lib: sets OS_{name.upper()} for this command (and an engine it starts)",
+        )
     parser.add_argument(
         "-v",
         "--verbose",
@@ -220,6 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command (or the console) and return the process exit code."""
     args = build_parser().parse_args(argv)
+    for name in OS_OPTIONS:
+        given = getattr(args, f"os_{name}", None)
+        if given is not None:
+            os.environ[f"OS_{name.upper()}"] = given
     clouds.add_endpoint_source(sandbox.ENDPOINT_SOURCE)
     db_path = state_path(args.db)
     try:

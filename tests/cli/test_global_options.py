@@ -1,6 +1,8 @@
 """--version, help COMMAND, -v, --log-file and the size-bounded log, in real processes on a
 real state file."""
 
+import json
+import os
 import subprocess
 from importlib.metadata import version
 
@@ -60,3 +62,21 @@ def test_the_log_rotates_at_its_size_bound(db, tmp_path):
     assert (tmp_path / "tripleo-tui.log.1").stat().st_size == LOG_MAX_BYTES
     assert log.stat().st_size < 1000
     assert LOG_BACKUPS >= 1
+
+
+def test_os_cloud_chooses_the_cloud_actions_use(db, tmp_path, ironic_sandbox):
+    (tmp_path / "clouds.yaml").write_text(
+        f"clouds:\n  lab:\n    auth_type: none\n    baremetal_endpoint_override: {ironic_sandbox}\n"
+    )
+    env = {**os.environ, "TRIPLEO_TUI_SANDBOX_DIR": str(tmp_path / "no-sandbox")}
+    env.pop("OS_CLOUD", None)
+
+    def node_list(*options):
+        args = cli_command(db, *options, "run-action", "ironic.node_list", '{"limit": 1}')
+        done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp_path)
+        return done.returncode, json.loads(done.stdout)["result"]
+
+    code, result = node_list("--os-cloud", "nosuch")
+    assert code == 1 and "OS_CLOUD=nosuch: Cloud nosuch was not found" in result
+    code, nodes = node_list("--os-cloud", "lab")
+    assert code == 0 and ironic_sandbox in nodes[0]["links"][0]["href"]
