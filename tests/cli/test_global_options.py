@@ -72,7 +72,9 @@ def test_os_cloud_chooses_the_cloud_actions_use(db, tmp_path, ironic_sandbox):
     env.pop("OS_CLOUD", None)
 
     def node_list(*options):
-        args = cli_command(db, *options, "run-action", "ironic.node_list", '{"limit": 1}')
+        # A state file each: an engine a command started keeps that command's cloud.
+        state = tmp_path / f"{options[-1]}.sqlite"
+        args = cli_command(state, *options, "run-action", "ironic.node_list", '{"limit": 1}')
         done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp_path)
         return done.returncode, json.loads(done.stdout)["result"]
 
