@@ -30,7 +30,7 @@ def test_console_script_with_invalid_definition(tmp_path):
     assert f"{broken}:" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_traceback_goes_to_the_log(tmp_path):
+def test_a_user_error_is_one_line_on_stderr_and_in_the_log(tmp_path):
     (tmp_path / "state.sqlite").write_bytes(b"this is not a database" * 100)
     result = run(tmp_path, sys.executable, "-m", "tripleo_tui", "workbook-list")
     assert result.returncode == 1
@@ -38,4 +38,8 @@ def test_traceback_goes_to_the_log(tmp_path):
     assert result.stderr == f"ERROR: Cannot open state file {state}: file is not a database\n"
     assert "Traceback" not in result.stderr + result.stdout
     log = (tmp_path / "tripleo-tui.log").read_text()
-    assert "Traceback" in log and "not a database" in log
+    assert "Traceback" not in log
+    assert log.splitlines()[-1].endswith(
+        f"ERROR tripleo_tui: tripleo-tui workbook-list: Cannot open state file {state}: "
+        "file is not a database"
+    )
