@@ -21,6 +21,7 @@ from pathlib import Path
 from engine.api import Api
 from engine.handoff import EngineClient
 from engine.runtime import EngineBusy
+from engine.server import Backend, Server, serve, token_check
 from engine.store import log_path
 from tripleo_tui.cli import CommandAdder, Outcome
 
@@ -56,6 +57,7 @@ def engine_client(api: Api) -> EngineClient:
 
 async def run_engine(api: Api, args: argparse.Namespace) -> Outcome:
     background = args.idle_exit is not None
+    tokens = token_check(args.auth_token_file, args.keystone_url)  # refused before the lease
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):  # before the lease: a stop never leaves it
@@ -68,14 +70,25 @@ async def run_engine(api: Api, args: argparse.Namespace) -> Outcome:
                 log.info("Background engine not needed: %s", busy)
                 return Outcome()
             raise
+        server: Server | None = None
+        if args.listen:
+            try:
+                server = await serve(Backend(api), args.listen, tokens)
+            except BaseException:
+                await api.stop_engine()
+                raise
+            log.info("Serving Mistral's v2 API at %s", server.url)
         log.info("Engine started (pid %d, background=%s)", os.getpid(), background)
         if not background:
+            serving = f"; Mistral v2 API at {server.url}" if server else ""
             print(
-                f"Engine running for {api.store.path}; log in {log_path(api.store.path)}. "
-                "Ctrl-C stops it.",
+                f"Engine running for {api.store.path}{serving}; log in "
+                f"{log_path(api.store.path)}. Ctrl-C stops it.",
                 file=sys.stderr,
             )
         await _until_stopped(api, stopping, args.idle_exit)
+        if server is not None:
+            await server.stop()
         await api.stop_engine()
         log.info("Engine stopped")
     finally:
@@ -112,4 +125,20 @@ def register(commands: CommandAdder) -> None:
         type=float,
         metavar="SECONDS",
         help="stop after this long with nothing running (commands start it this way)",
+    )
+    parser.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        help="also serve Mistral's v2 REST API at http://HOST:PORT/v2 (loopback only unless "
+        "--auth-token-file or --keystone-url is given)",
+    )
+    parser.add_argument(
+        "--auth-token-file",
+        metavar="FILE",
+        help="require the X-Auth-Token header to equal the token in FILE (mode 0600)",
+    )
+    parser.add_argument(
+        "--keystone-url",
+        metavar="URL",
+        help="require an X-Auth-Token that this Keystone accepts",
     )

@@ -1,0 +1,58 @@
+"""Our engine serving Mistral's v2 REST API (`tripleo-tui engine --listen HOST:PORT`).
+
+aiohttp runs on the engine's own event loop: no second process, no thread. Loopback addresses
+are served without authentication; any other address only with a token check (a static token
+file or Keystone), so the engine is never opened to the network by accident.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from engine.server.app import make_app
+from engine.server.auth import ServerSetupError, TokenCheck, is_loopback, token_check
+from engine.server.backend import Backend
+
+__all__ = ["Backend", "ServerSetupError", "Server", "parse_listen", "serve", "token_check"]
+
+
+@dataclass
+class Server:
+    """A running server; `url` is its /v2 endpoint (with the port really bound)."""
+
+    runner: web.AppRunner
+    url: str
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """`HOST:PORT` or `[IPv6]:PORT` → (host, port); raises ServerSetupError with the reason."""
+    host, colon, port = text.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not colon or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ServerSetupError(f"--listen {text}: expected HOST:PORT, e.g. 127.0.0.1:8989")
+    return host, int(port)
+
+
+async def serve(backend: Backend, listen: str, tokens: TokenCheck | None = None) -> Server:
+    """Serve `http://HOST:PORT/v2` on the running loop until `Server.stop()`."""
+    host, port = parse_listen(listen)
+    if tokens is None and not is_loopback(host):
+        raise ServerSetupError(
+            f"--listen {listen}: refusing to serve a non-loopback address without "
+            "authentication; add --auth-token-file FILE or --keystone-url URL"
+        )
+    runner = web.AppRunner(make_app(backend, tokens), access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as error:
+        await runner.cleanup()
+        raise ServerSetupError(f"--listen {listen}: cannot listen: {error.strerror}") from None
+    bound_host, bound_port = runner.addresses[0][:2]
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    return Server(runner, f"http://{shown}:{bound_port}/v2")

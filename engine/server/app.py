@@ -1,0 +1,549 @@
+"""Mistral's v2 REST API over our engine, as an aiohttp application on the engine's event loop.
+
+Paths, bodies, status codes and error bodies (`{"faultstring": ...}`) follow Mistral's v2
+controllers (mistral/api/controllers/v2/*.py), so python-mistralclient and the `mistral` CLI
+work unchanged. Every call goes to the backend (engine/server/backend.py); nothing here knows
+how executions are run or stored.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from engine.core.errors import EngineError
+from engine.lang import DefinitionError
+from engine.server import resources
+from engine.server.auth import TOKEN_HEADER, TokenCheck
+from engine.server.backend import Backend
+from engine.server.query import only_fields, page_in_memory, parse_query
+from engine.store.errors import AlreadyExistsError, NotFoundError, StoreError
+from engine.store.pages import EXECUTION_COLUMNS, Page, PageError
+
+LOG = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 4 * 1024 * 1024  # the largest TripleO workbook is about 40 KB
+BACKEND = web.AppKey("backend", Backend)
+TOKENS = web.AppKey("tokens", object)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# Columns a short list may be filtered and sorted by: any field of the resource.
+ANY_FIELD = frozenset(
+    {
+        "id",
+        "name",
+        "namespace",
+        "tags",
+        "scope",
+        "project_id",
+        "created_at",
+        "updated_at",
+        "is_system",
+        "input",
+        "description",
+        "workflow_name",
+        "workflow_execution_id",
+        "task_name",
+        "task_execution_id",
+        "state",
+        "state_info",
+        "type",
+        "accepted",
+        "started_at",
+        "finished_at",
+    }
+)
+
+
+class BadRequest(ValueError):
+    """The request itself is wrong (400)."""
+
+
+def fault(status: int, message: str) -> web.Response:
+    return web.json_response({"faultstring": message, "faultcode": "Client"}, status=status)
+
+
+def status_of(error: Exception) -> int:
+    """The status Mistral gives the same failure (mistral/exceptions.py http_code)."""
+    if isinstance(error, NotFoundError):
+        return 404
+    if isinstance(error, AlreadyExistsError):
+        return 409
+    if isinstance(error, (BadRequest, PageError, DefinitionError, StoreError, ValueError)):
+        return 400
+    if isinstance(error, EngineError):
+        return 400 if type(error).__name__ in ("InputError", "WorkflowError") else 500
+    return 500
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every failure as Mistral's JSON fault body, one line, never a traceback."""
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        return fault(error.status, error.reason if error.text is None else _plain(error))
+    except Exception as error:
+        status = status_of(error)
+        if status == 500 and not isinstance(error, EngineError):
+            LOG.exception("%s %s failed", request.method, request.path)
+            return fault(500, f"Internal server error: {type(error).__name__}")
+        return fault(status, str(error))
+
+
+def _plain(error: web.HTTPException) -> str:
+    text = (error.text or "").strip()
+    return text.removeprefix(f"{error.status}: ") or error.reason
+
+
+@web.middleware
+async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """With a token check configured, every call but version discovery needs a valid token;
+    a refused call changes nothing."""
+    tokens: TokenCheck | None = request.app[TOKENS]
+    if tokens is not None and request.path not in ("/", ""):
+        token = request.headers.get(TOKEN_HEADER, "")
+        if not token or not await tokens.valid(token):
+            return fault(401, "Authentication required: a valid X-Auth-Token header")
+    return await handler(request)
+
+
+def make_app(backend: Backend, tokens: TokenCheck | None = None) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[errors, authenticate])
+    app[BACKEND] = backend
+    app[TOKENS] = tokens
+    routes = [
+        web.get("/", versions),
+        web.get("/v2", v2_root),
+        web.get("/v2/", v2_root),
+        # workbooks
+        web.get("/v2/workbooks", list_workbooks),
+        web.post("/v2/workbooks", create_workbook),
+        web.put("/v2/workbooks", update_workbook),
+        web.post("/v2/workbooks/validate", validate_workbook),
+        web.get("/v2/workbooks/{name}", get_workbook),
+        web.delete("/v2/workbooks/{name}", delete_workbook),
+        # workflows
+        web.get("/v2/workflows", list_workflows),
+        web.post("/v2/workflows", create_workflows),
+        web.put("/v2/workflows", update_workflows),
+        web.post("/v2/workflows/validate", validate_workflows),
+        web.get("/v2/workflows/{id}", get_workflow),
+        web.put("/v2/workflows/{id}", update_workflows),
+        web.delete("/v2/workflows/{id}", delete_workflow),
+        # actions (python-mistralclient asks for /actions/<name>/<namespace>)
+        web.get("/v2/actions", list_actions),
+        web.get("/v2/actions/{name}", get_action),
+        web.get("/v2/actions/{name}/{namespace:.*}", get_action),
+        # executions
+        web.get("/v2/executions", list_executions),
+        web.post("/v2/executions", create_execution),
+        web.get("/v2/executions/{id}", get_execution),
+        web.put("/v2/executions/{id}", update_execution),
+        web.delete("/v2/executions/{id}", delete_execution),
+        web.get("/v2/executions/{id}/tasks", list_tasks),
+        # tasks
+        web.get("/v2/tasks", list_tasks),
+        web.get("/v2/tasks/{id}", get_task),
+        web.put("/v2/tasks/{id}", rerun_task),
+        web.get("/v2/tasks/{id}/action_executions", list_action_executions),
+        web.get("/v2/tasks/{id}/executions", list_task_executions),
+        # action executions
+        web.get("/v2/action_executions", list_action_executions),
+        web.post("/v2/action_executions", run_action),
+        web.get("/v2/action_executions/{id}", get_action_execution),
+        web.put("/v2/action_executions/{id}", update_action_execution),
+        # environments
+        web.get("/v2/environments", list_environments),
+        web.post("/v2/environments", create_environment),
+        web.put("/v2/environments", update_environment),
+        web.get("/v2/environments/{name}", get_environment),
+        web.delete("/v2/environments/{name}", delete_environment),
+    ]
+    app.add_routes(routes)
+    return app
+
+
+# ---- helpers ------------------------------------------------------------------------------
+
+
+def backend_of(request: web.Request) -> Backend:
+    return request.app[BACKEND]
+
+
+async def json_body(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object; bad JSON is a 400 naming the position."""
+    text = await request.text()
+    try:
+        body = json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError as error:
+        raise BadRequest(f"Invalid JSON body: {error}") from None
+    if not isinstance(body, dict):
+        raise BadRequest("The JSON body must be an object")
+    return body
+
+
+def json_field(body: dict[str, Any], name: str) -> Any:
+    """A JSON-typed field, which Mistral clients send as JSON text (or as an object)."""
+    value = body.get(name)
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return None
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as error:
+        raise BadRequest(f"Invalid JSON in '{name}': {error}") from None
+
+
+def dict_field(body: dict[str, Any], name: str) -> dict[str, Any]:
+    value = json_field(body, name) or {}
+    if not isinstance(value, dict):
+        raise BadRequest(f"'{name}' must be a JSON object, not {type(value).__name__}")
+    return value
+
+
+def listing(
+    request: web.Request, key: str, items: list[dict[str, Any]], page: Page, fields: tuple
+) -> web.Response:
+    """Mistral's list body: the items and, when the page is full, the link to the next one."""
+    body: dict[str, Any] = {key: [only_fields(item, fields) for item in items]}
+    if page.limit is not None and items and len(items) == page.limit:
+        args = {k: v for k, v in request.query.items() if k not in ("marker", "limit")}
+        args.update(limit=str(page.limit), marker=items[-1]["id"])
+        body["next"] = f"{request.url.origin()}{request.path}?{urlencode(args)}"
+    return web.json_response(body)
+
+
+def short_list(
+    request: web.Request, key: str, items: list[dict[str, Any]], default_limit: int | None = None
+) -> web.Response:
+    page, fields = parse_query(request.query, ANY_FIELD)
+    if page.limit is None and default_limit is not None:
+        page = Page(**{**_page_fields(page), "limit": default_limit})
+    return listing(request, key, page_in_memory(items, page), page, fields)
+
+
+def _page_fields(page: Page) -> dict[str, Any]:
+    return {name: getattr(page, name) for name in Page.__dataclass_fields__}
+
+
+def definition_text(request: web.Request, text: str) -> str:
+    if not text.strip():
+        raise BadRequest("The definition is empty")
+    return text
+
+
+# ---- version discovery ---------------------------------------------------------------------
+
+
+async def versions(request: web.Request) -> web.Response:
+    href = f"{request.url.origin()}/v2"
+    version = {
+        "id": "v2.0",
+        "status": "CURRENT",
+        "links": [{"href": href, "target": "v2", "rel": "self"}],
+    }
+    return web.json_response({"versions": [version]})
+
+
+async def v2_root(request: web.Request) -> web.Response:
+    return web.json_response({"uri": f"{request.url.origin()}/v2"})
+
+
+# ---- workbooks ------------------------------------------------------------------------------
+
+
+async def list_workbooks(request: web.Request) -> web.Response:
+    records = await backend_of(request).list_workbooks()
+    return short_list(request, "workbooks", [resources.workbook(r) for r in records])
+
+
+async def get_workbook(request: web.Request) -> web.Response:
+    record = await backend_of(request).get_workbook(request.match_info["name"])
+    return web.json_response(resources.workbook(record))
+
+
+async def create_workbook(request: web.Request) -> web.Response:
+    text = definition_text(request, await request.text())
+    record = await backend_of(request).create_workbook(text)
+    return web.json_response(resources.workbook(record), status=201)
+
+
+async def update_workbook(request: web.Request) -> web.Response:
+    text = definition_text(request, await request.text())
+    record = await backend_of(request).update_workbook(text)
+    return web.json_response(resources.workbook(record))
+
+
+async def delete_workbook(request: web.Request) -> web.Response:
+    await backend_of(request).delete_workbook(request.match_info["name"])
+    return web.Response(status=204)
+
+
+async def validate_workbook(request: web.Request) -> web.Response:
+    result = await backend_of(request).validate_workbook(await request.text())
+    return web.json_response(_validation(result))
+
+
+def _validation(result: Any) -> dict[str, Any]:
+    if result.valid:
+        return {"valid": True}
+    return {"valid": False, "error": "\n".join(str(problem) for problem in result.problems)}
+
+
+# ---- workflows ------------------------------------------------------------------------------
+
+
+async def list_workflows(request: web.Request) -> web.Response:
+    records = await backend_of(request).list_workflows()
+    return short_list(request, "workflows", [resources.workflow(r) for r in records])
+
+
+async def get_workflow(request: web.Request) -> web.Response:
+    backend = backend_of(request)
+    record = await backend.get_workflow(request.match_info["id"])
+    interface = await backend.workflow_interface(record.id)
+    return web.json_response(resources.workflow(record, interface))
+
+
+async def create_workflows(request: web.Request) -> web.Response:
+    text = definition_text(request, await request.text())
+    records = await backend_of(request).create_workflows(text)
+    return web.json_response({"workflows": [resources.workflow(r) for r in records]}, status=201)
+
+
+async def update_workflows(request: web.Request) -> web.Response:
+    text = definition_text(request, await request.text())
+    records = await backend_of(request).update_workflows(text)
+    if "id" in request.match_info:
+        wanted = request.match_info["id"]
+        chosen = [r for r in records if wanted in (r.id, r.name)] or records[:1]
+        return web.json_response(resources.workflow(chosen[0]))
+    return web.json_response({"workflows": [resources.workflow(r) for r in records]})
+
+
+async def delete_workflow(request: web.Request) -> web.Response:
+    await backend_of(request).delete_workflow(request.match_info["id"])
+    return web.Response(status=204)
+
+
+async def validate_workflows(request: web.Request) -> web.Response:
+    result = await backend_of(request).validate_workflows(await request.text())
+    return web.json_response(_validation(result))
+
+
+# ---- actions --------------------------------------------------------------------------------
+
+
+async def list_actions(request: web.Request) -> web.Response:
+    records = await backend_of(request).list_actions()
+    return short_list(request, "actions", [resources.action(r) for r in records])
+
+
+async def get_action(request: web.Request) -> web.Response:
+    record = await backend_of(request).get_action(request.match_info["name"])
+    return web.json_response(resources.action(record))
+
+
+# ---- executions -----------------------------------------------------------------------------
+
+
+async def list_executions(request: web.Request) -> web.Response:
+    page, fields = parse_query(request.query, EXECUTION_COLUMNS)
+    with_output = request.query.get("include_output", "").lower() == "true" or "output" in fields
+    records = await backend_of(request).execution_page(page, with_output=with_output)
+    items = [resources.execution(r) for r in records]
+    if not with_output:
+        for item in items:
+            item.pop("output")
+    return listing(request, "executions", items, page, fields)
+
+
+async def create_execution(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    backend = backend_of(request)
+    if body.get("id"):
+        try:
+            return web.json_response(resources.execution(await backend.get_execution(body["id"])))
+        except NotFoundError:
+            raise BadRequest("Choosing the id of a new execution is not supported") from None
+    if body.get("source_execution_id"):
+        raise BadRequest("source_execution_id is not supported")
+    workflow = body.get("workflow_id") or body.get("workflow_name")
+    if not workflow:
+        raise BadRequest(
+            "Workflow ID or workflow name must be provided. Workflow ID is recommended."
+        )
+    record = await backend.start_execution(
+        workflow,
+        dict_field(body, "input"),
+        dict_field(body, "params"),
+        body.get("description") or "",
+    )
+    return web.json_response(resources.execution(record), status=201)
+
+
+async def get_execution(request: web.Request) -> web.Response:
+    record = await backend_of(request).get_execution(request.match_info["id"])
+    return web.json_response(resources.execution(record))
+
+
+async def update_execution(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    state = body.get("state") or None
+    description = body.get("description") or None
+    env = dict_field(body, "params").get("env") or None
+    if state is None and description is None and env is None:
+        raise BadRequest("The property state, description, or env is not provided for update.")
+    if description is not None and state is not None:
+        raise BadRequest("The property description must be updated separately from state.")
+    if env is not None and state is not None and state != "RUNNING":
+        raise BadRequest(
+            "The property env can only be updated when workflow execution is not running or "
+            "on resume from pause."
+        )
+    if state not in (None, "RUNNING", "PAUSED", "SUCCESS", "ERROR", "CANCELLED"):
+        raise BadRequest(
+            f"Cannot change state to {state}. Allowed states are: "
+            "'RUNNING, PAUSED, SUCCESS, ERROR, CANCELLED"
+        )
+    record = await backend_of(request).update_execution(
+        request.match_info["id"],
+        state=state,
+        state_info=body.get("state_info") or None,
+        env=env,
+        description=description,
+    )
+    return web.json_response(resources.execution(record))
+
+
+async def delete_execution(request: web.Request) -> web.Response:
+    await backend_of(request).delete_execution(request.match_info["id"])
+    return web.Response(status=204)
+
+
+# ---- tasks ----------------------------------------------------------------------------------
+
+
+async def list_tasks(request: web.Request) -> web.Response:
+    records = await backend_of(request).list_tasks(request.match_info.get("id"), limit=None)
+    return short_list(request, "tasks", [resources.task(r) for r in records])
+
+
+async def get_task(request: web.Request) -> web.Response:
+    record = await backend_of(request).get_task(request.match_info["id"])
+    return web.json_response(resources.task(record))
+
+
+async def rerun_task(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    if body.get("state") != "RUNNING":
+        raise BadRequest("Only a task rerun (state RUNNING) can update a task execution")
+    record = await backend_of(request).rerun_task(
+        request.match_info["id"],
+        reset=body.get("reset", True) is not False,
+        env=dict_field(body, "env") or None,
+    )
+    return web.json_response(resources.task(record))
+
+
+async def list_task_executions(request: web.Request) -> web.Response:
+    records = await backend_of(request).list_executions(
+        task_execution_id=request.match_info["id"], limit=None
+    )
+    return short_list(request, "executions", [resources.execution(r) for r in records])
+
+
+# ---- action executions ------------------------------------------------------------------------
+
+
+async def list_action_executions(request: web.Request) -> web.Response:
+    records = await backend_of(request).list_action_executions(
+        request.match_info.get("id"), limit=None
+    )
+    items = [resources.action_execution(r) for r in records]
+    return short_list(request, "action_executions", items)
+
+
+async def get_action_execution(request: web.Request) -> web.Response:
+    record = await backend_of(request).get_action_execution(request.match_info["id"])
+    return web.json_response(resources.action_execution(record))
+
+
+async def run_action(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    if not body.get("name"):
+        raise BadRequest('ActionExecution is missing field "name"')
+    params = dict_field(body, "params")
+    record = await backend_of(request).run_action(
+        body["name"],
+        dict_field(body, "input"),
+        save_result=bool(params.get("save_result")),
+        run_sync=bool(params.get("run_sync")),
+        description=body.get("description") or "",
+    )
+    return web.json_response(resources.action_execution(record), status=201)
+
+
+async def update_action_execution(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    if not body.get("state"):
+        raise BadRequest("Please provide the state of the action execution")
+    try:
+        output = json_field(body, "output")
+    except BadRequest:
+        output = body.get("output")  # plain text is a result too
+    record = await backend_of(request).update_action_execution(
+        request.match_info["id"], body["state"], output
+    )
+    return web.json_response(resources.action_execution(record))
+
+
+# ---- environments -----------------------------------------------------------------------------
+
+
+async def list_environments(request: web.Request) -> web.Response:
+    records = await backend_of(request).list_environments()
+    return short_list(request, "environments", [resources.environment(r) for r in records])
+
+
+async def get_environment(request: web.Request) -> web.Response:
+    record = await backend_of(request).get_environment(request.match_info["name"])
+    return web.json_response(resources.environment(record))
+
+
+async def create_environment(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    if not body.get("name"):
+        raise BadRequest('Environment is missing field "name"')
+    record = await backend_of(request).create_environment(
+        body["name"],
+        dict_field(body, "variables"),
+        body.get("description"),
+        body.get("scope") or "private",
+    )
+    return web.json_response(resources.environment(record), status=201)
+
+
+async def update_environment(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    if not body.get("name"):
+        raise BadRequest('Environment is missing field "name"')
+    variables = dict_field(body, "variables") if body.get("variables") is not None else None
+    record = await backend_of(request).update_environment(
+        body["name"], variables, body.get("description"), body.get("scope")
+    )
+    return web.json_response(resources.environment(record))
+
+
+async def delete_environment(request: web.Request) -> web.Response:
+    await backend_of(request).delete_environment(request.match_info["name"])
+    return web.Response(status=204)
