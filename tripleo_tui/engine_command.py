@@ -21,7 +21,7 @@ from pathlib import Path
 from engine.api import Api
 from engine.handoff import EngineClient
 from engine.runtime import EngineBusy
-from engine.server import Backend, Server, serve, token_check
+from engine.server import Backend, Server, checked_listen, serve, token_check
 from engine.store import log_path
 from tripleo_tui.cli import CommandAdder, Outcome
 
@@ -58,6 +58,8 @@ def engine_client(api: Api) -> EngineClient:
 async def run_engine(api: Api, args: argparse.Namespace) -> Outcome:
     background = args.idle_exit is not None
     tokens = token_check(args.auth_token_file, args.keystone_url)  # refused before the lease
+    if args.listen:
+        checked_listen(args.listen, tokens)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):  # before the lease: a stop never leaves it

@@ -15,7 +15,7 @@ from engine.server.app import make_app
 from engine.server.auth import ServerSetupError, TokenCheck, is_loopback, token_check
 from engine.server.backend import Backend
 
-__all__ = ["Backend", "ServerSetupError", "Server", "parse_listen", "serve", "token_check"]
+__all__ = ["Backend", "Server", "ServerSetupError", "checked_listen", "serve", "token_check"]
 
 
 @dataclass
@@ -38,14 +38,20 @@ def parse_listen(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
-async def serve(backend: Backend, listen: str, tokens: TokenCheck | None = None) -> Server:
-    """Serve `http://HOST:PORT/v2` on the running loop until `Server.stop()`."""
+def checked_listen(listen: str, tokens: TokenCheck | None) -> tuple[str, int]:
+    """The address to serve; a non-loopback one is refused unless a token check is on."""
     host, port = parse_listen(listen)
     if tokens is None and not is_loopback(host):
         raise ServerSetupError(
             f"--listen {listen}: refusing to serve a non-loopback address without "
             "authentication; add --auth-token-file FILE or --keystone-url URL"
         )
+    return host, port
+
+
+async def serve(backend: Backend, listen: str, tokens: TokenCheck | None = None) -> Server:
+    """Serve `http://HOST:PORT/v2` on the running loop until `Server.stop()`."""
+    host, port = checked_listen(listen, tokens)
     runner = web.AppRunner(make_app(backend, tokens), access_log=None)
     await runner.setup()
     try:

@@ -18,7 +18,8 @@ nodes_by_profile:
     list_nodes:
       action: ironic.node_list detail=true limit=0
       publish:
-        nodes: <% let(wanted => concat('profile:', $.profile)) -> task(list_nodes).result.where($wanted in ($.properties.get('capabilities') or '').split(',')).uuid %>
+        nodes: <% let(wanted => concat('profile:', $.profile)) -> task(list_nodes).result
+          .where($wanted in ($.properties.get('capabilities') or '').split(',')).uuid %>
   output:
     nodes: <% $.nodes %>
 """
