@@ -1,12 +1,16 @@
 """Our engine serving Mistral's v2 REST API (`tripleo-tui engine --listen HOST:PORT`).
 
 aiohttp runs on the engine's own event loop: no second process, no thread. Loopback addresses
-are served without authentication; any other address only with a token check (a static token
-file or Keystone), so the engine is never opened to the network by accident.
+and unix sockets (`unix:PATH`, made mode 0600 before they accept anyone) are served without
+authentication; any other address only with a token check (a static token file or Keystone),
+so the engine is never opened to the network by accident.
 """
 
 from __future__ import annotations
 
+import os
+import socket
+import stat
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -18,9 +22,13 @@ from engine.server.backend import Backend
 __all__ = ["Backend", "Server", "ServerSetupError", "checked_listen", "serve", "token_check"]
 
 
+UNIX = "unix:"
+
+
 @dataclass
 class Server:
-    """A running server; `url` is its /v2 endpoint (with the port really bound)."""
+    """A running server; `url` is its /v2 endpoint (with the port really bound), or
+    `unix:PATH` for a unix socket."""
 
     runner: web.AppRunner
     url: str
@@ -39,7 +47,10 @@ def parse_listen(text: str) -> tuple[str, int]:
 
 
 def checked_listen(listen: str, tokens: TokenCheck | None) -> tuple[str, int]:
-    """The address to serve; a non-loopback one is refused unless a token check is on."""
+    """The address to serve (port -1 for a unix socket); a non-loopback one is refused unless a
+    token check is on."""
+    if listen.startswith(UNIX):
+        return listen.removeprefix(UNIX), -1
     host, port = parse_listen(listen)
     if tokens is None and not is_loopback(host):
         raise ServerSetupError(
@@ -55,6 +66,9 @@ async def serve(backend: Backend, listen: str, tokens: TokenCheck | None = None)
     runner = web.AppRunner(make_app(backend, tokens), access_log=None)
     await runner.setup()
     try:
+        if port == -1:
+            await web.SockSite(runner, private_socket(host)).start()
+            return Server(runner, f"{UNIX}{host}")
         await web.TCPSite(runner, host, port).start()
     except OSError as error:
         await runner.cleanup()
@@ -62,3 +76,20 @@ async def serve(backend: Backend, listen: str, tokens: TokenCheck | None = None)
     bound_host, bound_port = runner.addresses[0][:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     return Server(runner, f"http://{shown}:{bound_port}/v2")
+
+
+def private_socket(path: str) -> socket.socket:
+    """A unix socket bound at `path` (a stale one is replaced) and made 0600 before it listens,
+    so only its owner can ever connect."""
+    if os.path.lexists(path):
+        if not stat.S_ISSOCK(os.lstat(path).st_mode):
+            raise ServerSetupError(f"--listen {UNIX}{path}: a file that is not a socket is there")
+        os.unlink(path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind(path)
+        os.chmod(path, 0o600)
+    except BaseException:
+        sock.close()
+        raise
+    return sock

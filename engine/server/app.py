@@ -8,6 +8,7 @@ how executions are run or stored.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -28,6 +29,7 @@ from engine.store.pages import EXECUTION_COLUMNS, Page, PageError
 LOG = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 4 * 1024 * 1024  # the largest TripleO workbook is about 40 KB
+MAX_WAIT = 60.0  # seconds a long poll may last
 BACKEND = web.AppKey("backend", Backend)
 TOKENS = web.AppKey("tokens", object)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -160,6 +162,8 @@ def make_app(backend: Backend, tokens: TokenCheck | None = None) -> web.Applicat
         web.post("/v2/action_executions", run_action),
         web.get("/v2/action_executions/{id}", get_action_execution),
         web.put("/v2/action_executions/{id}", update_action_execution),
+        # ours, beside /v2: wait for an execution's end without polling
+        web.get("/tripleo-tui/v1/executions/{id}/wait", wait_execution),
         # environments
         web.get("/v2/environments", list_environments),
         web.post("/v2/environments", create_environment),
@@ -422,6 +426,22 @@ async def update_execution(request: web.Request) -> web.Response:
         env=env,
         description=description,
     )
+    return web.json_response(resources.execution(record))
+
+
+async def wait_execution(request: web.Request) -> web.Response:
+    """The execution once it has ended, or as it is after `timeout` seconds (at most
+    MAX_WAIT): a long poll, so a waiting client makes one request where it made hundreds."""
+    try:
+        timeout = min(float(request.query.get("timeout", MAX_WAIT)), MAX_WAIT)
+    except ValueError:
+        raise BadRequest("timeout must be a number of seconds") from None
+    backend = backend_of(request)
+    execution_id = request.match_info["id"]
+    try:
+        record = await asyncio.wait_for(backend.wait_execution(execution_id), timeout)
+    except TimeoutError:
+        record = await backend.get_execution(execution_id)
     return web.json_response(resources.execution(record))
 
 

@@ -216,3 +216,17 @@ def test_definitions_round_trip(served, tmp_path: Path):
     assert json.loads(workflow.interface) == {"input": [{"word": "hello"}], "output": ["said"]}
     assert client.workbooks.validate(WORKBOOK)["valid"] is True
     assert client.workflows.validate("version: '2.0'\nx:\n  tasks: {}\n")["valid"] is False
+
+
+def test_a_long_poll_answers_when_the_execution_ends(served):
+    client = served.client()
+    wait_url = served.url.removesuffix("/v2") + "/tripleo-tui/v1/executions/{}/wait"
+    quick = client.executions.create("served.v1.quick", workflow_input={"word": "poll"})
+    ended = requests.get(wait_url.format(quick.id), timeout=70).json()
+    assert ended["state"] == "SUCCESS" and json.loads(ended["output"]) == {"said": "poll"}
+    slow = client.executions.create("served.v1.slow")
+    began = time.monotonic()
+    still = requests.get(wait_url.format(slow.id), params={"timeout": "0.5"}, timeout=70).json()
+    assert still["state"] == "RUNNING" and time.monotonic() - began < 10
+    client.executions.update(slow.id, "CANCELLED")
+    assert requests.get(wait_url.format(slow.id), timeout=70).json()["state"] == "CANCELLED"

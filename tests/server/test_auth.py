@@ -13,7 +13,15 @@ from mistralclient.api.base import APIException
 from tests.cli.engine_process import lease_pid
 from tests.server.conftest import start_server, stop_server
 
-WORKBOOK = "version: '2.0'\nname: guarded.v1\nworkflows:\n  w:\n    tasks:\n      t:\n        action: std.noop\n"
+WORKBOOK = """\
+version: '2.0'
+name: guarded.v1
+workflows:
+  w:
+    tasks:
+      t:
+        action: std.noop
+"""
 
 
 def engine(db: Path, *args: str) -> subprocess.CompletedProcess:
