@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -151,12 +152,13 @@ def make_app(backend: Backend, tokens: TokenCheck | None = None) -> web.Applicat
         web.put("/v2/executions/{id}", update_execution),
         web.delete("/v2/executions/{id}", delete_execution),
         web.get("/v2/executions/{id}/tasks", list_tasks),
+        web.get("/v2/executions/{id}/executions", sub_executions),
         # tasks
         web.get("/v2/tasks", list_tasks),
         web.get("/v2/tasks/{id}", get_task),
         web.put("/v2/tasks/{id}", rerun_task),
         web.get("/v2/tasks/{id}/action_executions", list_action_executions),
-        web.get("/v2/tasks/{id}/executions", list_task_executions),
+        web.get("/v2/tasks/{id}/executions", sub_executions),
         # action executions
         web.get("/v2/action_executions", list_action_executions),
         web.post("/v2/action_executions", run_action),
@@ -475,11 +477,46 @@ async def rerun_task(request: web.Request) -> web.Response:
     return web.json_response(resources.task(record))
 
 
-async def list_task_executions(request: web.Request) -> web.Response:
-    records = await backend_of(request).list_executions(
-        task_execution_id=request.match_info["id"], limit=None
+async def sub_executions(request: web.Request) -> web.Response:
+    """`/executions/ID/executions` and `/tasks/ID/executions`: the tree below, depth first, as
+    Mistral lists it (an execution, then what its tasks started); `max_depth` counts
+    execution levels, `errors_only` keeps the paths through failed tasks."""
+    try:
+        max_depth = int(request.query.get("max_depth", -1))
+    except ValueError:
+        raise BadRequest("max_depth must be an integer") from None
+    tree = SubExecutions(
+        backend_of(request), request.query.get("errors_only", "").lower() == "true", max_depth
     )
-    return short_list(request, "executions", [resources.execution(r) for r in records])
+    origin = request.match_info["id"]
+    if request.path.startswith("/v2/executions/"):
+        found = await tree.of_execution(origin, 0)
+    else:
+        found = await tree.of_task(await tree.backend.get_task(origin), 0)
+    return web.json_response({"executions": [resources.execution(r) for r in found]})
+
+
+@dataclass
+class SubExecutions:
+    backend: Backend
+    errors_only: bool
+    max_depth: int
+
+    async def of_execution(self, execution_id: str, depth: int) -> list[Any]:
+        if 0 <= self.max_depth < depth:
+            return []
+        found = [await self.backend.get_execution(execution_id)]
+        for task in await self.backend.list_tasks(execution_id, limit=None):
+            found += await self.of_task(task, depth + 1)
+        return found
+
+    async def of_task(self, task: Any, depth: int) -> list[Any]:
+        if self.errors_only and task.state != "ERROR":
+            return []
+        found = []
+        for child in await self.backend.sub_executions(task.id):
+            found += await self.of_execution(child.id, depth)
+        return found
 
 
 # ---- action executions ------------------------------------------------------------------------

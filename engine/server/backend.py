@@ -26,6 +26,10 @@ class Backend:
     async def execution_page(self, page: Page, *, with_output: bool) -> list[ExecutionRecord]:
         return await execution_page(self.api.store, page, with_output=with_output)
 
+    async def sub_executions(self, task_id: str) -> list[ExecutionRecord]:
+        """The workflow executions a task started."""
+        return await self.api.list_executions(task_execution_id=task_id, limit=None)
+
     async def workflow_interface(self, id_or_name: str) -> dict[str, Any]:
         """`{"input": [name | {name: default}], "output": [key]}`, as Mistral shows it."""
         spec = await self.api.get_workflow_spec(id_or_name)

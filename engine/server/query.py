@@ -13,7 +13,9 @@ from engine.store.pages import OPERATORS, Filter, Page, PageError
 CONTROL = frozenset(
     {"marker", "limit", "sort_keys", "sort_dirs", "fields", "nulls", "namespace", "scope"}
 )
-CONTROL_FLAGS = frozenset({"all_projects", "include_output", "project_id", "force"})
+CONTROL_FLAGS = frozenset(
+    {"all_projects", "include_output", "project_id", "force", "max_depth", "errors_only"}
+)
 
 
 def parse_query(args: Mapping[str, str], columns: frozenset[str]) -> tuple[Page, tuple[str, ...]]:

@@ -72,6 +72,8 @@ class Filter:
         if self.op in ("in", "nin"):
             return (str(actual) in self.value) == (self.op == "in")
         if self.op in ("eq", "neq"):
+            if isinstance(actual, bool):  # `is_system=true`
+                return (str(actual).lower() == self.value.lower()) == (self.op == "eq")
             return (_text(actual) == self.value) == (self.op == "eq")
         if actual is None:
             return False

@@ -33,6 +33,10 @@ workflows:
     tasks:
       nap:
         action: std.sleep seconds=30
+  parent:
+    tasks:
+      child:
+        workflow: quick word="nested"
 """
 EXECUTIONS = 25
 
@@ -230,3 +234,19 @@ def test_a_long_poll_answers_when_the_execution_ends(served):
     assert still["state"] == "RUNNING" and time.monotonic() - began < 10
     client.executions.update(slow.id, "CANCELLED")
     assert requests.get(wait_url.format(slow.id), timeout=70).json()["state"] == "CANCELLED"
+
+
+def test_sub_executions_and_filters_on_short_lists(served):
+    client = served.client()
+    parent = client.executions.create("served.v1.parent")
+    wait_until(lambda: client.executions.get(parent.id).state == "SUCCESS")
+    tree = client.executions.get_ex_sub_executions(parent.id)
+    assert [e.workflow_name for e in tree] == ["served.v1.parent", "served.v1.quick"]
+    assert tree[1].root_execution_id == parent.id
+    (task,) = client.tasks.list(parent.id)
+    (child,) = client.tasks.get_task_sub_executions(task.id)
+    assert child.id == tree[1].id
+    assert client.executions.get_ex_sub_executions(parent.id, max_depth=0)[0].id == parent.id
+    assert len(client.executions.get_ex_sub_executions(parent.id, errors_only=True)) == 1
+    system = client.actions.list(is_system="true")
+    assert system and all(action.is_system for action in system)
