@@ -18,6 +18,7 @@ from typing import Any
 from openstack.config import cloud_region, loader
 
 from engine import sandbox
+from engine.callers import CALLER, Caller
 
 SECRET_WORDS = ("password", "secret", "token", "passcode", "totp")
 REDACTED = "***"
@@ -85,6 +86,8 @@ class Credentials:
             return f"{where}; cloud '{self.cloud_name}' from {self.config_file or 'clouds.yaml'}"
         if self.source == "sandbox":
             return f"{where}; the local sandbox"
+        if self.source == "caller":
+            return f"{where}; the caller's token"
         return f"{where}; from OS_* variables"
 
     def session(self):
@@ -161,12 +164,44 @@ _clients: dict[str, Any] = {}
 
 
 def current() -> Credentials | None:
-    """The credentials in use, resolved once (and again while none are found)."""
+    """The credentials in use: the caller's while an action runs for a caller with a token
+    (engine.callers), else the engine's own, resolved once (and again while none are found)."""
     global _current
     with _lock:
         if _current is None:
             _current = resolve()
-        return _current
+        engine_own = _current
+    caller = CALLER.get()
+    if caller is None or engine_own is None or engine_own.auth_type == "none":
+        return engine_own  # a standalone Ironic has no Keystone to act as anyone
+    with _lock:
+        if caller.credentials is None:
+            caller.credentials = _as_caller(engine_own, caller)
+        return caller.credentials
+
+
+def _as_caller(engine_own: Credentials, caller: Caller) -> Credentials:
+    """The engine's cloud (Keystone, region, endpoints) with the caller's token as the login,
+    scoped to the token's project when known, else to the engine's project."""
+    auth = engine_own.region.config.get("auth", {})
+    if caller.project_id:
+        scope = {"project_id": caller.project_id}
+    else:
+        scope = {key: value for key, value in auth.items() if key.startswith("project_")}
+    overrides = {
+        f"{kind}_endpoint_override": url
+        for kind in SERVICE_NAMES
+        if (url := engine_own.region.config.get(f"{kind}_endpoint_override"))
+    }
+    config = loader.OpenStackConfig(load_yaml_config=False, load_envvars=False)
+    region = config.get_one(
+        auth_type="v3token",
+        auth={"auth_url": auth.get("auth_url"), "token": caller.token, **scope},
+        region_name=engine_own.region.get_region_name(),
+        interface=engine_own.region.get_interface(),
+        **overrides,
+    )
+    return Credentials("caller", region)
 
 
 def reset() -> None:
@@ -196,17 +231,19 @@ def _client(service_type: str, make) -> Any:
     credentials = current()
     if credentials is None:
         raise CloudsError(NO_ENDPOINT)
+    caller = CALLER.get()
+    clients = caller.clients if credentials.source == "caller" and caller else _clients
     with _lock:
-        if service_type not in _clients:
+        if service_type not in clients:
             try:
-                _clients[service_type] = make(credentials)
+                clients[service_type] = make(credentials)
             except CloudsError:
                 raise
             except Exception as error:
                 name = SERVICE_NAMES[service_type]
                 message = f"cannot make the {name} client ({credentials.describe()}): {error}"
                 raise CloudsError(credentials.scrub(message)) from None
-        return _clients[service_type]
+        return clients[service_type]
 
 
 def _make_ironic(credentials: Credentials):

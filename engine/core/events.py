@@ -25,6 +25,7 @@ class StartWorkflow:
     params: dict[str, Any] = field(default_factory=dict)
     description: str = ""
     workflow_id: str | None = None
+    caller: Any = field(default=None, repr=False)  # engine.callers.Caller; the runtime keeps it
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from engine.actions import (
     run_adhoc,
     run_descriptor,
 )
+from engine.callers import Caller
 from engine.core import events, states
 from engine.core.errors import InputError, WorkflowError
 from engine.expr import evaluate
@@ -81,11 +82,13 @@ class ExecutionsApi:
         input: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
         description: str = "",
+        caller: Caller | None = None,
     ) -> ExecutionRecord:
         """`execution-create`: check the input, then start; nothing is stored if refused.
 
         `params` may hold `env` (a dict or the name of a stored environment), `task_name`
-        (reverse workflows), `evaluate_env`.
+        (reverse workflows), `evaluate_env`. With `caller`, the execution's OpenStack actions
+        act as the caller (engine.callers).
         """
         engine = await self._running_engine()
         await engine.catalog.refresh()
@@ -102,7 +105,14 @@ class ExecutionsApi:
             params["env"] = stored.variables
         execution = await engine.submit(
             events.StartWorkflow(
-                entry.spec, entry.name, entry.text, dict(input or {}), params, description, entry.id
+                entry.spec,
+                entry.name,
+                entry.text,
+                dict(input or {}),
+                params,
+                description,
+                entry.id,
+                caller,
             )
         )
         return await self.get_execution(execution.id)

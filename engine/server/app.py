@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from engine.callers import Caller
 from engine.core.errors import EngineError
 from engine.lang import DefinitionError
 from engine.server import resources
@@ -33,6 +34,7 @@ MAX_BODY_BYTES = 4 * 1024 * 1024  # the largest TripleO workbook is about 40 KB
 MAX_WAIT = 60.0  # seconds a long poll may last
 BACKEND = web.AppKey("backend", Backend)
 TOKENS = web.AppKey("tokens", object)
+CALLER = "caller"  # the request's engine.callers.Caller, or None
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # Columns a short list may be filtered and sorted by: any field of the resource.
@@ -109,12 +111,19 @@ def _plain(error: web.HTTPException) -> str:
 @web.middleware
 async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
     """With a token check configured, every call but version discovery needs a valid token;
-    a refused call changes nothing."""
+    a refused call changes nothing. The caller's Keystone token goes with the executions the
+    request starts (engine.callers); without a check, any token sent is taken as the caller's
+    (it grants nothing the token itself does not)."""
     tokens: TokenCheck | None = request.app[TOKENS]
-    if tokens is not None and request.path not in ("/", ""):
-        token = request.headers.get(TOKEN_HEADER, "")
-        if not token or not await tokens.valid(token):
-            return fault(401, "Authentication required: a valid X-Auth-Token header")
+    token = request.headers.get(TOKEN_HEADER, "")
+    if tokens is None:
+        request[CALLER] = Caller(token) if token else None
+    elif request.path in ("/", ""):
+        request[CALLER] = None
+    elif token and await tokens.valid(token):
+        request[CALLER] = tokens.caller(token)
+    else:
+        return fault(401, "Authentication required: a valid X-Auth-Token header")
     return await handler(request)
 
 
@@ -393,6 +402,7 @@ async def create_execution(request: web.Request) -> web.Response:
         dict_field(body, "input"),
         dict_field(body, "params"),
         body.get("description") or "",
+        caller=request[CALLER],
     )
     return web.json_response(resources.execution(record), status=201)
 

@@ -24,6 +24,8 @@ from typing import Protocol
 
 from keystoneauth1 import session as ks_session
 
+from engine.callers import Caller
+
 TOKEN_HEADER = "X-Auth-Token"
 KEYSTONE_CACHE_SECONDS = 300.0
 KEYSTONE_TIMEOUT = 10.0
@@ -35,6 +37,9 @@ class ServerSetupError(ValueError):
 
 class TokenCheck(Protocol):
     async def valid(self, token: str) -> bool: ...
+
+    def caller(self, token: str) -> Caller | None:
+        """Who the token's holder is to the clouds behind the engine (None: the engine)."""
 
     def describe(self) -> str: ...
 
@@ -67,6 +72,9 @@ class StaticToken:
     async def valid(self, token: str) -> bool:
         return hmac.compare_digest(token.encode(), self.token.encode())
 
+    def caller(self, token: str) -> Caller | None:
+        return None  # the shared secret is no Keystone token: actions act as the engine
+
     def describe(self) -> str:
         return f"the token in {self.path}"
 
@@ -80,30 +88,41 @@ class KeystoneTokens:
         if not self.auth_url.endswith("/v3"):
             self.auth_url += "/v3"
         self._session = ks_session.Session(timeout=KEYSTONE_TIMEOUT)
-        self._valid_until: dict[str, float] = {}
+        self._valid: dict[str, tuple[float, str | None]] = {}  # hash -> (until, project id)
 
     async def valid(self, token: str) -> bool:
-        key = hashlib.sha256(token.encode()).hexdigest()
+        key = _hash(token)
         now = time.monotonic()
-        if self._valid_until.get(key, 0.0) > now:
+        if self._valid.get(key, (0.0, None))[0] > now:
             return True
-        self._valid_until = {k: t for k, t in self._valid_until.items() if t > now}
-        if not await asyncio.to_thread(self._validate, token):
-            return False
-        self._valid_until[key] = now + KEYSTONE_CACHE_SECONDS
-        return True
+        self._valid = {k: known for k, known in self._valid.items() if known[0] > now}
+        found, project_id = await asyncio.to_thread(self._validate, token)
+        if found:
+            self._valid[key] = (now + KEYSTONE_CACHE_SECONDS, project_id)
+        return found
 
-    def _validate(self, token: str) -> bool:
+    def caller(self, token: str) -> Caller | None:
+        return Caller(token, self._valid.get(_hash(token), (0.0, None))[1])
+
+    def _validate(self, token: str) -> tuple[bool, str | None]:
+        """Whether Keystone accepts the token, and the project it is scoped to."""
         response = self._session.get(
             f"{self.auth_url}/auth/tokens",
             headers={TOKEN_HEADER: token, "X-Subject-Token": token},
             authenticated=False,
             raise_exc=False,
         )
-        return response.status_code == 200
+        if response.status_code != 200:
+            return False, None
+        project = response.json().get("token", {}).get("project") or {}
+        return True, project.get("id")
 
     def describe(self) -> str:
         return f"Keystone tokens checked at {self.auth_url}"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def is_loopback(host: str) -> bool:
