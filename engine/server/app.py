@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from engine.callers import Caller
-from engine.core.errors import EngineError
+from engine.core.errors import EngineError, InputError, WorkflowError
 from engine.lang import DefinitionError
 from engine.server import resources
 from engine.server.auth import TOKEN_HEADER, TokenCheck
@@ -81,8 +81,8 @@ def status_of(error: Exception) -> int:
         return 409
     if isinstance(error, (BadRequest, PageError, DefinitionError, StoreError, ValueError)):
         return 400
-    if isinstance(error, EngineError):
-        return 400 if type(error).__name__ in ("InputError", "WorkflowError") else 500
+    if isinstance(error, (InputError, WorkflowError)):
+        return 400
     return 500
 
 
@@ -237,20 +237,14 @@ def listing(
     return web.json_response(body)
 
 
-def short_list(
-    request: web.Request, key: str, items: list[dict[str, Any]], default_limit: int | None = None
-) -> web.Response:
+def short_list(request: web.Request, key: str, items: list[dict[str, Any]]) -> web.Response:
+    """A list short enough to page in memory (definitions, one execution's tasks)."""
     page, fields = parse_query(request.query, ANY_FIELD)
-    if page.limit is None and default_limit is not None:
-        page = Page(**{**_page_fields(page), "limit": default_limit})
     return listing(request, key, page_in_memory(items, page), page, fields)
 
 
-def _page_fields(page: Page) -> dict[str, Any]:
-    return {name: getattr(page, name) for name in Page.__dataclass_fields__}
-
-
-def definition_text(request: web.Request, text: str) -> str:
+async def definition_text(request: web.Request) -> str:
+    text = await request.text()
     if not text.strip():
         raise BadRequest("The definition is empty")
     return text
@@ -287,13 +281,13 @@ async def get_workbook(request: web.Request) -> web.Response:
 
 
 async def create_workbook(request: web.Request) -> web.Response:
-    text = definition_text(request, await request.text())
+    text = await definition_text(request)
     record = await backend_of(request).create_workbook(text)
     return web.json_response(resources.workbook(record), status=201)
 
 
 async def update_workbook(request: web.Request) -> web.Response:
-    text = definition_text(request, await request.text())
+    text = await definition_text(request)
     record = await backend_of(request).update_workbook(text)
     return web.json_response(resources.workbook(record))
 
@@ -330,13 +324,13 @@ async def get_workflow(request: web.Request) -> web.Response:
 
 
 async def create_workflows(request: web.Request) -> web.Response:
-    text = definition_text(request, await request.text())
+    text = await definition_text(request)
     records = await backend_of(request).create_workflows(text)
     return web.json_response({"workflows": [resources.workflow(r) for r in records]}, status=201)
 
 
 async def update_workflows(request: web.Request) -> web.Response:
-    text = definition_text(request, await request.text())
+    text = await definition_text(request)
     records = await backend_of(request).update_workflows(text)
     if "id" in request.match_info:
         wanted = request.match_info["id"]
