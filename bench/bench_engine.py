@@ -1,9 +1,9 @@
 """End-to-end engine benchmark on the exact workbooks Mistral 23 was timed with.
 
-Each workload runs through the real engine (Api -> engine loop -> SQLite state file -> std
-actions) and prints the median wall time of 3 runs from `start_execution` to the committed end,
-then the peak Python memory (tracemalloc) of one more run. Larger generated variants of the same
-shapes (2x, 5x) show how time and memory grow with size.
+Each workload runs through the real engine (EmbeddedBackend -> engine loop -> SQLite state
+file -> std actions) and prints the median wall time of 3 runs from `start_execution` to the
+committed end, then the peak Python memory (tracemalloc) of one more run. Larger generated
+variants of the same shapes (2x, 5x) show how time and memory grow with size.
 
     python bench/bench_engine.py [--workloads DIR] [--runs 3] [--no-scaling]
 """
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.api import Api
+from engine.api.embedded import EmbeddedBackend
 
 DEFAULT_WORKLOADS = Path(__file__).resolve().parent / "workloads"
 BENCH_FILES = ("bench_small", "bench_chain", "bench_items", "bench_fanout", "bench_fanout50")
@@ -92,7 +92,7 @@ SCALED: tuple[tuple[str, Callable[[], str] | None, Workload], ...] = (
 )
 
 
-async def run_once(api: Api, workload: Workload) -> float:
+async def run_once(api: EmbeddedBackend, workload: Workload) -> float:
     started = time.perf_counter()
     execution = await api.start_execution(workload.workflow, workload.input)
     done = await api.wait_execution(execution.id, timeout=600)
@@ -102,7 +102,7 @@ async def run_once(api: Api, workload: Workload) -> float:
     return elapsed
 
 
-async def peak_memory(api: Api, workload: Workload) -> float:
+async def peak_memory(api: EmbeddedBackend, workload: Workload) -> float:
     """Peak Python allocation (MiB) above the level before the run."""
     tracemalloc.start()
     tracemalloc.reset_peak()
@@ -113,7 +113,7 @@ async def peak_memory(api: Api, workload: Workload) -> float:
     return (peak - base) / (1 << 20)
 
 
-async def measure(api: Api, workload: Workload, runs: int) -> tuple[float, float]:
+async def measure(api: EmbeddedBackend, workload: Workload, runs: int) -> tuple[float, float]:
     await run_once(api, workload)  # warm-up: parse caches, imports
     times = [await run_once(api, workload) for _ in range(runs)]
     return statistics.median(times), await peak_memory(api, workload)
@@ -131,7 +131,9 @@ def row(workload: Workload, seconds: float, mib: float) -> str:
 
 async def main(workloads: Path, runs: int, scaling: bool) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        api = await Api.open(Path(folder) / "bench.db", workbooks_folder=Path(folder) / "none")
+        api = await EmbeddedBackend.open(
+            Path(folder) / "bench.db", workbooks_folder=Path(folder) / "none"
+        )
         try:
             for name in BENCH_FILES:
                 await api.create_workbook((workloads / f"{name}.yaml").read_text(), name)

@@ -1,9 +1,10 @@
-"""How long a write handed to the live engine takes (engine.handoff), and the command's wall time.
+"""How long a write handed to the live engine takes (engine.api.handoff), and the command's
+wall time.
 
     python3 bench/bench_handoff.py [--calls N]
 
-Prints the median and 90th percentile of: a hand-off round trip in one process (a second Api
-on the same file asks the engine to start tripleo.examples.v1.hello), and `tripleo-tui
+Prints the median and 90th percentile of: a hand-off round trip in one process (a second backend on
+the same file asks the engine to start tripleo.examples.v1.hello), and `tripleo-tui
 execution-create` as a process with a live engine, and with none (it starts one).
 """
 
@@ -21,8 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from engine.api import Api
-from engine.handoff import EngineClient
+from engine.api.embedded import EmbeddedBackend
+from engine.api.handoff import EngineClient
 
 
 def figures(name: str, seconds: list[float]) -> None:
@@ -32,7 +33,7 @@ def figures(name: str, seconds: list[float]) -> None:
 
 
 async def round_trips(db: Path, calls: int) -> list[float]:
-    async with await Api.open(db) as serving, await Api.open(db) as caller:
+    async with await EmbeddedBackend.open(db) as serving, await EmbeddedBackend.open(db) as caller:
         await serving.start_engine()
         client = EngineClient(caller, lambda: sys.exit("no engine expected to start"))
         timings = []

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from engine.api import Api
+from engine.api.embedded import EmbeddedBackend
 from engine.expr.syntax import YAQL_ENGINE
 from engine.lang import parse_workbook
 
@@ -88,7 +88,9 @@ def store_all(documents: list[tuple[str, str]]) -> None:
 
     async def run() -> None:
         with tempfile.TemporaryDirectory() as folder:
-            api = await Api.open(Path(folder) / "state.sqlite", workbooks_folder=Path(folder))
+            api = await EmbeddedBackend.open(
+                Path(folder) / "state.sqlite", workbooks_folder=Path(folder)
+            )
             try:
                 for name, text in documents:
                     await api.create_workbook(text, name)

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from engine import clouds, sandbox
 from engine.actions import ActionContext, run_action
-from engine.api import Api
+from engine.api.embedded import EmbeddedBackend
 from engine.store import queues
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "workbooks" / "examples"
@@ -40,7 +40,7 @@ def count_requests(counter: Counter) -> None:
     session.hooks["response"].append(seen)
 
 
-async def run_once(api: Api, workflow: str, given: dict) -> tuple[float, object]:
+async def run_once(api: EmbeddedBackend, workflow: str, given: dict) -> tuple[float, object]:
     started = time.perf_counter()
     execution = await api.start_execution(workflow, given)
     execution = await api.wait_execution(execution.id, timeout=600)
@@ -67,7 +67,7 @@ async def list_alone(runs: int) -> None:
 
 
 async def bench(state_file: Path, runs: int, counter: Counter) -> None:
-    api = await Api.open(state_file)
+    api = await EmbeddedBackend.open(state_file)
     try:
         example = EXAMPLE / "test_nodes_with_profile.yaml"
         await api.create_workflows(example.read_text(), str(example))

@@ -30,7 +30,7 @@ from types import SimpleNamespace
 
 from textual import events
 
-from engine.api import Api
+from engine.api.embedded import EmbeddedBackend
 from engine.core import states
 from tripleo_tui.app import TripleoTuiApp
 
@@ -54,7 +54,7 @@ workflows:
 
 
 async def _seed(path: Path) -> None:
-    api = await Api.open(path)
+    api = await EmbeddedBackend.open(path)
     try:
         for index in range(20):
             name = "hello" if index % 2 else "wait_and_echo"

@@ -2,7 +2,8 @@
 
 In order: clouds.yaml when OS_CLOUD names a cloud; a sourced stackrc (OS_AUTH_URL, OS_USERNAME,
 OS_PASSWORD, ...); a bare endpoint with no authentication (OS_ENDPOINT, as the standalone
-`baremetal` CLI takes it; OS_AUTH_TYPE defaults to `none` then); and last, a running Ironic sandbox.
+`baremetal` CLI takes it; OS_AUTH_TYPE defaults to `none` then); and last, the endpoint sources
+added with `add_endpoint_source` (engine.sandbox adds the running Ironic sandbox when imported).
 openstacksdk's config loader reads the variables and files exactly as the `openstack` CLI does;
 keystoneauth1 holds the session. Passwords and tokens are never shown: the credentials' repr and
 every error we raise have them replaced by `***`.
@@ -12,12 +13,12 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from openstack.config import cloud_region, loader
 
-from engine import sandbox
 from engine.callers import CALLER, Caller
 
 SECRET_WORDS = ("password", "secret", "token", "passcode", "totp")
@@ -33,11 +34,28 @@ class CloudsError(RuntimeError):
     """The credentials are missing or wrong, or a service cannot be reached."""
 
 
+@dataclass(frozen=True)
+class EndpointSource:
+    """A last resort: a bare Ironic endpoint with no authentication (a local sandbox, say)."""
+
+    name: str  # Credentials.source
+    find: Callable[[], str | None]  # the endpoint now, or None
+    description: str  # how the status bar names it: "the local sandbox"
+
+
+_endpoint_sources: dict[str, EndpointSource] = {}
+
+
+def add_endpoint_source(source: EndpointSource) -> None:
+    """Try `source` after clouds.yaml and the OS_* variables (once per name)."""
+    _endpoint_sources[source.name] = source
+
+
 @dataclass(frozen=True, repr=False)
 class Credentials:
     """One resolved way to reach the services; `source` says where it came from."""
 
-    source: str  # "clouds.yaml", "environment" or "sandbox"
+    source: str  # "clouds.yaml", "environment" or an EndpointSource's name
     region: cloud_region.CloudRegion = field(compare=False)
     cloud_name: str | None = None
     config_file: str | None = None
@@ -84,8 +102,8 @@ class Credentials:
         where += f", region {region}" if region else ""
         if self.source == "clouds.yaml":
             return f"{where}; cloud '{self.cloud_name}' from {self.config_file or 'clouds.yaml'}"
-        if self.source == "sandbox":
-            return f"{where}; the local sandbox"
+        if self.source in _endpoint_sources:
+            return f"{where}; {_endpoint_sources[self.source].description}"
         if self.source == "caller":
             return f"{where}; the caller's token"
         return f"{where}; from OS_* variables"
@@ -150,11 +168,12 @@ def resolve() -> Credentials | None:
         return _from_clouds_yaml(cloud)
     if os.environ.get("OS_AUTH_URL") or os.environ.get("OS_ENDPOINT"):
         return _from_environment()
-    endpoint = sandbox.find_endpoint()
-    if endpoint:
-        config = loader.OpenStackConfig(load_yaml_config=False, load_envvars=False)
-        region = config.get_one(auth_type="none", baremetal_endpoint_override=endpoint)
-        return Credentials("sandbox", region)
+    for source in list(_endpoint_sources.values()):
+        endpoint = source.find()
+        if endpoint:
+            config = loader.OpenStackConfig(load_yaml_config=False, load_envvars=False)
+            region = config.get_one(auth_type="none", baremetal_endpoint_override=endpoint)
+            return Credentials(source.name, region)
     return None
 
 

@@ -1,6 +1,6 @@
 """The tripleo-tui console: five panes (Workbooks, Workflows, Executions, Nodes, Messages) over
 one state file, with the engine running in the console's own event loop, or, when another
-process holds the engine lease, changes handed to that engine (engine.handoff) as the CLI does.
+process holds the engine lease, changes handed to that engine by the backend, as the CLI's are.
 
 Global actions live here; each pane owns its rows and keys. Every worker error ends in
 `on_worker_state_changed`: a notification and the status bar, never a traceback on screen.
@@ -20,11 +20,8 @@ from textual.binding import Binding
 from textual.widgets import Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from engine import clouds
-from engine.api import Api
-from engine.core import states
-from engine.handoff import EngineClient
-from engine.runtime import EngineBusy
+from engine import clouds, sandbox
+from engine.api import Backend, EngineBusy, open_backend, states
 from tripleo_tui.commands import ConsoleCommands
 from tripleo_tui.idle_gc import IdleCollector
 from tripleo_tui.messages import ExecutionFinished, FilterChanged, MarksChanged
@@ -86,11 +83,10 @@ class TripleoTuiApp(App[None]):
         self.reload_workbooks = reload_workbooks
         self.ironic_client = ironic_client  # blocking; called in a thread
         self.describe_endpoint = describe_endpoint
-        self.api: Api | None = None
+        self.api: Backend | None = None
         self.api_ready = asyncio.Event()  # set once the state file is open (or failed to)
         self.engine_ready = asyncio.Event()  # set once the engine runs here, or cannot
         self.engine_running = False  # False: another process runs it, or none could start
-        self._engine_client: EngineClient | None = None
         # Kept, not queried: queries look at the active screen, which may be a dialog.
         self.panes = {name: pane_class(id=name) for name, _, pane_class in PANES}
         self.status = StatusBar()
@@ -116,11 +112,18 @@ class TripleoTuiApp(App[None]):
     # ---- start and stop --------------------------------------------------------------------
 
     async def on_mount(self) -> None:
+        clouds.add_endpoint_source(sandbox.ENDPOINT_SOURCE)
         self.collector.start()
         self.set_interval(COLLECTOR_CHECK_SECONDS, self.collector.tick)
         self._find_endpoint()
         try:
-            self.api = await Api.open(self.db_path, reload_workbooks=self.reload_workbooks)
+            from tripleo_tui.engine_command import start_background_engine
+
+            self.api = await open_backend(
+                self.db_path,
+                reload_workbooks=self.reload_workbooks,
+                start_engine=start_background_engine,
+            )
         except Exception as error:
             self.show_error(error, f"Cannot open the state file {self.db_path}")
             self.engine_ready.set()
@@ -240,25 +243,19 @@ class TripleoTuiApp(App[None]):
 
     async def engine_call(self, method: str, **arguments: Any) -> Any:
         """`api.<method>(**arguments)` for a change the engine makes: run by the engine in this
-        loop, or handed to the live engine of another process (one is started if it is gone)."""
+        loop, or handed by the backend to the live engine of another process."""
         await self.engine_ready.wait()  # else a hand-off could start an engine racing ours
-        if self.engine_running:
-            return await getattr(self.api, method)(**arguments)
-        if self._engine_client is None:
-            from tripleo_tui.engine_command import engine_client
-
-            self._engine_client = engine_client(self.api)
-        return await self._engine_client.call(method, **arguments)
+        return await getattr(self.api, method)(**arguments)
 
     def known_executions(self) -> list[Any]:
         return list(self.panes["executions"].executions.values())
 
     @work(group="run-form", exit_on_error=False)
     async def open_run_form(self, workflow: str) -> None:
-        spec = await self.api.get_workflow_spec(workflow)
+        inputs = await self.api.get_workflow_input(workflow)
         nodes = list(self.panes["nodes"].nodes.values())
         environments = [env.name for env in await self.api.list_environments()]
-        form = RunFormScreen(workflow, spec.input, nodes=nodes, environments=environments)
+        form = RunFormScreen(workflow, inputs, nodes=nodes, environments=environments)
         request = await self.push_screen_wait(form)
         if request is None:
             return

@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from engine.runtime import Change
+from engine.api import Change
 
 
 class ChangeFeed:

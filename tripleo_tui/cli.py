@@ -19,11 +19,18 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.api import Api
-from engine.core.errors import EngineError
-from engine.lang import DefinitionError
+from engine import clouds, sandbox
+from engine.api import (
+    Backend,
+    DefinitionError,
+    EngineError,
+    StoreError,
+    create_private_file,
+    log_path,
+    open_backend,
+    state_path,
+)
 from engine.sandbox import cli as sandbox_cli
-from engine.store import StoreError, create_private_file, log_path, state_path
 from tripleo_tui.formatting import FORMATS, Output, render
 
 COMMAND_GROUPS = (
@@ -50,7 +57,7 @@ class Outcome:
     errors: tuple[str, ...] = ()
 
 
-Handler = Callable[[Api, argparse.Namespace], Awaitable[Output | Outcome]]
+Handler = Callable[[Backend, argparse.Namespace], Awaitable[Output | Outcome]]
 
 
 class CommandAdder:
@@ -132,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command (or the console) and return the process exit code."""
     args = build_parser().parse_args(argv)
+    clouds.add_endpoint_source(sandbox.ENDPOINT_SOURCE)
     db_path = state_path(args.db)
     _set_up_logging(db_path, args.debug)
     if getattr(args, "func", None):
@@ -164,7 +172,12 @@ def _render(output: Output, args: argparse.Namespace) -> str:
 
 
 async def _run(db_path: Path, args: argparse.Namespace) -> Outcome:
-    async with await Api.open(db_path, reload_workbooks=args.reload) as api:
+    from tripleo_tui.engine_command import start_background_engine
+
+    opened = open_backend(
+        db_path, reload_workbooks=args.reload, start_engine=start_background_engine
+    )
+    async with await opened as api:
         for problem in api.workbook_load_problems:
             print(f"WARNING: workbook not loaded: {problem}", file=sys.stderr)
         result = await args.handler(api, args)

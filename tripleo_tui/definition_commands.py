@@ -7,11 +7,16 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from engine.api import Api, Validation
-from engine.core.errors import EngineError
-from engine.lang import DefinitionError
-from engine.store import StoreError
-from engine.store.definitions import ActionRecord, WorkbookRecord, WorkflowRecord
+from engine.api import (
+    ActionRecord,
+    Backend,
+    DefinitionError,
+    EngineError,
+    StoreError,
+    Validation,
+    WorkbookRecord,
+    WorkflowRecord,
+)
 from tripleo_tui.cli import CommandAdder, CommandError, Outcome
 from tripleo_tui.formatting import Listing, Record, Text, cut, tags_cell
 
@@ -119,38 +124,38 @@ async def delete_each(
 # ---- workbooks ---------------------------------------------------------------------------
 
 
-async def workbook_list(api: Api, args: argparse.Namespace) -> Listing:
+async def workbook_list(api: Backend, args: argparse.Namespace) -> Listing:
     rows = tuple(workbook_row(wb) for wb in await api.list_workbooks())
     return Listing(WORKBOOK_COLUMNS, rows)
 
 
-async def workbook_get(api: Api, args: argparse.Namespace) -> Record:
+async def workbook_get(api: Backend, args: argparse.Namespace) -> Record:
     return Record(WORKBOOK_COLUMNS, workbook_row(await api.get_workbook(args.name)))
 
 
-async def workbook_create(api: Api, args: argparse.Namespace) -> Record:
+async def workbook_create(api: Backend, args: argparse.Namespace) -> Record:
     workbook = await api.create_workbook(
         *await checked_definition(api.validate_workbook, args.definition)
     )
     return Record(WORKBOOK_COLUMNS, workbook_row(workbook))
 
 
-async def workbook_update(api: Api, args: argparse.Namespace) -> Record:
+async def workbook_update(api: Backend, args: argparse.Namespace) -> Record:
     workbook = await api.update_workbook(
         *await checked_definition(api.validate_workbook, args.definition)
     )
     return Record(WORKBOOK_COLUMNS, workbook_row(workbook))
 
 
-async def workbook_delete(api: Api, args: argparse.Namespace) -> Outcome:
+async def workbook_delete(api: Backend, args: argparse.Namespace) -> Outcome:
     return await delete_each(args.names, api.delete_workbook, "workbook")
 
 
-async def workbook_validate(api: Api, args: argparse.Namespace) -> Outcome:
+async def workbook_validate(api: Backend, args: argparse.Namespace) -> Outcome:
     return validation_outcome(await api.validate_workbook(*read_definition(args.definition)))
 
 
-async def workbook_get_definition(api: Api, args: argparse.Namespace) -> Text:
+async def workbook_get_definition(api: Backend, args: argparse.Namespace) -> Text:
     return Text((await api.get_workbook_definition(args.name)).rstrip("\n"))
 
 
@@ -161,15 +166,15 @@ def workflow_listing(workflows: list[WorkflowRecord]) -> Listing:
     return Listing(WORKFLOW_COLUMNS, tuple(workflow_row(wf, listing=True) for wf in workflows))
 
 
-async def workflow_list(api: Api, args: argparse.Namespace) -> Listing:
+async def workflow_list(api: Backend, args: argparse.Namespace) -> Listing:
     return workflow_listing(await api.list_workflows())
 
 
-async def workflow_get(api: Api, args: argparse.Namespace) -> Record:
+async def workflow_get(api: Backend, args: argparse.Namespace) -> Record:
     return Record(WORKFLOW_COLUMNS, workflow_row(await api.get_workflow(args.workflow)))
 
 
-async def workflow_create(api: Api, args: argparse.Namespace) -> Listing:
+async def workflow_create(api: Backend, args: argparse.Namespace) -> Listing:
     return workflow_listing(
         await api.create_workflows(
             *await checked_definition(api.validate_workflows, args.definition)
@@ -177,7 +182,7 @@ async def workflow_create(api: Api, args: argparse.Namespace) -> Listing:
     )
 
 
-async def workflow_update(api: Api, args: argparse.Namespace) -> Listing:
+async def workflow_update(api: Backend, args: argparse.Namespace) -> Listing:
     return workflow_listing(
         await api.update_workflows(
             *await checked_definition(api.validate_workflows, args.definition)
@@ -185,27 +190,27 @@ async def workflow_update(api: Api, args: argparse.Namespace) -> Listing:
     )
 
 
-async def workflow_delete(api: Api, args: argparse.Namespace) -> Outcome:
+async def workflow_delete(api: Backend, args: argparse.Namespace) -> Outcome:
     return await delete_each(args.workflows, api.delete_workflow, "workflow")
 
 
-async def workflow_validate(api: Api, args: argparse.Namespace) -> Outcome:
+async def workflow_validate(api: Backend, args: argparse.Namespace) -> Outcome:
     return validation_outcome(await api.validate_workflows(*read_definition(args.definition)))
 
 
-async def workflow_get_definition(api: Api, args: argparse.Namespace) -> Text:
+async def workflow_get_definition(api: Backend, args: argparse.Namespace) -> Text:
     return Text((await api.get_workflow_definition(args.workflow)).rstrip("\n"))
 
 
 # ---- actions -----------------------------------------------------------------------------
 
 
-async def action_list(api: Api, args: argparse.Namespace) -> Listing:
+async def action_list(api: Backend, args: argparse.Namespace) -> Listing:
     rows = tuple(action_row(action, listing=True) for action in await api.list_actions())
     return Listing(ACTION_COLUMNS, rows)
 
 
-async def action_get(api: Api, args: argparse.Namespace) -> Record:
+async def action_get(api: Backend, args: argparse.Namespace) -> Record:
     return Record(ACTION_COLUMNS, action_row(await api.get_action(args.action)))
 
 

@@ -17,25 +17,19 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from engine.api import Api
-from engine.handoff import EngineClient
-from engine.runtime import EngineBusy
-from engine.server import Backend, Server, checked_listen, serve, token_check
-from engine.store import log_path
+from engine.api import EngineBusy, log_path
+from engine.server import Server, checked_listen, serve, token_check
 from tripleo_tui.cli import CommandAdder, Outcome
+
+if TYPE_CHECKING:  # the engine runs only in the embedded backend
+    from engine.api.embedded import EmbeddedBackend
 
 IDLE_EXIT = 60.0  # seconds with nothing to do before a background engine stops
 IDLE_CHECK_EVERY = 1.0
 
 log = logging.getLogger(__name__)
-
-BUSY_SQL = (
-    "SELECT EXISTS (SELECT 1 FROM workflow_executions WHERE state IN ('IDLE', 'RUNNING'))"
-    " OR EXISTS (SELECT 1 FROM action_executions"
-    " WHERE task_execution_id IS NULL AND state = 'RUNNING')"
-    " OR EXISTS (SELECT 1 FROM engine_requests WHERE state = 'PENDING')"
-)
 
 
 def start_background_engine(db_path: Path) -> subprocess.Popen:
@@ -50,12 +44,7 @@ def start_background_engine(db_path: Path) -> subprocess.Popen:
     )
 
 
-def engine_client(api: Api) -> EngineClient:
-    """The way a command reaches the live engine, starting one in the background if needed."""
-    return EngineClient(api, lambda: start_background_engine(api.store.path))
-
-
-async def run_engine(api: Api, args: argparse.Namespace) -> Outcome:
+async def run_engine(api: EmbeddedBackend, args: argparse.Namespace) -> Outcome:
     background = args.idle_exit is not None
     tokens = token_check(args.auth_token_file, args.keystone_url)  # refused before the lease
     if args.listen:
@@ -75,7 +64,7 @@ async def run_engine(api: Api, args: argparse.Namespace) -> Outcome:
         server: Server | None = None
         if args.listen:
             try:
-                server = await serve(Backend(api), args.listen, tokens)
+                server = await serve(api, args.listen, tokens)
             except BaseException:
                 await api.stop_engine()
                 raise
@@ -84,8 +73,8 @@ async def run_engine(api: Api, args: argparse.Namespace) -> Outcome:
         if not background:
             serving = f"; Mistral v2 API at {server.url}" if server else ""
             print(
-                f"Engine running for {api.store.path}{serving}; log in "
-                f"{log_path(api.store.path)}. Ctrl-C stops it.",
+                f"Engine running for {api.state_file}{serving}; log in "
+                f"{log_path(api.state_file)}. Ctrl-C stops it.",
                 file=sys.stderr,
             )
         await _until_stopped(api, stopping, args.idle_exit)
@@ -99,15 +88,16 @@ async def run_engine(api: Api, args: argparse.Namespace) -> Outcome:
     return Outcome()
 
 
-async def _until_stopped(api: Api, stopping: asyncio.Event, idle_exit: float | None) -> None:
+async def _until_stopped(
+    api: EmbeddedBackend, stopping: asyncio.Event, idle_exit: float | None
+) -> None:
     idle_since = time.monotonic()
     while not stopping.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stopping.wait(), IDLE_CHECK_EVERY)
         if idle_exit is None:
             continue
-        (busy,) = await api.store.fetch_one(BUSY_SQL)
-        if busy or (api.requests is not None and api.requests.busy):
+        if await api.engine_has_work():
             idle_since = time.monotonic()
         elif time.monotonic() - idle_since >= idle_exit:
             log.info("Nothing to do for %g s: the background engine stops", idle_exit)

@@ -10,8 +10,7 @@ import argparse
 import json
 from typing import Any
 
-from engine.api import Api
-from engine.store.executions import EnvironmentRecord
+from engine.api import Backend, EnvironmentRecord
 from tripleo_tui.cli import CommandAdder, CommandError, Outcome
 from tripleo_tui.definition_commands import delete_each
 from tripleo_tui.formatting import Listing, Record, cut
@@ -66,7 +65,7 @@ def read_environment(path: str) -> dict[str, Any]:
     return data
 
 
-async def environment_create(api: Api, args: argparse.Namespace) -> Record:
+async def environment_create(api: Backend, args: argparse.Namespace) -> Record:
     data = read_environment(args.file)
     environment = await api.create_environment(
         data["name"],
@@ -77,7 +76,7 @@ async def environment_create(api: Api, args: argparse.Namespace) -> Record:
     return Record(ENVIRONMENT_COLUMNS, environment_row(environment))
 
 
-async def environment_update(api: Api, args: argparse.Namespace) -> Record:
+async def environment_update(api: Backend, args: argparse.Namespace) -> Record:
     data = read_environment(args.file)
     environment = await api.update_environment(
         data["name"],
@@ -88,16 +87,16 @@ async def environment_update(api: Api, args: argparse.Namespace) -> Record:
     return Record(ENVIRONMENT_COLUMNS, environment_row(environment))
 
 
-async def environment_list(api: Api, args: argparse.Namespace) -> Listing:
+async def environment_list(api: Backend, args: argparse.Namespace) -> Listing:
     rows = tuple(environment_list_row(env) for env in await api.list_environments())
     return Listing(ENVIRONMENT_LIST_COLUMNS, rows)
 
 
-async def environment_get(api: Api, args: argparse.Namespace) -> Record:
+async def environment_get(api: Backend, args: argparse.Namespace) -> Record:
     return Record(ENVIRONMENT_COLUMNS, environment_row(await api.get_environment(args.name)))
 
 
-async def environment_delete(api: Api, args: argparse.Namespace) -> Outcome:
+async def environment_delete(api: Backend, args: argparse.Namespace) -> Outcome:
     return await delete_each(args.names, api.delete_environment, "environment")
 
 

@@ -1,7 +1,7 @@
 """execution-*, task-*, action-execution-* and run-action, with python-mistralclient's columns.
 
 Reads come straight from the state file. Changes go to the live engine (the console's, or a
-headless one, started in the background when none runs) through engine.handoff, so
+headless one, started in the background when none runs) through the backend, so
 `execution-create` returns at once while the engine carries on. Bad input is refused here,
 before anything is handed over. Values under secret-looking keys are printed as `***`.
 """
@@ -14,15 +14,18 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from engine.api import Api
-from engine.core import states
-from engine.core.conductor import check_workflow_input
-from engine.store import NotFoundError
-from engine.store.definitions import WorkflowRecord
-from engine.store.executions import ActionExecutionRecord, ExecutionRecord, TaskRecord
+from engine.api import (
+    ActionExecutionRecord,
+    Backend,
+    ExecutionFilter,
+    ExecutionRecord,
+    NotFoundError,
+    TaskRecord,
+    WorkflowRecord,
+    states,
+)
 from tripleo_tui.cli import CommandAdder, CommandError, Outcome
 from tripleo_tui.definition_commands import delete_each
-from tripleo_tui.engine_command import engine_client
 from tripleo_tui.formatting import NONE, Listing, Record, Text, cut
 from tripleo_tui.json_arguments import load_mapping
 from tripleo_tui.masking import mask_secrets
@@ -65,7 +68,6 @@ ACTION_EXECUTION_COLUMNS = (
 )
 ACTION_EXECUTION_LIST_COLUMNS = tuple(c for c in ACTION_EXECUTION_COLUMNS if c != "State info")
 EXECUTION_FILTERS = ("state", "workflow_name")
-STOP_STATES = (states.SUCCESS, states.ERROR, states.CANCELLED)
 TIMESTAMP = "%Y-%m-%d %H:%M:%S"
 
 
@@ -158,7 +160,7 @@ def not_found_with_hints(error: NotFoundError, wanted: str, names: list[str]) ->
     return NotFoundError(f"{error}. Did you mean: {', '.join(hints)}?")
 
 
-async def known_workflow(api: Api, wanted: str) -> WorkflowRecord:
+async def known_workflow(api: Backend, wanted: str) -> WorkflowRecord:
     try:
         return await api.get_workflow(wanted)
     except NotFoundError as error:
@@ -173,14 +175,12 @@ def optional_mapping(text: str | None, what: str) -> dict[str, Any] | None:
 # ---- executions ----------------------------------------------------------------------------
 
 
-async def execution_create(api: Api, args: argparse.Namespace) -> Outcome:
+async def execution_create(api: Backend, args: argparse.Namespace) -> Outcome:
     workflow = await known_workflow(api, args.workflow)
     given = optional_mapping(args.input, "INPUT") or {}
     params = optional_mapping(args.params, "PARAMS") or {}
-    check_workflow_input(await api.get_workflow_spec(workflow.name), given)
-    client = engine_client(api)
-    execution = await client.call(
-        "start_execution",
+    await api.check_execution_input(workflow.name, given)
+    execution = await api.start_execution(
         workflow=workflow.name,
         input=given,
         params=params,
@@ -188,14 +188,14 @@ async def execution_create(api: Api, args: argparse.Namespace) -> Outcome:
     )
     if not args.wait:
         return Outcome(execution_record(execution))
-    execution = await client.wait_execution(execution.id)
+    execution = await api.wait_execution(execution.id)
     if execution.state == states.SUCCESS:
         return Outcome(execution_record(execution))
     ended = f"Execution {execution.id} ended in state {execution.state}"
     return Outcome(execution_record(execution), exit_code=1, errors=(ended,))
 
 
-async def execution_list(api: Api, args: argparse.Namespace) -> Listing:
+async def execution_list(api: Backend, args: argparse.Namespace) -> Listing:
     filters = {}
     for item in args.filters or ():
         key, equals, value = item.partition("=")
@@ -206,34 +206,35 @@ async def execution_list(api: Api, args: argparse.Namespace) -> Listing:
             )
         filters[key] = value
     executions = await api.list_executions(
-        task_execution_id=args.task,
-        limit=args.limit,
-        newest_first=args.sort_dirs == "desc",
-        **filters,
+        ExecutionFilter(
+            task_execution_id=args.task,
+            limit=args.limit,
+            newest_first=args.sort_dirs == "desc",
+            **filters,
+        )
     )
     return Listing(EXECUTION_COLUMNS, tuple(execution_row(ex, listing=True) for ex in executions))
 
 
-async def execution_get(api: Api, args: argparse.Namespace) -> Record:
+async def execution_get(api: Backend, args: argparse.Namespace) -> Record:
     return execution_record(await api.get_execution(args.id))
 
 
-async def execution_get_input(api: Api, args: argparse.Namespace) -> Text:
+async def execution_get_input(api: Backend, args: argparse.Namespace) -> Text:
     return json_text((await api.get_execution(args.id)).input)
 
 
-async def execution_get_output(api: Api, args: argparse.Namespace) -> Text:
+async def execution_get_output(api: Backend, args: argparse.Namespace) -> Text:
     return json_text((await api.get_execution(args.id)).output or {})
 
 
-async def execution_update(api: Api, args: argparse.Namespace) -> Record:
+async def execution_update(api: Backend, args: argparse.Namespace) -> Record:
     if args.state is None and args.env is None and args.description is None:
         raise CommandError("Nothing to update: give -s STATE, -e ENV or -d DESCRIPTION")
     env = optional_mapping(args.env, "ENV")
     await api.get_execution(args.id)  # an unknown id needs no engine
-    execution = await engine_client(api).call(
-        "update_execution",
-        execution_id=args.id,
+    execution = await api.update_execution(
+        args.id,
         state=args.state,
         env=env,
         description=args.description,
@@ -241,50 +242,43 @@ async def execution_update(api: Api, args: argparse.Namespace) -> Record:
     return execution_record(execution)
 
 
-async def execution_delete(api: Api, args: argparse.Namespace) -> Outcome:
-    client = engine_client(api)
-
-    async def delete(execution_id: str) -> None:
-        await client.call("delete_execution", start=False, execution_id=execution_id)
-
-    return await delete_each(args.ids, delete, "execution")
+async def execution_delete(api: Backend, args: argparse.Namespace) -> Outcome:
+    return await delete_each(args.ids, api.delete_execution, "execution")
 
 
 # ---- tasks ---------------------------------------------------------------------------------
 
 
-async def task_list(api: Api, args: argparse.Namespace) -> Listing:
+async def task_list(api: Backend, args: argparse.Namespace) -> Listing:
     if args.execution is not None:
         await api.get_execution(args.execution)
     tasks = await api.list_tasks(args.execution, limit=args.limit)
     return Listing(TASK_COLUMNS, tuple(task_row(task, listing=True) for task in tasks))
 
 
-async def task_get(api: Api, args: argparse.Namespace) -> Record:
+async def task_get(api: Backend, args: argparse.Namespace) -> Record:
     return Record(TASK_COLUMNS, task_row(await api.get_task(args.id)))
 
 
-async def task_get_result(api: Api, args: argparse.Namespace) -> Text:
+async def task_get_result(api: Backend, args: argparse.Namespace) -> Text:
     return json_text(await api.get_task_result(args.id))
 
 
-async def task_get_published(api: Api, args: argparse.Namespace) -> Text:
+async def task_get_published(api: Backend, args: argparse.Namespace) -> Text:
     return json_text(await api.get_task_published(args.id))
 
 
-async def task_rerun(api: Api, args: argparse.Namespace) -> Record:
+async def task_rerun(api: Backend, args: argparse.Namespace) -> Record:
     env = optional_mapping(args.env, "ENV")
     await api.get_task(args.id)
-    task = await engine_client(api).call(
-        "rerun_task", task_id=args.id, reset=not args.resume, env=env
-    )
+    task = await api.rerun_task(args.id, reset=not args.resume, env=env)
     return Record(TASK_COLUMNS, task_row(task))
 
 
 # ---- action executions ---------------------------------------------------------------------
 
 
-async def action_execution_list(api: Api, args: argparse.Namespace) -> Listing:
+async def action_execution_list(api: Backend, args: argparse.Namespace) -> Listing:
     if args.task is not None:
         await api.get_task(args.task)
     actions = await api.list_action_executions(args.task, limit=args.limit)
@@ -292,16 +286,16 @@ async def action_execution_list(api: Api, args: argparse.Namespace) -> Listing:
     return Listing(ACTION_EXECUTION_LIST_COLUMNS, rows)
 
 
-async def action_execution_get(api: Api, args: argparse.Namespace) -> Record:
+async def action_execution_get(api: Backend, args: argparse.Namespace) -> Record:
     action = await api.get_action_execution(args.id)
     return Record(ACTION_EXECUTION_COLUMNS, action_execution_row(action))
 
 
-async def action_execution_get_input(api: Api, args: argparse.Namespace) -> Text:
+async def action_execution_get_input(api: Backend, args: argparse.Namespace) -> Text:
     return json_text((await api.get_action_execution(args.id)).input)
 
 
-async def action_execution_get_output(api: Api, args: argparse.Namespace) -> Text:
+async def action_execution_get_output(api: Backend, args: argparse.Namespace) -> Text:
     return json_text((await api.get_action_execution(args.id)).output or {})
 
 
@@ -315,18 +309,13 @@ def output_argument(text: str | None) -> Any:
         return text
 
 
-async def action_execution_update(api: Api, args: argparse.Namespace) -> Record:
+async def action_execution_update(api: Backend, args: argparse.Namespace) -> Record:
     await api.get_action_execution(args.id)
-    action = await engine_client(api).call(
-        "update_action_execution",
-        action_id=args.id,
-        state=args.state,
-        output=output_argument(args.output),
-    )
+    action = await api.update_action_execution(args.id, args.state, output_argument(args.output))
     return Record(ACTION_EXECUTION_COLUMNS, action_execution_row(action))
 
 
-async def run_action(api: Api, args: argparse.Namespace) -> Outcome:
+async def run_action(api: Backend, args: argparse.Namespace) -> Outcome:
     """Without -s, prints the output as Mistral does; with -s, the stored action execution."""
     given = optional_mapping(args.input, "INPUT") or {}
     try:
@@ -334,10 +323,9 @@ async def run_action(api: Api, args: argparse.Namespace) -> Outcome:
     except NotFoundError as error:
         names = [action.name for action in await api.list_actions()]
         raise not_found_with_hints(error, args.name, names) from None
-    action = await engine_client(api).call(
-        "run_action",
-        name=args.name,
-        input=given,
+    action = await api.run_action(
+        args.name,
+        given,
         save_result=args.save_result,
         run_sync=args.run_sync,
     )
@@ -408,7 +396,7 @@ def register(commands: CommandAdder) -> None:
     update.add_argument(
         "-s",
         "--state",
-        choices=(states.RUNNING, states.PAUSED, *STOP_STATES),
+        choices=(states.RUNNING, states.PAUSED, *states.COMPLETED),
         help="new state",
     )
     update.add_argument("-e", "--env", metavar="ENV", help="env to merge: JSON or a file")
@@ -457,7 +445,7 @@ def register(commands: CommandAdder) -> None:
     update_action.add_argument(
         "--state",
         required=True,
-        choices=(states.RUNNING, states.PAUSED, *STOP_STATES),
+        choices=(states.RUNNING, states.PAUSED, *states.COMPLETED),
         help="new state",
     )
     update_action.add_argument("--output", help="the result (JSON, or text for an error)")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from engine.lang.spec import InputParam
+from engine.api import InputParam
 
 
 class Kind(Enum):

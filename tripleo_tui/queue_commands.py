@@ -4,10 +4,8 @@ status messages), read from the state file."""
 from __future__ import annotations
 
 import argparse
-import time
 
-from engine.api import Api
-from engine.store import NotFoundError, queues
+from engine.api import Backend
 from tripleo_tui.cli import CommandAdder
 from tripleo_tui.formatting import Listing, cut
 
@@ -16,16 +14,13 @@ MESSAGE_COLUMNS = ("ID", "Type", "Status", "Message", "Execution", "Created at")
 MESSAGE_WIDTH = 60
 
 
-async def queue_list(api: Api, args: argparse.Namespace) -> Listing:
-    found = await queues.list_queues(api.store, time.time())
+async def queue_list(api: Backend, args: argparse.Namespace) -> Listing:
+    found = await api.list_queues()
     return Listing(QUEUE_COLUMNS, tuple((q.name, q.messages, q.updated_at) for q in found))
 
 
-async def queue_messages(api: Api, args: argparse.Namespace) -> Listing:
-    now = time.time()
-    if await queues.find_queue(api.store, args.name, now) is None:
-        raise NotFoundError(f"Queue '{args.name}' not found")
-    records = await queues.list_messages(api.store, args.name, now)
+async def queue_messages(api: Backend, args: argparse.Namespace) -> Listing:
+    records = await api.list_messages(args.name)
     if args.execution:
         records = [record for record in records if record.execution_id == args.execution]
     if args.limit is not None:

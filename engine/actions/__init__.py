@@ -10,13 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.actions.adhoc import (
-    AdHocCall,
-    prepare_call,
-    resolve_chain,
-    run_adhoc,
-    transform_output,
-)
+from engine.actions.adhoc import run_adhoc
 from engine.actions.base import Action, ActionContext, ActionError, ExecutionInfo, Result
 from engine.actions.descriptor import ActionDescriptor, ActionParam, InvalidActionInput
 from engine.actions.openstack import OpenStackProvider
@@ -44,21 +38,17 @@ __all__ = [
     "ActionParam",
     "ActionProvider",
     "ActionRegistry",
-    "AdHocCall",
     "ExecutionInfo",
     "InvalidActionInput",
     "Result",
     "StdProvider",
     "get_action",
     "list_system_actions",
-    "prepare_call",
     "register_provider",
-    "resolve_chain",
     "run_adhoc",
     "run_action",
     "run_descriptor",
     "to_primitive",
-    "transform_output",
 ]
 
 DEFAULT_REGISTRY = ActionRegistry(

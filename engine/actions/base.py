@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from engine.core.errors import ActionError
 
-class ActionError(Exception):
-    """An action failed with a message meant for the user (Mistral's ``ActionException``)."""
+__all__ = ["Action", "ActionContext", "ActionError", "ExecutionInfo", "Result"]
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.actions.base import Action, ActionError
+from engine.actions.base import Action
+from engine.core.errors import InvalidActionInput, invalid_input
 
 NO_DEFAULT = inspect.Parameter.empty
-
-
-class InvalidActionInput(ActionError):
-    """Missing or unexpected input names, worded as Mistral's ``InputException``."""
 
 
 @dataclass(frozen=True)
@@ -94,25 +91,13 @@ class ActionDescriptor:
         unexpected = [name for name in given if name not in known]
         if missing or unexpected:
             raise InvalidActionInput(
-                invalid_input_message(self.name, self.action_class.__name__, missing, unexpected)
+                invalid_input(self.name, self.action_class.__name__, missing, unexpected)
             )
 
     def instantiate(self, given: Mapping[str, Any]) -> Action:
         """Check ``given`` and build the action object from it."""
         self.check_input(given)
         return self.action_class(**given)
-
-
-def invalid_input_message(
-    name: str, class_name: str, missing: list[str], unexpected: list[str]
-) -> str:
-    """``Invalid input [name=std.echo, class=EchoAction, missing=['output']]`` as Mistral says."""
-    text = f"Invalid input [name={name}, class={class_name}"
-    if missing:
-        text += f", missing={missing}"
-    if unexpected:
-        text += f", unexpected={unexpected}"
-    return text + "]"
 
 
 def format_input(params: list[ActionParam], var_keyword: str | None = None) -> str:

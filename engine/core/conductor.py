@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from engine.actions import prepare_call, resolve_chain
 from engine.core import events, states
+from engine.core.adhoc import prepare_call, resolve_chain
 from engine.core.errors import USER_ERRORS, EngineError, InputError, WorkflowError, invalid_input
 from engine.core.flow import FlowSteps
 from engine.core.model import ActionExecution, TaskExecution, Timer, WorkflowExecution
@@ -585,7 +585,7 @@ class Conductor(TaskSteps, FlowSteps):
 
     def _on_stop(self, event: events.StopWorkflow) -> None:
         execution = self._execution(event.execution_id)
-        if event.state not in (states.SUCCESS, states.ERROR, states.CANCELLED):
+        if event.state not in states.COMPLETED:
             raise WorkflowError(
                 f"Invalid workflow execution state [wf_ex_id={execution.id}, "
                 f"wf_name={execution.workflow_name}, state={event.state}]"

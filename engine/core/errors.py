@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from engine.actions import ActionError
 from engine.expr import ExpressionError, FunctionError
+
+
+class ActionError(Exception):
+    """An action failed with a message meant for the user (Mistral's ``ActionException``)."""
+
+
+class InvalidActionInput(ActionError):
+    """Missing or unexpected action input names, worded as Mistral's ``InputException``."""
 
 
 class EngineError(Exception):
@@ -23,7 +30,8 @@ USER_ERRORS = (EngineError, ExpressionError, FunctionError, ActionError)
 
 
 def invalid_input(name: str, class_name: str, missing: list[str], unexpected: list[str]) -> str:
-    """`Invalid input [name=wf, class=DirectWorkflowSpec, missing=['x']]`, as Mistral says."""
+    """`Invalid input [name=wf, class=DirectWorkflowSpec, missing=['x']]`, as Mistral says
+    of workflows and actions alike."""
     text = f"Invalid input [name={name}, class={class_name}"
     if missing:
         text += f", missing={missing}"

@@ -16,7 +16,7 @@ ERROR = "ERROR"
 CANCELLED = "CANCELLED"
 
 ALL = (IDLE, WAITING, RUNNING, RUNNING_DELAYED, PAUSED, SUCCESS, ERROR, CANCELLED)
-COMPLETED = frozenset({SUCCESS, ERROR, CANCELLED})
+COMPLETED = (SUCCESS, ERROR, CANCELLED)  # the final states, in the order commands list them
 
 # from -> states it may go to (Mistral Queens, without HEAD's SKIPPED).
 WORKFLOW_TRANSITIONS: dict[str, frozenset[str]] = {

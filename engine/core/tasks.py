@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from engine.actions import AdHocCall, prepare_call, resolve_chain, transform_output
 from engine.core import states
+from engine.core.adhoc import AdHocCall, prepare_call, resolve_chain, transform_output
 from engine.core.errors import USER_ERRORS, EngineError, InputError
 from engine.core.model import ActionExecution, TaskExecution, WorkflowExecution
 from engine.expr import EXPRESSION_TYPES, ContextView, contains_expression, evaluate

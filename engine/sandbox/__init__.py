@@ -1,5 +1,10 @@
-"""A real OpenStack Ironic on loopback with demo nodes, for the demo mode, the CLI and the tests."""
+"""A real OpenStack Ironic on loopback with demo nodes, for the demo mode, the CLI and the tests.
 
+The console and the CLI add ENDPOINT_SOURCE to engine.clouds, so a running sandbox is used when
+neither clouds.yaml nor the OS_* variables name an endpoint.
+"""
+
+from engine import clouds
 from engine.sandbox.cli import register_cli
 from engine.sandbox.errors import SandboxError
 from engine.sandbox.nodes import DemoNode, EnrollReport, demo_nodes
@@ -21,10 +26,13 @@ from engine.sandbox.service import (
     venv_dir,
 )
 
+ENDPOINT_SOURCE = clouds.EndpointSource("sandbox", find_endpoint, "the local sandbox")
+
 __all__ = [
     "DIR_ENV",
     "IRONIC_VERSION",
     "DemoNode",
+    "ENDPOINT_SOURCE",
     "EnrollReport",
     "InstallReport",
     "SandboxError",

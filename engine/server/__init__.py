@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from engine.api import Backend
 from engine.server.app import make_app
 from engine.server.auth import ServerSetupError, TokenCheck, is_loopback, token_check
-from engine.server.backend import Backend
 
-__all__ = ["Backend", "Server", "ServerSetupError", "checked_listen", "serve", "token_check"]
+__all__ = ["Server", "ServerSetupError", "checked_listen", "serve", "token_check"]
 
 
 UNIX = "unix:"

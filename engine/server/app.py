@@ -16,23 +16,33 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+import yaml
 from aiohttp import web
 
-from engine.callers import Caller
-from engine.core.errors import EngineError, InputError, WorkflowError
-from engine.lang import DefinitionError
+from engine.api import (
+    AlreadyExistsError,
+    Backend,
+    Caller,
+    DefinitionError,
+    EngineError,
+    ExecutionFilter,
+    InputError,
+    NotFoundError,
+    Page,
+    PageError,
+    StoreError,
+    WorkflowError,
+)
 from engine.server import resources
 from engine.server.auth import TOKEN_HEADER, TokenCheck
-from engine.server.backend import Backend
 from engine.server.query import only_fields, page_in_memory, parse_query
-from engine.store.errors import AlreadyExistsError, NotFoundError, StoreError
-from engine.store.pages import EXECUTION_COLUMNS, Page, PageError
 
 LOG = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 4 * 1024 * 1024  # the largest TripleO workbook is about 40 KB
 MAX_WAIT = 60.0  # seconds a long poll may last
 BACKEND = web.AppKey("backend", Backend)
+EXECUTION_COLUMNS = Page().columns  # what executions may be filtered and sorted by
 TOKENS = web.AppKey("tokens", object)
 CALLER = "caller"  # the request's engine.callers.Caller, or None
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -319,8 +329,20 @@ async def list_workflows(request: web.Request) -> web.Response:
 async def get_workflow(request: web.Request) -> web.Response:
     backend = backend_of(request)
     record = await backend.get_workflow(request.match_info["id"])
-    interface = await backend.workflow_interface(record.id)
+    inputs = [
+        param.name if param.required else {param.name: param.default}
+        for param in await backend.get_workflow_input(record.id)
+    ]
+    interface = {"input": inputs, "output": await output_keys(record.definition)}
     return web.json_response(resources.workflow(record, interface))
+
+
+async def output_keys(definition: str) -> list[str]:
+    """The keys of a workflow's `output`, from its definition (a one-workflow document)."""
+    document = await asyncio.to_thread(yaml.safe_load, definition)
+    bodies = [body for key, body in document.items() if key != "version"]
+    output = bodies[0].get("output") if bodies and isinstance(bodies[0], dict) else None
+    return list(output) if isinstance(output, dict) else []
 
 
 async def create_workflows(request: web.Request) -> web.Response:
@@ -368,7 +390,7 @@ async def get_action(request: web.Request) -> web.Response:
 async def list_executions(request: web.Request) -> web.Response:
     page, fields = parse_query(request.query, EXECUTION_COLUMNS)
     with_output = request.query.get("include_output", "").lower() == "true" or "output" in fields
-    records = await backend_of(request).execution_page(page, with_output=with_output)
+    records = await backend_of(request).page_executions(page, with_output=with_output)
     items = [resources.execution(r) for r in records]
     if not with_output:
         for item in items:
@@ -518,7 +540,8 @@ class SubExecutions:
         if self.errors_only and task.state != "ERROR":
             return []
         found = []
-        for child in await self.backend.sub_executions(task.id):
+        wanted = ExecutionFilter(task_execution_id=task.id, limit=None)
+        for child in await self.backend.list_executions(wanted):
             found += await self.of_execution(child.id, depth)
         return found
 

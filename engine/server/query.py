@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.store.errors import NotFoundError
-from engine.store.pages import OPERATORS, Filter, Page, PageError
+from engine.api import Filter, NotFoundError, Page, PageError
+
+OPERATORS = ("eq", "neq", "gt", "gte", "lt", "lte", "in", "nin", "has")
 
 # Query arguments that are not filters.
 CONTROL = frozenset(

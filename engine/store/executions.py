@@ -532,6 +532,18 @@ def _lease_holder(row: sqlite3.Row) -> LeaseHolder:
 
 
 @dataclass(frozen=True, slots=True)
+class ExecutionFilter:
+    """Which executions a listing shows and in which order (by creation time)."""
+
+    task_execution_id: str | None = None  # only sub-workflows of this task
+    state: str | None = None
+    workflow_name: str | None = None
+    root_only: bool = False
+    limit: int | None = 100  # None or negative: all
+    newest_first: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ExecutionRecord:
     """A workflow execution as `execution-get` shows it."""
 
@@ -646,64 +658,34 @@ async def find_execution(store: Store, execution_id: str) -> ExecutionRecord | N
     return None if row is None else _execution_record(row)
 
 
-async def list_executions(
-    store: Store,
-    *,
-    task_execution_id: str | None = None,
-    state: str | None = None,
-    workflow_name: str | None = None,
-    root_only: bool = False,
-    limit: int | None = 100,
-    newest_first: bool = False,
-) -> list[ExecutionRecord]:
-    sql, params = _list_sql(
-        "*",
-        task_execution_id=task_execution_id,
-        state=state,
-        workflow_name=workflow_name,
-        root_only=root_only,
-        limit=limit,
-        newest_first=newest_first,
-    )
+async def list_executions(store: Store, wanted: ExecutionFilter) -> list[ExecutionRecord]:
+    sql, params = _list_sql("*", wanted)
     return [_execution_record(row) for row in await store.fetch_all(sql, params)]
 
 
-async def list_execution_summaries(store: Store, **filters: Any) -> list[ExecutionSummary]:
-    """`list_executions` (same filters) reading only the columns a list shows: about ten
-    times less to read and keep than whole records when there are thousands."""
-    sql, params = _list_sql(", ".join(SUMMARY_COLUMNS), **filters)
+async def list_execution_summaries(store: Store, wanted: ExecutionFilter) -> list[ExecutionSummary]:
+    """`list_executions` reading only the columns a list shows: about ten times less to read
+    and keep than whole records when there are thousands."""
+    sql, params = _list_sql(", ".join(SUMMARY_COLUMNS), wanted)
     return [ExecutionSummary(*row) for row in await store.fetch_all(sql, params)]
 
 
-def _list_sql(
-    columns: str,
-    *,
-    task_execution_id: str | None = None,
-    state: str | None = None,
-    workflow_name: str | None = None,
-    root_only: bool = False,
-    limit: int | None = 100,
-    newest_first: bool = False,
-) -> tuple[str, list[Any]]:
+def _list_sql(columns: str, wanted: ExecutionFilter) -> tuple[str, list[Any]]:
     where, params = [], []
-    if task_execution_id is not None:
-        where.append("task_execution_id = ?")
-        params.append(task_execution_id)
-    if state is not None:
-        where.append("state = ?")
-        params.append(state)
-    if workflow_name is not None:
-        where.append("workflow_name = ?")
-        params.append(workflow_name)
-    if root_only:
+    for column in ("task_execution_id", "state", "workflow_name"):
+        value = getattr(wanted, column)
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if wanted.root_only:
         where.append("root_execution_id IS NULL")
     sql = f"SELECT {columns} FROM workflow_executions"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    order = "DESC" if newest_first else "ASC"
+    order = "DESC" if wanted.newest_first else "ASC"
     sql += f" ORDER BY created_at {order}, rowid {order}"
-    if limit is not None and limit >= 0:
-        sql += f" LIMIT {int(limit)}"
+    if wanted.limit is not None and wanted.limit >= 0:
+        sql += f" LIMIT {int(wanted.limit)}"
     return sql, params
 
 

@@ -15,7 +15,6 @@ from engine.store.database import Store
 from engine.store.errors import NotFoundError
 from engine.store.executions import ExecutionRecord, _execution_record
 
-OPERATORS = ("eq", "neq", "gt", "gte", "lt", "lte", "in", "nin", "has")
 _SQL_OPERATORS = {"eq": "=", "neq": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
 # Columns a caller may filter and sort executions by (every other name is refused).

@@ -107,7 +107,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     # 3: executions, tasks, action executions, timers, environments, engine lease.
     create_execution_tables,
-    # 4: requests from other processes for the live engine (engine.handoff); times are Unix s.
+    # 4: requests from other processes for the live engine (engine.store.requests); Unix times.
     _statements(
         """CREATE TABLE engine_requests (
             id INTEGER PRIMARY KEY AUTOINCREMENT,

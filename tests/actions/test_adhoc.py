@@ -7,14 +7,8 @@ from typing import Any
 
 import pytest
 
-from engine.actions import (
-    DEFAULT_REGISTRY,
-    ActionError,
-    ActionNotFound,
-    prepare_call,
-    resolve_chain,
-    run_adhoc,
-)
+from engine.actions import DEFAULT_REGISTRY, ActionError, ActionNotFound, run_adhoc
+from engine.core.adhoc import prepare_call, resolve_chain
 from engine.expr.syntax import YaqlWhole
 from engine.lang import ActionSpec, parse_actions
 

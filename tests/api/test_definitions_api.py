@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.api import Api
+from engine.api.embedded import EmbeddedBackend
 from engine.lang import DefinitionError
 from engine.store import AlreadyExistsError, NotFoundError
 
@@ -51,7 +51,7 @@ solo:
 async def api(tmp_path):
     empty = tmp_path / "no-bundled"
     empty.mkdir()
-    opened = await Api.open(tmp_path / "state.sqlite", workbooks_folder=empty)
+    opened = await EmbeddedBackend.open(tmp_path / "state.sqlite", workbooks_folder=empty)
     yield opened
     await opened.close()
 
@@ -144,16 +144,18 @@ async def test_bundled_workbooks_load_once(tmp_path):
     (folder / "broken.yaml").write_text("version: '2.0'\nname: broken\nworkflows: 3\n")
     path = tmp_path / "state.sqlite"
 
-    async with await Api.open(path, workbooks_folder=folder) as api:
+    async with await EmbeddedBackend.open(path, workbooks_folder=folder) as api:
         assert [w.name for w in await api.list_workbooks()] == ["demo.v1"]
         assert len(api.workbook_load_problems) == 1
         assert api.workbook_load_problems[0].startswith("broken.yaml: ")
         await api.delete_workbook("demo.v1")
 
-    async with await Api.open(path, workbooks_folder=folder) as api:
+    async with await EmbeddedBackend.open(path, workbooks_folder=folder) as api:
         assert await api.list_workbooks() == []  # deleted by the user: not added again
         await api.create_workbook(WORKBOOK.replace("A demo", "Mine"), "mine.yaml")
 
-    async with await Api.open(path, workbooks_folder=folder, reload_workbooks=True) as api:
+    async with await EmbeddedBackend.open(
+        path, workbooks_folder=folder, reload_workbooks=True
+    ) as api:
         (demo,) = await api.list_workbooks()
         assert demo.description == "A demo"  # reload replaces the user's copy

@@ -11,10 +11,11 @@ import time
 
 import pytest
 
-from engine import handoff
-from engine.api import Api
-from engine.handoff import EngineClient, HandoffError, insert_request
-from engine.store.executions import ExecutionRecord
+from engine.api import ExecutionRecord, HandoffError
+from engine.api.embedded import EmbeddedBackend
+from engine.api.handoff import EngineClient
+from engine.store import requests
+from engine.store.requests import insert_request
 from tests.cli.engine_process import cli_command, lease_pid, start_engine, stop_engine, wait_for
 from tripleo_tui.cli import main
 
@@ -215,11 +216,11 @@ def test_wait_survives_an_engine_killed_midway(tmp_path):
 
 @pytest.fixture
 async def engine_and_client(tmp_path):
-    """An Api running the engine and serving requests, and a second Api on the same file."""
+    """A backend running the engine and serving requests, and a second one on the same file."""
     db = tmp_path / "state.sqlite"
-    serving = await Api.open(db)
+    serving = await EmbeddedBackend.open(db)
     await serving.start_engine()  # serves requests too
-    caller = await Api.open(db)
+    caller = await EmbeddedBackend.open(db)
     yield serving, caller
     await caller.close()
     await serving.close()
@@ -246,7 +247,7 @@ async def test_client_calls_run_in_the_live_engine(engine_and_client):
 async def test_expired_requests_are_never_run(engine_and_client):
     serving, _ = engine_and_client
     arguments = json.dumps({"workflow": "tripleo.examples.v1.hello"})
-    stale = time.time() - handoff.PICKUP_TIMEOUT - 1
+    stale = time.time() - requests.PICKUP_TIMEOUT - 1
     await serving.store.write(insert_request, "start_execution", arguments, stale)
 
     async def gone():
@@ -266,12 +267,12 @@ async def test_no_engine_to_take_the_request(tmp_path, monkeypatch):
         stand_ins.append(subprocess.Popen(command))
         return stand_ins[-1]
 
-    async with await Api.open(tmp_path / "state.sqlite") as caller:
-        monkeypatch.setattr(handoff, "PICKUP_TIMEOUT", 0.5)
+    async with await EmbeddedBackend.open(tmp_path / "state.sqlite") as caller:
+        monkeypatch.setattr(requests, "PICKUP_TIMEOUT", 0.5)
         idle = EngineClient(caller, lambda: start("sleep", "10"))
         with pytest.raises(HandoffError, match=r"No engine took the request within 0.5 s"):
             await idle.call("start_execution", workflow="tripleo.examples.v1.hello")
-        monkeypatch.setattr(handoff, "PICKUP_TIMEOUT", 10)
+        monkeypatch.setattr(requests, "PICKUP_TIMEOUT", 10)
         broken = EngineClient(caller, lambda: start(sys.executable, "-c", "exit(3)"))
         with pytest.raises(HandoffError, match=r"The engine could not start \(exit code 3\)"):
             await broken.call("start_execution", workflow="tripleo.examples.v1.hello")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine import clouds
-from engine.api import Api
+from engine.api.embedded import EmbeddedBackend
 from engine.store import queues
 from tests.openstack.conftest import settle
 
@@ -20,18 +20,18 @@ TIMEOUT = 60
 
 @pytest.fixture
 async def api(tmp_path, ironic_cloud):
-    api = await Api.open(tmp_path / "state.sqlite")
+    api = await EmbeddedBackend.open(tmp_path / "state.sqlite")
     assert api.workbook_load_problems == []
     yield api
     await api.close()
 
 
-async def run(api: Api, workflow: str, given: dict):
+async def run(api: EmbeddedBackend, workflow: str, given: dict):
     started = await api.start_execution(f"tripleo.baremetal.v1.{workflow}", given)
     return await api.wait_execution(started.id, timeout=TIMEOUT)
 
 
-async def posted(api: Api, execution_id: str) -> list[queues.MessageRecord]:
+async def posted(api: EmbeddedBackend, execution_id: str) -> list[queues.MessageRecord]:
     return await queues.messages_of_execution(api.store, execution_id, time.time())
 
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from engine.actions import get_action
-from engine.api import Api
+from engine.api.embedded import EmbeddedBackend
 from engine.lang import parse_workbook, parse_workflows
 
 WORKBOOKS = Path(__file__).resolve().parents[2] / "workbooks"
@@ -103,7 +103,7 @@ def test_the_example_is_a_valid_workflow_list():
 
 
 async def test_the_api_loads_the_workbook_and_workflow_get_shows_inputs(tmp_path):
-    async with await Api.open(tmp_path / "state.sqlite") as api:
+    async with await EmbeddedBackend.open(tmp_path / "state.sqlite") as api:
         assert api.workbook_load_problems == []
         tag_node = await api.get_workflow("tripleo.baremetal.v1.tag_node")
         assert tag_node.input == "node_uuid, role=None, queue_name=tripleo"

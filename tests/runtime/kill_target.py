@@ -10,11 +10,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from engine.api import Api  # noqa: E402
+from engine.api.embedded import EmbeddedBackend  # noqa: E402
 
 
 async def main(state_file: str, workbook: str, workflow: str) -> None:
-    api = await Api.open(state_file, workbooks_folder=Path(state_file).parent / "no-workbooks")
+    api = await EmbeddedBackend.open(
+        state_file, workbooks_folder=Path(state_file).parent / "no-workbooks"
+    )
     await api.create_workbook(Path(workbook).read_text())
     execution = await api.start_execution(workflow)
     print(execution.id, flush=True)

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from engine.api import Api
+from engine.api.embedded import EmbeddedBackend
 from engine.runtime.service import DISPATCH_SLICE
 from engine.store import NotFoundError
 
@@ -65,7 +65,7 @@ workflows:
 
 @pytest.fixture
 async def api(tmp_path):
-    api = await Api.open(tmp_path / "state.db", workbooks_folder=tmp_path / "none")
+    api = await EmbeddedBackend.open(tmp_path / "state.db", workbooks_folder=tmp_path / "none")
     await api.create_workbook(WORKBOOK)
     yield api
     await api.close()

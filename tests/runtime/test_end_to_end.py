@@ -1,17 +1,17 @@
-"""Executions through the real engine: a real state file, real std actions, the Api facade."""
+"""Executions through the real engine: a real state file, real std actions, the embedded backend."""
 
 from pathlib import Path
 
 import pytest
 
-from engine.api import Api
+from engine.api.embedded import EmbeddedBackend
 
 WORKLOADS = Path(__file__).resolve().parents[2] / "bench" / "workloads"
 
 
 @pytest.fixture
 async def api(tmp_path):
-    api = await Api.open(tmp_path / "state.db", workbooks_folder=tmp_path / "none")
+    api = await EmbeddedBackend.open(tmp_path / "state.db", workbooks_folder=tmp_path / "none")
     for name in ("bench_small", "bench_chain", "bench_items"):
         await api.create_workbook((WORKLOADS / f"{name}.yaml").read_text())
     yield api

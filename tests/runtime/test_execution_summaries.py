@@ -3,14 +3,14 @@ with only the columns a list shows."""
 
 import pytest
 
-from engine.api import Api
+from engine.api import ExecutionFilter, ExecutionSummary
+from engine.api.embedded import EmbeddedBackend
 from engine.core import states
-from engine.store.executions import ExecutionSummary
 
 
 @pytest.fixture
 async def api(tmp_path):
-    api = await Api.open(tmp_path / "state.db")
+    api = await EmbeddedBackend.open(tmp_path / "state.db")
     yield api
     await api.close()
 
@@ -31,8 +31,8 @@ async def test_summaries_match_the_full_listing(api, filters):
         await api.wait_execution(started.id, timeout=30)
     await api.start_execution("tripleo.examples.v1.wait_and_echo", {"seconds": 30})
 
-    summaries = await api.list_execution_summaries(**filters)
-    records = await api.list_executions(**filters)
+    summaries = await api.list_execution_summaries(ExecutionFilter(**filters))
+    records = await api.list_executions(ExecutionFilter(**filters))
     assert summaries == [ExecutionSummary.of(record) for record in records]
     assert summaries and not hasattr(summaries[0], "input")
     finished = [summary.finished_at for summary in summaries]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.api import Api
+from engine.api.embedded import EmbeddedBackend
 from engine.runtime import INTERRUPTED, EngineBusy
 from engine.runtime.service import Engine
 from engine.store import Store
@@ -89,7 +89,7 @@ def chains_workbook(chains: int = 10, length: int = 100) -> str:
 
 @pytest.fixture
 async def api(tmp_path):
-    api = await Api.open(tmp_path / "state.db", workbooks_folder=tmp_path / "none")
+    api = await EmbeddedBackend.open(tmp_path / "state.db", workbooks_folder=tmp_path / "none")
     await api.create_workbook(WORKFLOWS)
     yield api
     await api.close()
@@ -207,11 +207,11 @@ async def test_sigkill_in_the_middle_then_restart_gives_the_undisturbed_output(t
     counts = _task_states(killed_db)
     assert 300 <= counts["SUCCESS"] < 1002, counts
 
-    async with await Api.open(killed_db, workbooks_folder=tmp_path / "none") as api:
+    async with await EmbeddedBackend.open(killed_db, workbooks_folder=tmp_path / "none") as api:
         await api.start_engine()
         recovered = await api.wait_execution(killed_id, timeout=120)
         tasks = await api.list_tasks(killed_id, limit=None)
-    async with await Api.open(quiet_db, workbooks_folder=tmp_path / "none") as api:
+    async with await EmbeddedBackend.open(quiet_db, workbooks_folder=tmp_path / "none") as api:
         expected = await api.get_execution(quiet_id)
 
     assert expected.state == "SUCCESS"

@@ -10,7 +10,7 @@ import socket
 import pytest
 
 from engine import clouds
-from engine.sandbox import DIR_ENV
+from engine.sandbox import DIR_ENV, ENDPOINT_SOURCE
 
 PASSWORD = "Sw0rdfish-7f3c"
 STACKRC = {
@@ -125,6 +125,9 @@ def test_explicit_no_auth_with_a_baremetal_override(monkeypatch, ironic_sandbox)
 
 def test_the_running_sandbox_is_the_fallback(monkeypatch, ironic_sandbox, ironic_sandbox_dir):
     monkeypatch.setenv(DIR_ENV, str(ironic_sandbox_dir))
+    monkeypatch.setattr(clouds, "_endpoint_sources", {})
+    assert clouds.resolve() is None, "no source added: the sandbox is not looked at"
+    clouds.add_endpoint_source(ENDPOINT_SOURCE)
     credentials = clouds.current()
     assert credentials.source == "sandbox"
     assert clouds.describe() == f"Ironic {ironic_sandbox} without authentication; the local sandbox"

@@ -7,7 +7,7 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from engine.api import Api
+from engine.api.embedded import EmbeddedBackend
 
 FAILING_WORKBOOK = """\
 version: '2.0'
@@ -42,7 +42,7 @@ FIXED_EPOCH = 1767268800.0  # the same moment, for queue messages
 
 
 async def _run(path: Path) -> None:
-    api = await Api.open(path)
+    api = await EmbeddedBackend.open(path)
     try:
         await api.create_workbook(FAILING_WORKBOOK)
         for workflow, workflow_input, params, description in RUNS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, TabbedContent
 
-from engine.core import states
+from engine.api import ExecutionFilter, states
 from tests.tui.conftest import wait_for
 from tripleo_tui.screens.confirm import ConfirmScreen
 from tripleo_tui.screens.execution import ExecutionScreen
@@ -88,11 +88,11 @@ async def test_an_invalid_field_runs_nothing(make_app):
         await pilot.press("ctrl+r")
         assert isinstance(app.screen, RunFormScreen)
         assert "not a number" in str(form.query_one("#error-0").render())
-        assert await app.api.list_executions(limit=None) == []
+        assert await app.api.list_executions(ExecutionFilter(limit=None)) == []
         form.query_one("#field-0", Input).value = "0"
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: app.pane("executions").executions, "the execution")
-        (execution,) = await app.api.list_executions(limit=None)
+        (execution,) = await app.api.list_executions(ExecutionFilter(limit=None))
         assert execution.input == {"seconds": 0, "message": "done waiting"}
 
 

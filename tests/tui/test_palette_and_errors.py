@@ -6,6 +6,7 @@ from __future__ import annotations
 from textual.command import CommandPalette
 from textual.widgets import Input
 
+from engine.api import ExecutionFilter
 from tests.tui.conftest import wait_for
 from tripleo_tui.screens.execution import ExecutionScreen
 from tripleo_tui.screens.run_form import RunFormScreen
@@ -50,6 +51,6 @@ async def test_an_engine_error_is_a_notification_and_the_console_goes_on(make_ap
         await wait_for(pilot, lambda: any("no-such-environment" in m for m in messages()), "error")
         assert app.is_running
         assert "no-such-environment" in app.status.error
-        assert await app.api.list_executions(limit=None) == []
+        assert await app.api.list_executions(ExecutionFilter(limit=None)) == []
         await pilot.press("3")  # still answering keys
         assert app.screen.query_one("#panes").active == "tab-executions"

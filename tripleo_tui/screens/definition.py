@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
-from engine.lang.spec import InputParam
+from engine.api import InputParam
 from tripleo_tui.widgets.key_bar import KeyBar
 
 

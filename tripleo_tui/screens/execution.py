@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
-from engine.core import states
+from engine.api import ExecutionFilter, states
 from tripleo_tui.changes import follow_changes
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.json_view import JsonView
@@ -168,7 +168,9 @@ class ExecutionScreen(Screen):
         subs = []
         for task in tasks:
             if task.type == "WORKFLOW":
-                subs += await self.api.list_executions(task_execution_id=task.id, limit=None)
+                subs += await self.api.list_executions(
+                    ExecutionFilter(task_execution_id=task.id, limit=None)
+                )
         self.show(execution, tasks, subs)
         self._show_task_detail()
 

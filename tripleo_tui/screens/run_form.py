@@ -33,7 +33,7 @@ from textual.widgets import (
     TextArea,
 )
 
-from engine.lang.spec import InputParam
+from engine.api import InputParam
 from tripleo_tui.form_fields import (
     FieldError,
     FieldSpec,

@@ -8,7 +8,7 @@ from textual import on, work
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from engine.store.definitions import WorkbookRecord, WorkflowRecord
+from engine.api import WorkbookRecord, WorkflowRecord
 from tripleo_tui.screens.definition import DefinitionScreen
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.list_pane import ListPane
@@ -71,8 +71,8 @@ class WorkflowsPane(ListPane):
     async def _open(self, event: DataTable.RowSelected) -> None:
         name = event.row_key.value
         definition = await self.api.get_workflow_definition(name)
-        spec = await self.api.get_workflow_spec(name)
-        await self.app.push_screen(DefinitionScreen("Workflow", name, definition, spec.input))
+        inputs = await self.api.get_workflow_input(name)
+        await self.app.push_screen(DefinitionScreen("Workflow", name, definition, inputs))
 
     def action_run(self) -> None:
         name = self.table.current_key

@@ -11,9 +11,7 @@ from textual import on, work
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from engine.core import states
-from engine.store import NotFoundError
-from engine.store.executions import ExecutionSummary
+from engine.api import ExecutionFilter, ExecutionSummary, NotFoundError, states
 from tripleo_tui.changes import follow_changes
 from tripleo_tui.messages import ExecutionFinished
 from tripleo_tui.widgets import cells
@@ -59,7 +57,7 @@ class ExecutionsPane(ListPane):
         before the subscription, the unfinished executions and the newest ones, is read again
         once subscribed. With the engine in another process, those are re-read on a timer.
         """
-        found = await self.api.list_execution_summaries(limit=None)
+        found = await self.api.list_execution_summaries(ExecutionFilter(limit=None))
         self._unfinished = {ex.id for ex in found if not states.is_completed(ex.state)}
         self.table.show({ex.id: ex for ex in found})
         self._update_note()
@@ -91,7 +89,9 @@ class ExecutionsPane(ListPane):
 
     async def _poll(self) -> None:
         """Without a change stream: the newest executions and every unfinished one."""
-        newest = await self.api.list_execution_summaries(limit=POLL_NEWEST, newest_first=True)
+        newest = await self.api.list_execution_summaries(
+            ExecutionFilter(limit=POLL_NEWEST, newest_first=True)
+        )
         for record in reversed(newest):
             self.track(record)
         for execution_id in self._unfinished - {record.id for record in newest}:

@@ -19,7 +19,7 @@ from tripleo_tui.messages import FilterChanged
 from tripleo_tui.widgets.resource_table import Cells, Column, ResourceTable
 
 if TYPE_CHECKING:
-    from engine.api import Api
+    from engine.api import Backend
 
 
 class FilterInput(Input):
@@ -61,7 +61,7 @@ class ListPane(Vertical):
         yield Static("", classes="note")
 
     @property
-    def api(self) -> Api:
+    def api(self) -> Backend:
         return self.app.api
 
     def on_mount(self) -> None:

@@ -5,14 +5,12 @@ Queues live in the state file (engine.store.queues), read as the CLI's queue com
 
 from __future__ import annotations
 
-import time
 from typing import Any, ClassVar
 
 from textual import on
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from engine.store import queues
 from tripleo_tui.changes import follow_changes
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.list_pane import ListPane
@@ -49,12 +47,9 @@ class MessagesPane(ListPane):
                     await self._read_new()
 
     async def _read_new(self) -> None:
-        now = time.time()
-        for queue in await queues.list_queues(self.api.store, now):
+        for queue in await self.api.list_queues():
             after = self._last_seen.get(queue.name)
-            for message in await queues.list_messages(
-                self.api.store, queue.name, now, marker=after
-            ):
+            for message in await self.api.list_messages(queue.name, after=after):
                 self.table.upsert(message.id, message)
                 self._last_seen[queue.name] = message.id
         self.set_note(f"{len(self.messages)} messages · enter: open the execution · y: copy")

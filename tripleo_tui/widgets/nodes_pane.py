@@ -222,10 +222,10 @@ class NodesPane(ListPane):
 
     async def _takes(self, workflow: str, input_name: str) -> bool:
         try:
-            spec = await self.api.get_workflow_spec(workflow)
+            inputs = await self.api.get_workflow_input(workflow)
         except Exception:
             return False
-        return any(param.name == input_name for param in spec.input)
+        return any(param.name == input_name for param in inputs)
 
     @work(group="node-action", exit_on_error=False)
     async def action_manage(self) -> None:

@@ -1,11 +1,12 @@
 """Hand-off: a process that does not run the engine asks the live engine to make a change.
 
 Exactly one engine runs per state file (it holds the lease). Another process (a CLI command)
-writes a request row naming an Api method and its JSON arguments; the live engine notices at
-once (it polls `PRAGMA data_version`, which moves whenever another connection commits), runs the
-method on its own Api, and writes the result or the error back into the row. The caller reads
-it, deletes the row, and carries on as if it had called the method itself. Requests from a
-caller that gave up expire unanswered, so a later engine never runs a forgotten request.
+writes a request row (engine.store.requests) naming a backend method and its JSON arguments;
+the live engine notices at once (it polls `PRAGMA data_version`, which moves whenever another
+connection commits), runs the method on its own backend, and writes the result or the error
+back into the row. The caller reads it, deletes the row, and carries on as if it had called
+the method itself. Requests from a caller that gave up expire unanswered, so a later engine
+never runs a forgotten request.
 """
 
 from __future__ import annotations
@@ -14,32 +15,35 @@ import asyncio
 import dataclasses
 import json
 import logging
-import sqlite3
 import subprocess
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from engine.core import states
-from engine.core.errors import EngineError, InputError, WorkflowError
-from engine.store import AlreadyExistsError, ConflictError, NotFoundError, StoreError, log_path
-from engine.store.executions import (
+from engine.api.types import (
     ActionExecutionRecord,
+    AlreadyExistsError,
+    ConflictError,
+    EngineError,
     ExecutionRecord,
-    LeaseHolder,
+    HandoffError,
+    InputError,
+    NotFoundError,
+    StoreError,
     TaskRecord,
-    lease_holder,
-    lease_is_live,
+    WorkflowError,
+    states,
 )
+from engine.store import log_path
+from engine.store import requests as rows
+from engine.store.requests import DONE, FAILED, PENDING, STOPPED_MESSAGE
 
 if TYPE_CHECKING:
-    from engine.api import Api
+    from engine.api.embedded import EmbeddedBackend
 
 LOG = logging.getLogger(__name__)
 
-PENDING, TAKEN, DONE, FAILED = "PENDING", "TAKEN", "DONE", "FAILED"
-
-# The Api methods another process may hand over, and the record type each one returns.
+# The backend methods another process may hand over, and the record type each one returns.
 HANDED_OFF: dict[str, type | None] = {
     "start_execution": ExecutionRecord,
     "update_execution": ExecutionRecord,
@@ -48,11 +52,6 @@ HANDED_OFF: dict[str, type | None] = {
     "update_action_execution": ActionExecutionRecord,
     "run_action": ActionExecutionRecord,
 }
-
-
-class HandoffError(EngineError):
-    """The live engine could not be reached, or it failed in an unexpected way."""
-
 
 # Errors that cross the hand-off as themselves (their message is meant for the user).
 KNOWN_ERRORS: dict[str, type[Exception]] = {
@@ -72,65 +71,7 @@ KNOWN_ERRORS: dict[str, type[Exception]] = {
 
 POLL_INTERVAL = 0.05  # the engine looks for new requests this often
 ANSWER_POLL_INTERVAL = 0.02  # the caller looks for its answer this often
-PICKUP_TIMEOUT = 30.0  # a request no engine took by then expires
 LIVENESS_EVERY = 1.0  # the caller checks this often that an engine is still there
-KEEP_FINISHED = 3600.0  # answered rows a vanished caller left are removed after this
-
-
-# ---- rows --------------------------------------------------------------------------------
-
-
-def insert_request(conn: sqlite3.Connection, method: str, arguments: str, now: float) -> int:
-    cursor = conn.execute(
-        "INSERT INTO engine_requests (method, arguments, created_at, expires_at)"
-        " VALUES (?, ?, ?, ?)",
-        (method, arguments, now, now + PICKUP_TIMEOUT),
-    )
-    return int(cursor.lastrowid)
-
-
-def withdraw_request(conn: sqlite3.Connection, request_id: int) -> bool:
-    """Delete a request no engine has taken yet; False if one already took it."""
-    cursor = conn.execute(
-        "DELETE FROM engine_requests WHERE id = ? AND state = ?", (request_id, PENDING)
-    )
-    return cursor.rowcount == 1
-
-
-def delete_request(conn: sqlite3.Connection, request_id: int) -> None:
-    conn.execute("DELETE FROM engine_requests WHERE id = ?", (request_id,))
-
-
-def take_requests(conn: sqlite3.Connection, now: float) -> list[tuple[int, str, str]]:
-    """Mark every live pending request TAKEN and return (id, method, arguments); drop the
-    expired ones."""
-    conn.execute("DELETE FROM engine_requests WHERE state = ? AND expires_at < ?", (PENDING, now))
-    rows = conn.execute(
-        "UPDATE engine_requests SET state = ? WHERE state = ? RETURNING id, method, arguments",
-        (TAKEN, PENDING),
-    ).fetchall()
-    return sorted((row[0], row[1], row[2]) for row in rows)
-
-
-def finish_request(
-    conn: sqlite3.Connection,
-    request_id: int,
-    result: str | None,
-    error: Exception | None,
-    now: float,
-) -> None:
-    conn.execute(
-        "UPDATE engine_requests SET state = ?, result = ?, error_type = ?, error = ?,"
-        " finished_at = ? WHERE id = ?",
-        (
-            DONE if error is None else FAILED,
-            result,
-            None if error is None else error_type(error),
-            None if error is None else str(error),
-            now,
-            request_id,
-        ),
-    )
 
 
 def error_type(error: Exception) -> str:
@@ -139,36 +80,13 @@ def error_type(error: Exception) -> str:
     return next((name for name in names if name in KNOWN_ERRORS), names[0])
 
 
-def clean_requests(conn: sqlite3.Connection, now: float) -> None:
-    """At engine start: requests an earlier engine took but never answered fail; answers no
-    caller came back for go."""
-    conn.execute(
-        "UPDATE engine_requests SET state = ?, error_type = ?, error = ?, finished_at = ?"
-        " WHERE state = ?",
-        (FAILED, "HandoffError", "The engine stopped before it finished the request", now, TAKEN),
-    )
-    conn.execute(
-        "DELETE FROM engine_requests WHERE state IN (?, ?) AND finished_at < ?",
-        (DONE, FAILED, now - KEEP_FINISHED),
-    )
-
-
-# ---- the live engine -----------------------------------------------------------------------
-
-
-async def live_engine(api: Api) -> LeaseHolder | None:
-    """The engine serving this state file, or None."""
-    holder = await lease_holder(api.store)
-    return holder if lease_is_live(holder, time.time()) else None
-
-
 # ---- the engine's side ---------------------------------------------------------------------
 
 
 class RequestServer:
     """Runs the requests other processes leave for this process's engine."""
 
-    def __init__(self, api: Api, poll_interval: float = POLL_INTERVAL) -> None:
+    def __init__(self, api: EmbeddedBackend, poll_interval: float = POLL_INTERVAL) -> None:
         self.api = api
         self.poll_interval = poll_interval
         self._loop: asyncio.Task | None = None
@@ -180,7 +98,7 @@ class RequestServer:
         return bool(self._running)
 
     async def start(self) -> None:
-        await self.api.store.write(clean_requests, time.time())
+        await self.api.store.write(rows.clean_requests, time.time())
         self._loop = asyncio.create_task(self._serve(), name="engine-requests")
 
     async def stop(self) -> None:
@@ -202,11 +120,9 @@ class RequestServer:
 
     async def _take_new(self, seen: int | None) -> int:
         """Start every new request, if the file changed since version `seen`."""
-        (version,) = await self.api.store.fetch_one("PRAGMA data_version")
-        if version != seen and await self.api.store.fetch_one(
-            "SELECT 1 FROM engine_requests WHERE state = ? LIMIT 1", (PENDING,)
-        ):
-            for request in await self.api.store.write(take_requests, time.time()):
+        version = await rows.data_version(self.api.store)
+        if version != seen and await rows.any_pending(self.api.store):
+            for request in await self.api.store.write(rows.take_requests, time.time()):
                 task = asyncio.create_task(self._answer(*request))
                 self._running.add(task)
                 task.add_done_callback(self._running.discard)
@@ -221,48 +137,44 @@ class RequestServer:
             value = await getattr(self.api, method)(**json.loads(arguments))
             result = json.dumps(None if value is None else dataclasses.asdict(value), default=str)
         except asyncio.CancelledError:
-            error = HandoffError("The engine stopped before it finished the request")
+            error = HandoffError(STOPPED_MESSAGE)
         except (EngineError, StoreError, ValueError) as known:
             error = known
         except Exception as unexpected:
             LOG.exception("Request %d (%s) failed", request_id, method)
             error = unexpected
-        await self.api.store.write(finish_request, request_id, result, error, time.time())
+        answer = None if error is None else (error_type(error), str(error))
+        await self.api.store.write(rows.finish_request, request_id, result, answer, time.time())
 
 
 # ---- the caller's side ---------------------------------------------------------------------
 
 
 class EngineClient:
-    """Api methods that need the engine, called from a process that does not run it.
+    """EmbeddedBackend methods that need the engine, called from a process that does not run it.
 
     `start_engine` starts a headless engine process for this state file (used when none is
     live) and returns it, so a failed start is noticed at once.
     """
 
-    def __init__(self, api: Api, start_engine: Callable[[], subprocess.Popen]) -> None:
+    def __init__(self, api: EmbeddedBackend, start_engine: Callable[[], subprocess.Popen]) -> None:
         self.api = api
         self._start_engine = start_engine
         self._started: subprocess.Popen | None = None
         self._log = log_path(api.store.path)
 
-    async def call(self, method: str, *, start: bool = True, **arguments: Any) -> Any:
-        """Run `api.<method>(**arguments)` in the live engine and return what it returned.
-
-        With no live engine: start one, or (`start=False`, for methods that need no engine)
-        run the method in this process.
-        """
-        if not start and await live_engine(self.api) is None:
-            return await getattr(self.api, method)(**arguments)
+    async def call(self, method: str, **arguments: Any) -> Any:
+        """Run `api.<method>(**arguments)` in the live engine (started if none is) and return
+        what it returned."""
         request_id = await self.api.store.write(
-            insert_request, method, json.dumps(arguments), time.time()
+            rows.insert_request, method, json.dumps(arguments), time.time()
         )
         try:
             state, result, error_type, error = await self._answer(request_id)
         except BaseException:
-            await asyncio.shield(self.api.store.write(withdraw_request, request_id))
+            await asyncio.shield(self.api.store.write(rows.withdraw_request, request_id))
             raise
-        await self.api.store.write(delete_request, request_id)
+        await self.api.store.write(rows.delete_request, request_id)
         if state == FAILED:
             known = KNOWN_ERRORS.get(error_type)
             if known is not None:
@@ -273,32 +185,29 @@ class EngineClient:
 
     async def _answer(self, request_id: int) -> tuple[str, str | None, str | None, str | None]:
         next_check = 0.0
-        deadline = time.monotonic() + PICKUP_TIMEOUT
+        deadline = time.monotonic() + rows.PICKUP_TIMEOUT
         while True:
-            row = await self.api.store.fetch_one(
-                "SELECT state, result, error_type, error FROM engine_requests WHERE id = ?",
-                (request_id,),
-            )
+            answer = await rows.answer_of(self.api.store, request_id)
             now = time.monotonic()
-            if row is None or (
-                row["state"] == PENDING
+            if answer is None or (
+                answer[0] == PENDING
                 and now > deadline
-                and await self.api.store.write(withdraw_request, request_id)
+                and await self.api.store.write(rows.withdraw_request, request_id)
             ):
                 raise HandoffError(
-                    f"No engine took the request within {PICKUP_TIMEOUT:g} s; nothing was "
-                    f"changed; see {self._log}"
+                    f"No engine took the request within {rows.PICKUP_TIMEOUT:g} s; nothing "
+                    f"was changed; see {self._log}"
                 )
-            if row["state"] in (DONE, FAILED):
-                return tuple(row)
+            if answer[0] in (DONE, FAILED):
+                return answer
             if now >= next_check:
                 next_check = now + LIVENESS_EVERY
-                await self._check_engine(waiting_for_pickup=row["state"] == PENDING)
+                await self._check_engine(waiting_for_pickup=answer[0] == PENDING)
             await asyncio.sleep(ANSWER_POLL_INTERVAL)
 
     async def _check_engine(self, waiting_for_pickup: bool) -> None:
         """Start an engine if none is live; fail if the one that took the request is gone."""
-        if await live_engine(self.api) is not None:
+        if await self.api.live_engine() is not None:
             return
         if not waiting_for_pickup:
             raise HandoffError(
@@ -317,7 +226,7 @@ class EngineClient:
             now = time.monotonic()
             if now >= next_check and execution.state != states.PAUSED:
                 next_check = now + LIVENESS_EVERY
-                if await live_engine(self.api) is None:
+                if await self.api.live_engine() is None:
                     self._start_unless_starting()
             await asyncio.sleep(POLL_INTERVAL * 2)
 

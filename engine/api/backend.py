@@ -1,0 +1,193 @@
+"""The backend protocol: every operation the console and the CLI use, whatever runs the
+workflows (our embedded engine and state file, or a real Mistral through its REST API).
+
+Reads return records (engine.api.types); a missing object raises NotFoundError. Writes that
+the engine carries out (start, steer, rerun, run-action) go to whichever engine serves the
+backend; callers need not know where it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, Protocol, Self
+
+from engine.api.types import (
+    ActionExecutionRecord,
+    ActionRecord,
+    Caller,
+    Change,
+    EnvironmentRecord,
+    ExecutionFilter,
+    ExecutionRecord,
+    ExecutionSummary,
+    InputParam,
+    MessageRecord,
+    Page,
+    QueueRecord,
+    TaskRecord,
+    Validation,
+    WorkbookRecord,
+    WorkflowRecord,
+)
+
+
+class Backend(Protocol):
+    """A source of definitions and executions, and an engine to run them."""
+
+    workbook_load_problems: list[str]  # our workbooks that could not be loaded at open
+
+    async def close(self) -> None: ...
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(self, *exc_info: object) -> None: ...
+
+    # ---- the engine: status ----------------------------------------------------------------
+
+    async def start_engine(self) -> None:
+        """Make sure an engine serves this backend; raise EngineBusy when another process's
+        engine does (writes are then handed to it)."""
+
+    async def stop_engine(self) -> None: ...
+
+    @property
+    def engine_running(self) -> bool:
+        """Whether this process runs the engine, so `subscribe` has live changes."""
+
+    # ---- workbooks -------------------------------------------------------------------------
+
+    async def list_workbooks(self) -> list[WorkbookRecord]: ...
+    async def get_workbook(self, name: str) -> WorkbookRecord: ...
+    async def get_workbook_definition(self, name: str) -> str: ...
+    async def validate_workbook(self, text: str, filename: str = "<input>") -> Validation: ...
+    async def create_workbook(self, text: str, filename: str = "<input>") -> WorkbookRecord: ...
+    async def update_workbook(self, text: str, filename: str = "<input>") -> WorkbookRecord: ...
+    async def delete_workbook(self, name: str) -> None: ...
+
+    # ---- workflows -------------------------------------------------------------------------
+
+    async def list_workflows(self) -> list[WorkflowRecord]: ...
+    async def get_workflow(self, id_or_name: str) -> WorkflowRecord: ...
+    async def get_workflow_definition(self, id_or_name: str) -> str: ...
+    async def get_workflow_input(self, id_or_name: str) -> tuple[InputParam, ...]:
+        """The workflow's declared input parameters, in order."""
+
+    async def check_execution_input(self, workflow: str, input: Mapping[str, Any]) -> None:
+        """Raise InputError (Mistral's message) when `input` misses or adds parameters."""
+
+    async def validate_workflows(self, text: str, filename: str = "<input>") -> Validation: ...
+    async def create_workflows(
+        self, text: str, filename: str = "<input>"
+    ) -> list[WorkflowRecord]: ...
+    async def update_workflows(
+        self, text: str, filename: str = "<input>"
+    ) -> list[WorkflowRecord]: ...
+    async def delete_workflow(self, id_or_name: str) -> None: ...
+
+    # ---- actions ---------------------------------------------------------------------------
+
+    async def list_actions(self) -> list[ActionRecord]: ...
+    async def get_action(self, id_or_name: str) -> ActionRecord: ...
+
+    # ---- executions ------------------------------------------------------------------------
+
+    async def start_execution(
+        self,
+        workflow: str,
+        input: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        description: str = "",
+        caller: Caller | None = None,
+    ) -> ExecutionRecord:
+        """Start a workflow; with `caller`, its OpenStack actions act as the caller."""
+
+    async def get_execution(self, execution_id: str) -> ExecutionRecord: ...
+    async def list_executions(
+        self, wanted: ExecutionFilter | None = None
+    ) -> list[ExecutionRecord]: ...
+    async def list_execution_summaries(
+        self, wanted: ExecutionFilter | None = None
+    ) -> list[ExecutionSummary]: ...
+    async def page_executions(
+        self, page: Page, *, with_output: bool = False
+    ) -> list[ExecutionRecord]:
+        """One page of a long list, as Mistral's API asks for it (filters, marker, limit, sort
+        keys); `output` only when asked for."""
+
+    async def update_execution(
+        self,
+        execution_id: str,
+        *,
+        state: str | None = None,
+        state_info: str | None = None,
+        env: Mapping[str, Any] | None = None,
+        description: str | None = None,
+    ) -> ExecutionRecord: ...
+    async def wait_execution(self, execution_id: str) -> ExecutionRecord:
+        """Return the execution once it has ended."""
+
+    async def delete_execution(self, execution_id: str) -> None: ...
+
+    # ---- task executions -------------------------------------------------------------------
+
+    async def list_tasks(
+        self, execution_id: str | None = None, limit: int | None = 100
+    ) -> list[TaskRecord]: ...
+    async def get_task(self, task_id: str) -> TaskRecord: ...
+    async def get_task_result(self, task_id: str) -> Any: ...
+    async def get_task_published(self, task_id: str) -> dict[str, Any]: ...
+    async def rerun_task(
+        self, task_id: str, *, reset: bool = True, env: Mapping[str, Any] | None = None
+    ) -> TaskRecord: ...
+
+    # ---- action executions -----------------------------------------------------------------
+
+    async def list_action_executions(
+        self, task_id: str | None = None, limit: int | None = 100
+    ) -> list[ActionExecutionRecord]: ...
+    async def get_action_execution(self, action_id: str) -> ActionExecutionRecord: ...
+    async def update_action_execution(
+        self, action_id: str, state: str, output: Any = None
+    ) -> ActionExecutionRecord: ...
+    async def run_action(
+        self,
+        name: str,
+        input: Mapping[str, Any] | None = None,
+        *,
+        save_result: bool = False,
+        run_sync: bool = False,
+        description: str = "",
+    ) -> ActionExecutionRecord: ...
+
+    # ---- environments ----------------------------------------------------------------------
+
+    async def create_environment(
+        self,
+        name: str,
+        variables: Mapping[str, Any],
+        description: str | None = None,
+        scope: str = "private",
+    ) -> EnvironmentRecord: ...
+    async def update_environment(
+        self,
+        name: str,
+        variables: Mapping[str, Any] | None = None,
+        description: str | None = None,
+        scope: str | None = None,
+    ) -> EnvironmentRecord: ...
+    async def list_environments(self) -> list[EnvironmentRecord]: ...
+    async def get_environment(self, name: str) -> EnvironmentRecord: ...
+    async def delete_environment(self, name: str) -> None: ...
+
+    # ---- queues (Zaqar) --------------------------------------------------------------------
+
+    async def list_queues(self) -> list[QueueRecord]: ...
+    async def list_messages(
+        self, queue_name: str, *, after: str | None = None
+    ) -> list[MessageRecord]:
+        """A queue's messages, oldest first; only those after message id `after` if given.
+        Raises NotFoundError for an unknown queue."""
+
+    # ---- changes ---------------------------------------------------------------------------
+
+    def subscribe(self) -> AsyncIterator[list[Change]]:
+        """Committed changes of every execution, task and action execution, as they happen
+        (only while `engine_running`)."""

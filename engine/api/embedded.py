@@ -1,0 +1,766 @@
+"""The embedded backend: our engine and one SQLite state file, behind the Backend protocol.
+
+Reads come from the state file, so they show only what is committed. Writes the engine carries
+out run in this process's engine (started on first use, taking the state file's lease), or,
+when the backend was opened with a way to start one and another process holds the lease, are
+handed to that engine (engine.api.handoff).
+
+Every definition is parsed and validated before anything is stored, and each request is one
+transaction, so a definition with any problem changes nothing. Parsing runs in a thread (a
+large workbook takes tens of milliseconds) and parsed specs are cached by their text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from engine.actions import (
+    DEFAULT_REGISTRY,
+    ActionContext,
+    list_system_actions,
+    run_adhoc,
+    run_descriptor,
+)
+from engine.api.handoff import EngineClient, RequestServer
+from engine.api.types import (
+    ActionExecutionRecord,
+    Caller,
+    Change,
+    EnvironmentRecord,
+    ExecutionFilter,
+    ExecutionRecord,
+    ExecutionSummary,
+    InputParam,
+    MessageRecord,
+    Page,
+    QueueRecord,
+    TaskRecord,
+    Validation,
+)
+from engine.core import events, states
+from engine.core.adhoc import resolve_chain
+from engine.core.conductor import check_workflow_input
+from engine.core.errors import InputError, WorkflowError
+from engine.expr import evaluate
+from engine.lang import (
+    DefinitionError,
+    WorkbookSpec,
+    WorkflowSpec,
+    parse_workbook,
+    parse_workflows,
+)
+from engine.runtime.catalog import StoreCatalog
+from engine.runtime.service import Engine
+from engine.store import (
+    AlreadyExistsError,
+    NotFoundError,
+    Store,
+    StoreError,
+    queues,
+    requests,
+    state_path,
+)
+from engine.store import definitions as defs
+from engine.store import executions as rows
+from engine.store.definitions import (
+    DEFAULT_PROJECT,
+    ActionRecord,
+    DefinitionValues,
+    WorkbookRecord,
+    WorkbookValues,
+    WorkflowRecord,
+)
+from engine.store.executions import LeaseHolder, lease_holder, lease_is_live
+from engine.store.pages import execution_page
+
+EngineStarter = Callable[[Path], subprocess.Popen]  # starts a headless engine for a state file
+
+BUNDLED_WORKBOOKS = Path(__file__).resolve().parents[2] / "workbooks"
+SYSTEM_ACTION_IDS = uuid.UUID("7f1c4a52-2b1e-4c55-9a43-6f0e8e5d1b07")  # uuid5 namespace
+
+Spec = TypeVar("Spec")
+
+
+class SpecCache:
+    """Parsed definitions keyed by parser, text and file name, so each is parsed once."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._specs: OrderedDict[tuple[Callable[..., Any], str, str], Any] = OrderedDict()
+
+    async def parse(self, parser: Callable[[str, str], Spec], text: str, filename: str) -> Spec:
+        key = (parser, text, filename)
+        spec = self._specs.get(key)
+        if spec is None:
+            spec = await asyncio.to_thread(parser, text, filename)
+            self._specs[key] = spec
+            if len(self._specs) > self._size:
+                self._specs.popitem(last=False)
+        else:
+            self._specs.move_to_end(key)
+        return spec
+
+
+class EmbeddedBackend:
+    """The Backend of one state file, run by our engine. Open with
+    `await EmbeddedBackend.open(path)`; use `async with`."""
+
+    _engine: Engine | None = None
+    requests: RequestServer | None = None  # other processes' requests, served by our engine
+    _handoff: EngineClient | None = None  # set when writes may go to another process's engine
+
+    def __init__(self, store: Store, workbooks_folder: Path = BUNDLED_WORKBOOKS) -> None:
+        self.store = store
+        self.workbooks_folder = workbooks_folder
+        self.specs = SpecCache()
+        self.workbook_load_problems: list[str] = []
+
+    @classmethod
+    async def open(
+        cls,
+        db_path: str | Path | None = None,
+        *,
+        reload_workbooks: bool = False,
+        workbooks_folder: Path = BUNDLED_WORKBOOKS,
+        start_engine: EngineStarter | None = None,
+    ) -> EmbeddedBackend:
+        """Open the state file (see `state_path`) and load our workbooks not loaded yet.
+
+        Workbook files that fail to load are reported in `workbook_load_problems`. With
+        `start_engine` (which starts a headless engine process for a state file), writes made
+        while this process runs no engine go to the live engine, started that way if none is.
+        """
+        api = cls(await Store.open(state_path(db_path)), workbooks_folder)
+        if start_engine is not None:
+            api._handoff = EngineClient(api, lambda: start_engine(api.store.path))
+        try:
+            api.workbook_load_problems = await api.load_bundled_workbooks(reload=reload_workbooks)
+        except BaseException:
+            await api.close()
+            raise
+        return api
+
+    @property
+    def state_file(self) -> Path:
+        return self.store.path
+
+    async def close(self) -> None:
+        await self.stop_engine()
+        await self.store.close()
+
+    async def __aenter__(self) -> EmbeddedBackend:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # ---- workbooks -----------------------------------------------------------------------
+
+    async def list_workbooks(self) -> list[WorkbookRecord]:
+        return await defs.list_workbooks(self.store)
+
+    async def get_workbook(self, name: str) -> WorkbookRecord:
+        return _found(await defs.find_workbook(self.store, name), "Workbook", name)
+
+    async def get_workbook_definition(self, name: str) -> str:
+        return (await self.get_workbook(name)).definition
+
+    async def get_workbook_spec(self, name: str) -> WorkbookSpec:
+        record = await self.get_workbook(name)
+        return await self.specs.parse(parse_workbook, record.definition, name)
+
+    async def validate_workbook(self, text: str, filename: str = "<input>") -> Validation:
+        """Every problem and warning in a workbook document. Stores nothing."""
+        return await self._validate(parse_workbook, text, filename)
+
+    async def create_workbook(self, text: str, filename: str = "<input>") -> WorkbookRecord:
+        """Store a new workbook with its workflows and actions; raise if it has any problem."""
+        spec = await self.specs.parse(parse_workbook, text, filename)
+        return await self.store.write(defs.insert_workbook, *self._workbook_values(spec, text))
+
+    async def update_workbook(self, text: str, filename: str = "<input>") -> WorkbookRecord:
+        """Replace a stored workbook: its workflows and actions become the new document's."""
+        spec = await self.specs.parse(parse_workbook, text, filename)
+        return await self.store.write(defs.update_workbook, *self._workbook_values(spec, text))
+
+    async def delete_workbook(self, name: str) -> None:
+        """Delete a workbook with its workflows and actions."""
+        await self.store.write(defs.delete_workbook, name)
+
+    # ---- workflows -----------------------------------------------------------------------
+
+    async def list_workflows(self) -> list[WorkflowRecord]:
+        return await defs.list_workflows(self.store)
+
+    async def get_workflow(self, id_or_name: str) -> WorkflowRecord:
+        return _found(await defs.find_workflow(self.store, id_or_name), "Workflow", id_or_name)
+
+    async def get_workflow_definition(self, id_or_name: str) -> str:
+        return (await self.get_workflow(id_or_name)).definition
+
+    async def get_workflow_spec(self, id_or_name: str) -> WorkflowSpec:
+        """The parsed workflow; one from a workbook is taken from its parsed workbook."""
+        record = await self.get_workflow(id_or_name)
+        if record.workbook_name is None:
+            document = await self.specs.parse(parse_workflows, record.definition, record.name)
+            return document.workflows[record.name]
+        workbook = await self.get_workbook_spec(record.workbook_name)
+        return workbook.workflows[record.name.removeprefix(f"{record.workbook_name}.")]
+
+    async def get_workflow_input(self, id_or_name: str) -> tuple[InputParam, ...]:
+        return (await self.get_workflow_spec(id_or_name)).input
+
+    async def check_execution_input(self, workflow: str, input: Mapping[str, Any]) -> None:
+        check_workflow_input(await self.get_workflow_spec(workflow), dict(input))
+
+    async def validate_workflows(self, text: str, filename: str = "<input>") -> Validation:
+        """Every problem and warning in a workflow-list document. Stores nothing."""
+        return await self._validate(parse_workflows, text, filename)
+
+    async def create_workflows(self, text: str, filename: str = "<input>") -> list[WorkflowRecord]:
+        """Store every workflow of a workflow-list document (none if any is invalid or taken)."""
+        spec = await self.specs.parse(parse_workflows, text, filename)
+        return await self.store.write(defs.insert_workflows, _workflow_values(spec.workflows))
+
+    async def update_workflows(self, text: str, filename: str = "<input>") -> list[WorkflowRecord]:
+        """Replace stand-alone workflows by name; ids stay."""
+        spec = await self.specs.parse(parse_workflows, text, filename)
+        return await self.store.write(defs.update_workflows, _workflow_values(spec.workflows))
+
+    async def delete_workflow(self, id_or_name: str) -> None:
+        """Delete a stand-alone workflow (a workbook's workflows go with their workbook)."""
+        await self.store.write(defs.delete_workflow, id_or_name)
+
+    # ---- actions -------------------------------------------------------------------------
+
+    async def list_actions(self) -> list[ActionRecord]:
+        """System actions from the action registry and stored ad-hoc actions, by name."""
+        system = await self._system_actions()
+        stored = await defs.list_actions(self.store)
+        return sorted([*system.values(), *stored], key=lambda action: action.name)
+
+    async def get_action(self, id_or_name: str) -> ActionRecord:
+        stored = await defs.find_action(self.store, id_or_name)
+        if stored is not None:
+            return stored
+        for action in (await self._system_actions()).values():
+            if id_or_name in (action.name, action.id):
+                return action
+        raise NotFoundError(f"Action '{id_or_name}' not found")
+
+    async def _system_actions(self) -> dict[str, ActionRecord]:
+        # Shown with the state file's creation time, as Mistral shows when it registered them.
+        created_at = await defs.get_meta(self.store, "created_at")
+        return {
+            action.name: ActionRecord(
+                id=str(uuid.uuid5(SYSTEM_ACTION_IDS, action.name)),
+                name=action.name,
+                workbook_name=None,
+                is_system=True,
+                input=action.input_text,
+                description=action.description,
+                tags=(),
+                definition="",
+                scope="public",
+                project_id=DEFAULT_PROJECT,
+                created_at=created_at,
+                updated_at=None,
+            )
+            for action in list_system_actions()
+        }
+
+    # ---- our own workbooks ---------------------------------------------------------------
+
+    async def load_bundled_workbooks(self, *, reload: bool = False) -> list[str]:
+        """Load `workbooks/*.yaml` files this state file has not had yet; all of them on reload.
+
+        A file is loaded once: a workbook the user deleted is not added again, and one the user
+        already has under that name is kept (reload replaces it). Returns one message per file
+        that could not be loaded.
+        """
+        done = set() if reload else await defs.bundled_files_loaded(self.store)
+        paths = await asyncio.to_thread(sorted, self.workbooks_folder.glob("*.yaml"))
+        problems = []
+        for path in paths:
+            if path.name in done:
+                continue
+            try:
+                text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+                spec = await self.specs.parse(parse_workbook, text, str(path))
+                values = self._workbook_values(spec, text)
+                await self.store.write(defs.load_bundled_workbook, path.name, reload, *values)
+            except (DefinitionError, StoreError, OSError, UnicodeDecodeError) as error:
+                problems.append(f"{path.name}: {error}")
+        return problems
+
+    # ---- the engine ---------------------------------------------------------------------
+
+    async def start_engine(self, **options: Any) -> Engine:
+        """Run the engine in this process (it takes the state file's lease; EngineBusy if
+        another live engine holds it)."""
+        if self._engine is None or not self._engine.running:
+            # Loading the registry imports the OpenStack clients (0.5-2 s): not on the loop.
+            await asyncio.to_thread(DEFAULT_REGISTRY.list)
+            engine = Engine(self.store, **options)
+            await engine.start()
+            self._engine = engine
+            self.requests = RequestServer(self)
+            await self.requests.start()
+        return self._engine
+
+    async def stop_engine(self) -> None:
+        if self.requests is not None:
+            await self.requests.stop()
+            self.requests = None
+        if self._engine is not None:
+            await self._engine.stop()
+            self._engine = None
+
+    @property
+    def engine_running(self) -> bool:
+        return self._engine is not None and self._engine.running
+
+    async def live_engine(self) -> LeaseHolder | None:
+        """The engine serving this state file (in this process or another), or None."""
+        holder = await lease_holder(self.store)
+        return holder if lease_is_live(holder, time.time()) else None
+
+    async def engine_has_work(self) -> bool:
+        """Whether something runs or waits that this process's engine must stay up for."""
+        busy = self.requests is not None and self.requests.busy
+        return busy or await requests.engine_has_work(self.store)
+
+    def _hands_off(self) -> bool:
+        """Whether engine writes go to another process's engine instead of one run here."""
+        return self._handoff is not None and not self.engine_running
+
+    async def _running_engine(self) -> Engine:
+        return await self.start_engine()
+
+    # ---- workflow executions ------------------------------------------------------------
+
+    async def start_execution(
+        self,
+        workflow: str,
+        input: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        description: str = "",
+        caller: Caller | None = None,
+    ) -> ExecutionRecord:
+        """`execution-create`: check the input, then start; nothing is stored if refused.
+
+        `params` may hold `env` (a dict or the name of a stored environment), `task_name`
+        (reverse workflows), `evaluate_env`. With `caller`, the execution's OpenStack actions
+        act as the caller (engine.callers); it is never written down, so it is not handed off.
+        """
+        if self._hands_off():
+            return await self._handoff.call(
+                "start_execution",
+                workflow=workflow,
+                input=dict(input or {}),
+                params=dict(params or {}),
+                description=description,
+            )
+        engine = await self._running_engine()
+        await engine.catalog.refresh()
+        record = await defs.find_workflow(self.store, workflow)
+        entry = engine.catalog.workflow(record.name) if record is not None else None
+        if entry is None:
+            raise NotFoundError(f"Workflow '{workflow}' not found")
+        params = dict(params or {})
+        env = params.get("env")
+        if isinstance(env, str):
+            stored = await rows.find_environment(self.store, env)
+            if stored is None:
+                raise InputError(f"Environment is not found: {env}")
+            params["env"] = stored.variables
+        execution = await engine.submit(
+            events.StartWorkflow(
+                entry.spec,
+                entry.name,
+                entry.text,
+                dict(input or {}),
+                params,
+                description,
+                entry.id,
+                caller,
+            )
+        )
+        return await self.get_execution(execution.id)
+
+    async def get_execution(self, execution_id: str) -> ExecutionRecord:
+        found = await rows.find_execution(self.store, execution_id)
+        if found is None:
+            raise NotFoundError(f"Execution '{execution_id}' not found")
+        return found
+
+    async def list_executions(self, wanted: ExecutionFilter | None = None) -> list[ExecutionRecord]:
+        """`execution-list`: oldest first by default, 100 rows (-1 or None: all)."""
+        return await rows.list_executions(self.store, wanted or ExecutionFilter())
+
+    async def list_execution_summaries(
+        self, wanted: ExecutionFilter | None = None
+    ) -> list[ExecutionSummary]:
+        """`list_executions` without input, output and params: for lists."""
+        return await rows.list_execution_summaries(self.store, wanted or ExecutionFilter())
+
+    async def page_executions(
+        self, page: Page, *, with_output: bool = False
+    ) -> list[ExecutionRecord]:
+        return await execution_page(self.store, page, with_output=with_output)
+
+    async def update_execution(
+        self,
+        execution_id: str,
+        *,
+        state: str | None = None,
+        state_info: str | None = None,
+        env: Mapping[str, Any] | None = None,
+        description: str | None = None,
+    ) -> ExecutionRecord:
+        """`execution-update`: -s PAUSED pauses, -s RUNNING resumes (with -e merged into the
+        env), -s SUCCESS|ERROR|CANCELLED ends it now with `state_info` as the message; -d sets
+        the description, -e alone updates the env (IDLE, PAUSED or ERROR executions)."""
+        if self._hands_off():
+            return await self._handoff.call(
+                "update_execution",
+                execution_id=execution_id,
+                state=state,
+                state_info=state_info,
+                env=None if env is None else dict(env),
+                description=description,
+            )
+        if description is not None and state is not None:
+            raise WorkflowError("The description cannot be updated together with the state")
+        engine = await self._loaded(execution_id)
+        if description is not None:
+            await engine.submit(events.SetDescription(execution_id, description))
+        if state == states.PAUSED:
+            await engine.submit(events.PauseWorkflow(execution_id, state_info))
+        elif state == states.RUNNING:
+            await engine.submit(events.ResumeWorkflow(execution_id, dict(env) if env else None))
+        elif state is not None:
+            await engine.submit(events.StopWorkflow(execution_id, state, state_info))
+        elif env:
+            await engine.submit(events.UpdateEnvironment(execution_id, dict(env)))
+        return await self.get_execution(execution_id)
+
+    async def wait_execution(
+        self, execution_id: str, timeout: float | None = None
+    ) -> ExecutionRecord:
+        """Wait until the execution ends; return it."""
+        if self._hands_off():
+            return await asyncio.wait_for(self._handoff.wait_execution(execution_id), timeout)
+        await self._wait(execution_id, self.get_execution, timeout)
+        return await self.get_execution(execution_id)
+
+    async def _wait(self, object_id: str, read: Any, timeout: float | None) -> None:
+        engine = await self._running_engine()
+        ended = engine.watch(object_id)
+        try:
+            if not states.is_completed((await read(object_id)).state):
+                await asyncio.wait_for(ended, timeout)
+        finally:
+            engine.unwatch(object_id, ended)
+
+    async def delete_execution(self, execution_id: str) -> None:
+        """`execution-delete`: the execution and everything under it; not while it runs."""
+        if self._hands_off() and await self.live_engine() is not None:
+            await self._handoff.call("delete_execution", execution_id=execution_id)
+            return
+        found = await self.get_execution(execution_id)
+        if found.root_execution_id is not None:
+            raise WorkflowError(
+                f"Execution {execution_id} is a sub-workflow; delete its root execution "
+                f"{found.root_execution_id}"
+            )
+        if self._engine is not None and execution_id in self._engine.conductor.executions:
+            if not states.is_completed(found.state):
+                raise WorkflowError(
+                    f"Execution {execution_id} is {found.state}; cancel it before deleting it"
+                )
+            self._engine.conductor.forget(execution_id)
+        elif not states.is_completed(found.state):
+            raise WorkflowError(
+                f"Execution {execution_id} is {found.state}; cancel it before deleting it"
+            )
+        await self.store.write(rows.delete_execution_tree, execution_id)
+
+    async def _loaded(self, execution_id: str) -> Engine:
+        """The engine, with the execution's tree in its memory."""
+        engine = await self._running_engine()
+        root = await self.store.write(rows.root_of, execution_id)
+        if root is None:
+            raise NotFoundError(f"Execution '{execution_id}' not found")
+        await engine.ensure_loaded(root)
+        return engine
+
+    # ---- task executions ----------------------------------------------------------------
+
+    async def list_tasks(
+        self, execution_id: str | None = None, limit: int | None = 100
+    ) -> list[TaskRecord]:
+        return await rows.list_tasks(self.store, execution_id, limit)
+
+    async def get_task(self, task_id: str) -> TaskRecord:
+        found = await rows.find_task(self.store, task_id)
+        if found is None:
+            raise NotFoundError(f"Task execution '{task_id}' not found")
+        return found
+
+    async def get_task_result(self, task_id: str) -> Any:
+        return (await self.get_task(task_id)).result
+
+    async def get_task_published(self, task_id: str) -> dict[str, Any]:
+        return (await self.get_task(task_id)).published
+
+    async def rerun_task(
+        self, task_id: str, *, reset: bool = True, env: Mapping[str, Any] | None = None
+    ) -> TaskRecord:
+        """`task-rerun`: an ERROR task runs again; with reset=False (--resume) a with-items task
+        runs only its failed and not-started items."""
+        if self._hands_off():
+            return await self._handoff.call(
+                "rerun_task", task_id=task_id, reset=reset, env=None if env is None else dict(env)
+            )
+        execution_id = await self.store.write(rows.execution_of_task, task_id)
+        if execution_id is None:
+            raise NotFoundError(f"Task execution '{task_id}' not found")
+        engine = await self._loaded(execution_id)
+        await engine.catalog.refresh()
+        await engine.submit(events.RerunTask(task_id, reset, dict(env) if env else None))
+        return await self.get_task(task_id)
+
+    # ---- action executions --------------------------------------------------------------
+
+    async def list_action_executions(
+        self, task_id: str | None = None, limit: int | None = 100
+    ) -> list[ActionExecutionRecord]:
+        return await rows.list_action_executions(self.store, task_id, limit)
+
+    async def get_action_execution(self, action_id: str) -> ActionExecutionRecord:
+        found = await rows.find_action_execution(self.store, action_id)
+        if found is None:
+            raise NotFoundError(f"Action execution '{action_id}' not found")
+        return found
+
+    async def update_action_execution(
+        self, action_id: str, state: str, output: Any = None
+    ) -> ActionExecutionRecord:
+        """`action-execution-update`: the result of an asynchronous action (SUCCESS, ERROR,
+        CANCELLED), or its PAUSED / RUNNING state."""
+        if self._hands_off():
+            return await self._handoff.call(
+                "update_action_execution", action_id=action_id, state=state, output=output
+            )
+        found = await self.get_action_execution(action_id)
+        engine = await self._running_engine()
+        if found.task_execution_id is not None:
+            execution_id = await self.store.write(rows.execution_of_task, found.task_execution_id)
+            await self._loaded(execution_id)
+        elif action_id not in engine.conductor.actions:
+            raise WorkflowError(f"Action execution {action_id} is not running")
+        if state == states.SUCCESS:
+            event: Any = events.ActionFinished(action_id, data=output)
+        elif state == states.ERROR:
+            event = events.ActionFinished(action_id, error=output or "Unknown error")
+        elif state == states.CANCELLED:
+            event = events.ActionFinished(action_id, cancelled=True)
+        elif state in (states.PAUSED, states.RUNNING):
+            event = events.ActionStateChanged(action_id, state)
+        else:
+            raise WorkflowError(f"Invalid action execution state: {state}")
+        await engine.submit(event)
+        return await self.get_action_execution(action_id)
+
+    async def run_action(
+        self,
+        name: str,
+        input: Mapping[str, Any] | None = None,
+        *,
+        save_result: bool = False,
+        run_sync: bool = False,
+        description: str = "",
+    ) -> ActionExecutionRecord:
+        """`run-action`: run one action outside any workflow.
+
+        Without `save_result` nothing is stored and the record has no id. With it, the action
+        execution is a row; `run_sync` waits for its end.
+        """
+        if self._hands_off():
+            return await self._handoff.call(
+                "run_action",
+                name=name,
+                input=dict(input or {}),
+                save_result=save_result,
+                run_sync=run_sync,
+                description=description,
+            )
+        given = dict(input or {})
+        if not save_result:
+            return await self._run_unsaved(name, given)
+        engine = await self._running_engine()
+        await engine.catalog.refresh()
+        action = await engine.submit(events.RunStandaloneAction(name, given, description))
+        if run_sync:
+            await self._wait(action.id, self.get_action_execution, None)
+        return await self.get_action_execution(action.id)
+
+    async def _run_unsaved(self, name: str, given: dict[str, Any]) -> ActionExecutionRecord:
+        spec = await defs.find_action(self.store, name)
+        context = ActionContext(store=self.store)
+        if spec is not None and not spec.is_system:
+            catalog = StoreCatalog(self.store, DEFAULT_REGISTRY)  # no engine needed
+            await catalog.refresh()
+            chain, _ = resolve_chain(name, catalog.adhoc_action)
+            outcome = await run_adhoc(chain, given, {}, evaluate, DEFAULT_REGISTRY, context)
+        else:
+            outcome = await run_descriptor(DEFAULT_REGISTRY.get(name), given, context)
+        if outcome.cancelled:
+            state, result = states.CANCELLED, None
+        elif outcome.error is not None:
+            state, result = states.ERROR, outcome.error
+        else:
+            state, result = states.SUCCESS, outcome.data
+        return ActionExecutionRecord(
+            id="",
+            name=name,
+            workflow_name=None,
+            task_name=None,
+            task_execution_id=None,
+            state=state,
+            state_info=None,
+            accepted=True,
+            input=given,
+            output={"result": result},
+            description="",
+            created_at="",
+            updated_at=None,
+        )
+
+    # ---- environments -------------------------------------------------------------------
+
+    async def create_environment(
+        self,
+        name: str,
+        variables: Mapping[str, Any],
+        description: str | None = None,
+        scope: str = "private",
+    ) -> EnvironmentRecord:
+        return await self.store.write(
+            rows.insert_environment, name, description, dict(variables), scope
+        )
+
+    async def update_environment(
+        self,
+        name: str,
+        variables: Mapping[str, Any] | None = None,
+        description: str | None = None,
+        scope: str | None = None,
+    ) -> EnvironmentRecord:
+        return await self.store.write(
+            rows.update_environment,
+            name,
+            description,
+            None if variables is None else dict(variables),
+            scope,
+        )
+
+    async def list_environments(self) -> list[EnvironmentRecord]:
+        return await rows.list_environments(self.store)
+
+    async def get_environment(self, name: str) -> EnvironmentRecord:
+        found = await rows.find_environment(self.store, name)
+        if found is None:
+            raise NotFoundError(f"Environment '{name}' not found")
+        return found
+
+    async def delete_environment(self, name: str) -> None:
+        await self.store.write(rows.delete_environment, name)
+
+    # ---- queues -------------------------------------------------------------------------
+
+    async def list_queues(self) -> list[QueueRecord]:
+        return await queues.list_queues(self.store, time.time())
+
+    async def list_messages(
+        self, queue_name: str, *, after: str | None = None
+    ) -> list[MessageRecord]:
+        now = time.time()
+        found = await queues.list_messages(self.store, queue_name, now, marker=after)
+        if not found and await queues.find_queue(self.store, queue_name, now) is None:
+            raise NotFoundError(f"Queue '{queue_name}' not found")
+        return found
+
+    # ---- changes ------------------------------------------------------------------------
+
+    async def subscribe(self) -> AsyncIterator[list[Change]]:
+        """Committed changes of every execution, task and action execution, as they happen."""
+        engine = await self._running_engine()
+        async for changes in engine.subscribe():
+            yield changes
+
+    # ---- helpers -------------------------------------------------------------------------
+
+    async def _validate(
+        self, parser: Callable[[str, str], Any], text: str, filename: str
+    ) -> Validation:
+        try:
+            spec = await self.specs.parse(parser, text, filename)
+        except DefinitionError as error:
+            return Validation(problems=error.problems)
+        return Validation(warnings=spec.warnings)
+
+    def _workbook_values(
+        self, spec: WorkbookSpec, text: str
+    ) -> tuple[WorkbookValues, list[DefinitionValues], list[DefinitionValues]]:
+        """Rows for a workbook: contained names get the `<workbook>.` prefix."""
+        prefix = f"{spec.name}."
+        workflows = _workflow_values(spec.workflows, prefix)
+        actions = [
+            DefinitionValues(
+                name=prefix + short_name,
+                definition=action.definition,
+                input=action.input_text,
+                description=action.description or None,
+                tags=action.tags,
+            )
+            for short_name, action in spec.actions.items()
+        ]
+        system_names = {action.name for action in list_system_actions()}
+        for action in actions:
+            if action.name in system_names:
+                raise AlreadyExistsError(f"Action '{action.name}' already exists (system action)")
+        workbook = WorkbookValues(spec.name, text, spec.description or None, spec.tags)
+        return workbook, workflows, actions
+
+
+def _workflow_values(
+    workflows: Mapping[str, WorkflowSpec], prefix: str = ""
+) -> list[DefinitionValues]:
+    return [
+        DefinitionValues(
+            name=prefix + short_name,
+            definition=workflow.definition,
+            input=workflow.input_text,
+            description=workflow.description or None,
+            tags=workflow.tags,
+        )
+        for short_name, workflow in workflows.items()
+    ]
+
+
+Record = TypeVar("Record")
+
+
+def _found(record: Record | None, kind: str, key: str) -> Record:
+    if record is None:
+        raise NotFoundError(f"{kind} '{key}' not found")
+    return record
