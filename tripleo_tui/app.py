@@ -117,12 +117,13 @@ class TripleoTuiApp(App[None]):
         self.set_interval(COLLECTOR_CHECK_SECONDS, self.collector.tick)
         self._find_endpoint()
         try:
-            from tripleo_tui.engine_command import start_background_engine
+            from tripleo_tui.engine_command import serve_others, start_background_engine
 
             self.api = await open_backend(
                 self.db_path,
                 reload_workbooks=self.reload_workbooks,
                 start_engine=start_background_engine,
+                serve_others=serve_others,
             )
         except Exception as error:
             self.show_error(error, f"Cannot open the state file {self.db_path}")

@@ -172,10 +172,13 @@ def _render(output: Output, args: argparse.Namespace) -> str:
 
 
 async def _run(db_path: Path, args: argparse.Namespace) -> Outcome:
-    from tripleo_tui.engine_command import start_background_engine
+    from tripleo_tui.engine_command import serve_others, start_background_engine
 
     opened = open_backend(
-        db_path, reload_workbooks=args.reload, start_engine=start_background_engine
+        db_path,
+        reload_workbooks=args.reload,
+        start_engine=start_background_engine,
+        serve_others=serve_others,
     )
     async with await opened as api:
         for problem in api.workbook_load_problems:

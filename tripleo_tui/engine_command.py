@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.api import EngineBusy, log_path
-from engine.server import Server, checked_listen, serve, token_check
 from tripleo_tui.cli import CommandAdder, Outcome
 
 if TYPE_CHECKING:  # the engine runs only in the embedded backend
     from engine.api.embedded import EmbeddedBackend
+    from engine.server import Server
 
 IDLE_EXIT = 60.0  # seconds with nothing to do before a background engine stops
 IDLE_CHECK_EVERY = 1.0
@@ -44,7 +44,17 @@ def start_background_engine(db_path: Path) -> subprocess.Popen:
     )
 
 
+async def serve_others(api: EmbeddedBackend) -> Server:
+    """The engine's API for our other processes (engine.server, imported only by a process
+    that runs the engine: aiohttp takes a while to import)."""
+    from engine import server
+
+    return await server.serve_others(api)
+
+
 async def run_engine(api: EmbeddedBackend, args: argparse.Namespace) -> Outcome:
+    from engine.server import checked_listen, serve, token_check
+
     background = args.idle_exit is not None
     tokens = token_check(args.auth_token_file, args.keystone_url)  # refused before the lease
     if args.listen:

@@ -17,9 +17,9 @@ import subprocess
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from engine.actions import (
     DEFAULT_REGISTRY,
@@ -28,7 +28,7 @@ from engine.actions import (
     run_adhoc,
     run_descriptor,
 )
-from engine.api.handoff import EngineClient, RequestServer
+from engine.api.handoff import EngineClient
 from engine.api.types import (
     ActionExecutionRecord,
     Caller,
@@ -82,6 +82,19 @@ from engine.store.pages import execution_page
 
 EngineStarter = Callable[[Path], subprocess.Popen]  # starts a headless engine for a state file
 
+
+class Serving(Protocol):
+    """Our engine serving other processes (engine.server.Server)."""
+
+    @property
+    def busy(self) -> bool:
+        """Whether a request is being answered (some last long: a synchronous run-action)."""
+
+    async def stop(self) -> None: ...
+
+
+OthersServing = Callable[["EmbeddedBackend"], Awaitable[Serving]]
+
 BUNDLED_WORKBOOKS = Path(__file__).resolve().parents[2] / "workbooks"
 SYSTEM_ACTION_IDS = uuid.UUID("7f1c4a52-2b1e-4c55-9a43-6f0e8e5d1b07")  # uuid5 namespace
 
@@ -113,7 +126,8 @@ class EmbeddedBackend:
     `await EmbeddedBackend.open(path)`; use `async with`."""
 
     _engine: Engine | None = None
-    requests: RequestServer | None = None  # other processes' requests, served by our engine
+    _serve_others: OthersServing | None = None  # how our engine serves other processes
+    serving: Serving | None = None  # while our engine serves them
     _handoff: EngineClient | None = None  # set when writes may go to another process's engine
 
     def __init__(self, store: Store, workbooks_folder: Path = BUNDLED_WORKBOOKS) -> None:
@@ -130,14 +144,18 @@ class EmbeddedBackend:
         reload_workbooks: bool = False,
         workbooks_folder: Path = BUNDLED_WORKBOOKS,
         start_engine: EngineStarter | None = None,
+        serve_others: OthersServing | None = None,
     ) -> EmbeddedBackend:
         """Open the state file (see `state_path`) and load our workbooks not loaded yet.
 
         Workbook files that fail to load are reported in `workbook_load_problems`. With
         `start_engine` (which starts a headless engine process for a state file), writes made
         while this process runs no engine go to the live engine, started that way if none is.
+        With `serve_others` (engine.server.serve_others), an engine run here serves the writes
+        of other processes.
         """
         api = cls(await Store.open(state_path(db_path)), workbooks_folder)
+        api._serve_others = serve_others
         if start_engine is not None:
             api._handoff = EngineClient(api, lambda: start_engine(api.store.path))
         try:
@@ -311,14 +329,18 @@ class EmbeddedBackend:
             engine = Engine(self.store, **options)
             await engine.start()
             self._engine = engine
-            self.requests = RequestServer(self)
-            await self.requests.start()
+            if self._serve_others is not None:
+                try:
+                    self.serving = await self._serve_others(self)
+                except BaseException:
+                    await self.stop_engine()
+                    raise
         return self._engine
 
     async def stop_engine(self) -> None:
-        if self.requests is not None:
-            await self.requests.stop()
-            self.requests = None
+        if self.serving is not None:
+            await self.serving.stop()
+            self.serving = None
         if self._engine is not None:
             await self._engine.stop()
             self._engine = None
@@ -334,7 +356,7 @@ class EmbeddedBackend:
 
     async def engine_has_work(self) -> bool:
         """Whether something runs or waits that this process's engine must stay up for."""
-        busy = self.requests is not None and self.requests.busy
+        busy = self.serving is not None and self.serving.busy
         return busy or await requests.engine_has_work(self.store)
 
     def _hands_off(self) -> bool:

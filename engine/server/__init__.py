@@ -8,6 +8,7 @@ so the engine is never opened to the network by accident.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import stat
@@ -16,10 +17,11 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from engine.api import Backend
-from engine.server.app import make_app
+from engine.api.handoff import socket_path
+from engine.server.app import IN_FLIGHT, make_app
 from engine.server.auth import ServerSetupError, TokenCheck, is_loopback, token_check
 
-__all__ = ["Server", "ServerSetupError", "checked_listen", "serve", "token_check"]
+__all__ = ["serve_others", "Server", "ServerSetupError", "checked_listen", "serve", "token_check"]
 
 
 UNIX = "unix:"
@@ -33,8 +35,16 @@ class Server:
     runner: web.AppRunner
     url: str
 
+    @property
+    def busy(self) -> bool:
+        """Whether a request is being answered."""
+        return self.runner.app[IN_FLIGHT].count > 0
+
     async def stop(self) -> None:
         await self.runner.cleanup()
+        if self.url.startswith(UNIX):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.url.removeprefix(UNIX))
 
 
 def parse_listen(text: str) -> tuple[str, int]:
@@ -93,3 +103,9 @@ def private_socket(path: str) -> socket.socket:
         sock.close()
         raise
     return sock
+
+
+async def serve_others(backend: Backend) -> Server:
+    """The engine's API for our other processes (the CLI): on the 0600 unix socket beside the
+    state file (engine.api.handoff.socket_path), with no token."""
+    return await serve(backend, UNIX + socket_path(backend.state_file))

@@ -33,7 +33,8 @@ from engine.api import (
     StoreError,
     WorkflowError,
 )
-from engine.server import resources
+from engine.api import mistral_json as resources
+from engine.api.handoff import ERROR_TYPE_HEADER, error_type
 from engine.server.auth import TOKEN_HEADER, TokenCheck
 from engine.server.query import only_fields, page_in_memory, parse_query
 
@@ -44,7 +45,7 @@ MAX_WAIT = 60.0  # seconds a long poll may last
 BACKEND = web.AppKey("backend", Backend)
 EXECUTION_COLUMNS = Page().columns  # what executions may be filtered and sorted by
 TOKENS = web.AppKey("tokens", object)
-CALLER = "caller"  # the request's engine.callers.Caller, or None
+CALLER = web.RequestKey("caller", object)  # the request's engine.callers.Caller, or None
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # Columns a short list may be filtered and sorted by: any field of the resource.
@@ -96,9 +97,20 @@ def status_of(error: Exception) -> int:
     return 500
 
 
+@dataclass
+class InFlight:
+    count: int = 0
+
+
+IN_FLIGHT = web.AppKey("in_flight", InFlight)
+
+
 @web.middleware
 async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every failure as Mistral's JSON fault body, one line, never a traceback."""
+    """Every failure as Mistral's JSON fault body, one line, never a traceback; the error's
+    class in our header, so our own hand-off raises it as itself."""
+    in_flight = request.app[IN_FLIGHT]
+    in_flight.count += 1
     try:
         return await handler(request)
     except web.HTTPException as error:
@@ -110,7 +122,11 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         if status == 500 and not isinstance(error, EngineError):
             LOG.exception("%s %s failed", request.method, request.path)
             return fault(500, f"Internal server error: {type(error).__name__}")
-        return fault(status, str(error))
+        response = fault(status, str(error))
+        response.headers[ERROR_TYPE_HEADER] = error_type(error)
+        return response
+    finally:
+        in_flight.count -= 1
 
 
 def _plain(error: web.HTTPException) -> str:
@@ -141,6 +157,7 @@ def make_app(backend: Backend, tokens: TokenCheck | None = None) -> web.Applicat
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[errors, authenticate])
     app[BACKEND] = backend
     app[TOKENS] = tokens
+    app[IN_FLIGHT] = InFlight()
     routes = [
         web.get("/", versions),
         web.get("/v2", v2_root),

@@ -68,4 +68,5 @@ def test_actions_act_as_the_caller_whose_token_started_them(keystone_engine: Ser
     assert "as a v3token credential (project admin); the caller's token" in as_caller
     assert TOKEN not in as_caller and "engine-password" not in as_engine
     for kept in keystone_engine.db.parent.iterdir():
-        assert TOKEN.encode() not in kept.read_bytes(), kept
+        if kept.is_file():  # the engine's socket is not
+            assert TOKEN.encode() not in kept.read_bytes(), kept

@@ -1,4 +1,6 @@
-"""Our records as Mistral's v2 API resources (mistral/api/controllers/v2/resources.py).
+"""Our records as Mistral's v2 API resources (mistral/api/controllers/v2/resources.py), and
+back: the server (engine.server) writes them, the hand-off client (engine.api.handoff) reads
+them.
 
 Mistral sends its JSON-typed fields (`input`, `output`, `params`, `published`, `variables`,
 ...) as JSON text inside the JSON body, and python-mistralclient reads them that way
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from engine.api.types import ActionExecutionRecord, ExecutionRecord, TaskRecord
 from engine.store.definitions import DEFAULT_PROJECT
 
 
@@ -141,3 +144,64 @@ def environment(record: Any) -> dict[str, Any]:
         "created_at": record.created_at,
         "updated_at": record.updated_at,
     }
+
+
+# ---- back to records -------------------------------------------------------------------------
+
+
+def _loads(text: str | None, default: Any = None) -> Any:
+    return default if text is None else json.loads(text)
+
+
+def execution_record(data: dict[str, Any]) -> ExecutionRecord:
+    return ExecutionRecord(
+        id=data["id"],
+        workflow_id=data.get("workflow_id"),
+        workflow_name=data["workflow_name"],
+        description=data.get("description") or "",
+        task_execution_id=data.get("task_execution_id"),
+        root_execution_id=data.get("root_execution_id"),
+        state=data["state"],
+        state_info=data.get("state_info"),
+        input=_loads(data.get("input"), {}),
+        output=_loads(data.get("output")),
+        params=_loads(data.get("params"), {}),
+        created_at=data["created_at"],
+        updated_at=data.get("updated_at"),
+    )
+
+
+def task_record(data: dict[str, Any]) -> TaskRecord:
+    return TaskRecord(
+        id=data["id"],
+        name=data["name"],
+        workflow_name=data["workflow_name"],
+        workflow_execution_id=data["workflow_execution_id"],
+        type=data["type"],
+        state=data["state"],
+        state_info=data.get("state_info"),
+        result=_loads(data.get("result")),
+        published=_loads(data.get("published"), {}),
+        created_at=data["created_at"],
+        updated_at=data.get("updated_at"),
+        started_at=data.get("started_at"),
+        finished_at=data.get("finished_at"),
+    )
+
+
+def action_execution_record(data: dict[str, Any]) -> ActionExecutionRecord:
+    return ActionExecutionRecord(
+        id=data.get("id") or "",
+        name=data["name"],
+        workflow_name=data.get("workflow_name"),
+        task_name=data.get("task_name"),
+        task_execution_id=data.get("task_execution_id"),
+        state=data["state"],
+        state_info=data.get("state_info"),
+        accepted=bool(data.get("accepted")),
+        input=_loads(data.get("input"), {}),
+        output=_loads(data.get("output")),
+        description=data.get("description") or "",
+        created_at=data.get("created_at") or "",
+        updated_at=data.get("updated_at"),
+    )
