@@ -21,15 +21,21 @@ from textual.widgets import Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from engine import clouds, sandbox
-from engine.api import Backend, EngineBusy, open_backend, states
+from engine.api import Backend, EngineBusy, open_backend
 from tripleo_tui.commands import ConsoleCommands
 from tripleo_tui.idle_gc import IdleCollector
-from tripleo_tui.messages import ExecutionFinished, FilterChanged, MarksChanged
-from tripleo_tui.screens.confirm import ConfirmScreen
+from tripleo_tui.messages import (
+    ExecutionFinished,
+    FilterChanged,
+    MarksChanged,
+    OpenExecution,
+    OpenRunForm,
+)
 from tripleo_tui.screens.definition import DefinitionScreen
 from tripleo_tui.screens.execution import ExecutionScreen
 from tripleo_tui.screens.help import HelpScreen
 from tripleo_tui.screens.run_form import RunFormScreen
+from tripleo_tui.session import ConsoleSession
 from tripleo_tui.widgets.definition_panes import WorkbooksPane, WorkflowsPane
 from tripleo_tui.widgets.executions_pane import ExecutionsPane
 from tripleo_tui.widgets.json_view import JsonView
@@ -81,14 +87,10 @@ class TripleoTuiApp(App[None]):
         super().__init__()
         self.db_path = db_path
         self.reload_workbooks = reload_workbooks
-        self.ironic_client = ironic_client  # blocking; called in a thread
         self.describe_endpoint = describe_endpoint
-        self.api: Backend | None = None
-        self.api_ready = asyncio.Event()  # set once the state file is open (or failed to)
-        self.engine_ready = asyncio.Event()  # set once the engine runs here, or cannot
-        self.engine_running = False  # False: another process runs it, or none could start
+        self.session = ConsoleSession(self, ironic_client, track=self._track)
         # Kept, not queried: queries look at the active screen, which may be a dialog.
-        self.panes = {name: pane_class(id=name) for name, _, pane_class in PANES}
+        self.panes = {name: pane_class(self.session, id=name) for name, _, pane_class in PANES}
         self.status = StatusBar()
         self.collector = IdleCollector()
 
@@ -109,6 +111,23 @@ class TripleoTuiApp(App[None]):
     def pane_titles(self) -> list[tuple[str, str]]:
         return [(pane, title) for pane, title, _ in PANES]
 
+    # The session's state, read by the palette and tests.
+    @property
+    def api(self) -> Backend | None:
+        return self.session.api
+
+    @property
+    def api_ready(self) -> asyncio.Event:
+        return self.session.api_ready
+
+    @property
+    def engine_ready(self) -> asyncio.Event:
+        return self.session.engine_ready
+
+    @property
+    def engine_running(self) -> bool:
+        return self.session.engine_running
+
     # ---- start and stop --------------------------------------------------------------------
 
     async def on_mount(self) -> None:
@@ -119,7 +138,7 @@ class TripleoTuiApp(App[None]):
         try:
             from tripleo_tui.engine_command import serve_others, start_background_engine
 
-            self.api = await open_backend(
+            self.session.api = await open_backend(
                 self.db_path,
                 reload_workbooks=self.reload_workbooks,
                 start_engine=start_background_engine,
@@ -131,14 +150,14 @@ class TripleoTuiApp(App[None]):
             return
         finally:
             self.api_ready.set()
-        for problem in self.api.workbook_load_problems:
+        for problem in self.session.api.workbook_load_problems:
             self.notify(f"Workbook not loaded: {problem}", severity="warning", timeout=15)
         await self._start_engine()
 
     async def _start_engine(self) -> None:
         """Run the engine in this event loop, so executions started here make progress."""
         try:
-            await self.api.start_engine()
+            await self.session.api.start_engine()
         except EngineBusy as error:
             self.status.engine = "run by another process"
             self.notify(
@@ -150,7 +169,7 @@ class TripleoTuiApp(App[None]):
             self.status.engine = "not running"
             self.show_error(error, "The engine cannot start")
         else:
-            self.engine_running = True
+            self.session.engine_running = True
             self.status.engine = "running"
         finally:
             self.engine_ready.set()
@@ -175,8 +194,8 @@ class TripleoTuiApp(App[None]):
         self.status.endpoint = described if ok else NO_ENDPOINT_SHORT
         self.status.endpoint_ok = ok
 
-    def set_endpoint_ok(self, ok: bool, problem: str = "") -> None:
-        """The Nodes pane reports whether Ironic answered."""
+    def on_nodes_pane_endpoint_checked(self, message: NodesPane.EndpointChecked) -> None:
+        ok, problem = message.ok, message.problem
         if ok and not self.status.endpoint_ok:  # it came up (e.g. `sandbox up`): say which
             self._find_endpoint()
         if problem == clouds.NO_ENDPOINT:
@@ -242,11 +261,14 @@ class TripleoTuiApp(App[None]):
 
     # ---- executions ------------------------------------------------------------------------
 
-    async def engine_call(self, method: str, **arguments: Any) -> Any:
-        """`api.<method>(**arguments)` for a change the engine makes: run by the engine in this
-        loop, or handed by the backend to the live engine of another process."""
-        await self.engine_ready.wait()  # else a hand-off could start an engine racing ours
-        return await getattr(self.api, method)(**arguments)
+    def _track(self, execution: Any) -> None:
+        self.panes["executions"].track(execution)
+
+    def on_open_execution(self, message: OpenExecution) -> None:
+        self.open_execution(message.execution_id)
+
+    def on_open_run_form(self, message: OpenRunForm) -> None:
+        self.open_run_form(message.workflow)
 
     def known_executions(self) -> list[Any]:
         return list(self.panes["executions"].executions.values())
@@ -278,52 +300,15 @@ class TripleoTuiApp(App[None]):
         *,
         params: dict[str, Any] | None = None,
         description: str = "",
-        origin: str = "",
     ) -> str:
         """Start `workflow`; its row appears in Executions at once. Returns its id."""
-        execution = await self.engine_call(
-            "start_execution",
-            workflow=workflow,
-            input=workflow_input,
-            params=params or {},
-            description=description,
+        execution = await self.session.start_execution(
+            workflow, workflow_input, params=params, description=description
         )
-        self.panes["executions"].track(execution)
-        self.notify(f"Started {workflow} ({execution.id[:8]})")
         return execution.id
 
     def open_execution(self, execution_id: str) -> None:
-        self.push_screen(ExecutionScreen(execution_id))
-
-    async def pause_or_resume(self, execution: Any) -> None:
-        if states.is_completed(execution.state):
-            self.notify(f"{execution.workflow_name} is {execution.state}", severity="warning")
-            return
-        new_state = states.RUNNING if execution.state == states.PAUSED else states.PAUSED
-        changed = await self.engine_call(
-            "update_execution", execution_id=execution.id, state=new_state
-        )
-        self.panes["executions"].track(changed)
-        self.notify(f"{changed.workflow_name} ({changed.id[:8]}): {changed.state}")
-
-    async def cancel_execution(self, execution: Any) -> None:
-        if states.is_completed(execution.state):
-            self.notify(
-                f"{execution.workflow_name} is already {execution.state}", severity="warning"
-            )
-            return
-        confirmed = await self.push_screen_wait(
-            ConfirmScreen("Cancel this execution?", [f"{execution.workflow_name} ({execution.id})"])
-        )
-        if confirmed:
-            changed = await self.engine_call(
-                "update_execution",
-                execution_id=execution.id,
-                state=states.CANCELLED,
-                state_info="Cancelled from the console",
-            )
-            self.panes["executions"].track(changed)
-            self.notify(f"{changed.workflow_name} ({changed.id[:8]}): {changed.state}")
+        self.push_screen(ExecutionScreen(self.session, execution_id))
 
 
 def help_sections() -> list[tuple[str, list[Binding]]]:

@@ -23,6 +23,22 @@ class MarksChanged(Message):
         self.count = count
 
 
+class OpenExecution(Message):
+    """Show this execution (its screen)."""
+
+    def __init__(self, execution_id: str) -> None:
+        super().__init__()
+        self.execution_id = execution_id
+
+
+class OpenRunForm(Message):
+    """Ask for this workflow's input and run it."""
+
+    def __init__(self, workflow: str) -> None:
+        super().__init__()
+        self.workflow = workflow
+
+
 class ExecutionFinished(Message):
     """An execution reached SUCCESS, ERROR or CANCELLED."""
 

@@ -16,10 +16,10 @@ from typing import Any, Protocol
 from engine.core import events, states
 from engine.core.adhoc import prepare_call, resolve_chain
 from engine.core.errors import USER_ERRORS, EngineError, InputError, WorkflowError, invalid_input
-from engine.core.flow import FlowSteps
+from engine.core.flow import Flow
 from engine.core.model import ActionExecution, TaskExecution, Timer, WorkflowExecution
 from engine.core.scope import EngineData, Scopes, source_of
-from engine.core.tasks import NAMESPACE, TaskSteps, merge_dicts
+from engine.core.tasks import NAMESPACE, TaskRunner, merge_dicts
 from engine.expr import ContextView, ExpressionSyntaxError, compile_value, evaluate
 
 
@@ -59,8 +59,14 @@ def timestamp(now: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now))
 
 
-class Conductor(TaskSteps, FlowSteps):
-    """Runs workflows in memory, one event at a time."""
+class Conductor:
+    """Runs workflows in memory, one event at a time.
+
+    It owns the executions and the events; each workflow's state changes here. Two
+    collaborators it owns do the rest: `flow` (engine.core.flow) decides what runs after a
+    task, `runner` (engine.core.tasks) takes one task from start to end (policies, actions,
+    items, publish), changing only that task and its actions.
+    """
 
     def __init__(self, catalog: Catalog, new_id: Callable[[], str]) -> None:
         self.catalog = catalog
@@ -71,9 +77,10 @@ class Conductor(TaskSteps, FlowSteps):
         self.timers: dict[str, Timer] = {}
         self.timers_by_task: dict[str, set[str]] = {}
         self.scopes = Scopes(self)
+        self.flow = Flow(self)
+        self.runner = TaskRunner(self)
         self.now = 0.0
         self.stamp = ""
-        self._graph_cache: dict[Any, Any] = {}
         self._outcome = Outcome()
         self._deferred: list[tuple[Callable[[Any], None], Any]] = []
         self._changed: dict[int, Any] = {}
@@ -113,7 +120,7 @@ class Conductor(TaskSteps, FlowSteps):
 
     # ---- bookkeeping ------------------------------------------------------------------------
 
-    def _touch(self, obj: Any) -> None:
+    def touch(self, obj: Any) -> None:
         if not isinstance(obj, Timer):
             obj.updated_at = self.stamp
         self._changed[id(obj)] = obj
@@ -121,7 +128,7 @@ class Conductor(TaskSteps, FlowSteps):
     def _command(self, command: Any) -> None:
         self._outcome.commands.append(command)
 
-    def _register_task(self, task: TaskExecution) -> None:
+    def register_task(self, task: TaskExecution) -> None:
         execution = task.execution
         execution.tasks.append(task)
         execution.tasks_by_name.setdefault(task.name, []).append(task)
@@ -149,9 +156,9 @@ class Conductor(TaskSteps, FlowSteps):
         execution.state = state
         execution.state_info = info
         execution.accepted = states.is_completed(state)
-        self._touch(execution)
+        self.touch(execution)
 
-    def _set_task_state(
+    def set_task_state(
         self, task: TaskExecution, state: str, info: str | None, force: bool = False
     ) -> None:
         old = task.state
@@ -166,14 +173,14 @@ class Conductor(TaskSteps, FlowSteps):
             task.execution.incomplete += 1 if was_done else -1
             if not done:
                 task.finished_at = None
-        self._touch(task)
+        self.touch(task)
 
-    def _set_action_state(self, action: ActionExecution, state: str) -> None:
+    def set_action_state(self, action: ActionExecution, state: str) -> None:
         states.check_move(states.ACTION_TRANSITIONS, action.state, state, "action execution")
         action.state = state
-        self._touch(action)
+        self.touch(action)
 
-    def _run(self, action: ActionExecution) -> None:
+    def run(self, action: ActionExecution) -> None:
         task = action.task
         self._command(
             events.RunAction(
@@ -188,11 +195,11 @@ class Conductor(TaskSteps, FlowSteps):
 
     # ---- timers -----------------------------------------------------------------------------
 
-    def _arm(self, task: TaskExecution, kind: str, delay: float, data: dict | None = None) -> None:
+    def arm(self, task: TaskExecution, kind: str, delay: float, data: dict | None = None) -> None:
         timer = Timer(self.new_id(), task.execution.id, task.id, kind, self.now + delay, data or {})
         self.timers[timer.id] = timer
         self.timers_by_task.setdefault(task.id, set()).add(timer.id)
-        self._touch(timer)
+        self.touch(timer)
         self._command(events.ArmTimer(timer.id, timer.due))
 
     def _remove_timer(self, timer_id: str) -> None:
@@ -208,16 +215,16 @@ class Conductor(TaskSteps, FlowSteps):
         self._outcome.removed_timers.append(timer_id)
         self._command(events.DisarmTimer(timer_id))
 
-    def _disarm_task_timers(self, task: TaskExecution) -> None:
+    def disarm_task_timers(self, task: TaskExecution) -> None:
         for timer_id in list(self.timers_by_task.get(task.id, ())):
             self._remove_timer(timer_id)
 
     def _on_timer(self, event: events.TimerFired) -> None:
         timer = self.timers.get(event.timer_id)
         if timer is not None:
-            self._fire(timer)
+            self.fire(timer)
 
-    def _fire(self, timer: Timer) -> None:
+    def fire(self, timer: Timer) -> None:
         task = self.tasks.get(timer.task_id)
         if task is None or states.is_completed(task.execution.state):
             self._remove_timer(timer.id)
@@ -225,12 +232,12 @@ class Conductor(TaskSteps, FlowSteps):
         execution = task.execution
         if execution.state == states.PAUSED:
             execution.backlog.append({"kind": "timer", "id": timer.id})
-            self._touch(execution)
+            self.touch(execution)
             return
         self._remove_timer(timer.id)
         if timer.kind == "continue":
             if task.state == states.RUNNING_DELAYED:
-                self._continue_task(task)
+                self.runner.continue_task(task)
         elif timer.kind == "complete":
             if task.state == states.RUNNING_DELAYED:
                 self._guarded_complete(task, timer.data["state"], timer.data["state_info"])
@@ -242,9 +249,9 @@ class Conductor(TaskSteps, FlowSteps):
 
     def _guarded_complete(self, task: TaskExecution, state: str, info: str | None) -> None:
         try:
-            self._complete_task(task, state, info)
+            self.runner.complete_task(task, state, info)
         except USER_ERRORS as error:
-            self._force_fail_task(
+            self.force_fail_task(
                 task,
                 f"Failed to complete task [error={error}, wf={task.execution.workflow_name}, "
                 f"task={task.name}]",
@@ -253,7 +260,7 @@ class Conductor(TaskSteps, FlowSteps):
     # ---- starting ---------------------------------------------------------------------------
 
     def _on_start(self, event: events.StartWorkflow) -> WorkflowExecution:
-        return self._start_workflow(
+        return self.start_workflow(
             event.spec,
             event.workflow_name,
             event.spec_text,
@@ -263,7 +270,7 @@ class Conductor(TaskSteps, FlowSteps):
             event.workflow_id,
         )
 
-    def _start_workflow(
+    def start_workflow(
         self,
         spec: Any,
         name: str,
@@ -321,8 +328,8 @@ class Conductor(TaskSteps, FlowSteps):
         if parent is not None:
             parent.executions.append(execution)
         self._set_workflow_state(execution, states.RUNNING)
-        self._dispatch(execution, self._start_nexts(execution))
-        self._check_and_complete(execution)
+        self.flow.dispatch(execution, self.flow.start_nexts(execution))
+        self.flow.check_and_complete(execution)
         return execution
 
     def _on_run_action(self, event: events.RunStandaloneAction) -> ActionExecution:
@@ -339,7 +346,7 @@ class Conductor(TaskSteps, FlowSteps):
         if descriptor is None:
             raise EngineError(missing)
         descriptor.check_input(base_input)
-        return self._new_action(
+        return self.runner.new_action(
             event.name,
             dict(event.input),
             None,
@@ -357,17 +364,17 @@ class Conductor(TaskSteps, FlowSteps):
         action = self.actions.get(event.action_id)
         if action is None or states.is_completed(action.state):
             return
-        self._finish_action(action, event.data, event.error, event.cancelled)
+        self.runner.finish_action(action, event.data, event.error, event.cancelled)
         task = action.task
         if task is None:
             return
         try:
-            self._execution_finished(task, action)
+            self.runner.execution_finished(task, action)
         except USER_ERRORS as error:
             self._completion_failed(task, action.name, error)
 
     def _completion_failed(self, task: TaskExecution, action_name: str, error: Exception) -> None:
-        self._force_fail_task(
+        self.force_fail_task(
             task,
             f"Failed to handle action completion [error={error}, "
             f"wf={task.execution.workflow_name}, task={task.name}, action={action_name}]",
@@ -378,7 +385,7 @@ class Conductor(TaskSteps, FlowSteps):
         action = self.actions.get(event.action_id)
         if action is not None and action.is_sync:
             action.is_sync = False
-            self._touch(action)
+            self.touch(action)
 
     def _on_action_state(self, event: events.ActionStateChanged) -> None:
         action = self.actions.get(event.action_id)
@@ -391,18 +398,18 @@ class Conductor(TaskSteps, FlowSteps):
             )
         if not states.can_move(states.ACTION_TRANSITIONS, action.state, event.state):
             raise WorkflowError(f"Invalid state transition from {action.state} to {event.state}.")
-        self._set_action_state(action, event.state)
+        self.set_action_state(action, event.state)
         task = action.task
         if task is None or states.is_completed(task.state):
             return
         execution = task.execution
         if event.state == states.PAUSED:
             if task.state == states.RUNNING:
-                self._set_task_state(task, states.PAUSED, None)
-            self._pause(execution, None)
+                self.set_task_state(task, states.PAUSED, None)
+            self.pause(execution, None)
         elif event.state == states.RUNNING:
             if task.state == states.PAUSED and not self._has_paused_children(task):
-                self._set_task_state(task, states.RUNNING, None)
+                self.set_task_state(task, states.RUNNING, None)
             if not any(t.state == states.PAUSED for t in execution.tasks):
                 self._resume(execution, None)
 
@@ -411,13 +418,13 @@ class Conductor(TaskSteps, FlowSteps):
         if task is None:
             return
         try:
-            self._execution_finished(task, child)
+            self.runner.execution_finished(task, child)
         except USER_ERRORS as error:
             self._completion_failed(task, child.workflow_name, error)
 
     # ---- ending -----------------------------------------------------------------------------
 
-    def _succeed(
+    def succeed(
         self, execution: WorkflowExecution, context: dict[str, Any], msg: str | None = None
     ) -> None:
         """`output` evaluated on the final context; without one, the final context itself."""
@@ -429,7 +436,7 @@ class Conductor(TaskSteps, FlowSteps):
         execution.output = output or context
         self._ended(execution)
 
-    def _fail(self, execution: WorkflowExecution, context: dict[str, Any], msg: str | None) -> None:
+    def fail(self, execution: WorkflowExecution, context: dict[str, Any], msg: str | None) -> None:
         """Output = {'result': msg} plus output-on-error (or, without it, the final context),
         as Mistral 23's _fail_workflow does."""
         if states.is_completed(execution.state):
@@ -451,7 +458,7 @@ class Conductor(TaskSteps, FlowSteps):
         execution.output = merge_dicts({"result": msg}, dict(extra))
         self._ended(execution)
 
-    def _cancel(self, execution: WorkflowExecution, msg: str | None) -> None:
+    def cancel(self, execution: WorkflowExecution, msg: str | None) -> None:
         if states.is_completed(execution.state):
             return
         self._set_workflow_state(execution, states.CANCELLED, msg)
@@ -460,75 +467,75 @@ class Conductor(TaskSteps, FlowSteps):
             if not states.is_completed(task.state):
                 self._cancel_task_work(task, msg)
                 execution.join_tasks.pop(task.name, None)
-                self._set_task_state(task, states.CANCELLED, task.state_info)
+                self.set_task_state(task, states.CANCELLED, task.state_info)
         self._ended(execution)
 
     def _cancel_task_work(self, task: TaskExecution, msg: str | None) -> None:
         """Stop what a task has in flight: its actions and sub-workflows, and its timers."""
-        self._disarm_task_timers(task)
+        self.disarm_task_timers(task)
         for execution in task.executions:
             if states.is_completed(execution.state):
                 continue
             if isinstance(execution, WorkflowExecution):
-                self._cancel(execution, msg)
+                self.cancel(execution, msg)
             else:
-                self._set_action_state(execution, states.CANCELLED)
+                self.set_action_state(execution, states.CANCELLED)
                 execution.output = {"result": msg}
                 self._command(events.CancelAction(execution.id))
 
     def _ended(self, execution: WorkflowExecution) -> None:
         for task in execution.tasks:
-            self._disarm_task_timers(task)
+            self.disarm_task_timers(task)
         if execution.parent_task_id:
             self._deferred.append((self._child_finished, execution))
 
-    def _stop(self, execution: WorkflowExecution, state: str, msg: str | None) -> None:
+    def stop(self, execution: WorkflowExecution, state: str, msg: str | None) -> None:
         """End the workflow now: `fail` / `succeed` commands and execution-update -s."""
         if state == states.CANCELLED:
-            self._cancel(execution, msg)
+            self.cancel(execution, msg)
             return
         if not states.can_move(states.WORKFLOW_TRANSITIONS, execution.state, state):
             raise WorkflowError(
                 f"Can't change workflow execution state from {execution.state} to {state}. "
                 f"[workflow={execution.workflow_name}, execution_id={execution.id}]"
             )
-        context = self._final_context(execution)
+        context = self.flow.final_context(execution)
         if state == states.SUCCESS:
-            self._succeed(execution, context, msg)
+            self.succeed(execution, context, msg)
         else:
-            self._fail(execution, context, msg)
+            self.fail(execution, context, msg)
 
-    def _force_fail_task(self, task: TaskExecution, msg: str) -> None:
+    def force_fail_task(self, task: TaskExecution, msg: str) -> None:
         """Fail a task and its workflow without on-error handling (Mistral's force_fail_task):
         for errors in the workflow text itself (expressions, publish, policies)."""
-        self._set_task_state(task, states.ERROR, msg, force=True)
-        self._disarm_task_timers(task)
+        self.set_task_state(task, states.ERROR, msg, force=True)
+        self.disarm_task_timers(task)
         execution = task.execution
         if execution.join_tasks.get(task.name) is task:
             del execution.join_tasks[task.name]
         if not states.is_completed(execution.state):
-            self._fail(execution, self._final_context(execution), msg)
+            self.fail(execution, self.flow.final_context(execution), msg)
 
     # ---- pause, resume, stop, rerun ---------------------------------------------------------
 
     def _on_pause(self, event: events.PauseWorkflow) -> None:
-        self._pause(self._execution(event.execution_id), event.msg)
+        self.pause(self._execution(event.execution_id), event.msg)
 
-    def _pause(self, execution: WorkflowExecution, msg: str | None) -> None:
+    def pause(self, execution: WorkflowExecution, msg: str | None) -> None:
         """Pause sub-workflows first, then this one; running actions finish, nothing new starts."""
         for task in execution.tasks:
             for child in task.executions:
                 if isinstance(child, WorkflowExecution) and not states.is_completed(child.state):
-                    self._pause(child, msg)
+                    self.pause(child, msg)
         if execution.state == states.PAUSED:
             return
         self._set_workflow_state(execution, states.PAUSED, msg)
         parent_task = self.tasks.get(execution.parent_task_id or "")
         if parent_task is not None and not states.is_completed(parent_task.state):
             if parent_task.state == states.RUNNING:
-                self._set_task_state(parent_task, states.PAUSED, None)
+                self.set_task_state(parent_task, states.PAUSED, None)
             if parent_task.execution.state == states.RUNNING:
-                self._pause(parent_task.execution, msg)
+                self.pause(parent_task.execution, msg)
 
     def _on_resume(self, event: events.ResumeWorkflow) -> None:
         execution = self._execution(event.execution_id)
@@ -550,29 +557,29 @@ class Conductor(TaskSteps, FlowSteps):
         ended_meanwhile = []
         for task in list(execution.tasks):
             if task.state == states.IDLE and not task.spec.join:
-                self._continue_task(task)
+                self.runner.continue_task(task)
             elif states.is_completed(task.state) and not task.processed:
                 task.processed = True
-                self._touch(task)
+                self.touch(task)
                 ended_meanwhile.append(task)
                 try:
-                    nexts.extend(n for n in self._next_after(task) if n.kind != "pause")
+                    nexts.extend(n for n in self.flow.next_after(task) if n.kind != "pause")
                 except USER_ERRORS as error:
                     self._completion_failed(task, task.name, error)
             elif task.state == states.PAUSED and not self._has_paused_children(task):
-                self._set_task_state(task, states.RUNNING, None)
+                self.set_task_state(task, states.RUNNING, None)
             if task.state == states.RUNNING and task.spec.with_items:
                 progress = task.runtime.get("with_items")
                 if progress and (progress["redo"] or progress["next"] < progress["count"]):
-                    self._schedule_items(task)
-        self._dispatch(execution, nexts)
+                    self.runner.schedule_items(task)
+        self.flow.dispatch(execution, nexts)
         for task in ended_meanwhile:
-            self._refresh_joins(task)
-        self._check_and_complete(execution)
+            self.flow.refresh_joins(task)
+        self.flow.check_and_complete(execution)
         parent_task = self.tasks.get(execution.parent_task_id or "")
         if parent_task is not None and not parent_resuming:
             if parent_task.state == states.PAUSED and not self._has_paused_children(parent_task):
-                self._set_task_state(parent_task, states.RUNNING, None)
+                self.set_task_state(parent_task, states.RUNNING, None)
             parent = parent_task.execution
             if parent.state == states.PAUSED and not any(
                 t.state == states.PAUSED for t in parent.tasks
@@ -590,12 +597,12 @@ class Conductor(TaskSteps, FlowSteps):
                 f"Invalid workflow execution state [wf_ex_id={execution.id}, "
                 f"wf_name={execution.workflow_name}, state={event.state}]"
             )
-        self._stop(execution, event.state, event.msg)
+        self.stop(execution, event.state, event.msg)
 
     def _on_set_description(self, event: events.SetDescription) -> None:
         execution = self._execution(event.execution_id)
         execution.description = event.description
-        self._touch(execution)
+        self.touch(execution)
 
     def _on_update_env(self, event: events.UpdateEnvironment) -> None:
         self._update_env(self._execution(event.execution_id), event.env)
@@ -609,7 +616,7 @@ class Conductor(TaskSteps, FlowSteps):
         root = self.executions.get(execution.root_id) if execution.root_id else execution
         root = root or execution
         root.params["env"] = merge_dicts(dict(root.params.get("env") or {}), env)
-        self._touch(root)
+        self.touch(root)
 
     def _on_rerun(self, event: events.RerunTask) -> None:
         task = self.tasks.get(event.task_id)
@@ -634,15 +641,15 @@ class Conductor(TaskSteps, FlowSteps):
         for child in task.executions:
             if child.accepted and (event.reset or child.state != states.SUCCESS):
                 child.accepted = False
-                self._touch(child)
+                self.touch(child)
         task.processed = False
         task.next_tasks = []
         task.error_handled = False
-        self._set_task_state(task, states.RUNNING, None)
+        self.set_task_state(task, states.RUNNING, None)
         task.started_at = self.stamp
         try:
             if task.spec.with_items and not event.reset:
-                count = len(next(iter(self._item_values(task).values()), []))
+                count = len(next(iter(self.runner.item_values(task).values()), []))
                 task.runtime["with_items"] = {
                     "count": count,
                     "next": count,
@@ -652,11 +659,11 @@ class Conductor(TaskSteps, FlowSteps):
                     "errors": 0,
                     "cancels": 0,
                 }
-                self._recount_items(task)
-            if self._before_start(task):
-                self._schedule(task)
+                self.runner.recount_items(task)
+            if self.runner.before_start(task):
+                self.runner.schedule(task)
         except USER_ERRORS as error:
-            self._run_failed(task, error)
+            self.runner.run_failed(task, error)
 
     def _reopen(self, execution: WorkflowExecution) -> None:
         """A rerun makes the workflow, its parent tasks and their workflows RUNNING again."""
@@ -669,12 +676,12 @@ class Conductor(TaskSteps, FlowSteps):
         if execution.accepted:
             execution.accepted = False
         if parent_task.state != states.RUNNING:
-            self._set_task_state(parent_task, states.RUNNING, None)
+            self.set_task_state(parent_task, states.RUNNING, None)
             parent_task.processed = False
             parent_task.next_tasks = []
             parent_task.error_handled = False
         if parent_task.spec.with_items:
-            self._recount_items(parent_task)
+            self.runner.recount_items(parent_task)
         self._reopen(parent_task.execution)
 
     # ---- memory -----------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Which tasks run next: direct-workflow transitions, engine commands, joins, reverse-workflow
-requirements, and the workflow's final context. Part of the Conductor (a mixin)."""
+requirements, and the workflow's final context: the Conductor's `flow`."""
 
 from __future__ import annotations
 
@@ -58,12 +58,16 @@ def rearranged(nexts: list[Next]) -> list[Next]:
     return kept
 
 
-class FlowSteps:
-    """Transitions and joins (mixed into Conductor)."""
+class Flow:
+    """Transitions and joins of the conductor's executions; graph facts cached per spec."""
+
+    def __init__(self, conductor: Conductor) -> None:
+        self.conductor = conductor
+        self._graph_cache: dict[Any, Any] = {}
 
     # ---- what follows a completed task ----------------------------------------------------
 
-    def _next_after(self: Conductor, task: TaskExecution) -> list[Next]:
+    def next_after(self, task: TaskExecution) -> list[Next]:
         execution = task.execution
         if states.is_completed(execution.state):
             return []
@@ -73,7 +77,7 @@ class FlowSteps:
         spec = task.spec
         context = task.outbound()
         versions = task.outbound_versions()
-        view = self.scopes.task_view(task, context=context)
+        view = self.conductor.scopes.task_view(task, context=context)
         found: list[Next] = []
 
         def follow(clause: Any, event: str) -> None:
@@ -94,7 +98,7 @@ class FlowSteps:
             follow(spec.on_complete, "on-complete")
         return found
 
-    def _start_nexts(self: Conductor, execution: WorkflowExecution) -> list[Next]:
+    def start_nexts(self, execution: WorkflowExecution) -> list[Next]:
         spec = execution.spec
         if spec.type == "reverse":
             target = execution.params["task_name"]
@@ -105,7 +109,7 @@ class FlowSteps:
             ]
         return [Next(TASK, name) for name in spec.start_tasks]
 
-    def _reverse_next(self: Conductor, task: TaskExecution) -> list[Next]:
+    def _reverse_next(self, task: TaskExecution) -> list[Next]:
         """Tasks on the way to the target whose requirements all succeeded by now."""
         if task.state != states.SUCCESS:
             return []
@@ -122,7 +126,7 @@ class FlowSteps:
                 found.append(Next(TASK, name, source, "on-success", None, *merged))
         return found
 
-    def _reverse_needed(self: Conductor, execution: WorkflowExecution) -> frozenset[str]:
+    def _reverse_needed(self, execution: WorkflowExecution) -> frozenset[str]:
         target = execution.params["task_name"]
         return self._cached(
             execution.spec,
@@ -130,7 +134,7 @@ class FlowSteps:
             lambda: frozenset(execution.spec.reverse_order(target)),
         )
 
-    def _cached(self: Conductor, spec: Any, key: Any, compute: Any) -> Any:
+    def _cached(self, spec: Any, key: Any, compute: Any) -> Any:
         """Graph facts computed once per spec. The cache keeps the spec alive, so its id is
         never reused by another spec while the entry exists."""
         entry = self._graph_cache.get((id(spec), key))
@@ -139,7 +143,7 @@ class FlowSteps:
             self._graph_cache[(id(spec), key)] = entry
         return entry[1]
 
-    def _dependents(self: Conductor, spec: Any) -> dict[str, tuple[str, ...]]:
+    def _dependents(self, spec: Any) -> dict[str, tuple[str, ...]]:
 
         def compute() -> dict[str, tuple[str, ...]]:
             collected: dict[str, list[str]] = {}
@@ -152,34 +156,34 @@ class FlowSteps:
 
     # ---- dispatching decisions ------------------------------------------------------------
 
-    def _dispatch(self: Conductor, execution: WorkflowExecution, nexts: list[Next]) -> None:
+    def dispatch(self, execution: WorkflowExecution, nexts: list[Next]) -> None:
         if execution.backlog and execution.state != states.PAUSED:
             held, execution.backlog = execution.backlog, []
-            self._touch(execution)
+            self.conductor.touch(execution)
             self._replay_backlog(execution, held)
         for item in rearranged(nexts):
             if states.is_completed(execution.state):
                 break
             if execution.state == states.PAUSED:
                 execution.backlog.append(item.record())
-                self._touch(execution)
+                self.conductor.touch(execution)
                 continue
             if item.kind == TASK:
                 self._run_next(execution, item)
             elif item.kind == "pause":
-                self._pause(execution, item.msg)
+                self.conductor.pause(execution, item.msg)
             else:
-                self._stop(execution, STATE_COMMANDS[item.kind], item.msg)
+                self.conductor.stop(execution, STATE_COMMANDS[item.kind], item.msg)
 
-    def _replay_backlog(self: Conductor, execution: WorkflowExecution, held: list[dict]) -> None:
+    def _replay_backlog(self, execution: WorkflowExecution, held: list[dict]) -> None:
         nexts = []
         for record in held:
             if record["kind"] == "timer":
-                timer = self.timers.get(record["id"])
+                timer = self.conductor.timers.get(record["id"])
                 if timer is not None:
-                    self._fire(timer)
+                    self.conductor.fire(timer)
                 continue
-            source = self.tasks.get(record["source"]) if record["source"] else None
+            source = self.conductor.tasks.get(record["source"]) if record["source"] else None
             context = source.outbound() if source else {}
             versions = source.outbound_versions() if source else {}
             nexts.append(
@@ -193,9 +197,9 @@ class FlowSteps:
                     versions,
                 )
             )
-        self._dispatch(execution, nexts)
+        self.dispatch(execution, nexts)
 
-    def _run_next(self: Conductor, execution: WorkflowExecution, item: Next) -> None:
+    def _run_next(self, execution: WorkflowExecution, item: Next) -> None:
         spec = execution.spec.tasks[item.name]
         triggered_by = (
             [{"task_id": item.source.id, "event": item.event}] if item.source is not None else []
@@ -204,18 +208,22 @@ class FlowSteps:
             self._arrive_at_join(execution, spec, item, triggered_by)
             return
         ref = item.source.id if item.source is not None else None
-        task = self._create_task(execution, spec, item.context, item.versions, ref, triggered_by)
-        self._start_task(task)
+        task = self.conductor.runner.create_task(
+            execution, spec, item.context, item.versions, ref, triggered_by
+        )
+        self.conductor.runner.start_task(task)
 
     # ---- joins ------------------------------------------------------------------------------
 
     def _arrive_at_join(
-        self: Conductor, execution: WorkflowExecution, spec: Any, item: Next, triggered_by: list
+        self, execution: WorkflowExecution, spec: Any, item: Next, triggered_by: list
     ) -> None:
         join = execution.join_tasks.get(spec.name)
         created = join is None
         if created:
-            join = self._create_task(execution, spec, {}, {}, None, [], state=states.WAITING)
+            join = self.conductor.runner.create_task(
+                execution, spec, {}, {}, None, [], state=states.WAITING
+            )
             join.runtime["arrived"] = {}
             execution.join_tasks[spec.name] = join
         if join.state != states.WAITING:
@@ -233,24 +241,24 @@ class FlowSteps:
         else:
             self._update_join_info(join, inbound)
 
-    def _update_join_info(self: Conductor, join: TaskExecution, inbound: tuple[str, ...]) -> None:
+    def _update_join_info(self, join: TaskExecution, inbound: tuple[str, ...]) -> None:
         arrived = join.runtime["arrived"]
         failed = join.runtime.get("failed", ())
         blocked = [name for name in inbound if name not in arrived and name not in failed]
         join.state_info = f"Blocked by tasks: {blocked}"
-        self._touch(join)
+        self.conductor.touch(join)
 
-    def _join_ready(self: Conductor, join: TaskExecution) -> None:
-        upstream = [self.tasks[task_id] for task_id in join.runtime["arrived"].values()]
+    def _join_ready(self, join: TaskExecution) -> None:
+        upstream = [self.conductor.tasks[task_id] for task_id in join.runtime["arrived"].values()]
         join.in_context, join.in_versions = merge_outbound(
             [(task.outbound(), task.outbound_versions()) for task in upstream]
         )
         join.in_context_ref = None
         join.context_stored = False
         join.state_info = None
-        self._start_task(join)
+        self.conductor.runner.start_task(join)
 
-    def _refresh_joins(self: Conductor, task: TaskExecution) -> None:
+    def refresh_joins(self, task: TaskExecution) -> None:
         """Re-check the waiting joins a completed task could have led to but did not."""
         execution = task.execution
         if not execution.join_tasks:
@@ -261,7 +269,7 @@ class FlowSteps:
             if join is not None and join.state == states.WAITING and name not in triggered:
                 self._evaluate_join(join)
 
-    def _evaluate_join(self: Conductor, join: TaskExecution) -> None:
+    def _evaluate_join(self, join: TaskExecution) -> None:
         """Mistral's join logic: each inbound task either arrived, may still arrive, or cannot."""
         execution = join.execution
         inbound = execution.spec.inbound[join.name]
@@ -282,13 +290,11 @@ class FlowSteps:
         if len(arrived) >= needed:
             self._join_ready(join)
         elif len(failed) > len(inbound) - needed:
-            self._complete_task(join, states.ERROR, f"Failed by tasks: {failed}")
+            self.conductor.runner.complete_task(join, states.ERROR, f"Failed by tasks: {failed}")
         else:
             self._update_join_info(join, inbound)
 
-    def _route_possible(
-        self: Conductor, execution: WorkflowExecution, name: str, seen: set[str]
-    ) -> bool:
+    def _route_possible(self, execution: WorkflowExecution, name: str, seen: set[str]) -> bool:
         """Whether task `name`, not run yet, can still be reached (Mistral's _possible_route)."""
         seen.add(name)
         inbound = execution.spec.inbound.get(name, ())
@@ -303,7 +309,7 @@ class FlowSteps:
                 return True
         return False
 
-    def _joins_reachable(self: Conductor, spec: Any, name: str) -> tuple[str, ...]:
+    def _joins_reachable(self, spec: Any, name: str) -> tuple[str, ...]:
         """Join tasks downstream of `name`, stopping at the first join on each path."""
 
         def compute() -> tuple[str, ...]:
@@ -325,7 +331,7 @@ class FlowSteps:
 
     # ---- the end ----------------------------------------------------------------------------
 
-    def _final_context(self: Conductor, execution: WorkflowExecution) -> dict[str, Any]:
+    def final_context(self, execution: WorkflowExecution) -> dict[str, Any]:
         """The merged outbound contexts of the tasks that ended a branch (Mistral's final
         context); for a reverse workflow, the target task's outbound context."""
         if execution.spec.type == "reverse":
@@ -338,12 +344,12 @@ class FlowSteps:
         ]
         return dict(merge_outbound(ends)[0])
 
-    def _errors_handled(self: Conductor, execution: WorkflowExecution) -> bool:
+    def _errors_handled(self, execution: WorkflowExecution) -> bool:
         if execution.spec.type == "reverse":
             return not any(task.state == states.ERROR for task in execution.tasks)
         return all(task.error_handled for task in execution.tasks if task.state == states.ERROR)
 
-    def _failure_message(self: Conductor, execution: WorkflowExecution) -> str:
+    def _failure_message(self, execution: WorkflowExecution) -> str:
         """`Failure caused by error in tasks: t1 ...` listing each unhandled failed task and
         its failed actions or sub-workflows (Mistral's _build_fail_info_message)."""
         failed = sorted(
@@ -370,24 +376,24 @@ class FlowSteps:
                     text += f"    [wf_ex_id={child.id}, idx={position}]: {result}\n"
         return text
 
-    def _check_and_complete(self: Conductor, execution: WorkflowExecution) -> None:
+    def check_and_complete(self, execution: WorkflowExecution) -> None:
         """End the workflow once no task is left unfinished."""
         if execution.state != states.RUNNING or execution.incomplete > 0:
             return
         cancelled = sorted(task.name for task in execution.tasks if task.state == states.CANCELLED)
         if cancelled:
-            self._cancel(execution, "Cancelled tasks: " + ", ".join(cancelled))
+            self.conductor.cancel(execution, "Cancelled tasks: " + ", ".join(cancelled))
             return
-        context = self._final_context(execution)
+        context = self.final_context(execution)
         if self._errors_handled(execution):
             try:
-                self._succeed(execution, context)
+                self.conductor.succeed(execution, context)
             except USER_ERRORS as error:
-                self._fail(
+                self.conductor.fail(
                     execution,
                     context,
                     f"Failed to check and complete [wf_ex_id={execution.id}, "
                     f"wf_name={execution.workflow_name}]: {error}",
                 )
         else:
-            self._fail(execution, context, self._failure_message(execution))
+            self.conductor.fail(execution, context, self._failure_message(execution))

@@ -1,5 +1,5 @@
 """Running one task: policies, its action or sub-workflow (one per item for with-items), its
-completion, publish, retry. Part of the Conductor (a mixin).
+completion, publish, retry: the Conductor's `runner`.
 
 Texts and the order of steps follow Mistral's engine/tasks.py and engine/policies.py.
 """
@@ -40,13 +40,16 @@ def _integer(value: Any, policy: str) -> int:
     return value
 
 
-class TaskSteps:
-    """Task execution steps (mixed into Conductor)."""
+class TaskRunner:
+    """Takes one task of the conductor's executions from start to end."""
+
+    def __init__(self, conductor: Conductor) -> None:
+        self.conductor = conductor
 
     # ---- creating and starting ------------------------------------------------------------
 
-    def _create_task(
-        self: Conductor,
+    def create_task(
+        self,
         execution: WorkflowExecution,
         spec: Any,
         context: dict[str, Any],
@@ -57,7 +60,7 @@ class TaskSteps:
     ) -> TaskExecution:
         execution.task_seq += 1
         task = TaskExecution(
-            id=self.new_id(),
+            id=self.conductor.new_id(),
             name=spec.name,
             execution=execution,
             spec=spec,
@@ -65,96 +68,96 @@ class TaskSteps:
             in_versions=versions,
             in_context_ref=ref,
             state=state,
-            created_at=self.stamp,
+            created_at=self.conductor.stamp,
             seq=execution.task_seq,
         )
         if triggered_by:
             task.runtime["triggered_by"] = list(triggered_by)
-        self._register_task(task)
+        self.conductor.register_task(task)
         execution.incomplete += 1
-        self._touch(task)
+        self.conductor.touch(task)
         return task
 
-    def _start_task(self: Conductor, task: TaskExecution) -> None:
+    def start_task(self, task: TaskExecution) -> None:
         """First run: RUNNING, then the before-start policies, then the action(s)."""
         try:
-            self._set_task_state(task, states.RUNNING, task.state_info)
-            task.started_at = self.stamp
-            if self._before_start(task):
-                self._schedule(task)
+            self.conductor.set_task_state(task, states.RUNNING, task.state_info)
+            task.started_at = self.conductor.stamp
+            if self.before_start(task):
+                self.schedule(task)
         except USER_ERRORS as error:
-            self._run_failed(task, error)
+            self.run_failed(task, error)
 
-    def _continue_task(self: Conductor, task: TaskExecution) -> None:
+    def continue_task(self, task: TaskExecution) -> None:
         """Run again after a delay (wait-before, retry) or a resume: no policies this time."""
         try:
-            self._set_task_state(task, states.RUNNING, None)
+            self.conductor.set_task_state(task, states.RUNNING, None)
             task.processed = False
-            self._schedule(task)
+            self.schedule(task)
         except USER_ERRORS as error:
-            self._run_failed(task, error)
+            self.run_failed(task, error)
 
-    def _run_failed(self: Conductor, task: TaskExecution, error: Exception) -> None:
-        self._force_fail_task(
+    def run_failed(self, task: TaskExecution, error: Exception) -> None:
+        self.conductor.force_fail_task(
             task,
             f"Failed to run task [error={error}, wf={task.execution.workflow_name}, "
             f"task={task.name}]",
         )
 
-    def _before_start(self: Conductor, task: TaskExecution) -> bool:
+    def before_start(self, task: TaskExecution) -> bool:
         """pause-before, wait-before, timeout, concurrency; False if the task must not run now."""
         policies = task.spec.policies
         if policies.pause_before is not None and self._evaluated(task, policies.pause_before):
-            self._set_task_state(task, states.IDLE, "Set by 'pause-before' policy")
-            self._pause(task.execution, None)
+            self.conductor.set_task_state(task, states.IDLE, "Set by 'pause-before' policy")
+            self.conductor.pause(task.execution, None)
         if policies.wait_before is not None and task.state != states.IDLE:
             delay = self._policy_int(task, policies.wait_before, "WaitBeforePolicy")
             if delay > 0 and not task.runtime.get("wait_before_done"):
                 task.runtime["wait_before_done"] = True
-                self._set_task_state(
+                self.conductor.set_task_state(
                     task, states.RUNNING_DELAYED, f"Delayed by 'wait-before' policy [delay={delay}]"
                 )
-                self._arm(task, "continue", delay)
+                self.conductor.arm(task, "continue", delay)
         if policies.timeout is not None:
             timeout = self._policy_int(task, policies.timeout, "TimeoutPolicy")
             if timeout > 0:
-                self._arm(task, "timeout", timeout, {"timeout": timeout})
+                self.conductor.arm(task, "timeout", timeout, {"timeout": timeout})
         if policies.concurrency is not None:
             concurrency = self._policy_int(task, policies.concurrency, "ConcurrencyPolicy")
             if concurrency > 0:
                 task.runtime["concurrency"] = concurrency
         return task.state == states.RUNNING
 
-    def _evaluated(self: Conductor, task: TaskExecution, value: Any) -> Any:
+    def _evaluated(self, task: TaskExecution, value: Any) -> Any:
         """A policy value, evaluated in the task's context when it holds an expression."""
         if not contains_expression(value):
             return value
-        return evaluate(value, self.scopes.task_view(task))
+        return evaluate(value, self.conductor.scopes.task_view(task))
 
-    def _policy_int(self: Conductor, task: TaskExecution, value: Any, policy: str) -> int:
+    def _policy_int(self, task: TaskExecution, value: Any, policy: str) -> int:
         return _integer(self._evaluated(task, value), policy)
 
     # ---- scheduling actions and sub-workflows ----------------------------------------------
 
-    def _schedule(self: Conductor, task: TaskExecution) -> None:
+    def schedule(self, task: TaskExecution) -> None:
         if task.spec.with_items:
-            self._schedule_items(task)
+            self.schedule_items(task)
             return
-        view = self.scopes.task_view(task)
+        view = self.conductor.scopes.task_view(task)
         given = self._task_input(task, view)
         if task.spec.workflow:
             try:
                 self._start_child(task, given, 0, view)
             except USER_ERRORS as error:
-                self._complete_task(task, states.ERROR, str(error))
+                self.complete_task(task, states.ERROR, str(error))
             return
         action = self._resolve_action(task, view)
         try:
             self._launch(task, action, given, 0, view)
         except USER_ERRORS as error:
-            self._complete_task(task, states.ERROR, str(error))
+            self.complete_task(task, states.ERROR, str(error))
 
-    def _task_input(self: Conductor, task: TaskExecution, view: Mapping[str, Any]) -> dict:
+    def _task_input(self, task: TaskExecution, view: Mapping[str, Any]) -> dict:
         spec = task.spec
         given = evaluate(spec.input, view) if spec.input else {}
         if not isinstance(given, dict):
@@ -163,43 +166,43 @@ class TaskSteps:
                 f"Actual type: {type(given)}. Actual value: {given}"
             )
         if isinstance(spec.action, str):
-            defaults = self.env_of(task.execution).get("__actions", {}).get(spec.action)
+            defaults = self.conductor.env_of(task.execution).get("__actions", {}).get(spec.action)
             if defaults:
                 given = {**defaults, **given}
         return given
 
-    def _action_name(self: Conductor, task: TaskExecution, view: Mapping[str, Any]) -> str:
+    def _action_name(self, task: TaskExecution, view: Mapping[str, Any]) -> str:
         name = task.spec.action
         if _is_expression(name):
             name = evaluate(name, view)
         return name or "std.noop"
 
-    def _resolve_action(self: Conductor, task: TaskExecution, view: Mapping[str, Any]) -> tuple:
+    def _resolve_action(self, task: TaskExecution, view: Mapping[str, Any]) -> tuple:
         """('adhoc', full name, chain) or ('system', name, descriptor), workbook names first."""
         name = self._action_name(task, view)
         workbook = task.execution.workbook_name
         candidates = [f"{workbook}.{name}", name] if workbook else [name]
         for candidate in candidates:
-            if self.catalog.adhoc_action(candidate) is not None:
+            if self.conductor.catalog.adhoc_action(candidate) is not None:
                 chain, _ = resolve_chain(candidate, self._adhoc_lookup(workbook))
                 return ("adhoc", candidate, chain)
-            descriptor = self.catalog.system_action(candidate)
+            descriptor = self.conductor.catalog.system_action(candidate)
             if descriptor is not None:
                 return ("system", candidate, descriptor)
         raise EngineError(f"Failed to find action [action_name={name}, namespace={NAMESPACE}]")
 
-    def _adhoc_lookup(self: Conductor, workbook: str | None) -> Any:
+    def _adhoc_lookup(self, workbook: str | None) -> Any:
         def lookup(name: str) -> Any:
             if workbook:
-                found = self.catalog.adhoc_action(f"{workbook}.{name}")
+                found = self.conductor.catalog.adhoc_action(f"{workbook}.{name}")
                 if found is not None:
                     return found
-            return self.catalog.adhoc_action(name)
+            return self.conductor.catalog.adhoc_action(name)
 
         return lookup
 
     def _launch(
-        self: Conductor,
+        self,
         task: TaskExecution,
         action: tuple,
         given: dict,
@@ -211,10 +214,12 @@ class TaskSteps:
         outputs: tuple = ()
         if kind == "adhoc":
             data = ContextView(
-                self.scopes.env_layer(task.execution), task.in_context, task.execution.context
+                self.conductor.scopes.env_layer(task.execution),
+                task.in_context,
+                task.execution.context,
             )
             call = prepare_call(found, given, data, evaluate)
-            descriptor = self.catalog.system_action(call.base)
+            descriptor = self.conductor.catalog.system_action(call.base)
             if descriptor is None:
                 raise EngineError(
                     f"Failed to find base action [action_name={call.base} namespace={NAMESPACE}] "
@@ -224,10 +229,10 @@ class TaskSteps:
             descriptor, run_name, run_input = found, name, given
         descriptor.check_input(run_input)
         safe_rerun = self._evaluated(task, task.spec.safe_rerun)
-        self._new_action(name, given, task, index, bool(safe_rerun), run_name, run_input, outputs)
+        self.new_action(name, given, task, index, bool(safe_rerun), run_name, run_input, outputs)
 
-    def _new_action(
-        self: Conductor,
+    def new_action(
+        self,
         name: str,
         given: dict,
         task: TaskExecution | None,
@@ -239,7 +244,7 @@ class TaskSteps:
         description: str = "",
     ) -> ActionExecution:
         action = ActionExecution(
-            id=self.new_id(),
+            id=self.conductor.new_id(),
             name=name,
             task=task,
             input=given,
@@ -247,29 +252,27 @@ class TaskSteps:
             index=index,
             safe_rerun=safe_rerun,
             description=description,
-            created_at=self.stamp,
+            created_at=self.conductor.stamp,
             run_name=run_name,
             run_input=run_input,
             adhoc_outputs=outputs,
         )
-        self.actions[action.id] = action
+        self.conductor.actions[action.id] = action
         if task is not None:
             task.executions.append(action)
-        self._touch(action)
-        self._run(action)
+        self.conductor.touch(action)
+        self.conductor.run(action)
         return action
 
-    def _start_child(
-        self: Conductor, task: TaskExecution, given: dict, index: int, view: ContextView
-    ) -> None:
+    def _start_child(self, task: TaskExecution, given: dict, index: int, view: ContextView) -> None:
         """Start the task's sub-workflow; undeclared input keys become its params."""
         name = task.spec.workflow
         if _is_expression(name):
             name = evaluate(name, view)
         execution = task.execution
         workbook = execution.workbook_name
-        entry = (self.catalog.workflow(f"{workbook}.{name}") if workbook else None) or (
-            self.catalog.workflow(name)
+        entry = (self.conductor.catalog.workflow(f"{workbook}.{name}") if workbook else None) or (
+            self.conductor.catalog.workflow(name)
         )
         if entry is None:
             raise EngineError(f"Failed to find workflow [name={name}] [namespace={NAMESPACE}]")
@@ -286,7 +289,7 @@ class TaskSteps:
                 child_input[key] = value
             else:
                 params[key] = value
-        self._start_workflow(
+        self.conductor.start_workflow(
             entry.spec,
             entry.name,
             entry.text,
@@ -300,11 +303,11 @@ class TaskSteps:
 
     # ---- with-items -------------------------------------------------------------------------
 
-    def _item_values(self: Conductor, task: TaskExecution) -> dict[str, list]:
+    def item_values(self, task: TaskExecution) -> dict[str, list]:
         """Each with-items variable's list, evaluated once per run of the task."""
         if task.items is not None:
             return task.items
-        view = self.scopes.task_view(task)
+        view = self.conductor.scopes.task_view(task)
         evaluated = {item.var: evaluate(item.source, view) for item in task.spec.with_items}
         values: dict[str, list] = {}
         length = -1
@@ -323,8 +326,8 @@ class TaskSteps:
         task.items = values
         return values
 
-    def _schedule_items(self: Conductor, task: TaskExecution) -> None:
-        values = self._item_values(task)
+    def schedule_items(self, task: TaskExecution) -> None:
+        values = self.item_values(task)
         progress = task.runtime.get("with_items")
         if progress is None:
             count = len(next(iter(values.values()))) if values else 0
@@ -332,7 +335,7 @@ class TaskSteps:
             progress["errors"] = progress["cancels"] = 0
             task.runtime["with_items"] = progress
         if progress["count"] == 0:
-            self._complete_task(task, states.SUCCESS, None)
+            self.complete_task(task, states.SUCCESS, None)
             return
         indexes = self._next_items(task, progress)
         if not indexes:
@@ -340,7 +343,7 @@ class TaskSteps:
         views = []
         for index in indexes:
             item = {var: items[index] for var, items in values.items()}
-            view = self.scopes.task_view(task, item)
+            view = self.conductor.scopes.task_view(task, item)
             views.append((index, view, self._task_input(task, view)))
         try:
             fixed = task.action
@@ -354,9 +357,9 @@ class TaskSteps:
                     action = fixed or self._resolve_action(task, view)
                     self._launch(task, action, given, index, view)
         except USER_ERRORS as error:
-            self._complete_task(task, states.ERROR, str(error))
+            self.complete_task(task, states.ERROR, str(error))
 
-    def _next_items(self: Conductor, task: TaskExecution, progress: dict) -> list[int]:
+    def _next_items(self, task: TaskExecution, progress: dict) -> list[int]:
         """The item indexes to start now: items to redo first, then new ones, up to the
         concurrency limit. Counters only; no scan of the task's executions."""
         concurrency = task.runtime.get("concurrency")
@@ -370,7 +373,7 @@ class TaskSteps:
             progress["next"] += 1
         return chosen
 
-    def _item_finished(self: Conductor, task: TaskExecution, execution: Any) -> None:
+    def _item_finished(self, task: TaskExecution, execution: Any) -> None:
         progress = task.runtime["with_items"]
         progress["running"] -= 1
         progress["done"] += 1
@@ -378,22 +381,22 @@ class TaskSteps:
             progress["errors"] += 1
         elif execution.state == states.CANCELLED:
             progress["cancels"] += 1
-        self._touch(task)
+        self.conductor.touch(task)
         if progress["cancels"]:
-            self._complete_task(task, states.CANCELLED, "One or more actions was cancelled.")
+            self.complete_task(task, states.CANCELLED, "One or more actions was cancelled.")
         elif progress["done"] >= progress["count"] and progress["running"] <= 0:
             if progress["errors"]:
-                self._complete_task(task, states.ERROR, "One or more actions had failed.")
+                self.complete_task(task, states.ERROR, "One or more actions had failed.")
             else:
-                self._complete_task(task, states.SUCCESS, None)
+                self.complete_task(task, states.SUCCESS, None)
         elif (
             task.execution.state == states.RUNNING
             and task.state == states.RUNNING
             and (progress["redo"] or progress["next"] < progress["count"])
         ):
-            self._schedule_items(task)
+            self.schedule_items(task)
 
-    def _recount_items(self: Conductor, task: TaskExecution) -> None:
+    def recount_items(self, task: TaskExecution) -> None:
         """Rebuild the with-items counters from the executions (on rerun --resume only)."""
         progress = task.runtime.get("with_items")
         if progress is None:
@@ -416,7 +419,7 @@ class TaskSteps:
 
     # ---- results ------------------------------------------------------------------------
 
-    def _execution_finished(self: Conductor, task: TaskExecution, execution: Any) -> None:
+    def execution_finished(self, task: TaskExecution, execution: Any) -> None:
         """An action or sub-workflow of `task` ended (its state and output are set)."""
         if task.state not in (states.RUNNING, states.PAUSED):
             return  # a late result: the task already ended or waits for a retry
@@ -428,10 +431,10 @@ class TaskSteps:
         else:
             result = (execution.output or {}).get("result")
             info = str(result) if result else None
-        self._complete_task(task, execution.state, info)
+        self.complete_task(task, execution.state, info)
 
-    def _finish_action(
-        self: Conductor, action: ActionExecution, data: Any, error: Any, cancelled: bool
+    def finish_action(
+        self, action: ActionExecution, data: Any, error: Any, cancelled: bool
     ) -> None:
         if cancelled:
             state, result = states.CANCELLED, error
@@ -448,43 +451,41 @@ class TaskSteps:
                         states.ERROR,
                         (f"Failed to evaluate the output of ad-hoc action {action.name}: {exc}"),
                     )
-        self._set_action_state(action, state)
+        self.conductor.set_action_state(action, state)
         action.output = {"result": result}
         action.accepted = True
 
     # ---- completion ---------------------------------------------------------------------
 
-    def _complete_task(
-        self: Conductor, task: TaskExecution, state: str, state_info: str | None
-    ) -> None:
+    def complete_task(self, task: TaskExecution, state: str, state_info: str | None) -> None:
         """Set the end state, publish, apply after-completion policies, then route onwards."""
         if states.is_completed(task.state):
             return
-        self._set_task_state(task, state, state_info)
+        self.conductor.set_task_state(task, state, state_info)
         self._publish(task)
         if not self._evaluated(task, task.spec.keep_result):
             for action in task.executions:
                 if isinstance(action, ActionExecution):
                     action.output = {}
-                    self._touch(action)
+                    self.conductor.touch(action)
         self._after_complete(task)
         if task.state == states.RUNNING_DELAYED:
             return
-        self._disarm_task_timers(task)
-        nexts = self._next_after(task)
+        self.conductor.disarm_task_timers(task)
+        nexts = self.conductor.flow.next_after(task)
         task.next_tasks = [(n.name, n.event) for n in nexts if n.kind == "task"]
         if task.state == states.ERROR:
             task.error_handled = any(n.handles_error for n in nexts)
-        self._touch(task)
+        self.conductor.touch(task)
         execution = task.execution
         if execution.state == states.PAUSED:
             return
         task.processed = True
-        self._dispatch(execution, nexts)
-        self._refresh_joins(task)
-        self._check_and_complete(execution)
+        self.conductor.flow.dispatch(execution, nexts)
+        self.conductor.flow.refresh_joins(task)
+        self.conductor.flow.check_and_complete(execution)
 
-    def _publish(self: Conductor, task: TaskExecution) -> None:
+    def _publish(self, task: TaskExecution) -> None:
         """Branch variables into the task, global ones into the workflow context (HEAD's
         precedence: task publish < on-complete publish < on-success/on-error publish)."""
         spec = task.spec
@@ -502,15 +503,15 @@ class TaskSteps:
                 global_.update(source.publish_global or {})
         if not branch and not global_:
             return
-        view = self.scopes.task_view(task)
+        view = self.conductor.scopes.task_view(task)
         if branch:
             task.published = evaluate(branch, view)
         if global_:
             execution = task.execution
             execution.context = merge_dicts(dict(execution.context), evaluate(global_, view))
-            self._touch(execution)
+            self.conductor.touch(execution)
 
-    def _after_complete(self: Conductor, task: TaskExecution) -> None:
+    def _after_complete(self, task: TaskExecution) -> None:
         """wait-after, then retry (Mistral's policy order)."""
         policies = task.spec.policies
         if policies.wait_after is not None and not task.runtime.get("wait_after_done"):
@@ -518,22 +519,22 @@ class TaskSteps:
             if delay > 0:
                 task.runtime["wait_after_done"] = True
                 end = {"state": task.state, "state_info": task.state_info}
-                self._set_task_state(
+                self.conductor.set_task_state(
                     task, states.RUNNING_DELAYED, f"Delayed by 'wait-after' policy [delay={delay}]"
                 )
-                self._arm(task, "complete", delay, end)
+                self.conductor.arm(task, "complete", delay, end)
                 return
         if policies.retry is not None and not task.runtime.get("timed_out"):
             self._retry(task, policies.retry)
 
-    def _retry(self: Conductor, task: TaskExecution, retry: Any) -> None:
+    def _retry(self, task: TaskExecution, retry: Any) -> None:
         """Mistral's RetryPolicy: total runs <= count + 1; when count runs out the task keeps
         its state, even while continue-on still holds."""
         count = self._policy_int(task, retry.count, "RetryPolicy")
         delay = self._policy_int(task, retry.delay, "RetryPolicy")
         if count == 0:
             return
-        view = self.scopes.task_view(task, context=task.outbound())
+        view = self.conductor.scopes.task_view(task, context=task.outbound())
         continue_on = evaluate(retry.continue_on, view) if retry.continue_on is not None else None
         break_on = evaluate(retry.break_on, view) if retry.break_on is not None else None
         if task.state not in (states.SUCCESS, states.ERROR):
@@ -550,14 +551,14 @@ class TaskSteps:
         for execution in task.executions:
             if execution.accepted:
                 execution.accepted = False
-                self._touch(execution)
+                self.conductor.touch(execution)
         task.runtime["retry_no"] = done + 1
         task.runtime.pop("with_items", None)
         task.items = task.action = None
-        self._set_task_state(
+        self.conductor.set_task_state(
             task, states.RUNNING_DELAYED, f"Delayed by 'retry' policy [delay={delay}]"
         )
-        self._arm(task, "continue", delay)
+        self.conductor.arm(task, "continue", delay)
 
 
 def merge_dicts(left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,7 @@ stored workflows and ad-hoc actions, parsed on first use and reloaded when they 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from engine.actions import ActionDescriptor, ActionRegistry
@@ -33,22 +34,28 @@ class StoreCatalog:
         self._actions: dict[str, Any] = {}
         self._system: dict[str, ActionDescriptor] = {}
         self._unknown: set[str] = set()
+        self._refreshing = asyncio.Lock()
 
     async def refresh(self) -> None:
-        """Reload the stored definitions if any changed since the last look."""
-        row = await self._store.fetch_one(VERSION_SQL)
-        version = tuple(row)
-        if version == self._version:
-            return
-        workflows = await self._store.fetch_all(
-            "SELECT id, name, definition FROM workflow_definitions"
-        )
-        actions = await self._store.fetch_all("SELECT name, definition FROM action_definitions")
-        self._workflow_rows = {row["name"]: (row["id"], row["definition"]) for row in workflows}
-        self._action_rows = {row["name"]: row["definition"] for row in actions}
-        self._workflows = {}
-        self._actions = {}
-        self._version = version
+        """Reload the stored definitions if any changed since the last look.
+
+        One at a time: a refresh that read the rows before a change must not overwrite the
+        newer rows a later refresh already took (the newly created workflow would vanish).
+        """
+        async with self._refreshing:
+            row = await self._store.fetch_one(VERSION_SQL)
+            version = tuple(row)
+            if version == self._version:
+                return
+            workflows = await self._store.fetch_all(
+                "SELECT id, name, definition FROM workflow_definitions"
+            )
+            actions = await self._store.fetch_all("SELECT name, definition FROM action_definitions")
+            self._workflow_rows = {row["name"]: (row["id"], row["definition"]) for row in workflows}
+            self._action_rows = {row["name"]: row["definition"] for row in actions}
+            self._workflows = {}
+            self._actions = {}
+            self._version = version
 
     def refresh_system_actions(self) -> None:
         """Re-read the registry (providers may have been added since)."""

@@ -11,11 +11,11 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
-from typing import Any, TypeVar
+from dataclasses import dataclass
 
 from engine.store.database import Store, utc_now
 from engine.store.errors import AlreadyExistsError, ConflictError, NotFoundError
+from engine.store.records import Record, json_tuple, to_record
 
 DEFAULT_PROJECT = "<default-project>"
 PRIVATE = "private"
@@ -86,15 +86,11 @@ class DefinitionValues:
     tags: tuple[str, ...]
 
 
-Record = TypeVar("Record", WorkbookRecord, WorkflowRecord, ActionRecord)
+DEFINITION_DECODERS = {"tags": json_tuple, "is_system": bool}
 
 
 def _to_record(cls: type[Record], row: sqlite3.Row) -> Record:
-    values: dict[str, Any] = {field.name: row[field.name] for field in fields(cls)}
-    values["tags"] = tuple(json.loads(values["tags"]))
-    if "is_system" in values:
-        values["is_system"] = bool(values["is_system"])
-    return cls(**values)
+    return to_record(cls, row, DEFINITION_DECODERS)
 
 
 # ---- reads ---------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from engine.expr import compile_value
 from engine.lang import parse_workflows
 from engine.store.database import Store, utc_now
 from engine.store.errors import AlreadyExistsError, NotFoundError
+from engine.store.records import json_object, json_value, to_record
 
 ACTIVE_STATES = (states.IDLE, states.RUNNING, states.PAUSED)
 
@@ -635,22 +636,11 @@ class EnvironmentRecord:
     updated_at: str | None
 
 
+EXECUTION_DECODERS = {"input": json_object, "output": json_value, "params": json_object}
+
+
 def _execution_record(row: sqlite3.Row) -> ExecutionRecord:
-    return ExecutionRecord(
-        id=row["id"],
-        workflow_id=row["workflow_id"],
-        workflow_name=row["workflow_name"],
-        description=row["description"],
-        task_execution_id=row["task_execution_id"],
-        root_execution_id=row["root_execution_id"],
-        state=row["state"],
-        state_info=row["state_info"],
-        input=loads(row["input"], {}),
-        output=loads(row["output"]),
-        params=loads(row["params"], {}),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
+    return to_record(ExecutionRecord, row, EXECUTION_DECODERS)
 
 
 async def find_execution(store: Store, execution_id: str) -> ExecutionRecord | None:
@@ -667,7 +657,7 @@ async def list_execution_summaries(store: Store, wanted: ExecutionFilter) -> lis
     """`list_executions` reading only the columns a list shows: about ten times less to read
     and keep than whole records when there are thousands."""
     sql, params = _list_sql(", ".join(SUMMARY_COLUMNS), wanted)
-    return [ExecutionSummary(*row) for row in await store.fetch_all(sql, params)]
+    return [to_record(ExecutionSummary, row) for row in await store.fetch_all(sql, params)]
 
 
 def _list_sql(columns: str, wanted: ExecutionFilter) -> tuple[str, list[Any]]:
@@ -696,21 +686,8 @@ TASK_SELECT = (
 
 
 async def _task_record(store: Store, row: sqlite3.Row) -> TaskRecord:
-    return TaskRecord(
-        id=row["id"],
-        name=row["name"],
-        workflow_name=row["workflow_name"],
-        workflow_execution_id=row["workflow_execution_id"],
-        type=row["type"],
-        state=row["state"],
-        state_info=row["state_info"],
-        result=await task_result(store, row["id"], bool(row["with_items"]), row["type"]),
-        published=loads(row["published"], {}),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-    )
+    result = await task_result(store, row["id"], bool(row["with_items"]), row["type"])
+    return to_record(TaskRecord, row, {"published": json_object}, result=result)
 
 
 async def task_result(store: Store, task_id: str, with_items: bool, task_type: str) -> Any:
@@ -757,22 +734,11 @@ ACTION_SELECT = (
 )
 
 
+ACTION_DECODERS = {"accepted": bool, "input": json_object, "output": json_value}
+
+
 def _action_record(row: sqlite3.Row) -> ActionExecutionRecord:
-    return ActionExecutionRecord(
-        id=row["id"],
-        name=row["name"],
-        workflow_name=row["workflow_name"],
-        task_name=row["task_name"],
-        task_execution_id=row["task_execution_id"],
-        state=row["state"],
-        state_info=row["state_info"],
-        accepted=bool(row["accepted"]),
-        input=loads(row["input"], {}),
-        output=loads(row["output"]),
-        description=row["description"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
+    return to_record(ActionExecutionRecord, row, ACTION_DECODERS)
 
 
 async def find_action_execution(store: Store, action_id: str) -> ActionExecutionRecord | None:
@@ -797,14 +763,7 @@ async def list_action_executions(
 
 
 def _environment_record(row: sqlite3.Row) -> EnvironmentRecord:
-    return EnvironmentRecord(
-        name=row["name"],
-        description=row["description"],
-        variables=loads(row["variables"], {}),
-        scope=row["scope"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
+    return to_record(EnvironmentRecord, row, {"variables": json_object})
 
 
 async def find_environment(store: Store, name: str) -> EnvironmentRecord | None:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from engine.store.database import Store
+from engine.store.records import to_record
 
 QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # as `utc_now()` writes the other tables' times
@@ -184,15 +185,8 @@ async def list_queues(store: Store, now: float) -> list[QueueRecord]:
         " GROUP BY q.name ORDER BY q.updated_at DESC, q.name",
         (now,),
     )
-    return [
-        QueueRecord(
-            row["name"],
-            row["messages"],
-            format_time(row["created_at"]),
-            format_time(row["updated_at"]),
-        )
-        for row in rows
-    ]
+    times = {"created_at": format_time, "updated_at": format_time}
+    return [to_record(QueueRecord, row, times) for row in rows]
 
 
 async def find_queue(store: Store, name: str, now: float) -> QueueRecord | None:
@@ -255,18 +249,15 @@ def _rows_by_seq(conn: sqlite3.Connection, seqs: list[int]) -> list[sqlite3.Row]
     ]
 
 
+MESSAGE_DECODERS = {"body": json.loads, "created_at": format_time}
+
+
 def _records(rows: Iterable[sqlite3.Row], now: float) -> list[MessageRecord]:
     return [
-        MessageRecord(
-            id=row["id"],
-            queue_name=row["queue_name"],
-            body=json.loads(row["body"]),
-            ttl=row["ttl"],
-            type=row["type"],
-            status=row["status"],
-            message=row["message"],
-            execution_id=row["execution_id"],
-            created_at=format_time(row["created_at"]),
+        to_record(
+            MessageRecord,
+            row,
+            MESSAGE_DECODERS,
             age=max(int(now - row["created_at"]), 0),
             claim_id=row["claim_id"]
             if row["claim_expires_at"] is not None and row["claim_expires_at"] > now

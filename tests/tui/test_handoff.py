@@ -65,7 +65,7 @@ async def test_changes_go_to_the_engine_of_another_process(make_app, engine_else
         screen = app.screen
         await wait_for(pilot, lambda: screen.tasks, "the tasks", SLOW)
         await wait_for(pilot, lambda: screen.selected_task() is not None, "the task row")
-        await app.engine_call("update_execution", execution_id=failing, env={"number": "7"})
+        await (await app.session.engine()).update_execution(failing, env={"number": "7"})
         await pilot.press("R")
         await wait_for(pilot, lambda: pane_state(app, failing) == states.SUCCESS, "SUCCESS", SLOW)
         assert (await app.api.get_execution(failing)).output == {"number": 7}

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from engine.api import InputParam
+from tripleo_tui.messages import OpenRunForm
 from tripleo_tui.widgets.key_bar import KeyBar
 
 
@@ -72,4 +73,4 @@ class DefinitionScreen(Screen):
         self.notify(f"{self.kind} {self.resource_name}: YAML copied")
 
     def action_run(self) -> None:
-        self.app.open_run_form(self.resource_name)
+        self.post_message(OpenRunForm(self.resource_name))

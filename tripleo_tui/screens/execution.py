@@ -4,7 +4,7 @@ sub-workflow executions. Refreshed in place each second until it completes."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -15,12 +15,16 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
-from engine.api import ExecutionFilter, states
+from engine.api import Backend, ExecutionFilter, states
 from tripleo_tui.changes import follow_changes
+from tripleo_tui.messages import OpenExecution
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.json_view import JsonView
 from tripleo_tui.widgets.key_bar import KeyBar
 from tripleo_tui.widgets.resource_table import Column, ResourceTable
+
+if TYPE_CHECKING:
+    from tripleo_tui.session import ConsoleSession
 
 REFRESH_SECONDS = 1.0
 
@@ -98,8 +102,9 @@ class ExecutionScreen(Screen):
     ExecutionScreen #task-detail { height: 1fr; border-top: solid $primary; }
     """
 
-    def __init__(self, execution_id: str) -> None:
+    def __init__(self, session: ConsoleSession, execution_id: str) -> None:
         super().__init__()
+        self.session = session
         self.execution_id = execution_id
         self.execution: Any = None
         self.tasks: dict[str, Any] = {}
@@ -125,8 +130,8 @@ class ExecutionScreen(Screen):
         yield KeyBar()
 
     @property
-    def api(self):
-        return self.app.api
+    def api(self) -> Backend:
+        return self.session.api
 
     def on_mount(self) -> None:
         self.query_one("#tasks-table").focus()
@@ -136,8 +141,8 @@ class ExecutionScreen(Screen):
     async def _follow(self) -> None:
         """Read the execution again whenever the engine reports a change under it (each second
         while it runs, when another process runs the engine)."""
-        await self.app.engine_ready.wait()
-        async with follow_changes(self.api, self.app.engine_running) as feed:
+        await self.session.engine_ready.wait()
+        async with follow_changes(self.api, self.session.engine_running) as feed:
             self.refresh_execution()
             while True:
                 changes = await feed.next(None if feed.live else REFRESH_SECONDS)
@@ -217,20 +222,20 @@ class ExecutionScreen(Screen):
 
     @on(DataTable.RowSelected, "#subs-table")
     def _open_sub(self, event: DataTable.RowSelected) -> None:
-        self.app.open_execution(event.row_key.value)
+        self.post_message(OpenExecution(event.row_key.value))
 
     # ---- actions ---------------------------------------------------------------------------
 
     @work(group="execution-action", exit_on_error=False)
     async def action_pause_resume(self) -> None:
         if self.execution is not None:
-            await self.app.pause_or_resume(self.execution)
+            await self.session.pause_or_resume(self.execution)
             self.refresh_execution()
 
     @work(group="execution-action", exit_on_error=False)
     async def action_cancel(self) -> None:
         if self.execution is not None:
-            await self.app.cancel_execution(self.execution)
+            await self.session.cancel_execution(self.execution)
             self.refresh_execution()
 
     @work(group="execution-action", exit_on_error=False)
@@ -244,7 +249,7 @@ class ExecutionScreen(Screen):
                 f"Only a failed task can be rerun; {task.name} is {task.state}", severity="warning"
             )
             return
-        await self.app.engine_call("rerun_task", task_id=task.id)
+        await self.session.rerun_task(task.id)
         self.notify(f"Rerunning task {task.name}")
         self.refresh_execution()
 

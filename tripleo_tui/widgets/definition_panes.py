@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from engine.api import WorkbookRecord, WorkflowRecord
+from tripleo_tui.messages import OpenRunForm
 from tripleo_tui.screens.definition import DefinitionScreen
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.list_pane import ListPane
@@ -77,4 +78,4 @@ class WorkflowsPane(ListPane):
     def action_run(self) -> None:
         name = self.table.current_key
         if name is not None:
-            self.app.open_run_form(name)
+            self.post_message(OpenRunForm(name))

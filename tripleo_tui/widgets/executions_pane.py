@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gc
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.binding import Binding
@@ -13,13 +13,16 @@ from textual.widgets import DataTable
 
 from engine.api import ExecutionFilter, ExecutionSummary, NotFoundError, states
 from tripleo_tui.changes import follow_changes
-from tripleo_tui.messages import ExecutionFinished
+from tripleo_tui.messages import ExecutionFinished, OpenExecution
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.list_pane import ListPane
 from tripleo_tui.widgets.resource_table import Column
 
 POLL_SECONDS = 3.0  # when another process runs the engine
 POLL_NEWEST = 200
+
+if TYPE_CHECKING:
+    from tripleo_tui.session import ConsoleSession
 
 
 class ExecutionsPane(ListPane):
@@ -38,8 +41,8 @@ class ExecutionsPane(ListPane):
         Binding("y", "copy_id", "Copy id", id="copy-id"),
     ]
 
-    def __init__(self, *, id: str) -> None:
-        super().__init__(id=id)
+    def __init__(self, session: ConsoleSession, *, id: str) -> None:
+        super().__init__(session, id=id)
         self.table.follow_end = True
         self._unfinished: set[str] = set()
 
@@ -62,8 +65,8 @@ class ExecutionsPane(ListPane):
         self.table.show({ex.id: ex for ex in found})
         self._update_note()
         self.run_worker(self._freeze_when_filled(), group="freeze")
-        await self.app.engine_ready.wait()
-        async with follow_changes(self.api, self.app.engine_running) as feed:
+        await self.session.engine_ready.wait()
+        async with follow_changes(self.api, self.session.engine_running) as feed:
             await self._poll()
             while True:
                 changes = await feed.next(None if feed.live else POLL_SECONDS)
@@ -157,19 +160,19 @@ class ExecutionsPane(ListPane):
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
-        self.app.open_execution(event.row_key.value)
+        self.post_message(OpenExecution(event.row_key.value))
 
     @work(group="execution-action", exit_on_error=False)
     async def action_pause_resume(self) -> None:
         execution = self._current()
         if execution is not None:
-            await self.app.pause_or_resume(execution)
+            await self.session.pause_or_resume(execution)
 
     @work(group="execution-action", exit_on_error=False)
     async def action_cancel(self) -> None:
         execution = self._current()
         if execution is not None:
-            await self.app.cancel_execution(execution)
+            await self.session.cancel_execution(execution)
 
     def action_copy_id(self) -> None:
         execution = self._current()

@@ -1,7 +1,8 @@
 """The frame every list pane shares: a ResourceTable, a `/` filter line and a one-line note.
 
-A pane loads its rows in `load()` (run as a worker once the api is open); `reload()` runs it
-again. Errors raised there reach the app's one worker-error handler.
+A pane loads its rows in `load()` (run as a worker once the backend is open); `reload()` runs
+it again. Errors raised there reach the app's one worker-error handler. Each pane is given the
+console's session (tripleo_tui.session) and reaches the backend through it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tripleo_tui.widgets.resource_table import Cells, Column, ResourceTable
 
 if TYPE_CHECKING:
     from engine.api import Backend
+    from tripleo_tui.session import ConsoleSession
 
 
 class FilterInput(Input):
@@ -48,8 +50,9 @@ class ListPane(Vertical):
     ListPane > .note { height: 1; color: $text-muted; padding: 0 1; }
     """
 
-    def __init__(self, *, id: str) -> None:
+    def __init__(self, session: ConsoleSession, *, id: str) -> None:
         super().__init__(id=id)
+        self.session = session
         self.table = ResourceTable(
             self.COLUMNS, render=self.render_row, search=self.search_text, id=f"{id}-table"
         )
@@ -62,14 +65,13 @@ class ListPane(Vertical):
 
     @property
     def api(self) -> Backend:
-        return self.app.api
+        return self.session.api
 
     def on_mount(self) -> None:
         self.run_worker(self._start(), group="load", exit_on_error=False)
 
     async def _start(self) -> None:
-        await self.app.api_ready.wait()
-        if self.app.api is not None:
+        if await self.session.opened() is not None:
             await self.load()
 
     async def load(self) -> None:

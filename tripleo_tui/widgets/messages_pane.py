@@ -5,18 +5,22 @@ Queues live in the state file (engine.store.queues), read as the CLI's queue com
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.binding import Binding
 from textual.widgets import DataTable
 
 from tripleo_tui.changes import follow_changes
+from tripleo_tui.messages import OpenExecution
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.list_pane import ListPane
 from tripleo_tui.widgets.resource_table import Column
 
 REREAD_SECONDS = 5.0
+
+if TYPE_CHECKING:
+    from tripleo_tui.session import ConsoleSession
 
 
 class MessagesPane(ListPane):
@@ -30,16 +34,16 @@ class MessagesPane(ListPane):
     )
     BINDINGS: ClassVar = [Binding("y", "copy", "Copy message", id="copy-message")]
 
-    def __init__(self, *, id: str) -> None:
-        super().__init__(id=id)
+    def __init__(self, session: ConsoleSession, *, id: str) -> None:
+        super().__init__(session, id=id)
         self._last_seen: dict[str, str] = {}  # queue -> id of the last message read
         self.table.follow_end = True
 
     async def load(self) -> None:
         """Read new messages when a task changes (workflows post from tasks), and every few
         seconds for messages other processes post."""
-        await self.app.engine_ready.wait()
-        async with follow_changes(self.api, self.app.engine_running) as feed:
+        await self.session.engine_ready.wait()
+        async with follow_changes(self.api, self.session.engine_running) as feed:
             await self._read_new()
             while True:
                 changes = await feed.next(REREAD_SECONDS)
@@ -73,7 +77,7 @@ class MessagesPane(ListPane):
     def _open(self, event: DataTable.RowSelected) -> None:
         message = self.messages.get(event.row_key.value)
         if message is not None and message.execution_id:
-            self.app.open_execution(message.execution_id)
+            self.post_message(OpenExecution(message.execution_id))
 
     def action_copy(self) -> None:
         key = self.table.current_key

@@ -4,10 +4,11 @@ profile, remove it, manage or provide them by running our baremetal workflows.""
 from __future__ import annotations
 
 import asyncio
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.binding import Binding
+from textual.message import Message
 
 from engine import clouds
 from tripleo_tui import nodes as baremetal
@@ -18,12 +19,23 @@ from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.list_pane import ListPane
 from tripleo_tui.widgets.resource_table import Column
 
+if TYPE_CHECKING:
+    from tripleo_tui.session import ConsoleSession
+
 WORKBOOK = "tripleo.baremetal.v1"
 REFRESH_SECONDS = 5.0
 MARK = cells.Cell("*", "bold cyan")
 
 
 class NodesPane(ListPane):
+    class EndpointChecked(Message):
+        """Whether Ironic answered the last refresh; `problem` says why not."""
+
+        def __init__(self, ok: bool, problem: str = "") -> None:
+            super().__init__()
+            self.ok = ok
+            self.problem = problem
+
     COLUMNS = (
         Column("mark", " ", 1),
         Column("name", "Name", 14),
@@ -44,8 +56,8 @@ class NodesPane(ListPane):
         Binding("v", "provide", "Provide", id="provide"),
     ]
 
-    def __init__(self, *, id: str) -> None:
-        super().__init__(id=id)
+    def __init__(self, session: ConsoleSession, *, id: str) -> None:
+        super().__init__(session, id=id)
         self.marked: set[str] = set()
         self.pending_profiles: dict[str, str] = {}  # uuid -> profile being set
         self.following: dict[str, tuple[str, list[str]]] = {}  # execution -> (what, node uuids)
@@ -57,7 +69,7 @@ class NodesPane(ListPane):
         self.set_interval(REFRESH_SECONDS, self._refresh_tick)
 
     def _refresh_tick(self) -> None:
-        if self.app.api is not None and not self._busy:
+        if self.session.api is not None and not self._busy:
             self.reload()
 
     async def load(self) -> None:
@@ -70,7 +82,7 @@ class NodesPane(ListPane):
         finally:
             self._busy = False
         self._last_error = ""
-        self.app.set_endpoint_ok(True)
+        self.post_message(self.EndpointChecked(True))
         nodes = {node.uuid: node for node in found}
         self.marked &= nodes.keys()
         self.table.show(nodes)
@@ -78,12 +90,12 @@ class NodesPane(ListPane):
         self.loaded.set()
 
     def _fetch(self) -> list[baremetal.NodeInfo]:
-        return baremetal.list_nodes(self.app.ironic_client())
+        return baremetal.list_nodes(self.session.ironic_client())
 
     def _ironic_failed(self, error: Exception) -> None:
         message = str(error) or type(error).__name__
         self.set_note(f"Nodes unavailable: {message}")
-        self.app.set_endpoint_ok(False, message)
+        self.post_message(self.EndpointChecked(False, message))
         if message != self._last_error and message != clouds.NO_ENDPOINT:
             self._last_error = message
             self.notify(f"Ironic: {message}", severity="error", timeout=10)
@@ -208,9 +220,10 @@ class NodesPane(ListPane):
         started = set()
         try:
             for workflow, workflow_input in runs:
-                execution_id = await self.app.start_execution(
-                    workflow, workflow_input, description=f"console: {what}", origin="nodes"
+                execution = await self.session.start_execution(
+                    workflow, workflow_input, description=f"console: {what}"
                 )
+                execution_id = execution.id
                 run_uuids = workflow_input.get("tag_node_uuids") or [workflow_input["node_uuid"]]
                 self.following[execution_id] = (what, run_uuids)
                 started.update(run_uuids)
@@ -245,13 +258,12 @@ class NodesPane(ListPane):
         if not confirmed:
             return
         self._set_marks(set())
-        execution_id = await self.app.start_execution(
+        execution = await self.session.start_execution(
             f"{WORKBOOK}.{verb}",
             {"node_uuids": [node.uuid for node in targets]},
             description=f"console: {verb} {_count(targets)}",
-            origin="nodes",
         )
-        self.following[execution_id] = (f"{verb} {_count(targets)}", [])
+        self.following[execution.id] = (f"{verb} {_count(targets)}", [])
         self._update_note()
 
     def execution_finished(self, execution_id: str, state: str) -> None:
