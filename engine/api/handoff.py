@@ -146,6 +146,10 @@ class EngineGone(HandoffError):
     """The engine went away before it answered (the change may or may not have been made)."""
 
 
+class NoEngineAnswered(HandoffError):
+    """No engine listened in time: the request was not sent, nothing was changed."""
+
+
 def _exchange(path: str, verb: str, url: str, body: Any) -> tuple[int, str | None, bytes]:
     """One request, blocking (run in a thread): (status, error type header, body)."""
     connection = _UnixConnection(path)
@@ -204,7 +208,7 @@ class EngineClient:
                 return await asyncio.to_thread(_exchange, self.socket, verb, url, body)
             except _NotListening:
                 if time.monotonic() > deadline:
-                    raise HandoffError(
+                    raise NoEngineAnswered(
                         f"No engine answered at {self.socket} within {CONNECT_TIMEOUT:g} s; "
                         f"nothing was changed; see {self._log}"
                     ) from None
@@ -223,7 +227,7 @@ class EngineClient:
         while True:
             try:
                 execution = await self._wait_once(url)
-            except EngineGone:  # the next engine picks the execution up from the state file
+            except (EngineGone, NoEngineAnswered):  # the next engine picks the execution up
                 execution = await self.api.get_execution(execution_id)
                 if execution.state != states.PAUSED and await self.api.live_engine() is None:
                     self._start_unless_starting()
