@@ -47,6 +47,7 @@ EXECUTION_COLUMNS = Page().columns  # what executions may be filtered and sorted
 TOKENS = web.AppKey("tokens", object)
 CALLER = web.RequestKey("caller", object)  # the request's engine.callers.Caller, or None
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Shape = Callable[[Any], dict[str, Any]]  # a record as a Mistral resource
 
 # Columns a short list may be filtered and sorted by: any field of the resource.
 ANY_FIELD = frozenset(
@@ -163,51 +164,57 @@ def make_app(backend: Backend, tokens: TokenCheck | None = None) -> web.Applicat
         web.get("/v2", v2_root),
         web.get("/v2/", v2_root),
         # workbooks
-        web.get("/v2/workbooks", list_workbooks),
+        web.get("/v2/workbooks", list_of("workbooks", "list_workbooks", resources.workbook)),
         web.post("/v2/workbooks", create_workbook),
         web.put("/v2/workbooks", update_workbook),
         web.post("/v2/workbooks/validate", validate_workbook),
-        web.get("/v2/workbooks/{name}", get_workbook),
-        web.delete("/v2/workbooks/{name}", delete_workbook),
+        web.get("/v2/workbooks/{name}", one_of("get_workbook", resources.workbook)),
+        web.delete("/v2/workbooks/{name}", deleting("delete_workbook")),
         # workflows
-        web.get("/v2/workflows", list_workflows),
+        web.get("/v2/workflows", list_of("workflows", "list_workflows", resources.workflow)),
         web.post("/v2/workflows", create_workflows),
         web.put("/v2/workflows", update_workflows),
         web.post("/v2/workflows/validate", validate_workflows),
         web.get("/v2/workflows/{id}", get_workflow),
         web.put("/v2/workflows/{id}", update_workflows),
-        web.delete("/v2/workflows/{id}", delete_workflow),
+        web.delete("/v2/workflows/{id}", deleting("delete_workflow")),
         # actions (python-mistralclient asks for /actions/<name>/<namespace>)
-        web.get("/v2/actions", list_actions),
-        web.get("/v2/actions/{name}", get_action),
-        web.get("/v2/actions/{name}/{namespace:.*}", get_action),
+        web.get("/v2/actions", list_of("actions", "list_actions", resources.action)),
+        web.get("/v2/actions/{name}", one_of("get_action", resources.action)),
+        web.get("/v2/actions/{name}/{namespace:.*}", one_of("get_action", resources.action)),
         # executions
         web.get("/v2/executions", list_executions),
         web.post("/v2/executions", create_execution),
-        web.get("/v2/executions/{id}", get_execution),
+        web.get("/v2/executions/{id}", one_of("get_execution", resources.execution)),
         web.put("/v2/executions/{id}", update_execution),
-        web.delete("/v2/executions/{id}", delete_execution),
+        web.delete("/v2/executions/{id}", deleting("delete_execution")),
         web.get("/v2/executions/{id}/tasks", list_tasks),
         web.get("/v2/executions/{id}/executions", sub_executions),
         # tasks
         web.get("/v2/tasks", list_tasks),
-        web.get("/v2/tasks/{id}", get_task),
+        web.get("/v2/tasks/{id}", one_of("get_task", resources.task)),
         web.put("/v2/tasks/{id}", rerun_task),
         web.get("/v2/tasks/{id}/action_executions", list_action_executions),
         web.get("/v2/tasks/{id}/executions", sub_executions),
         # action executions
         web.get("/v2/action_executions", list_action_executions),
         web.post("/v2/action_executions", run_action),
-        web.get("/v2/action_executions/{id}", get_action_execution),
+        web.get(
+            "/v2/action_executions/{id}",
+            one_of("get_action_execution", resources.action_execution),
+        ),
         web.put("/v2/action_executions/{id}", update_action_execution),
         # ours, beside /v2: wait for an execution's end without polling
         web.get("/tripleo-tui/v1/executions/{id}/wait", wait_execution),
         # environments
-        web.get("/v2/environments", list_environments),
+        web.get(
+            "/v2/environments",
+            list_of("environments", "list_environments", resources.environment),
+        ),
         web.post("/v2/environments", create_environment),
         web.put("/v2/environments", update_environment),
-        web.get("/v2/environments/{name}", get_environment),
-        web.delete("/v2/environments/{name}", delete_environment),
+        web.get("/v2/environments/{name}", one_of("get_environment", resources.environment)),
+        web.delete("/v2/environments/{name}", deleting("delete_environment")),
     ]
     app.add_routes(routes)
     return app
@@ -270,6 +277,43 @@ def short_list(request: web.Request, key: str, items: list[dict[str, Any]]) -> w
     return listing(request, key, page_in_memory(items, page), page, fields)
 
 
+def list_of(key: str, method: str, shape: Shape) -> Handler:
+    """GET of a short list: what `backend.<method>()` returns, as Mistral resources under
+    `key`."""
+
+    async def handler(request: web.Request) -> web.Response:
+        records = await getattr(backend_of(request), method)()
+        return short_list(request, key, [shape(record) for record in records])
+
+    return handler
+
+
+def one_of(method: str, shape: Shape) -> Handler:
+    """GET of one object named by the path's last part: `backend.<method>(name)`."""
+
+    async def handler(request: web.Request) -> web.Response:
+        record = await getattr(backend_of(request), method)(_named(request))
+        return web.json_response(shape(record))
+
+    return handler
+
+
+def deleting(method: str) -> Handler:
+    """DELETE of the object named by the path's last part (`backend.<method>(name)`): 204, as
+    Mistral answers."""
+
+    async def handler(request: web.Request) -> web.Response:
+        await getattr(backend_of(request), method)(_named(request))
+        return web.Response(status=204)
+
+    return handler
+
+
+def _named(request: web.Request) -> str:
+    info = request.match_info
+    return info.get("name") or info["id"]
+
+
 async def definition_text(request: web.Request) -> str:
     text = await request.text()
     if not text.strip():
@@ -297,16 +341,6 @@ async def v2_root(request: web.Request) -> web.Response:
 # ---- workbooks ------------------------------------------------------------------------------
 
 
-async def list_workbooks(request: web.Request) -> web.Response:
-    records = await backend_of(request).list_workbooks()
-    return short_list(request, "workbooks", [resources.workbook(r) for r in records])
-
-
-async def get_workbook(request: web.Request) -> web.Response:
-    record = await backend_of(request).get_workbook(request.match_info["name"])
-    return web.json_response(resources.workbook(record))
-
-
 async def create_workbook(request: web.Request) -> web.Response:
     text = await definition_text(request)
     record = await backend_of(request).create_workbook(text)
@@ -317,11 +351,6 @@ async def update_workbook(request: web.Request) -> web.Response:
     text = await definition_text(request)
     record = await backend_of(request).update_workbook(text)
     return web.json_response(resources.workbook(record))
-
-
-async def delete_workbook(request: web.Request) -> web.Response:
-    await backend_of(request).delete_workbook(request.match_info["name"])
-    return web.Response(status=204)
 
 
 async def validate_workbook(request: web.Request) -> web.Response:
@@ -336,11 +365,6 @@ def _validation(result: Any) -> dict[str, Any]:
 
 
 # ---- workflows ------------------------------------------------------------------------------
-
-
-async def list_workflows(request: web.Request) -> web.Response:
-    records = await backend_of(request).list_workflows()
-    return short_list(request, "workflows", [resources.workflow(r) for r in records])
 
 
 async def get_workflow(request: web.Request) -> web.Response:
@@ -378,27 +402,12 @@ async def update_workflows(request: web.Request) -> web.Response:
     return web.json_response({"workflows": [resources.workflow(r) for r in records]})
 
 
-async def delete_workflow(request: web.Request) -> web.Response:
-    await backend_of(request).delete_workflow(request.match_info["id"])
-    return web.Response(status=204)
-
-
 async def validate_workflows(request: web.Request) -> web.Response:
     result = await backend_of(request).validate_workflows(await request.text())
     return web.json_response(_validation(result))
 
 
 # ---- actions --------------------------------------------------------------------------------
-
-
-async def list_actions(request: web.Request) -> web.Response:
-    records = await backend_of(request).list_actions()
-    return short_list(request, "actions", [resources.action(r) for r in records])
-
-
-async def get_action(request: web.Request) -> web.Response:
-    record = await backend_of(request).get_action(request.match_info["name"])
-    return web.json_response(resources.action(record))
 
 
 # ---- executions -----------------------------------------------------------------------------
@@ -438,11 +447,6 @@ async def create_execution(request: web.Request) -> web.Response:
         caller=request[CALLER],
     )
     return web.json_response(resources.execution(record), status=201)
-
-
-async def get_execution(request: web.Request) -> web.Response:
-    record = await backend_of(request).get_execution(request.match_info["id"])
-    return web.json_response(resources.execution(record))
 
 
 async def update_execution(request: web.Request) -> web.Response:
@@ -490,22 +494,12 @@ async def wait_execution(request: web.Request) -> web.Response:
     return web.json_response(resources.execution(record))
 
 
-async def delete_execution(request: web.Request) -> web.Response:
-    await backend_of(request).delete_execution(request.match_info["id"])
-    return web.Response(status=204)
-
-
 # ---- tasks ----------------------------------------------------------------------------------
 
 
 async def list_tasks(request: web.Request) -> web.Response:
     records = await backend_of(request).list_tasks(request.match_info.get("id"), limit=None)
     return short_list(request, "tasks", [resources.task(r) for r in records])
-
-
-async def get_task(request: web.Request) -> web.Response:
-    record = await backend_of(request).get_task(request.match_info["id"])
-    return web.json_response(resources.task(record))
 
 
 async def rerun_task(request: web.Request) -> web.Response:
@@ -574,11 +568,6 @@ async def list_action_executions(request: web.Request) -> web.Response:
     return short_list(request, "action_executions", items)
 
 
-async def get_action_execution(request: web.Request) -> web.Response:
-    record = await backend_of(request).get_action_execution(request.match_info["id"])
-    return web.json_response(resources.action_execution(record))
-
-
 async def run_action(request: web.Request) -> web.Response:
     body = await json_body(request)
     if not body.get("name"):
@@ -611,16 +600,6 @@ async def update_action_execution(request: web.Request) -> web.Response:
 # ---- environments -----------------------------------------------------------------------------
 
 
-async def list_environments(request: web.Request) -> web.Response:
-    records = await backend_of(request).list_environments()
-    return short_list(request, "environments", [resources.environment(r) for r in records])
-
-
-async def get_environment(request: web.Request) -> web.Response:
-    record = await backend_of(request).get_environment(request.match_info["name"])
-    return web.json_response(resources.environment(record))
-
-
 async def create_environment(request: web.Request) -> web.Response:
     body = await json_body(request)
     if not body.get("name"):
@@ -643,8 +622,3 @@ async def update_environment(request: web.Request) -> web.Response:
         body["name"], variables, body.get("description"), body.get("scope")
     )
     return web.json_response(resources.environment(record))
-
-
-async def delete_environment(request: web.Request) -> web.Response:
-    await backend_of(request).delete_environment(request.match_info["name"])
-    return web.Response(status=204)
