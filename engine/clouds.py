@@ -7,6 +7,12 @@ added with `add_endpoint_source` (engine.sandbox adds the running Ironic sandbox
 openstacksdk's config loader reads the variables and files exactly as the `openstack` CLI does;
 keystoneauth1 holds the session. Passwords and tokens are never shown: the credentials' repr and
 every error we raise have them replaced by `***`.
+
+The resolved credentials and clients are kept until what they came from changes (an OS_*
+variable, a clouds.yaml file, an endpoint source's stamp such as the sandbox's state file after
+`sandbox up` on a new port): each use compares a cheap fingerprint of those, so no restart is
+needed. Every request has a connect and a read timeout (engine.limits), and a connection failure
+is reported at once, not retried for ten seconds as python-ironicclient does by default.
 """
 
 from __future__ import annotations
@@ -19,10 +25,10 @@ from typing import Any
 
 from openstack.config import cloud_region, loader
 
+from engine import limits
 from engine.callers import CALLER, Caller
+from engine.masking import MASK, is_secret_key
 
-SECRET_WORDS = ("password", "secret", "token", "passcode", "totp")
-REDACTED = "***"
 NO_ENDPOINT = (
     "No OpenStack endpoint: source a stackrc, set OS_CLOUD (clouds.yaml), "
     "set OS_ENDPOINT for a standalone Ironic, or run `tripleo-tui sandbox up`."
@@ -41,6 +47,7 @@ class EndpointSource:
     name: str  # Credentials.source
     find: Callable[[], str | None]  # the endpoint now, or None
     description: str  # how the status bar names it: "the local sandbox"
+    stamp: Callable[[], Any] = lambda: None  # cheap; changes when the endpoint may have changed
 
 
 _endpoint_sources: dict[str, EndpointSource] = {}
@@ -68,7 +75,7 @@ class Credentials:
     def auth(self) -> dict[str, Any]:
         """The auth settings with every secret value replaced by `***`."""
         return {
-            key: REDACTED if _is_secret(key) and value else value
+            key: MASK if is_secret_key(key) and value else value
             for key, value in self.region.config.get("auth", {}).items()
         }
 
@@ -76,13 +83,13 @@ class Credentials:
         return [
             str(value)
             for key, value in self.region.config.get("auth", {}).items()
-            if _is_secret(key) and value
+            if is_secret_key(key) and value
         ]
 
     def scrub(self, text: str) -> str:
         """`text` with every secret of these credentials replaced by `***`."""
         for secret in sorted(self.secrets(), key=len, reverse=True):
-            text = text.replace(secret, REDACTED)
+            text = text.replace(secret, MASK)
         return text
 
     def describe(self) -> str:
@@ -109,8 +116,13 @@ class Credentials:
         return f"{where}; from OS_* variables"
 
     def session(self):
-        """The keystoneauth1 session (one per credentials, made by openstacksdk)."""
-        return self.region.get_session()
+        """The keystoneauth1 session (one per credentials, made by openstacksdk), with our
+        (connect, read) timeouts: keystoneauth passes `timeout` to requests as it is, though
+        its constructor only takes one number for both."""
+        session = self.region.get_session()
+        if self.region.config.get("api_timeout") is None:
+            session.timeout = limits.current().timeouts
+        return session
 
     def endpoint(self, service_type: str) -> str:
         """The service's URL: an explicit endpoint, else the Keystone catalog."""
@@ -179,16 +191,21 @@ def resolve() -> Credentials | None:
 
 _lock = threading.Lock()
 _current: Credentials | None = None
+_resolved_from: tuple = ()
 _clients: dict[str, Any] = {}
 
 
 def current() -> Credentials | None:
     """The credentials in use: the caller's while an action runs for a caller with a token
-    (engine.callers), else the engine's own, resolved once (and again while none are found)."""
-    global _current
+    (engine.callers), else the engine's own, resolved again when none were found or their
+    sources changed."""
+    global _current, _resolved_from
+    sources = _fingerprint()
     with _lock:
-        if _current is None:
+        if _current is None or sources != _resolved_from:
+            _clients.clear()
             _current = resolve()
+            _resolved_from = sources
         engine_own = _current
     caller = CALLER.get()
     if caller is None or engine_own is None or engine_own.auth_type == "none":
@@ -229,6 +246,24 @@ def reset() -> None:
     with _lock:
         _current = None
         _clients.clear()
+
+
+def _fingerprint() -> tuple:
+    """What the credentials are resolved from, cheaply: the OS_* variables, the size and time
+    of change of each clouds.yaml, and each endpoint source's stamp."""
+    variables = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("OS_")))
+    files = tuple(file_stamp(path) for path in _search_path())
+    sources = tuple(source.stamp() for source in list(_endpoint_sources.values()))
+    return variables, files, sources
+
+
+def file_stamp(path: str | os.PathLike) -> tuple[int, int] | None:
+    """A file's time of change and size; None when there is none."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size
 
 
 def describe() -> str:
@@ -274,6 +309,9 @@ def _make_ironic(credentials: Credentials):
         endpoint_override=credentials.endpoint("baremetal"),
         region_name=credentials.region.get_region_name("baremetal"),
         os_ironic_api_version="latest",
+        # its retries (5 x 2 s) cover connection failures too; conflicts are retried in
+        # engine.actions.openstack instead
+        max_retries=0,
     )
 
 
@@ -324,10 +362,6 @@ def _plain(error: Exception) -> str:
     """The first line of a loader error, with the secrets found in OS_* variables replaced."""
     text = str(error).splitlines()[0] if str(error) else type(error).__name__
     for name, value in os.environ.items():
-        if name.startswith("OS_") and _is_secret(name) and value:
-            text = text.replace(value, REDACTED)
+        if name.startswith("OS_") and is_secret_key(name) and value:
+            text = text.replace(value, MASK)
     return text
-
-
-def _is_secret(key: str) -> bool:
-    return any(word in key.lower() for word in SECRET_WORDS)

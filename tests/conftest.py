@@ -1,4 +1,6 @@
 """Fixtures shared by the whole suite."""
 
 # --- Ironic sandbox fixtures (engine.sandbox): ironic_sandbox, ironic_sandbox_dir ---
-pytest_plugins = ["tests.sandbox_fixtures"]
+# --- hostile loopback servers and action limits: silent_url, refused_url, huge_body_server,
+#     action_limits ---
+pytest_plugins = ["tests.sandbox_fixtures", "tests.hostile_servers"]

@@ -11,11 +11,11 @@ import json
 from typing import Any
 
 from engine.api import Backend, EnvironmentRecord
+from engine.masking import mask_secrets
 from tripleo_tui.cli import CommandAdder, CommandError, Outcome
 from tripleo_tui.definition_commands import delete_each
 from tripleo_tui.formatting import Listing, Record, cut
 from tripleo_tui.json_arguments import load_mapping_file
-from tripleo_tui.masking import mask_secrets
 
 ENVIRONMENT_LIST_COLUMNS = ("Name", "Description", "Scope", "Created at", "Updated at")
 ENVIRONMENT_COLUMNS = ("Name", "Description", "Variables", "Scope", "Created at", "Updated at")

@@ -3,7 +3,8 @@
 Reads come straight from the state file. Changes go to the live engine (the console's, or a
 headless one, started in the background when none runs) through the backend, so
 `execution-create` returns at once while the engine carries on. Bad input is refused here,
-before anything is handed over. Values under secret-looking keys are printed as `***`.
+before anything is handed over. Values under secret-looking keys are printed as `***`, and so
+are copies of them (a published variable or an action input made from a secret input).
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ from engine.api import (
     WorkflowRecord,
     states,
 )
+from engine.masking import execution_secrets, mask_record, mask_secrets, secret_values
 from tripleo_tui.cli import CommandAdder, CommandError, Outcome
 from tripleo_tui.definition_commands import delete_each
 from tripleo_tui.formatting import NONE, Listing, Record, Text, cut
 from tripleo_tui.json_arguments import load_mapping
-from tripleo_tui.masking import mask_secrets
 
 # Pike's columns first; then what HEAD added and an operator wants.
 EXECUTION_COLUMNS = (
@@ -135,7 +136,46 @@ def json_text(value: Any) -> Text:
 
 
 def execution_record(execution: ExecutionRecord) -> Record:
-    return Record(EXECUTION_COLUMNS, execution_row(execution))
+    """Its row, with copies of the secrets it was given masked in its state info."""
+    return Record(EXECUTION_COLUMNS, execution_row(mask_record(execution)))
+
+
+class Shown:
+    """Records as a command prints them: with the secrets of the execution each belongs to
+    (its input and env, and its root's) masked wherever they were copied. Each execution and
+    task is read once per command."""
+
+    def __init__(self, api: Backend) -> None:
+        self.api = api
+        self._executions: dict[str, ExecutionRecord] = {}
+        self._tasks: dict[str, TaskRecord] = {}
+
+    async def _execution(self, execution_id: str) -> ExecutionRecord:
+        if execution_id not in self._executions:
+            self._executions[execution_id] = await self.api.get_execution(execution_id)
+        return self._executions[execution_id]
+
+    async def _task(self, task_id: str) -> TaskRecord:
+        if task_id not in self._tasks:
+            self._tasks[task_id] = await self.api.get_task(task_id)
+        return self._tasks[task_id]
+
+    async def _secrets(self, execution_id: str) -> frozenset[str]:
+        execution = await self._execution(execution_id)
+        return await execution_secrets(execution, self._execution)
+
+    async def execution(self, execution: Any) -> Any:
+        """An ExecutionRecord or ExecutionSummary, masked."""
+        return mask_record(execution, await self._secrets(execution.id))
+
+    async def task(self, task: TaskRecord) -> TaskRecord:
+        return mask_record(task, await self._secrets(task.workflow_execution_id))
+
+    async def action(self, action: ActionExecutionRecord) -> ActionExecutionRecord:
+        if action.task_execution_id is None:  # stand-alone: its own input holds its secrets
+            return mask_record(action)
+        task = await self._task(action.task_execution_id)
+        return mask_record(action, await self._secrets(task.workflow_execution_id))
 
 
 # ---- checks before anything is handed over -------------------------------------------------
@@ -213,19 +253,25 @@ async def execution_list(api: Backend, args: argparse.Namespace) -> Listing:
             **filters,
         )
     )
-    return Listing(EXECUTION_COLUMNS, tuple(execution_row(ex, listing=True) for ex in executions))
+    shown = Shown(api)
+    rows = [execution_row(await shown.execution(ex), listing=True) for ex in executions]
+    return Listing(EXECUTION_COLUMNS, tuple(rows))
+
+
+async def shown_execution(api: Backend, execution_id: str) -> ExecutionRecord:
+    return await Shown(api).execution(await api.get_execution(execution_id))
 
 
 async def execution_get(api: Backend, args: argparse.Namespace) -> Record:
-    return execution_record(await api.get_execution(args.id))
+    return execution_record(await shown_execution(api, args.id))
 
 
 async def execution_get_input(api: Backend, args: argparse.Namespace) -> Text:
-    return json_text((await api.get_execution(args.id)).input)
+    return json_text((await shown_execution(api, args.id)).input)
 
 
 async def execution_get_output(api: Backend, args: argparse.Namespace) -> Text:
-    return json_text((await api.get_execution(args.id)).output or {})
+    return json_text((await shown_execution(api, args.id)).output or {})
 
 
 async def execution_update(api: Backend, args: argparse.Namespace) -> Record:
@@ -253,26 +299,33 @@ async def task_list(api: Backend, args: argparse.Namespace) -> Listing:
     if args.execution is not None:
         await api.get_execution(args.execution)
     tasks = await api.list_tasks(args.execution, limit=args.limit)
-    return Listing(TASK_COLUMNS, tuple(task_row(task, listing=True) for task in tasks))
+    shown = Shown(api)
+    return Listing(
+        TASK_COLUMNS, tuple([task_row(await shown.task(task), listing=True) for task in tasks])
+    )
+
+
+async def shown_task(api: Backend, task_id: str) -> TaskRecord:
+    return await Shown(api).task(await api.get_task(task_id))
 
 
 async def task_get(api: Backend, args: argparse.Namespace) -> Record:
-    return Record(TASK_COLUMNS, task_row(await api.get_task(args.id)))
+    return Record(TASK_COLUMNS, task_row(await shown_task(api, args.id)))
 
 
 async def task_get_result(api: Backend, args: argparse.Namespace) -> Text:
-    return json_text(await api.get_task_result(args.id))
+    return json_text((await shown_task(api, args.id)).result)
 
 
 async def task_get_published(api: Backend, args: argparse.Namespace) -> Text:
-    return json_text(await api.get_task_published(args.id))
+    return json_text((await shown_task(api, args.id)).published)
 
 
 async def task_rerun(api: Backend, args: argparse.Namespace) -> Record:
     env = optional_mapping(args.env, "ENV")
     await api.get_task(args.id)
     task = await api.rerun_task(args.id, reset=not args.resume, env=env)
-    return Record(TASK_COLUMNS, task_row(task))
+    return Record(TASK_COLUMNS, task_row(await Shown(api).task(task)))
 
 
 # ---- action executions ---------------------------------------------------------------------
@@ -282,21 +335,26 @@ async def action_execution_list(api: Backend, args: argparse.Namespace) -> Listi
     if args.task is not None:
         await api.get_task(args.task)
     actions = await api.list_action_executions(args.task, limit=args.limit)
-    rows = tuple(action_execution_row(action, listing=True) for action in actions)
-    return Listing(ACTION_EXECUTION_LIST_COLUMNS, rows)
+    shown = Shown(api)
+    rows = [action_execution_row(await shown.action(action), listing=True) for action in actions]
+    return Listing(ACTION_EXECUTION_LIST_COLUMNS, tuple(rows))
+
+
+async def shown_action_execution(api: Backend, action_id: str) -> ActionExecutionRecord:
+    return await Shown(api).action(await api.get_action_execution(action_id))
 
 
 async def action_execution_get(api: Backend, args: argparse.Namespace) -> Record:
-    action = await api.get_action_execution(args.id)
+    action = await shown_action_execution(api, args.id)
     return Record(ACTION_EXECUTION_COLUMNS, action_execution_row(action))
 
 
 async def action_execution_get_input(api: Backend, args: argparse.Namespace) -> Text:
-    return json_text((await api.get_action_execution(args.id)).input)
+    return json_text((await shown_action_execution(api, args.id)).input)
 
 
 async def action_execution_get_output(api: Backend, args: argparse.Namespace) -> Text:
-    return json_text((await api.get_action_execution(args.id)).output or {})
+    return json_text((await shown_action_execution(api, args.id)).output or {})
 
 
 def output_argument(text: str | None) -> Any:
@@ -312,7 +370,7 @@ def output_argument(text: str | None) -> Any:
 async def action_execution_update(api: Backend, args: argparse.Namespace) -> Record:
     await api.get_action_execution(args.id)
     action = await api.update_action_execution(args.id, args.state, output_argument(args.output))
-    return Record(ACTION_EXECUTION_COLUMNS, action_execution_row(action))
+    return Record(ACTION_EXECUTION_COLUMNS, action_execution_row(mask_record(action)))
 
 
 async def run_action(api: Backend, args: argparse.Namespace) -> Outcome:
@@ -330,11 +388,12 @@ async def run_action(api: Backend, args: argparse.Namespace) -> Outcome:
         run_sync=args.run_sync,
     )
     failed = 1 if action.state == states.ERROR else 0
+    action = mask_record(action, secret_values(given))
     if args.save_result:
         return Outcome(
             Record(ACTION_EXECUTION_COLUMNS, action_execution_row(action)), exit_code=failed
         )
-    return Outcome(Text(json.dumps(mask_secrets(action.output))), exit_code=failed)
+    return Outcome(Text(json.dumps(action.output)), exit_code=failed)
 
 
 # ---- the parser ----------------------------------------------------------------------------

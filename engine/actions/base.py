@@ -42,6 +42,9 @@ class ActionContext:
     execution: ExecutionInfo = ExecutionInfo()
     cloud: Any = None
     store: Any = None  # the open engine.store.Store, for actions on the state file (zaqar.*)
+    # the task's `timeout` policy (s): a network call may stay silent that long, not just the
+    # default read timeout
+    timeout: float | None = None
 
 
 class Action:

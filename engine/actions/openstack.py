@@ -13,13 +13,17 @@ from __future__ import annotations
 import inspect
 import logging
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
+from engine import limits
 from engine.actions.base import Action, ActionContext, ActionError
 from engine.actions.descriptor import ActionDescriptor, ActionParam, signature_params
+from engine.actions.failures import error_chain, os_reason
+from engine.masking import is_secret_key
 
 LOG = logging.getLogger(__name__)
 
@@ -100,7 +104,10 @@ HEAT_METHODS: dict[str, tuple[str, ...]] = {
 REGION_PARAM = ActionParam("action_region", "")
 # Never called: the offline clients only lend their methods' signatures.
 OFFLINE_ENDPOINT = "http://offline.invalid"
-SECRET_KEY_WORDS = ("password", "secret", "token")
+# A node locked by a conductor (409) or a busy API (503) is retried as python-ironicclient did,
+# but a connection failure is not (the client's own retries are off: see engine.clouds).
+RETRY_STATUSES = frozenset({409, 503})
+RETRY_INTERVAL = 2.0
 
 
 @dataclass(frozen=True)
@@ -112,6 +119,8 @@ class ClientService:
     methods: Mapping[str, tuple[str, ...]]
     shared_client: Callable[[], Any]  # the engine.clouds client, made on first call
     offline_client: Callable[[], Any]
+    busy_retries: int = 0  # retries of a call answered with a status in RETRY_STATUSES
+    before_call: Callable[[Any], None] | None = None  # given the client, before each call
 
     def descriptors(self) -> dict[str, ActionDescriptor]:
         """One descriptor per mapped method the installed client has."""
@@ -149,12 +158,22 @@ class OpenStackAction(Action):
             client = self.service.shared_client()
         except clouds.CloudsError as error:
             raise ActionError(f"{self.action_name} failed: {error}") from None
-        try:
-            result = attrgetter(self.method_path)(client)(**self.inputs)
-            # heatclient lists are generators that only call the API while iterated.
-            return list(result) if inspect.isgenerator(result) else result
-        except Exception as error:
-            raise call_error(self.action_name, self.service.title, client, error) from error
+        method = attrgetter(self.method_path)(client)
+        retries_left = self.service.busy_retries
+        while True:
+            try:
+                if self.service.before_call is not None:
+                    self.service.before_call(client)
+                result = method(**self.inputs)
+                # heatclient lists are generators that only call the API while iterated.
+                return list(result) if inspect.isgenerator(result) else result
+            except Exception as error:
+                if retries_left and getattr(error, "http_status", None) in RETRY_STATUSES:
+                    LOG.info("%s: %s; trying again", self.action_name, error)
+                    retries_left -= 1
+                    time.sleep(RETRY_INTERVAL)
+                    continue
+                raise call_error(self.action_name, self.service.title, client, error) from error
 
     def secret_values(self) -> Iterable[str]:
         return _secrets(self.inputs)
@@ -164,19 +183,15 @@ def _secrets(value: Any, secret: bool = False) -> Iterator[str]:
     """String values under keys that name a password, secret or token, at any depth, and the
     values of JSON patch operations on such a path."""
     if isinstance(value, Mapping):
-        patch_secret = "op" in value and _is_secret_key(value.get("path", ""))
+        patch_secret = "op" in value and is_secret_key(value.get("path", ""))
         for key, item in value.items():
-            in_secret = _is_secret_key(key) or (patch_secret and key == "value")
+            in_secret = is_secret_key(key) or (patch_secret and key == "value")
             yield from _secrets(item, secret or in_secret)
     elif isinstance(value, list | tuple):
         for item in value:
             yield from _secrets(item, secret)
     elif secret and isinstance(value, str | int) and str(value):
         yield str(value)
-
-
-def _is_secret_key(key: Any) -> bool:
-    return any(word in str(key).lower() for word in SECRET_KEY_WORDS)
 
 
 def call_error(action_name: str, title: str, client: Any, error: Exception) -> ActionError:
@@ -195,6 +210,10 @@ def failure_message(title: str, client: Any, error: Exception) -> str:
     could not be reached and why."""
     if _is_connection_failure(error):
         endpoint = getattr(client.http_client, "endpoint_override", None) or _url_in(error)
+        if _is_timeout(error):
+            connect, read = limits.current().timeouts
+            waited = f"timeouts: connect {connect} s, read {read} s"
+            return f"no answer from {title} at {endpoint} ({waited})"
         return f"cannot reach {title} at {endpoint}: {_root_reason(error)}"
     status = getattr(error, "http_status", None) or getattr(error, "code", None)
     if isinstance(status, int):
@@ -216,30 +235,25 @@ def _is_connection_failure(error: BaseException) -> bool:
     from keystoneauth1 import exceptions as ksa_exceptions
 
     return isinstance(error, ksa_exceptions.ConnectionError) or any(
-        isinstance(cause, ConnectionError) for cause in _chain(error)
+        isinstance(cause, ConnectionError) for cause in error_chain(error)
     )
+
+
+def _is_timeout(error: BaseException) -> bool:
+    """keystoneauth turns connect and read timeouts alike into its ConnectTimeout."""
+    from keystoneauth1 import exceptions as ksa_exceptions
+
+    return any(isinstance(cause, ksa_exceptions.ConnectTimeout) for cause in error_chain(error))
 
 
 def _root_reason(error: BaseException) -> str:
     """The operating system's reason ("Connection refused") when there is one."""
-    for cause in reversed(list(_chain(error))):
-        if isinstance(cause, OSError) and cause.strerror:
-            return cause.strerror
-    return str(error)
+    return os_reason(error) or str(error)
 
 
 def _url_in(error: BaseException) -> str:
     match = re.search(r"https?://[^\s/:]+(:\d+)?", str(error))
     return match.group(0) if match else "its endpoint"
-
-
-def _chain(error: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
 
 
 def _descriptor(
@@ -304,6 +318,15 @@ def _shared_ironic() -> Any:
     return clouds.ironic_client()
 
 
+def _negotiate_ironic_version(client: Any) -> None:
+    """python-ironicclient negotiates the API version on its first call under a lock, so with a
+    silent Ironic eight waiting calls fail one read timeout after another (8 x 60 s). Asked here,
+    outside that lock, they all fail after one."""
+    http_client = client.http_client
+    if http_client._must_negotiate_version():
+        http_client.negotiate_version(http_client.session, None)
+
+
 def _shared_heat() -> Any:
     from engine import clouds
 
@@ -311,7 +334,15 @@ def _shared_heat() -> Any:
 
 
 SERVICES = (
-    ClientService("ironic", "Ironic", IRONIC_METHODS, _shared_ironic, _offline_ironic),
+    ClientService(
+        "ironic",
+        "Ironic",
+        IRONIC_METHODS,
+        _shared_ironic,
+        _offline_ironic,
+        busy_retries=5,
+        before_call=_negotiate_ironic_version,
+    ),
     ClientService("heat", "Heat", HEAT_METHODS, _shared_heat, _offline_heat),
 )
 

@@ -10,12 +10,9 @@ import ipaddress
 import uuid
 from typing import Any
 
+from engine.masking import MASK, is_secret_key
+
 MAX_DEPTH = 3
-MASK = "***"
-# Attribute names whose values never leave an object (a client's token or password).
-SECRET_ATTRIBUTES = frozenset(
-    {"password", "auth_token", "token", "secret", "admin_password", "private_key", "passphrase"}
-)
 _OPAQUE = (
     inspect.ismodule,
     inspect.isclass,
@@ -61,7 +58,9 @@ def to_primitive(value: Any, max_depth: int = MAX_DEPTH, _level: int = 0) -> Any
         return [to_primitive(item, max_depth, _level) for item in value]
     if hasattr(value, "__dict__"):
         attributes = {
-            name: MASK if name in SECRET_ATTRIBUTES else item for name, item in vars(value).items()
+            # a client's token or password never leaves the object
+            name: MASK if is_secret_key(name) else item
+            for name, item in vars(value).items()
         }
         return to_primitive(attributes, max_depth, _level + 1)
     return str(value)

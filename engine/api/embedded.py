@@ -514,6 +514,7 @@ class EmbeddedBackend:
                 f"Execution {execution_id} is {found.state}; cancel it before deleting it"
             )
         await self.store.write(rows.delete_execution_tree, execution_id)
+        await self.store.truncate_wal()  # its input may hold passwords
 
     async def _loaded(self, execution_id: str) -> Engine:
         """The engine, with the execution's tree in its memory."""
@@ -706,6 +707,7 @@ class EmbeddedBackend:
 
     async def delete_environment(self, name: str) -> None:
         await self.store.write(rows.delete_environment, name)
+        await self.store.truncate_wal()  # its variables may hold passwords
 
     # ---- queues -------------------------------------------------------------------------
 

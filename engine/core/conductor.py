@@ -190,6 +190,7 @@ class Conductor:
                 execution_id=task.execution.id if task else None,
                 task_id=task.id if task else None,
                 workflow_name=task.execution.workflow_name if task else None,
+                timeout=task.runtime.get("timeout") if task else None,
             )
         )
 

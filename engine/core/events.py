@@ -124,6 +124,7 @@ class RunAction:
     execution_id: str | None = None
     task_id: str | None = None
     workflow_name: str | None = None
+    timeout: float | None = None  # the task's timeout policy, for the action's network calls
 
 
 @dataclass(frozen=True, slots=True)

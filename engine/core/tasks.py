@@ -121,6 +121,7 @@ class TaskRunner:
         if policies.timeout is not None:
             timeout = self._policy_int(task, policies.timeout, "TimeoutPolicy")
             if timeout > 0:
+                task.runtime["timeout"] = timeout
                 self.conductor.arm(task, "timeout", timeout, {"timeout": timeout})
         if policies.concurrency is not None:
             concurrency = self._policy_int(task, policies.concurrency, "ConcurrencyPolicy")

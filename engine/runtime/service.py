@@ -423,6 +423,7 @@ class Engine:
                     callback_url=f"/v2/action_executions/{command.action_id}",
                 ),
                 store=self.store,
+                timeout=command.timeout,
             )
             outcome = await run_descriptor(descriptor, command.input, context)
         except asyncio.CancelledError:
@@ -498,6 +499,7 @@ class Engine:
             execution_id=task.execution.id if task else None,
             task_id=task.id if task else None,
             workflow_name=task.execution.workflow_name if task else None,
+            timeout=task.runtime.get("timeout") if task else None,
         )
 
     async def ensure_loaded(self, root_id: str) -> None:

@@ -11,6 +11,7 @@ from engine.sandbox.nodes import DemoNode, EnrollReport, demo_nodes
 from engine.sandbox.service import (
     DIR_ENV,
     IRONIC_VERSION,
+    STATE_FILE,
     InstallReport,
     SandboxState,
     UpReport,
@@ -26,7 +27,15 @@ from engine.sandbox.service import (
     venv_dir,
 )
 
-ENDPOINT_SOURCE = clouds.EndpointSource("sandbox", find_endpoint, "the local sandbox")
+
+def _state_stamp():
+    """Changes when `sandbox up` or `down` rewrites the state file (a new port, say)."""
+    return clouds.file_stamp(sandbox_dir() / STATE_FILE)
+
+
+ENDPOINT_SOURCE = clouds.EndpointSource(
+    "sandbox", find_endpoint, "the local sandbox", stamp=_state_stamp
+)
 
 __all__ = [
     "DIR_ENV",

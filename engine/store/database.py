@@ -81,6 +81,8 @@ class Store:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
+        # deleted rows (an execution's input, a hand-off request) may hold passwords: zero them
+        conn.execute("PRAGMA secure_delete = ON")
         migrate(conn)
 
     async def _open_reader(self) -> aiosqlite.Connection:
@@ -102,6 +104,16 @@ class Store:
             self._reader = None
         await self._in_writer_thread(self._close_writer)
         self._writer_thread.shutdown()
+
+    async def truncate_wal(self) -> None:
+        """Copy the WAL into the state file and empty it, after deleting rows that may hold
+        secrets: with secure_delete the file's freed space is zeroed, but the WAL would keep
+        the old pages until it wraps round."""
+        await self._in_writer_thread(self._truncate_wal)
+
+    def _truncate_wal(self) -> None:
+        if self._writer is not None:
+            self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def _in_writer_thread(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from engine.api import Backend, ExecutionFilter, states
+from engine.masking import execution_secrets, mask_record
 from tripleo_tui.changes import follow_changes
 from tripleo_tui.messages import OpenExecution
 from tripleo_tui.widgets import cells
@@ -176,7 +177,12 @@ class ExecutionScreen(Screen):
                 subs += await self.api.list_executions(
                     ExecutionFilter(task_execution_id=task.id, limit=None)
                 )
-        self.show(execution, tasks, subs)
+        secrets = await execution_secrets(execution, self.api.get_execution)
+        self.show(
+            mask_record(execution, secrets),
+            [mask_record(task, secrets) for task in tasks],
+            [mask_record(sub, secrets) for sub in subs],
+        )
         self._show_task_detail()
 
     def show(self, execution: Any, tasks: list[Any], subs: list[Any]) -> None:

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from engine.api import ExecutionFilter, ExecutionSummary, NotFoundError, states
+from engine.masking import mask_text
 from tripleo_tui.changes import follow_changes
 from tripleo_tui.messages import ExecutionFinished, OpenExecution
 from tripleo_tui.widgets import cells
@@ -123,7 +124,9 @@ class ExecutionsPane(ListPane):
             cells.state(execution.state),
             cells.duration(execution.created_at, execution.finished_at, datetime.now(UTC)),
             cells.text(execution.created_at),
-            cells.text(execution.state_info, "red" if execution.state == states.ERROR else ""),
+            cells.text(
+                mask_text(execution.state_info), "red" if execution.state == states.ERROR else ""
+            ),
             cells.text(execution.description),
         )
 
