@@ -7,7 +7,7 @@ Figures are medians of several runs; the store figures open a fresh state file p
 Cases: the 14 TripleO corpus workbooks; one workflow of 1,000 chained tasks, each with a
 publish and a guarded transition (idiomatic repeated expressions, and a worst case where all
 3,000 expressions differ so each is validated on its own); a 200-task fan-out joined by one task.
-Validation runs YAQL's parser only on what `YAQL_SURELY_VALID` cannot prove valid.
+Validation runs YAQL's parser only on what `yaql_surely_valid()` cannot prove valid.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 
 from engine.api.embedded import EmbeddedBackend
-from engine.expr.syntax import YAQL_ENGINE
+from engine.expr.syntax import yaql_engine
 from engine.lang import parse_workbook
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "tripleo-common"
@@ -131,7 +131,7 @@ def main() -> None:
             yaml.load, chain_workbook(1000, distinct=False), Loader=yaml.CSafeLoader
         ),
         f"YAQL parse alone of the {len(expressions):,} distinct": lambda: [
-            YAQL_ENGINE(text.strip()) for text in expressions
+            yaql_engine()(text.strip()) for text in expressions
         ],
     }
     parse_workbook(chain_workbook(10, distinct=True))  # warm imports and YAQL's tables

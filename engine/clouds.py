@@ -17,13 +17,15 @@ is reported at once, not retried for ten seconds as python-ironicclient does by 
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openstack.config import cloud_region, loader
+if TYPE_CHECKING:
+    from openstack.config import cloud_region, loader
 
 from engine import limits
 from engine.callers import CALLER, Caller
@@ -33,7 +35,14 @@ NO_ENDPOINT = (
     "No OpenStack endpoint: source a stackrc, set OS_CLOUD (clouds.yaml), "
     "set OS_ENDPOINT for a standalone Ironic, or run `tripleo-tui sandbox up`."
 )
-SERVICE_NAMES = {"baremetal": "Ironic", "orchestration": "Heat"}
+SERVICE_NAMES = {
+    "baremetal": "Ironic",
+    "orchestration": "Heat",
+    "compute": "Nova",
+    "image": "Glance",
+    "baremetal-introspection": "Ironic Inspector",
+    "object-store": "Swift",
+}
 
 
 class CloudsError(RuntimeError):
@@ -56,6 +65,16 @@ _endpoint_sources: dict[str, EndpointSource] = {}
 def add_endpoint_source(source: EndpointSource) -> None:
     """Try `source` after clouds.yaml and the OS_* variables (once per name)."""
     _endpoint_sources[source.name] = source
+
+
+class NoEndpoint(CloudsError):
+    """The credentials name no endpoint for a service: `why` says what they name and how to
+    add one."""
+
+    def __init__(self, service_type: str, why: str) -> None:
+        self.service = SERVICE_NAMES.get(service_type, service_type)
+        self.why = why
+        super().__init__(f"no {self.service} endpoint: {why}")
 
 
 @dataclass(frozen=True, repr=False)
@@ -129,11 +148,9 @@ class Credentials:
         url = self._explicit_endpoint(service_type)
         if url:
             return url
+        override = f"OS_{_config_key(service_type).upper()}_ENDPOINT_OVERRIDE"
         if self.auth_type == "none":
-            raise CloudsError(
-                f"no {SERVICE_NAMES.get(service_type, service_type)} endpoint: {self.describe()} "
-                f"(set OS_{service_type.upper()}_ENDPOINT_OVERRIDE)"
-            )
+            raise NoEndpoint(service_type, f"{self.describe()} (set {override})")
         try:
             url = self.session().get_endpoint(
                 service_type=service_type,
@@ -141,18 +158,22 @@ class Credentials:
                 region_name=self.region.get_region_name(service_type),
             )
         except Exception as error:
-            name = SERVICE_NAMES.get(service_type, service_type)
-            message = f"cannot find the {name} endpoint ({self.describe()}): {error}"
-            raise CloudsError(self.scrub(message)) from None
+            if type(error).__name__ == "EndpointNotFound":
+                url = None
+            else:
+                name = SERVICE_NAMES.get(service_type, service_type)
+                message = f"cannot find the {name} endpoint ({self.describe()}): {error}"
+                raise CloudsError(self.scrub(message)) from None
         if not url:
-            raise CloudsError(f"the Keystone catalog has no {service_type} service")
+            why = f"the Keystone catalog has no {service_type} service (or set {override})"
+            raise NoEndpoint(service_type, why)
         return url
 
     def _explicit_endpoint(self, service_type: str) -> str | None:
         """`<service>_endpoint_override` (OS_BAREMETAL_ENDPOINT_OVERRIDE, clouds.yaml); with no
         authentication, a bare OS_ENDPOINT names the standalone Ironic, as for the `baremetal`
         CLI (openstacksdk would use it for every service)."""
-        override = self.region.config.get(f"{service_type}_endpoint_override")
+        override = self.region.config.get(f"{_config_key(service_type)}_endpoint_override")
         if override:
             return str(override)
         if self.auth_type == "none" and service_type == "baremetal":
@@ -183,6 +204,8 @@ def resolve() -> Credentials | None:
     for source in list(_endpoint_sources.values()):
         endpoint = source.find()
         if endpoint:
+            from openstack.config import loader
+
             config = loader.OpenStackConfig(load_yaml_config=False, load_envvars=False)
             region = config.get_one(auth_type="none", baremetal_endpoint_override=endpoint)
             return Credentials(source.name, region)
@@ -225,10 +248,12 @@ def _as_caller(engine_own: Credentials, caller: Caller) -> Credentials:
     else:
         scope = {key: value for key, value in auth.items() if key.startswith("project_")}
     overrides = {
-        f"{kind}_endpoint_override": url
+        f"{_config_key(kind)}_endpoint_override": url
         for kind in SERVICE_NAMES
-        if (url := engine_own.region.config.get(f"{kind}_endpoint_override"))
+        if (url := engine_own.region.config.get(f"{_config_key(kind)}_endpoint_override"))
     }
+    from openstack.config import loader
+
     config = loader.OpenStackConfig(load_yaml_config=False, load_envvars=False)
     region = config.get_one(
         auth_type="v3token",
@@ -273,26 +298,40 @@ def describe() -> str:
 
 def ironic_client():
     """The one python-ironicclient v1 client, at the newest API version the server offers."""
-    return _client("baremetal", _make_ironic)
+    return client("baremetal")
 
 
 def heat_client():
     """The one python-heatclient v1 client."""
-    return _client("orchestration", _make_heat)
+    return client("orchestration")
 
 
-def _client(service_type: str, make) -> Any:
+def client(service_type: str) -> Any:
+    """The one client of a service (its type as in the Keystone catalog: "compute", ...).
+
+    Raises `NoEndpoint` when the credentials name none for it, and `CloudsError` when its
+    client library is not installed or cannot be made.
+    """
     credentials = current()
     if credentials is None:
         raise CloudsError(NO_ENDPOINT)
+    make = _MAKERS[service_type]
     caller = CALLER.get()
     clients = caller.clients if credentials.source == "caller" and caller else _clients
     with _lock:
         if service_type not in clients:
             try:
-                clients[service_type] = make(credentials)
+                endpoint = credentials.endpoint(service_type)
+                clients[service_type] = make(credentials, endpoint, service_type)
             except CloudsError:
                 raise
+            except ImportError as error:
+                package = CLIENT_PACKAGES[service_type]
+                name = SERVICE_NAMES[service_type]
+                raise CloudsError(
+                    f"{name} needs {package}, which is not installed ({error.name} missing): "
+                    f"pip install {package}"
+                ) from None
             except Exception as error:
                 name = SERVICE_NAMES[service_type]
                 message = f"cannot make the {name} client ({credentials.describe()}): {error}"
@@ -300,30 +339,66 @@ def _client(service_type: str, make) -> Any:
         return clients[service_type]
 
 
-def _make_ironic(credentials: Credentials):
-    from ironicclient import client
+def _versioned_client(module: str, version: str, **options: Any):
+    """A maker for the clients built as ``<module>.Client(version, session=...)``."""
 
-    return client.Client(
-        "1",
+    def make(credentials: Credentials, endpoint: str, service_type: str) -> Any:
+        client = importlib.import_module(module)
+        return client.Client(
+            version,
+            session=credentials.session(),
+            endpoint_override=endpoint,
+            region_name=credentials.region.get_region_name(service_type),
+            **options,
+        )
+
+    return make
+
+
+def _make_inspector(credentials: Credentials, endpoint: str, service_type: str):
+    from ironic_inspector_client import ClientV1
+
+    return ClientV1(
         session=credentials.session(),
-        endpoint_override=credentials.endpoint("baremetal"),
-        region_name=credentials.region.get_region_name("baremetal"),
-        os_ironic_api_version="latest",
-        # its retries (5 x 2 s) cover connection failures too; conflicts are retried in
-        # engine.actions.openstack instead
-        max_retries=0,
+        inspector_url=endpoint,
+        region_name=credentials.region.get_region_name(service_type),
     )
 
 
-def _make_heat(credentials: Credentials):
-    from heatclient import client
+def _make_swift(credentials: Credentials, endpoint: str, service_type: str):
+    from swiftclient import client
 
-    return client.Client(
-        "1",
-        session=credentials.session(),
-        endpoint_override=credentials.endpoint("orchestration"),
-        region_name=credentials.region.get_region_name("orchestration"),
+    return client.Connection(
+        session=credentials.session(), os_options={"object_storage_url": endpoint}
     )
+
+
+_MAKERS = {
+    # ironicclient's own retries (5 x 2 s) cover connection failures too; conflicts are
+    # retried in engine.actions.openstack instead
+    "baremetal": _versioned_client(
+        "ironicclient.client", "1", os_ironic_api_version="latest", max_retries=0
+    ),
+    "orchestration": _versioned_client("heatclient.client", "1"),
+    "compute": _versioned_client("novaclient.client", "2.1"),
+    "image": _versioned_client("glanceclient.client", "2"),
+    "baremetal-introspection": _make_inspector,
+    "object-store": _make_swift,
+}
+# The PyPI package of each client library (only Ironic's and Heat's are our dependencies).
+CLIENT_PACKAGES = {
+    "baremetal": "python-ironicclient",
+    "orchestration": "python-heatclient",
+    "compute": "python-novaclient",
+    "image": "python-glanceclient",
+    "baremetal-introspection": "python-ironic-inspector-client",
+    "object-store": "python-swiftclient",
+}
+
+
+def _config_key(service_type: str) -> str:
+    """openstacksdk's spelling of a service type in setting names: object_store."""
+    return service_type.replace("-", "_")
 
 
 def _from_environment() -> Credentials:
@@ -348,12 +423,17 @@ def _from_clouds_yaml(cloud: str) -> Credentials:
 
 
 def _config() -> loader.OpenStackConfig:
+    """openstacksdk's config loader, imported on first use (it takes a second to import)."""
+    from openstack.config import loader
+
     return loader.OpenStackConfig(config_files=_search_path())
 
 
 def _search_path() -> list[str]:
     """clouds.yaml in the current folder (looked up now, not at import), then the standard
     places: ~/.config/openstack and /etc/openstack."""
+    from openstack.config import loader
+
     here = [os.path.join(os.getcwd(), f"clouds{suffix}") for suffix in loader.YAML_SUFFIXES]
     return here + [path for path in loader.CONFIG_FILES if path not in here]
 

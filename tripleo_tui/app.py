@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.timer import Timer
 from textual.widgets import Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
@@ -83,8 +84,14 @@ class TripleoTuiApp(App[None]):
         reload_workbooks: bool = False,
         ironic_client: Callable[[], Any] = clouds.ironic_client,
         describe_endpoint: Callable[[], str] = clouds.describe,
+        sandbox_nodes: int | None = None,
     ) -> None:
+        """`sandbox_nodes`: bring up the Ironic sandbox with that many demo nodes, in the
+        background (installing it first if needed)."""
         super().__init__()
+        self.sandbox_nodes = sandbox_nodes
+        self.sandbox_progress: sandbox.Progress | None = None  # while the sandbox comes up
+        self._sandbox_ticker: Timer | None = None  # redraws its elapsed time
         self.db_path = db_path
         self.reload_workbooks = reload_workbooks
         self.describe_endpoint = describe_endpoint
@@ -134,6 +141,9 @@ class TripleoTuiApp(App[None]):
         clouds.add_endpoint_source(sandbox.ENDPOINT_SOURCE)
         self.collector.start()
         self.set_interval(COLLECTOR_CHECK_SECONDS, self.collector.tick)
+        if self.sandbox_nodes is not None:
+            self._sandbox_progress(sandbox.Progress(1))
+            self._bring_up_sandbox(self.sandbox_nodes)
         self._find_endpoint()
         try:
             from tripleo_tui.engine_command import serve_others, start_background_engine
@@ -191,6 +201,8 @@ class TripleoTuiApp(App[None]):
         self.call_from_thread(self._show_endpoint, described, ok)
 
     def _show_endpoint(self, described: str, ok: bool) -> None:
+        if self.sandbox_progress is not None and not ok:
+            return  # the sandbox's progress says more
         self.status.endpoint = described if ok else NO_ENDPOINT_SHORT
         self.status.endpoint_ok = ok
 
@@ -203,6 +215,49 @@ class TripleoTuiApp(App[None]):
         elif problem:
             self.status.endpoint = f"Ironic: {problem}"
         self.status.endpoint_ok = ok
+
+    # ---- the Ironic sandbox ----------------------------------------------------------------
+
+    @work(thread=True, group="sandbox", exit_on_error=False)
+    def _bring_up_sandbox(self, nodes: int) -> None:
+        """Install (once) and start the sandbox while the console is in use; its steps show in
+        the Nodes pane and the status bar."""
+        try:
+            report = sandbox.up(
+                nodes=nodes,
+                progress=lambda progress: self.call_from_thread(self._sandbox_progress, progress),
+            )
+        except Exception as error:
+            self.call_from_thread(self._sandbox_done, None, error)
+        else:
+            self.call_from_thread(self._sandbox_done, report, None)
+
+    def _sandbox_progress(self, progress: sandbox.Progress) -> None:
+        if self._sandbox_ticker is None:
+            self._sandbox_ticker = self.set_interval(1.0, self._show_sandbox_progress)
+        self.sandbox_progress = progress
+        self._show_sandbox_progress()
+
+    def _show_sandbox_progress(self) -> None:
+        if self.sandbox_progress is not None:
+            line = f"Ironic sandbox {self.sandbox_progress.line()}"
+            self.status.endpoint = line
+            self.status.endpoint_ok = True
+            self.panes["nodes"].wait_for(line)
+
+    def _sandbox_done(self, report: sandbox.UpReport | None, error: Exception | None) -> None:
+        self.sandbox_progress = None
+        self._sandbox_ticker.stop()
+        self._sandbox_ticker = None
+        if error is not None:
+            self.show_error(error, "The Ironic sandbox cannot start")
+            self.panes["nodes"].wait_for(f"Nodes unavailable: {error}".splitlines()[0])
+            self.status.endpoint_ok = False
+            return
+        clouds.reset()
+        self.notify(f"Ironic sandbox: {report.enroll.summary()}")
+        self._find_endpoint()
+        self.panes["nodes"].wait_for(None)
 
     # ---- errors ----------------------------------------------------------------------------
 

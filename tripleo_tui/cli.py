@@ -87,8 +87,16 @@ class CommandAdder:
                 metavar="COLUMN",
                 help="show only this column (repeat for more)",
             )
-        parser.set_defaults(handler=handler)
+        parser.set_defaults(handler=handler, id_kinds={})
         return parser
+
+    @staticmethod
+    def add_id(parser: argparse.ArgumentParser, kind: str, *flags: str, **options: object) -> None:
+        """An argument naming an execution, task or action execution (`kind`) by its id or
+        a unique start of it (8 characters, as the console shows); resolved before the
+        handler runs, so a handler always gets whole ids."""
+        action = parser.add_argument(*flags, **options)
+        parser.get_default("id_kinds")[action.dest] = kind
 
 
 def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
@@ -122,7 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--sandbox",
         action="store_true",
-        help="bring up the Ironic sandbox (engine.sandbox) if needed, then open the console",
+        help="open the console and bring up the Ironic sandbox (engine.sandbox) in the "
+        "background, installing it first if needed",
     )
     # The same options after the command name; SUPPRESS keeps them from hiding earlier ones.
     common = argparse.ArgumentParser(add_help=False)
@@ -144,12 +153,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     _set_up_logging(db_path, args.debug)
     if getattr(args, "func", None):
         return args.func(args)
-    if args.sandbox and (code := sandbox_cli.run_up(argparse.Namespace(nodes=4))):
-        return code
     if args.handler is None:
         from tripleo_tui.app import TripleoTuiApp
 
-        TripleoTuiApp(db_path, reload_workbooks=args.reload).run()
+        sandbox_nodes = sandbox_cli.DEFAULT_NODES if args.sandbox else None
+        TripleoTuiApp(db_path, reload_workbooks=args.reload, sandbox_nodes=sandbox_nodes).run()
         return 0
     try:
         outcome = asyncio.run(_run(db_path, args))
@@ -183,8 +191,19 @@ async def _run(db_path: Path, args: argparse.Namespace) -> Outcome:
     async with await opened as api:
         for problem in api.workbook_load_problems:
             print(f"WARNING: workbook not loaded: {problem}", file=sys.stderr)
+        await _resolve_ids(api, args)
         result = await args.handler(api, args)
         return result if isinstance(result, Outcome) else Outcome(result)
+
+
+async def _resolve_ids(api: Backend, args: argparse.Namespace) -> None:
+    """Replace short ids by whole ones (all of them first: an ambiguous one changes nothing)."""
+    for dest, kind in args.id_kinds.items():
+        given = getattr(args, dest)
+        if isinstance(given, list):
+            setattr(args, dest, [await api.resolve_id(kind, each) for each in given])
+        elif given is not None:
+            setattr(args, dest, await api.resolve_id(kind, given))
 
 
 def error_message(error: Exception, db_path: Path) -> str:

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.api import EngineBusy, log_path
+from engine.api import log_path
 from tripleo_tui.cli import CommandAdder, Outcome
 
 if TYPE_CHECKING:  # the engine runs only in the embedded backend
@@ -53,6 +53,7 @@ async def serve_others(api: EmbeddedBackend) -> Server:
 
 
 async def run_engine(api: EmbeddedBackend, args: argparse.Namespace) -> Outcome:
+    from engine.api import EngineBusy  # the engine's own: other commands never load it
     from engine.server import checked_listen, serve, token_check
 
     background = args.idle_exit is not None

@@ -425,7 +425,9 @@ def register(commands: CommandAdder) -> None:
     )
 
     listing = commands.add("execution-list", execution_list, "List workflow executions.")
-    listing.add_argument("--task", metavar="TASK_ID", help="only sub-workflows of this task")
+    commands.add_id(
+        listing, "task", "--task", metavar="TASK_ID", help="only sub-workflows of this task"
+    )
     listing.add_argument(
         "--filter",
         dest="filters",
@@ -442,8 +444,12 @@ def register(commands: CommandAdder) -> None:
         ("execution-get-input", execution_get_input, "Show an execution's input (JSON)."),
         ("execution-get-output", execution_get_output, "Show an execution's output (JSON)."),
     ):
-        commands.add(name, handler, help, formatted=name == "execution-get").add_argument(
-            "id", metavar="ID", help="execution id"
+        commands.add_id(
+            commands.add(name, handler, help, formatted=name == "execution-get"),
+            "execution",
+            "id",
+            metavar="ID",
+            help="execution id (or its first characters)",
         )
     update = commands.add(
         "execution-update",
@@ -451,7 +457,7 @@ def register(commands: CommandAdder) -> None:
         "Pause (-s PAUSED), resume (-s RUNNING), end (-s SUCCESS|ERROR|CANCELLED) an execution,"
         " or change its env or description.",
     )
-    update.add_argument("id", metavar="ID", help="execution id")
+    commands.add_id(update, "execution", "id", metavar="ID", help="execution id")
     update.add_argument(
         "-s",
         "--state",
@@ -460,23 +466,36 @@ def register(commands: CommandAdder) -> None:
     )
     update.add_argument("-e", "--env", metavar="ENV", help="env to merge: JSON or a file")
     update.add_argument("-d", "--description", help="new description")
-    commands.add(
-        "execution-delete", execution_delete, "Delete ended executions.", formatted=False
-    ).add_argument("ids", metavar="ID", nargs="+", help="execution id(s)")
+    commands.add_id(
+        commands.add(
+            "execution-delete", execution_delete, "Delete ended executions.", formatted=False
+        ),
+        "execution",
+        "ids",
+        metavar="ID",
+        nargs="+",
+        help="execution id(s)",
+    )
 
     tasks = commands.add("task-list", task_list, "List task executions.")
-    tasks.add_argument("execution", metavar="EXECUTION_ID", nargs="?", help="of this execution")
+    commands.add_id(
+        tasks, "execution", "execution", metavar="EXECUTION_ID", nargs="?", help="of this execution"
+    )
     _limit(tasks)
     for name, handler, help in (
         ("task-get", task_get, "Show a task execution."),
         ("task-get-result", task_get_result, "Show a task's result (JSON)."),
         ("task-get-published", task_get_published, "Show what a task published (JSON)."),
     ):
-        commands.add(name, handler, help, formatted=name == "task-get").add_argument(
-            "id", metavar="ID", help="task execution id"
+        commands.add_id(
+            commands.add(name, handler, help, formatted=name == "task-get"),
+            "task",
+            "id",
+            metavar="ID",
+            help="task execution id (or its first characters)",
         )
     rerun = commands.add("task-rerun", task_rerun, "Run a failed task again.")
-    rerun.add_argument("id", metavar="ID", help="task execution id")
+    commands.add_id(rerun, "task", "id", metavar="ID", help="task execution id")
     rerun.add_argument(
         "--resume",
         action="store_true",
@@ -485,22 +504,30 @@ def register(commands: CommandAdder) -> None:
     rerun.add_argument("-e", "--env", metavar="ENV", help="env to merge: JSON or a file")
 
     actions = commands.add("action-execution-list", action_execution_list, "List action runs.")
-    actions.add_argument("task", metavar="TASK_EXECUTION_ID", nargs="?", help="of this task")
+    commands.add_id(
+        actions, "task", "task", metavar="TASK_EXECUTION_ID", nargs="?", help="of this task"
+    )
     _limit(actions)
     for name, handler, help in (
         ("action-execution-get", action_execution_get, "Show an action execution."),
         ("action-execution-get-input", action_execution_get_input, "Show its input (JSON)."),
         ("action-execution-get-output", action_execution_get_output, "Show its output (JSON)."),
     ):
-        commands.add(name, handler, help, formatted=name == "action-execution-get").add_argument(
-            "id", metavar="ID", help="action execution id"
+        commands.add_id(
+            commands.add(name, handler, help, formatted=name == "action-execution-get"),
+            "action execution",
+            "id",
+            metavar="ID",
+            help="action execution id (or its first characters)",
         )
     update_action = commands.add(
         "action-execution-update",
         action_execution_update,
         "Report the result (or PAUSED / RUNNING) of an asynchronous action.",
     )
-    update_action.add_argument("id", metavar="ID", help="action execution id")
+    commands.add_id(
+        update_action, "action execution", "id", metavar="ID", help="action execution id"
+    )
     update_action.add_argument(
         "--state",
         required=True,

@@ -46,7 +46,9 @@ def register(commands: CommandAdder) -> None:
         "queue-messages", queue_messages, "List a queue's messages, oldest first."
     )
     parser.add_argument("name", metavar="NAME", help="queue name, e.g. tripleo")
-    parser.add_argument("--execution", metavar="ID", help="only messages of this execution")
+    commands.add_id(
+        parser, "execution", "--execution", metavar="ID", help="only messages of this execution"
+    )
     parser.add_argument(
         "--limit", type=int, metavar="N", help="only the newest N messages (default: all)"
     )

@@ -1,11 +1,17 @@
-"""``ironic.*`` and ``heat.*`` actions made from the installed python-ironicclient and
-python-heatclient, under the names of Mistral's OpenStack action mapping.
+"""OpenStack actions under the names of Mistral's OpenStack action mapping: ``ironic.*``,
+``heat.*`` and ``swift.*`` made from the installed clients (python-ironicclient,
+python-heatclient and python-swiftclient, which heatclient needs), and the ``nova.*``,
+``glance.*`` and ``baremetal_introspection.*`` actions TripleO's Pike workbooks call.
 
 ``ironic.node_list`` calls ``client.node.list``: an action is named
 ``<namespace>.<manager>_<method>`` and its input is the method's signature (read from a client
-that never connects), plus Mistral's ``action_region``. The clients are imported only when the
-registry first asks for the actions. A call blocks, so ``run`` is a plain method and runs in a
-worker thread; the client is the one :mod:`engine.clouds` keeps per service.
+that never connects), plus Mistral's ``action_region``. For Nova, Glance and Ironic Inspector,
+whose clients are not our dependencies, the signatures come from the installed client when there
+is one and otherwise from a stand-in written from the upstream client; without an endpoint for
+the service an action fails at once saying so, and with one but no client it names the package
+to install. The clients are imported only when the registry first asks for the actions. A call
+blocks, so ``run`` is a plain method and runs in a worker thread; the client is the one
+:mod:`engine.clouds` keeps per service.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
+from types import SimpleNamespace
 from typing import Any
 
 from engine import limits
@@ -101,6 +108,28 @@ HEAT_METHODS: dict[str, tuple[str, ...]] = {
     "template_versions": ("get", "list"),
 }
 
+# python-swiftclient's Connection methods, called by their own names (swift.head_container).
+SWIFT_METHODS = (
+    "copy_object",
+    "delete_container",
+    "delete_object",
+    "get_account",
+    "get_capabilities",
+    "get_container",
+    "get_object",
+    "head_account",
+    "head_container",
+    "head_object",
+    "post_account",
+    "post_container",
+    "post_object",
+    "put_container",
+    "put_object",
+)
+NOVA_METHODS = {"hypervisors": ("find", "statistics"), "servers": ("list",)}
+GLANCE_METHODS = {"images": ("list",)}
+INSPECTOR_METHODS = ("abort", "get_data", "get_status", "introspect", "wait_for_finish")
+
 REGION_PARAM = ActionParam("action_region", "")
 # Never called: the offline clients only lend their methods' signatures.
 OFFLINE_ENDPOINT = "http://offline.invalid"
@@ -110,32 +139,45 @@ RETRY_STATUSES = frozenset({409, 503})
 RETRY_INTERVAL = 2.0
 
 
+def by_manager(methods: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    """``{"node": ("list",)}`` as ``{"node_list": "node.list"}``: action suffix -> method path."""
+    return {
+        f"{manager}_{name}": f"{manager}.{name}"
+        for manager, names in methods.items()
+        for name in names
+    }
+
+
 @dataclass(frozen=True)
 class ClientService:
     """One OpenStack service: its action namespace, its mapping and how to get its client."""
 
     namespace: str
     title: str  # as users know it, for error messages: "Ironic"
-    methods: Mapping[str, tuple[str, ...]]
-    shared_client: Callable[[], Any]  # the engine.clouds client, made on first call
+    service_type: str  # as in the Keystone catalog: "baremetal"
+    methods: Mapping[str, str]  # action suffix -> client method path
     offline_client: Callable[[], Any]
     busy_retries: int = 0  # retries of a call answered with a status in RETRY_STATUSES
     before_call: Callable[[Any], None] | None = None  # given the client, before each call
+
+    def shared_client(self) -> Any:
+        """The engine.clouds client, made on first call."""
+        from engine import clouds
+
+        return clouds.client(self.service_type)
 
     def descriptors(self) -> dict[str, ActionDescriptor]:
         """One descriptor per mapped method the installed client has."""
         client = self.offline_client()
         found = {}
-        for manager, names in self.methods.items():
-            for method_name in names:
-                path = f"{manager}.{method_name}"
-                action_name = f"{self.namespace}.{manager}_{method_name}"
-                try:
-                    method = attrgetter(path)(client)
-                except AttributeError:
-                    LOG.warning("%s: the installed client has no %s", action_name, path)
-                    continue
-                found[action_name] = _descriptor(self, action_name, path, method)
+        for suffix, path in self.methods.items():
+            action_name = f"{self.namespace}.{suffix}"
+            try:
+                method = attrgetter(path)(client)
+            except AttributeError:
+                LOG.warning("%s: the installed client has no %s", action_name, path)
+                continue
+            found[action_name] = _descriptor(self, action_name, path, method)
         return found
 
 
@@ -156,6 +198,8 @@ class OpenStackAction(Action):
 
         try:
             client = self.service.shared_client()
+        except clouds.NoEndpoint as error:
+            raise ActionError(needs_service(self.action_name, error)) from None
         except clouds.CloudsError as error:
             raise ActionError(f"{self.action_name} failed: {error}") from None
         method = attrgetter(self.method_path)(client)
@@ -194,6 +238,11 @@ def _secrets(value: Any, secret: bool = False) -> Iterator[str]:
         yield str(value)
 
 
+def needs_service(action_name: str, error: Any) -> str:
+    """``nova.servers_list needs Nova: no endpoint (...)`` for an `engine.clouds.NoEndpoint`."""
+    return f"{action_name} needs {error.service}: no endpoint ({error.why})"
+
+
 def call_error(action_name: str, title: str, client: Any, error: Exception) -> ActionError:
     """``<action> failed: <why>``, with the credentials' secrets masked."""
     from engine import clouds
@@ -209,7 +258,8 @@ def failure_message(title: str, client: Any, error: Exception) -> str:
     """What went wrong, in one line: the API's message and HTTP status, or the endpoint that
     could not be reached and why."""
     if _is_connection_failure(error):
-        endpoint = getattr(client.http_client, "endpoint_override", None) or _url_in(error)
+        http_client = getattr(client, "http_client", None)  # swiftclient's has none
+        endpoint = getattr(http_client, "endpoint_override", None) or _url_in(error)
         if _is_timeout(error):
             connect, read = limits.current().timeouts
             waited = f"timeouts: connect {connect} s, read {read} s"
@@ -312,10 +362,10 @@ def _offline_heat() -> Any:
     return client.Client("1", session=_offline_session(), endpoint_override=OFFLINE_ENDPOINT)
 
 
-def _shared_ironic() -> Any:
-    from engine import clouds
+def _offline_swift() -> Any:
+    from swiftclient import client
 
-    return clouds.ironic_client()
+    return client.Connection()
 
 
 def _negotiate_ironic_version(client: Any) -> None:
@@ -327,32 +377,110 @@ def _negotiate_ironic_version(client: Any) -> None:
         http_client.negotiate_version(http_client.session, None)
 
 
-def _shared_heat() -> Any:
-    from engine import clouds
+def _offline_nova() -> Any:
+    try:
+        from novaclient import client
+    except ImportError:
+        return NOVA_STAND_IN
+    return client.Client("2.1", session=_offline_session(), endpoint_override=OFFLINE_ENDPOINT)
 
-    return clouds.heat_client()
 
+def _offline_glance() -> Any:
+    try:
+        from glanceclient import client
+    except ImportError:
+        return GLANCE_STAND_IN
+    return client.Client("2", session=_offline_session(), endpoint_override=OFFLINE_ENDPOINT)
+
+
+def _offline_inspector() -> Any:
+    try:
+        from ironic_inspector_client import ClientV1
+    except ImportError:
+        return INSPECTOR_STAND_IN
+    return ClientV1.__new__(ClientV1)  # its __init__ asks the server for its API versions
+
+
+# Stand-ins with the signatures of python-novaclient 18, python-glanceclient 4 and
+# python-ironic-inspector-client 5, read when those clients are not installed; never called.
+
+
+def _keywords(**kwargs: Any) -> None: ...
+
+
+def _no_input() -> None: ...
+
+
+def _servers_list(
+    detailed=True, search_opts=None, marker=None, limit=None, sort_keys=None, sort_dirs=None
+) -> None: ...
+
+
+def _node(node_id=None, uuid=None) -> None: ...
+
+
+def _get_data(node_id=None, raw=False, uuid=None, processed=True) -> None: ...
+
+
+def _introspect(node_id=None, manage_boot=None, uuid=None) -> None: ...
+
+
+def _wait_for_finish(
+    node_ids=None, retry_interval=10, max_retries=3600, sleep_function=time.sleep, uuids=None
+) -> None: ...
+
+
+NOVA_STAND_IN = SimpleNamespace(
+    hypervisors=SimpleNamespace(find=_keywords, statistics=_no_input),
+    servers=SimpleNamespace(list=_servers_list),
+)
+GLANCE_STAND_IN = SimpleNamespace(images=SimpleNamespace(list=_keywords))
+INSPECTOR_STAND_IN = SimpleNamespace(
+    abort=_node,
+    get_data=_get_data,
+    get_status=_node,
+    introspect=_introspect,
+    wait_for_finish=_wait_for_finish,
+)
 
 SERVICES = (
     ClientService(
         "ironic",
         "Ironic",
-        IRONIC_METHODS,
-        _shared_ironic,
+        "baremetal",
+        by_manager(IRONIC_METHODS),
         _offline_ironic,
         busy_retries=5,
         before_call=_negotiate_ironic_version,
     ),
-    ClientService("heat", "Heat", HEAT_METHODS, _shared_heat, _offline_heat),
+    ClientService("heat", "Heat", "orchestration", by_manager(HEAT_METHODS), _offline_heat),
+    ClientService(
+        "swift", "Swift", "object-store", {name: name for name in SWIFT_METHODS}, _offline_swift
+    ),
+    ClientService("nova", "Nova", "compute", by_manager(NOVA_METHODS), _offline_nova),
+    ClientService("glance", "Glance", "image", by_manager(GLANCE_METHODS), _offline_glance),
+    ClientService(
+        "baremetal_introspection",
+        "Ironic Inspector",
+        "baremetal-introspection",
+        {name: name for name in INSPECTOR_METHODS},
+        _offline_inspector,
+    ),
 )
 
 
 class OpenStackProvider:
-    """Provides the ``ironic.*`` and ``heat.*`` actions; a client library that is not installed
+    """Provides the OpenStack actions; a client library that is not installed
     (or fails to import) only hides its own namespace, with a logged reason."""
 
     def __init__(self, services: tuple[ClientService, ...] = SERVICES) -> None:
         self.services = services
+
+    @property
+    def namespaces(self) -> tuple[str, ...]:
+        """Its actions' name prefixes, known without importing the clients (the registry
+        loads this provider only when one of its actions is wanted)."""
+        return tuple(f"{service.namespace}." for service in self.services)
 
     def actions(self) -> Mapping[str, ActionDescriptor]:
         found: dict[str, ActionDescriptor] = {}

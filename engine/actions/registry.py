@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import threading
 from collections.abc import Mapping
 from importlib.metadata import entry_points
 from typing import Protocol
@@ -39,7 +40,10 @@ class ActionNotFound(ActionError):
 class ActionRegistry:
     """Name -> descriptor, built on first use from the providers, then the plugins.
 
-    A name that is already taken keeps its first owner, and the clash is logged.
+    A name that is already taken keeps its first owner, and the clash is logged. A provider
+    that declares `namespaces` (name prefixes, e.g. the OpenStack clients', which take seconds
+    to import) is loaded only by a lookup in its namespaces, a listing or `load()`: the other
+    actions are found without waiting for it, so an engine can start while it loads.
     """
 
     def __init__(
@@ -48,15 +52,23 @@ class ActionRegistry:
         self._providers = list(providers)
         self._entry_point_group = entry_point_group
         self._actions: dict[str, ActionDescriptor] | None = None
+        self._quick: dict[str, ActionDescriptor] | None = None  # providers with no namespaces
+        self._provided: dict[int, Mapping[str, ActionDescriptor]] = {}  # id(provider) -> its
+        self._loading = threading.Lock()  # one full load at a time (it may run in a thread)
 
     def add_provider(self, provider: ActionProvider) -> None:
         """Add a provider; its actions are visible from the next lookup on."""
         self._providers.append(provider)
+        self._quick = None
         if self._actions is not None:
-            self._merge(provider.actions(), source=type(provider).__name__)
+            self._merge(self._actions, provider.actions(), source=type(provider).__name__)
 
     def get(self, name: str) -> ActionDescriptor:
-        actions = self._loaded()
+        if self._actions is None and not name.startswith(self._deferred_namespaces()):
+            descriptor = self._quick_actions().get(name)
+            if descriptor is not None:
+                return descriptor
+        actions = self.load()
         try:
             return actions[name]
         except KeyError:
@@ -64,24 +76,54 @@ class ActionRegistry:
 
     def list(self) -> list[ActionDescriptor]:
         """Every registered action, sorted by name."""
-        return sorted(self._loaded().values(), key=lambda descriptor: descriptor.name)
+        return sorted(self.load().values(), key=lambda descriptor: descriptor.name)
 
-    def _loaded(self) -> dict[str, ActionDescriptor]:
+    def load(self) -> dict[str, ActionDescriptor]:
+        """Every action, loading the providers and plugins on the first call."""
         if self._actions is None:
-            self._actions = {}
-            for provider in self._providers:
-                self._merge(provider.actions(), source=type(provider).__name__)
-            if self._entry_point_group:
-                self._merge(plugin_actions(self._entry_point_group), source="entry points")
+            with self._loading:
+                if self._actions is None:
+                    actions: dict[str, ActionDescriptor] = {}
+                    for provider in self._providers:
+                        self._merge(actions, self._actions_of(provider), type(provider).__name__)
+                    if self._entry_point_group:
+                        plugins = plugin_actions(self._entry_point_group)
+                        self._merge(actions, plugins, source="entry points")
+                    self._actions = actions
         return self._actions
 
-    def _merge(self, actions: Mapping[str, ActionDescriptor], source: str) -> None:
-        assert self._actions is not None
+    def _deferred_namespaces(self) -> tuple[str, ...]:
+        return tuple(
+            prefix for provider in self._providers for prefix in getattr(provider, "namespaces", ())
+        )
+
+    def _quick_actions(self) -> dict[str, ActionDescriptor]:
+        """The actions of the providers without namespaces (built-in, quick to load). A
+        plugin never replaces one of them, so a name found here is the registry's answer."""
+        if self._quick is None:
+            quick: dict[str, ActionDescriptor] = {}
+            for provider in self._providers:
+                if not getattr(provider, "namespaces", ()):
+                    self._merge(quick, self._actions_of(provider), type(provider).__name__)
+            self._quick = quick
+        return self._quick
+
+    def _actions_of(self, provider: ActionProvider) -> Mapping[str, ActionDescriptor]:
+        """A provider's actions, asked once."""
+        actions = self._provided.get(id(provider))
+        if actions is None:
+            actions = self._provided[id(provider)] = provider.actions()
+        return actions
+
+    @staticmethod
+    def _merge(
+        into: dict[str, ActionDescriptor], actions: Mapping[str, ActionDescriptor], source: str
+    ) -> None:
         for name, descriptor in actions.items():
-            if name in self._actions:
+            if name in into:
                 LOG.warning("Action %s from %s ignored: the name is already taken", name, source)
             else:
-                self._actions[name] = descriptor
+                into[name] = descriptor
 
 
 def plugin_actions(group: str = ENTRY_POINT_GROUP) -> dict[str, ActionDescriptor]:

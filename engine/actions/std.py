@@ -1,7 +1,7 @@
 """The ``std.*`` actions (Mistral's ``std_actions.py``, Queens inputs plus HEAD's additions).
 
 The cheap ones are native async so they never cost a thread hop; ``std.http`` and
-``std.email`` block and run in a worker thread. ``std.ssh`` is not provided yet.
+``std.email`` and ``std.ssh`` block and run in a worker thread.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from engine.actions.base import Action, ActionContext, ActionError, Result
 from engine.actions.descriptor import ActionDescriptor
 from engine.actions.std_email import SendEmailAction
 from engine.actions.std_http import HTTPAction
+from engine.actions.std_ssh import SSHAction
 
 
 def _seconds(value: Any) -> float:
@@ -96,6 +97,7 @@ STD_ACTIONS: dict[str, type[Action]] = {
     "std.test_dict": TestDictAction,
     "std.http": HTTPAction,
     "std.email": SendEmailAction,
+    "std.ssh": SSHAction,
 }
 
 

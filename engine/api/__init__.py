@@ -10,12 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.api.backend import Backend
-from engine.api.types import *  # noqa: F403 (the types are part of this door)
 from engine.api.types import __all__ as _types
-from engine.store import create_private_file, log_path, state_path
+from engine.lazy import lazy_attributes
 
 if TYPE_CHECKING:
+    from engine.api.backend import Backend
     from engine.api.embedded import EngineStarter, OthersServing
 
 __all__ = [
@@ -26,6 +25,18 @@ __all__ = [
     "state_path",
     *_types,
 ]
+
+# Imported on first use, so that a command imports only what it needs.
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    {
+        "Backend": "engine.api.backend",
+        "create_private_file": "engine.store.database",
+        "log_path": "engine.store.paths",
+        "state_path": "engine.store.paths",
+        **dict.fromkeys(_types, "engine.api.types"),
+    },
+)
 
 
 async def open_backend(

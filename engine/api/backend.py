@@ -9,13 +9,12 @@ backend; callers need not know where it runs.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from engine.api.types import (
     ActionExecutionRecord,
     ActionRecord,
     Caller,
-    Change,
     EnvironmentRecord,
     ExecutionFilter,
     ExecutionRecord,
@@ -29,6 +28,9 @@ from engine.api.types import (
     WorkbookRecord,
     WorkflowRecord,
 )
+
+if TYPE_CHECKING:
+    from engine.api.types import Change  # the engine's; loaded with it
 
 
 class Backend(Protocol):
@@ -51,6 +53,11 @@ class Backend(Protocol):
     @property
     def engine_running(self) -> bool:
         """Whether this process runs the engine, so `subscribe` has live changes."""
+
+    async def resolve_id(self, kind: str, given: str) -> str:
+        """The whole id of the "execution", "task" or "action execution" that `given` is or
+        starts (a short id, as the console shows); NotFoundError when none, AmbiguousIdError
+        (naming how many) when several."""
 
     # ---- workbooks -------------------------------------------------------------------------
 

@@ -19,20 +19,12 @@ import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from engine.actions import (
-    DEFAULT_REGISTRY,
-    ActionContext,
-    list_system_actions,
-    run_adhoc,
-    run_descriptor,
-)
 from engine.api.handoff import EngineClient
 from engine.api.types import (
     ActionExecutionRecord,
     Caller,
-    Change,
     EnvironmentRecord,
     ExecutionFilter,
     ExecutionRecord,
@@ -44,25 +36,15 @@ from engine.api.types import (
     TaskRecord,
     Validation,
 )
-from engine.core import events, states
-from engine.core.adhoc import resolve_chain
-from engine.core.conductor import check_workflow_input
+from engine.core import states
 from engine.core.errors import InputError, WorkflowError
-from engine.expr import evaluate
-from engine.lang import (
-    DefinitionError,
-    WorkbookSpec,
-    WorkflowSpec,
-    parse_workbook,
-    parse_workflows,
-)
-from engine.runtime.catalog import StoreCatalog
-from engine.runtime.service import Engine
+from engine.lang import DefinitionError, WorkbookSpec, WorkflowSpec
 from engine.store import (
     AlreadyExistsError,
     NotFoundError,
     Store,
     StoreError,
+    ids,
     queues,
     requests,
     state_path,
@@ -79,6 +61,13 @@ from engine.store.definitions import (
 )
 from engine.store.executions import LeaseHolder, lease_holder, lease_is_live
 from engine.store.pages import execution_page
+
+if TYPE_CHECKING:
+    from engine.api.types import Change
+    from engine.runtime.service import Engine
+
+# The engine, the action registry, the parsers and YAQL are imported by the methods that use
+# them, so a command that only reads (a list, a get) never loads them.
 
 EngineStarter = Callable[[Path], subprocess.Popen]  # starts a headless engine for a state file
 
@@ -129,6 +118,7 @@ class EmbeddedBackend:
     _serve_others: OthersServing | None = None  # how our engine serves other processes
     serving: Serving | None = None  # while our engine serves them
     _handoff: EngineClient | None = None  # set when writes may go to another process's engine
+    _registry_loading: asyncio.Future | None = None  # the action registry loading in a thread
 
     def __init__(self, store: Store, workbooks_folder: Path = BUNDLED_WORKBOOKS) -> None:
         self.store = store
@@ -179,6 +169,9 @@ class EmbeddedBackend:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
+    async def resolve_id(self, kind: str, given: str) -> str:
+        return await ids.resolve_id(self.store, kind, given)
+
     # ---- workbooks -----------------------------------------------------------------------
 
     async def list_workbooks(self) -> list[WorkbookRecord]:
@@ -191,20 +184,28 @@ class EmbeddedBackend:
         return (await self.get_workbook(name)).definition
 
     async def get_workbook_spec(self, name: str) -> WorkbookSpec:
+        from engine.lang import parse_workbook
+
         record = await self.get_workbook(name)
         return await self.specs.parse(parse_workbook, record.definition, name)
 
     async def validate_workbook(self, text: str, filename: str = "<input>") -> Validation:
         """Every problem and warning in a workbook document. Stores nothing."""
+        from engine.lang import parse_workbook
+
         return await self._validate(parse_workbook, text, filename)
 
     async def create_workbook(self, text: str, filename: str = "<input>") -> WorkbookRecord:
         """Store a new workbook with its workflows and actions; raise if it has any problem."""
+        from engine.lang import parse_workbook
+
         spec = await self.specs.parse(parse_workbook, text, filename)
         return await self.store.write(defs.insert_workbook, *self._workbook_values(spec, text))
 
     async def update_workbook(self, text: str, filename: str = "<input>") -> WorkbookRecord:
         """Replace a stored workbook: its workflows and actions become the new document's."""
+        from engine.lang import parse_workbook
+
         spec = await self.specs.parse(parse_workbook, text, filename)
         return await self.store.write(defs.update_workbook, *self._workbook_values(spec, text))
 
@@ -225,6 +226,8 @@ class EmbeddedBackend:
 
     async def get_workflow_spec(self, id_or_name: str) -> WorkflowSpec:
         """The parsed workflow; one from a workbook is taken from its parsed workbook."""
+        from engine.lang import parse_workflows
+
         record = await self.get_workflow(id_or_name)
         if record.workbook_name is None:
             document = await self.specs.parse(parse_workflows, record.definition, record.name)
@@ -236,19 +239,27 @@ class EmbeddedBackend:
         return (await self.get_workflow_spec(id_or_name)).input
 
     async def check_execution_input(self, workflow: str, input: Mapping[str, Any]) -> None:
+        from engine.core.conductor import check_workflow_input
+
         check_workflow_input(await self.get_workflow_spec(workflow), dict(input))
 
     async def validate_workflows(self, text: str, filename: str = "<input>") -> Validation:
         """Every problem and warning in a workflow-list document. Stores nothing."""
+        from engine.lang import parse_workflows
+
         return await self._validate(parse_workflows, text, filename)
 
     async def create_workflows(self, text: str, filename: str = "<input>") -> list[WorkflowRecord]:
         """Store every workflow of a workflow-list document (none if any is invalid or taken)."""
+        from engine.lang import parse_workflows
+
         spec = await self.specs.parse(parse_workflows, text, filename)
         return await self.store.write(defs.insert_workflows, _workflow_values(spec.workflows))
 
     async def update_workflows(self, text: str, filename: str = "<input>") -> list[WorkflowRecord]:
         """Replace stand-alone workflows by name; ids stay."""
+        from engine.lang import parse_workflows
+
         spec = await self.specs.parse(parse_workflows, text, filename)
         return await self.store.write(defs.update_workflows, _workflow_values(spec.workflows))
 
@@ -274,6 +285,8 @@ class EmbeddedBackend:
         raise NotFoundError(f"Action '{id_or_name}' not found")
 
     async def _system_actions(self) -> dict[str, ActionRecord]:
+        from engine.actions import list_system_actions
+
         # Shown with the state file's creation time, as Mistral shows when it registered them.
         created_at = await defs.get_meta(self.store, "created_at")
         return {
@@ -310,6 +323,8 @@ class EmbeddedBackend:
             if path.name in done:
                 continue
             try:
+                from engine.lang import parse_workbook  # only when there is one to load
+
                 text = await asyncio.to_thread(path.read_text, encoding="utf-8")
                 spec = await self.specs.parse(parse_workbook, text, str(path))
                 values = self._workbook_values(spec, text)
@@ -323,9 +338,13 @@ class EmbeddedBackend:
     async def start_engine(self, **options: Any) -> Engine:
         """Run the engine in this process (it takes the state file's lease; EngineBusy if
         another live engine holds it)."""
+        from engine.actions import DEFAULT_REGISTRY
+        from engine.runtime.service import Engine
+
         if self._engine is None or not self._engine.running:
-            # Loading the registry imports the OpenStack clients (0.5-2 s): not on the loop.
-            await asyncio.to_thread(DEFAULT_REGISTRY.list)
+            # The OpenStack clients take 0.5-2 s to import: they load in a thread while the
+            # engine already runs the actions that need none (std.*, tripleo.*, zaqar.*).
+            self._registry_loading = asyncio.ensure_future(asyncio.to_thread(DEFAULT_REGISTRY.load))
             engine = Engine(self.store, **options)
             await engine.start()
             self._engine = engine
@@ -382,6 +401,8 @@ class EmbeddedBackend:
         (reverse workflows), `evaluate_env`. With `caller`, the execution's OpenStack actions
         act as the caller (engine.callers); it is never written down, so it is not handed off.
         """
+        from engine.core import events
+
         if self._hands_off():
             return await self._handoff.call(
                 "start_execution",
@@ -450,6 +471,8 @@ class EmbeddedBackend:
         """`execution-update`: -s PAUSED pauses, -s RUNNING resumes (with -e merged into the
         env), -s SUCCESS|ERROR|CANCELLED ends it now with `state_info` as the message; -d sets
         the description, -e alone updates the env (IDLE, PAUSED or ERROR executions)."""
+        from engine.core import events
+
         if self._hands_off():
             return await self._handoff.call(
                 "update_execution",
@@ -549,6 +572,8 @@ class EmbeddedBackend:
     ) -> TaskRecord:
         """`task-rerun`: an ERROR task runs again; with reset=False (--resume) a with-items task
         runs only its failed and not-started items."""
+        from engine.core import events
+
         if self._hands_off():
             return await self._handoff.call(
                 "rerun_task", task_id=task_id, reset=reset, env=None if env is None else dict(env)
@@ -579,6 +604,8 @@ class EmbeddedBackend:
     ) -> ActionExecutionRecord:
         """`action-execution-update`: the result of an asynchronous action (SUCCESS, ERROR,
         CANCELLED), or its PAUSED / RUNNING state."""
+        from engine.core import events
+
         if self._hands_off():
             return await self._handoff.call(
                 "update_action_execution", action_id=action_id, state=state, output=output
@@ -617,6 +644,8 @@ class EmbeddedBackend:
         Without `save_result` nothing is stored and the record has no id. With it, the action
         execution is a row; `run_sync` waits for its end.
         """
+        from engine.core import events
+
         if self._hands_off():
             return await self._handoff.call(
                 "run_action",
@@ -637,6 +666,11 @@ class EmbeddedBackend:
         return await self.get_action_execution(action.id)
 
     async def _run_unsaved(self, name: str, given: dict[str, Any]) -> ActionExecutionRecord:
+        from engine.actions import DEFAULT_REGISTRY, ActionContext, run_adhoc, run_descriptor
+        from engine.core.adhoc import resolve_chain
+        from engine.expr import evaluate
+        from engine.runtime.catalog import StoreCatalog
+
         spec = await defs.find_action(self.store, name)
         context = ActionContext(store=self.store)
         if spec is not None and not spec.is_system:
@@ -746,6 +780,8 @@ class EmbeddedBackend:
         self, spec: WorkbookSpec, text: str
     ) -> tuple[WorkbookValues, list[DefinitionValues], list[DefinitionValues]]:
         """Rows for a workbook: contained names get the `<workbook>.` prefix."""
+        from engine.actions import list_system_actions
+
         prefix = f"{spec.name}."
         workflows = _workflow_values(spec.workflows, prefix)
         actions = [

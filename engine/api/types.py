@@ -6,12 +6,13 @@ that talks to a REST API builds them from JSON as the embedded one builds them f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from engine.callers import Caller
 from engine.core import states
 from engine.core.errors import EngineError, InputError, WorkflowError
 from engine.lang import DefinitionError, InputParam, Problem
-from engine.runtime.service import Change, EngineBusy
+from engine.lazy import lazy_attributes
 from engine.store.definitions import ActionRecord, WorkbookRecord, WorkflowRecord
 from engine.store.errors import AlreadyExistsError, ConflictError, NotFoundError, StoreError
 from engine.store.executions import (
@@ -22,6 +23,7 @@ from engine.store.executions import (
     ExecutionSummary,
     TaskRecord,
 )
+from engine.store.ids import AmbiguousIdError
 from engine.store.pages import Filter, Page, PageError
 from engine.store.queues import MessageRecord, QueueRecord
 
@@ -30,6 +32,7 @@ __all__ = [
     "ActionRecord",
     "AlreadyExistsError",
     "Caller",
+    "AmbiguousIdError",
     "Change",
     "ConflictError",
     "DefinitionError",
@@ -57,6 +60,15 @@ __all__ = [
     "WorkflowRecord",
     "states",
 ]
+
+
+if TYPE_CHECKING:
+    from engine.runtime.service import Change, EngineBusy
+
+# The engine's own names, loaded with it: a command that only reads never needs them.
+__getattr__, __dir__ = lazy_attributes(
+    __name__, {"Change": "engine.runtime.service", "EngineBusy": "engine.runtime.service"}
+)
 
 
 class HandoffError(EngineError):

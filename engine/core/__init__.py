@@ -3,10 +3,11 @@
 `Conductor.handle(event, now)` applies one event (engine.core.events) to the executions it holds
 in memory and returns the changed objects and the commands (run an action, arm a timer) that the
 runtime carries out once those changes are committed.
+
+Its names are imported on first use (engine.lazy).
 """
 
-from engine.core.conductor import Catalog, Conductor, Outcome, WorkflowEntry
-from engine.core.errors import EngineError, InputError, WorkflowError
+from engine.lazy import lazy_attributes
 
 __all__ = [
     "Catalog",
@@ -17,3 +18,16 @@ __all__ = [
     "WorkflowEntry",
     "WorkflowError",
 ]
+
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    {
+        "Catalog": "engine.core.conductor",
+        "Conductor": "engine.core.conductor",
+        "Outcome": "engine.core.conductor",
+        "WorkflowEntry": "engine.core.conductor",
+        "EngineError": "engine.core.errors",
+        "InputError": "engine.core.errors",
+        "WorkflowError": "engine.core.errors",
+    },
+)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.expr import ExpressionError, FunctionError
+from engine.expr.errors import ExpressionError, FunctionError
 
 
 class ActionError(Exception):

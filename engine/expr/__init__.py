@@ -1,24 +1,9 @@
-"""YAQL and Jinja expressions with Mistral's rules."""
+"""YAQL and Jinja expressions with Mistral's rules.
 
-from engine.expr.context import (
-    ContextView,
-    ExecutionData,
-    data_context,
-    plain_dict,
-    with_layer,
-)
-from engine.expr.evaluate import ExpressionError, evaluate
-from engine.expr.functions import FunctionError
-from engine.expr.syntax import (
-    EXPRESSION_TYPES,
-    Expression,
-    ExpressionSyntaxError,
-    compile_string,
-    compile_value,
-    contains_expression,
-    has_expression,
-)
-from engine.expr.yaql_runtime import YAQL_TIME_LIMIT
+Its names are imported on first use (engine.lazy).
+"""
+
+from engine.lazy import lazy_attributes
 
 __all__ = [
     "EXPRESSION_TYPES",
@@ -38,3 +23,25 @@ __all__ = [
     "plain_dict",
     "with_layer",
 ]
+
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    {
+        "ContextView": "engine.expr.context",
+        "ExecutionData": "engine.expr.context",
+        "data_context": "engine.expr.context",
+        "plain_dict": "engine.expr.context",
+        "with_layer": "engine.expr.context",
+        "ExpressionError": "engine.expr.errors",
+        "evaluate": "engine.expr.evaluate",
+        "FunctionError": "engine.expr.errors",
+        "EXPRESSION_TYPES": "engine.expr.syntax",
+        "Expression": "engine.expr.syntax",
+        "ExpressionSyntaxError": "engine.expr.syntax",
+        "compile_string": "engine.expr.syntax",
+        "compile_value": "engine.expr.syntax",
+        "contains_expression": "engine.expr.syntax",
+        "has_expression": "engine.expr.syntax",
+        "YAQL_TIME_LIMIT": "engine.expr.yaql_runtime",
+    },
+)

@@ -14,6 +14,7 @@ from jinja2 import Undefined
 from yaql.language import exceptions as yaql_errors
 
 from engine.expr.context import ContextView, plain_dict
+from engine.expr.errors import ExpressionError
 from engine.expr.syntax import JinjaTemplate, JinjaWhole, YaqlTemplate, YaqlWhole
 from engine.expr.yaql_runtime import (
     ITERATION_LIMIT,
@@ -29,10 +30,6 @@ SCALARS = (str, int, float, bool, type(None))
 DICT_ATTRIBUTES = frozenset(dir(dict))  # Jinja reads `d.items` as the method, not the key
 VIEW_ATTRIBUTES = frozenset(dir(ContextView))
 VIEW_TYPE_TEXT = f"'{ContextView.__module__}.{ContextView.__name__} object'"
-
-
-class ExpressionError(ValueError):
-    """An expression failed to evaluate. The message names the expression, never the data."""
 
 
 def evaluate(compiled: Any, context: Mapping[str, Any], *, time_limit: float = YAQL_TIME_LIMIT):

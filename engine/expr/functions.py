@@ -17,13 +17,10 @@ import yaml
 from jinja2 import pass_context
 
 from engine.expr.context import ContextView, ExecutionData, execution_data_of, plain_dict
+from engine.expr.errors import FunctionError
 
 # A field width or precision this long would build a huge string: `{0:>999999999}`.
 HUGE_FORMAT_NUMBER = re.compile(r"[0-9]{5,}")
-
-
-class FunctionError(ValueError):
-    """A custom function was called in a way it cannot answer; the message says why."""
 
 
 def to_plain(value: Any) -> Any:

@@ -7,6 +7,7 @@ error and evaluation never parses again.
 from __future__ import annotations
 
 import collections.abc  # noqa: F401  (yaql 3.2.0 uses collections.abc without importing it)
+import functools
 import re
 import threading
 from dataclasses import dataclass, field
@@ -69,18 +70,32 @@ def _yaql_subset(depth: int) -> str:
     return rf"(?:{term}{after})++"
 
 
-# Expressions YAQL is sure to parse, so validation need not run its parser (it runs lazily).
-YAQL_SURELY_VALID = re.compile(_yaql_subset(2))
-
 YAQL_LIMITS = {"yaql.limitIterators": 100_000, "yaql.memoryQuota": 50_000_000}
-YAQL_ENGINE = yaql.YaqlFactory(keyword_operator="=>", allow_delegates=False).create(
-    options={
-        "yaql.convertTuplesToLists": True,
-        "yaql.convertSetsToLists": False,
-        "yaql.iterableDicts": False,
-        **YAQL_LIMITS,
-    }
-)
+
+
+@functools.cache
+def yaql_surely_valid() -> re.Pattern:
+    """Expressions YAQL is sure to parse, so validation need not run its parser (it runs
+    lazily). Compiled on first use: the pattern is large and most commands never need it."""
+    return re.compile(_yaql_subset(2))
+
+
+@functools.cache
+def yaql_engine() -> Any:
+    """YAQL's parser, built on first use (building its tables costs a few hundred ms).
+
+    Parses go through `_yaql_statement`, which builds it under the parse lock; evaluation
+    only reads its options, after a statement was parsed."""
+    return yaql.YaqlFactory(keyword_operator="=>", allow_delegates=False).create(
+        options={
+            "yaql.convertTuplesToLists": True,
+            "yaql.convertSetsToLists": False,
+            "yaql.iterableDicts": False,
+            **YAQL_LIMITS,
+        }
+    )
+
+
 JINJA_ENV = SandboxedEnvironment(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 # Filters must be known when a template compiles, so they are registered here.
 JINJA_ENV.globals.update(JINJA_GLOBALS)
@@ -106,7 +121,7 @@ class YaqlWhole:
     @property
     def statement(self) -> Any:
         """The parsed YAQL; parsed at first use when validation could prove it valid without
-        the parser (`YAQL_SURELY_VALID`)."""
+        the parser (`yaql_surely_valid`)."""
         if self.parsed is None:
             object.__setattr__(self, "parsed", _yaql_statement(self.source[2:-2].strip()))
         return self.parsed
@@ -205,13 +220,13 @@ _YAQL_PARSING = threading.Lock()
 
 def _yaql_statement(text: str) -> Any:
     with _YAQL_PARSING:
-        return YAQL_ENGINE(text)
+        return yaql_engine()(text)
 
 
 def _parse_yaql(inner: str) -> YaqlWhole:
     text = inner.strip()
     source, path = f"<%{inner}%>", _path(YAQL_PATH, text)
-    if path is not None or YAQL_SURELY_VALID.fullmatch(text):
+    if path is not None or yaql_surely_valid().fullmatch(text):
         return YaqlWhole(source, path)
     try:
         return YaqlWhole(source, path, _yaql_statement(text))

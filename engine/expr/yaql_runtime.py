@@ -20,7 +20,7 @@ from yaql.language import contexts, specs, utils, yaqltypes
 
 from engine.expr.context import ContextView, parent_for
 from engine.expr.functions import CUSTOM_FUNCTIONS, safe_format
-from engine.expr.syntax import YAQL_ENGINE, YAQL_LIMITS
+from engine.expr.syntax import YAQL_LIMITS, yaql_engine
 
 YAQL_TIME_LIMIT = 5.0  # seconds one YAQL evaluation may run
 MEMORY_GROWTH_LIMIT = 512 << 20  # bytes one evaluation may add to the process's peak size
@@ -122,12 +122,12 @@ class _BudgetContext(contexts.Context):
 
 
 def _limited(iterable: Any) -> Any:
-    return utils.limit_iterable(iterable, YAQL_ENGINE)
+    return utils.limit_iterable(iterable, yaql_engine())
 
 
 def _plain(value: Any) -> Any:
     """An argument as plain data (lazy sequences read, within the iteration limit)."""
-    return utils.convert_output_data(value, _limited, YAQL_ENGINE)
+    return utils.convert_output_data(value, _limited, yaql_engine())
 
 
 def _yaql_form(function: Any) -> Any:

@@ -1,22 +1,9 @@
-"""Parse and validate Mistral v2 documents into frozen specs, reporting every problem at once."""
+"""Parse and validate Mistral v2 documents into frozen specs, reporting every problem at once.
 
-from engine.lang.documents import parse_actions, parse_workbook, parse_workflows
-from engine.lang.errors import DefinitionError, Problem
-from engine.lang.spec import (
-    ENGINE_COMMANDS,
-    ActionListSpec,
-    ActionSpec,
-    Clause,
-    InputParam,
-    Policies,
-    Retry,
-    Target,
-    TaskSpec,
-    WithItem,
-    WorkbookSpec,
-    WorkflowListSpec,
-    WorkflowSpec,
-)
+Its names are imported on first use (engine.lazy).
+"""
+
+from engine.lazy import lazy_attributes
 
 __all__ = [
     "ENGINE_COMMANDS",
@@ -38,3 +25,27 @@ __all__ = [
     "parse_workbook",
     "parse_workflows",
 ]
+
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    {
+        "parse_actions": "engine.lang.documents",
+        "parse_workbook": "engine.lang.documents",
+        "parse_workflows": "engine.lang.documents",
+        "DefinitionError": "engine.lang.errors",
+        "Problem": "engine.lang.errors",
+        "ENGINE_COMMANDS": "engine.lang.spec",
+        "ActionListSpec": "engine.lang.spec",
+        "ActionSpec": "engine.lang.spec",
+        "Clause": "engine.lang.spec",
+        "InputParam": "engine.lang.spec",
+        "Policies": "engine.lang.spec",
+        "Retry": "engine.lang.spec",
+        "Target": "engine.lang.spec",
+        "TaskSpec": "engine.lang.spec",
+        "WithItem": "engine.lang.spec",
+        "WorkbookSpec": "engine.lang.spec",
+        "WorkflowListSpec": "engine.lang.spec",
+        "WorkflowSpec": "engine.lang.spec",
+    },
+)

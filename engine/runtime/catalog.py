@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from engine.actions import ActionDescriptor, ActionRegistry
+from engine.actions import ActionDescriptor, ActionNotFound, ActionRegistry
 from engine.core.conductor import WorkflowEntry
 from engine.lang import parse_actions, parse_workflows
 from engine.store import Store
@@ -58,8 +58,8 @@ class StoreCatalog:
             self._version = version
 
     def refresh_system_actions(self) -> None:
-        """Re-read the registry (providers may have been added since)."""
-        self._system = {descriptor.name: descriptor for descriptor in self._registry.list()}
+        """Forget what the registry answered (providers may have been added since)."""
+        self._system = {}
         self._unknown = set()
 
     def workflow(self, name: str) -> WorkflowEntry | None:
@@ -87,8 +87,8 @@ class StoreCatalog:
     def system_action(self, name: str) -> ActionDescriptor | None:
         found = self._system.get(name)
         if found is None and name not in self._unknown:
-            self.refresh_system_actions()
-            found = self._system.get(name)
-            if found is None:
+            try:  # one name at a time: std.* is found while the OpenStack clients still load
+                found = self._system[name] = self._registry.get(name)
+            except ActionNotFound:
                 self._unknown.add(name)
         return found

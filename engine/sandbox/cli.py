@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
+from typing import TextIO
 
-from engine.sandbox import service
+from engine.sandbox import paths
 from engine.sandbox.errors import SandboxError
+from engine.sandbox.progress import Progress
 
 DEFAULT_NODES = 4
 
@@ -19,8 +22,8 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "sandbox",
         help="a real Ironic on loopback with demo nodes",
-        description=f"Run OpenStack Ironic {service.IRONIC_VERSION} (fake hardware, no auth) "
-        f"on 127.0.0.1 from {service.sandbox_dir()} (set ${service.DIR_ENV} to move it).",
+        description=f"Run OpenStack Ironic {paths.IRONIC_VERSION} (fake hardware, no auth) "
+        f"on 127.0.0.1 from {paths.sandbox_dir()} (set ${paths.DIR_ENV} to move it).",
     )
     commands = parser.add_subparsers(dest="sandbox_command", metavar="COMMAND", required=True)
     up = commands.add_parser("up", help="install if needed, start, enroll demo nodes")
@@ -47,14 +50,11 @@ def run_up(args: argparse.Namespace) -> int:
 
 
 def ensure_running(nodes: int = DEFAULT_NODES) -> str:
-    """Bring the sandbox up (saying what takes time) and return its endpoint."""
-    if not service.is_installed():
-        print(
-            f"Installing Ironic {service.IRONIC_VERSION} into {service.venv_dir()} "
-            "(once; about a minute or two)...",
-            flush=True,
-        )
-    report = service.up(nodes=nodes)
+    """Bring the sandbox up (showing each step as it goes) and return its endpoint."""
+    from engine.sandbox import service  # the commands that run it load it
+
+    with TerminalProgress(sys.stdout) as show:
+        report = service.up(nodes=nodes, progress=show)
     if report.install and report.install.installed:
         print(f"Installed Ironic in {report.install.seconds:.1f} s.")
     if report.started:
@@ -62,17 +62,61 @@ def ensure_running(nodes: int = DEFAULT_NODES) -> str:
             f"Ironic started at {report.endpoint} (pid {report.pid}) in "
             f"{report.start_seconds:.1f} s."
         )
-    else:
-        print(f"Ironic already running at {report.endpoint} (pid {report.pid}).")
-    enroll = report.enroll
-    print(
-        f"{enroll.created} nodes enrolled, {enroll.provided} made available "
-        f"in {enroll.seconds:.1f} s."
-    )
+    print(f"{report.enroll.summary()} in {report.enroll.seconds:.1f} s.")
     return report.endpoint
 
 
+class TerminalProgress:
+    """`up()`'s progress in a terminal: the current step's line redrawn as it changes and every
+    second (for its elapsed time), each finished step left on its own line. Not a terminal: a
+    plain line per step."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.current: Progress | None = None
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, daemon=True)
+
+    def __call__(self, progress: Progress) -> None:
+        with self._lock:
+            new_step = self.current is None or progress.step != self.current.step
+            if self.tty:
+                if new_step and self.current is not None:
+                    self.stream.write("\n")
+                self.current = progress
+                self._draw()
+            elif new_step:
+                self.current = progress
+                print(progress.line(), file=self.stream, flush=True)
+
+    def __enter__(self) -> TerminalProgress:
+        if self.tty:
+            self._ticker.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stopped.set()
+        if self.tty and self.current is not None:
+            with self._lock:
+                self.stream.write("\n")
+                self.stream.flush()
+
+    def _tick(self) -> None:
+        while not self._stopped.wait(1.0):
+            with self._lock:
+                if self.current is not None and not self._stopped.is_set():
+                    self._draw()
+
+    def _draw(self) -> None:
+        self.stream.write("\r\x1b[K" + self.current.line())
+        self.stream.flush()
+
+
 def run_status(args: argparse.Namespace) -> int:
+    from engine.sandbox import service
+
     state = service.status()
     if not state["running"]:
         print(f"Sandbox not running ({state['directory']}; installed: {state['installed']}).")
@@ -86,6 +130,8 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_down(args: argparse.Namespace) -> int:
+    from engine.sandbox import service
+
     stopped = service.down()
     print("Sandbox stopped." if stopped else "Sandbox was not running.")
     return 0

@@ -4,6 +4,7 @@ fake-hardware, enrolled and brought to `available` in bulk."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -61,6 +62,16 @@ class EnrollReport:
     provided: int  # nodes moved from enroll/manageable to available
     powered_off: int  # nodes whose power state was still unknown
     seconds: float
+    available: int = 0  # demo nodes in `available` at the end
+
+    def summary(self) -> str:
+        """`4 nodes ready` (and what this run did, when it did something)."""
+        done = [
+            f"{count} {what}"
+            for count, what in ((self.created, "enrolled"), (self.provided, "made available"))
+            if count
+        ]
+        return f"{self.available} nodes ready" + (f" ({', '.join(done)} now)" if done else "")
 
 
 def demo_nodes(count: int) -> list[DemoNode]:
@@ -74,29 +85,37 @@ def demo_nodes(count: int) -> list[DemoNode]:
     ]
 
 
-def enroll(client, wanted: list[DemoNode]) -> EnrollReport:
+def enroll(client, wanted: list[DemoNode], say: Callable[[str], None]) -> EnrollReport:
     """Create the missing nodes (with one port each), manage and provide every demo node still
     in `enroll` or `manageable`, and power off those whose power state is unknown. Nodes in other
-    states are left alone."""
+    states are left alone. `say` hears what is being done."""
     started = time.monotonic()
     existing = {node.name for node in _list(client)}
     missing = [node for node in wanted if node.name not in existing]
     names = {node.name for node in wanted}
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        if missing:
+            say(f"creating {len(missing)} nodes")
         list(pool.map(lambda node: _create(client, node), missing))
         to_manage = _uuids_in_state(client, names, "enroll")
+        if to_manage:
+            say(f"{len(to_manage)} nodes to manageable")
         list(pool.map(lambda uuid: client.node.set_provision_state(uuid, "manage"), to_manage))
         _settle(client, to_manage, "provision", "manageable")
         to_provide = _uuids_in_state(client, names, "manageable")
+        if to_provide:
+            say(f"{len(to_provide)} nodes to available")
         list(pool.map(lambda uuid: client.node.set_provision_state(uuid, "provide"), to_provide))
         _settle(client, to_provide, "provision", "available")
-        to_power_off = {
-            node.uuid for node in _list(client) if node.name in names and not node.power_state
-        }
+        ours = [node for node in _list(client) if node.name in names]
+        to_power_off = {node.uuid for node in ours if not node.power_state}
+        if to_power_off:
+            say(f"powering off {len(to_power_off)} nodes")
         list(pool.map(lambda uuid: client.node.set_power_state(uuid, "off"), to_power_off))
         _settle(client, to_power_off, "power", "power off")
+    available = sum(1 for node in ours if node.provision_state == "available")
     return EnrollReport(
-        len(missing), len(to_provide), len(to_power_off), time.monotonic() - started
+        len(missing), len(to_provide), len(to_power_off), time.monotonic() - started, available
     )
 
 

@@ -7,6 +7,7 @@ Everything lives in one sandbox folder (`sandbox_dir()`): `venv/` (the pinned in
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import fcntl
 import hashlib
@@ -21,22 +22,25 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 
-import platformdirs
-
 from engine.sandbox import nodes as demo
 from engine.sandbox.errors import SandboxError
+from engine.sandbox.paths import (  # noqa: F401 (service.DIR_ENV for the tests)
+    DIR_ENV,
+    IRONIC_VERSION,
+    STATE_FILE,
+    sandbox_dir,
+    venv_dir,
+)
+from engine.sandbox.progress import PipProgress, ProgressSink, Reporter
 
-IRONIC_VERSION = "39.0.0"
-DIR_ENV = "TRIPLEO_TUI_SANDBOX_DIR"
 API_VERSION_HEADER = {"X-OpenStack-Ironic-API-Version": "latest"}
 READY_TIMEOUT = 90.0
 STOP_TIMEOUT = 20.0
-STATE_FILE = "sandbox.json"
 MARKER_FILE = "tripleo-tui-ironic.txt"
 
 CONFIG_TEMPLATE = """\
@@ -120,18 +124,6 @@ class UpReport:
     enroll: demo.EnrollReport
 
 
-def sandbox_dir() -> Path:
-    """The sandbox folder: `$TRIPLEO_TUI_SANDBOX_DIR`, else `<XDG data>/tripleo-tui/sandbox`."""
-    override = os.environ.get(DIR_ENV)
-    if override:
-        return Path(override).expanduser().resolve()
-    return Path(platformdirs.user_data_dir("tripleo-tui")) / "sandbox"
-
-
-def venv_dir(directory: Path | None = None) -> Path:
-    return (directory or sandbox_dir()) / "venv"
-
-
 def constraints_file() -> Path:
     """The pinned dependency set, committed beside this module."""
     return Path(str(resources.files(__package__) / "constraints.txt"))
@@ -153,32 +145,71 @@ def is_installed(venv: Path | None = None) -> bool:
     )
 
 
-def install(venv: Path | None = None) -> InstallReport:
+def install(venv: Path | None = None, reporter: Reporter | None = None) -> InstallReport:
     """Create the venv and pip-install the pinned Ironic into it, unless already done."""
     venv = venv or venv_dir()
+    reporter = reporter or Reporter(None)
     venv.parent.mkdir(parents=True, exist_ok=True)
+    reporter.step(1, "waiting for another install" if _install_locked(venv) else "")
     with _locked(venv.parent / "install.lock"):
         if is_installed(venv):
+            reporter.step(2, "already installed")
             return InstallReport(venv, installed=False, seconds=0.0)
         started = time.monotonic()
         if venv.exists():
             shutil.rmtree(venv)  # a half-made venv or one with other pins
+        reporter.step(1, f"python3 -m venv {venv}")
         _run([sys.executable, "-m", "venv", str(venv)], "create the sandbox venv")
-        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--progress-bar", "off"]
         pip += ["--disable-pip-version-check", "--constraint", str(constraints_file())]
-        _run([*pip, f"ironic=={IRONIC_VERSION}"], f"pip install ironic=={IRONIC_VERSION}")
+        watch = PipProgress(_pinned_count())
+        reporter.step(2, watch.detail())
+
+        def pip_line(line: str) -> None:
+            watch.feed(line)
+            reporter.detail(watch.detail())
+
+        _run(
+            [*pip, f"ironic=={IRONIC_VERSION}"],
+            f"pip install ironic=={IRONIC_VERSION}",
+            on_line=pip_line,
+        )
         (venv / MARKER_FILE).write_text(_marker_text())
         return InstallReport(venv, installed=True, seconds=time.monotonic() - started)
 
 
-def up(nodes: int = 4, directory: Path | None = None, venv: Path | None = None) -> UpReport:
+def _pinned_count() -> int:
+    """How many packages pip will collect: the pins (Ironic's whole dependency set)."""
+    lines = constraints_file().read_text().splitlines()
+    return sum(1 for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _install_locked(venv: Path) -> bool:
+    """True when another process holds the install lock (it is installing right now)."""
+    with open(venv.parent / "install.lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+def up(
+    nodes: int = 4,
+    directory: Path | None = None,
+    venv: Path | None = None,
+    progress: ProgressSink | None = None,
+) -> UpReport:
     """Start Ironic (installing it first if needed) and bring `nodes` demo nodes to available.
 
     Idempotent: a healthy running sandbox is kept and only the missing demo nodes are added.
-    `venv` defaults to the one inside `directory`.
+    `venv` defaults to the one inside `directory`. `progress` hears of every step (it is
+    called from this thread).
     """
     directory = directory or sandbox_dir()
     venv = venv or venv_dir(directory)
+    reporter = Reporter(progress)
     directory.mkdir(parents=True, exist_ok=True)
     with _locked(directory / "up.lock"):
         state = read_state(directory)
@@ -188,11 +219,16 @@ def up(nodes: int = 4, directory: Path | None = None, venv: Path | None = None) 
         if started:
             if state is not None:
                 _stop(state)
-            install_report = install(venv)
+            install_report = install(venv, reporter)
             begin = time.monotonic()
-            state = _start(directory, venv)
+            state = _start(directory, venv, reporter)
             start_seconds = time.monotonic() - begin
-        enroll_report = demo.enroll(ironic_client(state.endpoint), demo.demo_nodes(nodes))
+        else:
+            reporter.step(3, f"already running at {state.endpoint}")
+        reporter.step(4)
+        enroll_report = demo.enroll(
+            ironic_client(state.endpoint), demo.demo_nodes(nodes), say=reporter.detail
+        )
         return UpReport(
             state.endpoint, state.pid, started, install_report, start_seconds, enroll_report
         )
@@ -256,7 +292,8 @@ def ironic_client(endpoint: str):
     )
 
 
-def _start(directory: Path, venv: Path) -> SandboxState:
+def _start(directory: Path, venv: Path, reporter: Reporter) -> SandboxState:
+    reporter.step(3, "creating its database")
     run = directory / "ironic"
     shutil.rmtree(run, ignore_errors=True)
     (run / "tmp").mkdir(parents=True)
@@ -280,6 +317,7 @@ def _start(directory: Path, venv: Path) -> SandboxState:
             start_new_session=True,
         )
     _children[process.pid] = process
+    reporter.detail(f"waiting for its API on port {port}")
     state = SandboxState(
         pid=process.pid,
         port=port,
@@ -393,12 +431,24 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _run(command: list[str], what: str) -> None:
-    result = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    if result.returncode != 0:
-        output = (result.stdout + result.stderr).strip().splitlines()
+def _run(command: list[str], what: str, on_line: Callable[[str], None] | None = None) -> None:
+    """Run `command`, handing each line it prints to `on_line`; fail with its last lines."""
+    last_lines: collections.deque[str] = collections.deque(maxlen=20)
+    with subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    ) as process:
+        for line in process.stdout:
+            last_lines.append(line.rstrip())
+            if on_line is not None:
+                on_line(line)
+    if process.returncode != 0:
         raise SandboxError(
-            f"could not {what} (exit code {result.returncode}):\n" + "\n".join(output[-20:])
+            f"could not {what} (exit code {process.returncode}):\n" + "\n".join(last_lines)
         )
 
 

@@ -17,9 +17,6 @@ from typing import Any
 
 from engine.core import states
 from engine.core.model import ActionExecution, TaskExecution, Timer, WorkflowExecution
-from engine.core.scope import source_of
-from engine.expr import compile_value
-from engine.lang import parse_workflows
 from engine.store.database import Store, utc_now
 from engine.store.errors import AlreadyExistsError, NotFoundError
 from engine.store.records import json_object, json_value, to_record
@@ -158,6 +155,8 @@ def _action_row(action: ActionExecution) -> tuple:
     if action.run_input is not None and action.run_input is not action.input:
         runtime["run_input"] = action.run_input
     if action.adhoc_outputs:
+        from engine.core.scope import source_of  # the engine's side: YAQL is loaded by then
+
         runtime["outputs"] = source_of(action.adhoc_outputs)
     if action.input_json is None:
         action.input_json = dumps(action.input)
@@ -240,6 +239,8 @@ class SpecParser:
     def __call__(self, text: str) -> Any:
         spec = self._specs.get(text)
         if spec is None:
+            from engine.lang import parse_workflows  # recovery only: readers never parse
+
             (spec,) = parse_workflows(text, "<stored execution>").workflows.values()
             self._specs[text] = spec
         return spec
@@ -379,6 +380,14 @@ def _task(
     )
 
 
+def _compile(outputs: list) -> list:
+    if not outputs:
+        return []
+    from engine.expr import compile_value  # the engine's side: readers never compile
+
+    return compile_value(list(outputs))
+
+
 def action_from_row(row: sqlite3.Row, task: TaskExecution | None) -> ActionExecution:
     runtime = loads(row["runtime"], {})
     outputs = runtime.get("outputs") or ()
@@ -397,7 +406,7 @@ def action_from_row(row: sqlite3.Row, task: TaskExecution | None) -> ActionExecu
         description=row["description"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
-        adhoc_outputs=tuple(compile_value(list(outputs))),
+        adhoc_outputs=tuple(_compile(outputs)),
         run_name=runtime.get("run_name") or row["name"],
         run_input=runtime.get("run_input"),
     )

@@ -155,3 +155,23 @@ def test_without_the_distribution_the_plugin_is_absent():
     registry = ActionRegistry([StdProvider()])
     with pytest.raises(ActionNotFound):
         registry.get("demo.shout")
+
+
+class NamespacedProvider(CountingProvider):
+    """Like the OpenStack provider: its actions' prefixes are known before it loads."""
+
+    namespaces = ("slow.",)
+
+
+def test_a_provider_with_namespaces_loads_only_when_one_of_its_names_is_wanted():
+    slow = NamespacedProvider({"slow.hello": HelloAction})
+    registry = ActionRegistry([StdProvider(), slow], entry_point_group=None)
+    assert registry.get("std.noop").name == "std.noop"
+    assert registry.get("std.echo").action_class is EchoAction
+    assert slow.calls == 0
+    assert registry.get("slow.hello").action_class is HelloAction
+    assert slow.calls == 1
+    with pytest.raises(ActionNotFound, match="'std.nothing' not found"):
+        registry.get("std.nothing")
+    assert [action.name for action in registry.list()].count("slow.hello") == 1
+    assert slow.calls == 1

@@ -165,7 +165,7 @@ async def test_register_or_update_brings_new_nodes_to_available(api):
 async def test_register_or_update_refuses_a_bad_list(api):
     execution = await run(api, "register_or_update", {"nodes_json": [{"pm_type": "idrac"}]})
     assert execution.state == "ERROR"
-    assert "pm_type 'idrac' is not supported" in execution.state_info
+    assert "node #0: unknown pm_type (ironic driver to use): idrac" in execution.state_info
     [message] = await posted(api, execution.id)
     assert (message.type, message.status) == ("tripleo.baremetal.v1.register_or_update", "FAILED")
 

@@ -158,5 +158,5 @@ async def test_unreachable_heat_names_the_endpoint(monkeypatch):
 
 async def test_no_heat_endpoint_says_how_to_set_one(ironic_cloud):
     outcome = await run_action("heat.stacks_get", {"stack_id": "overcloud"}, ActionContext())
-    assert outcome.error.startswith("heat.stacks_get failed: no Heat endpoint: ")
+    assert outcome.error.startswith("heat.stacks_get needs Heat: no endpoint (")
     assert "OS_ORCHESTRATION_ENDPOINT_OVERRIDE" in outcome.error

@@ -3,12 +3,11 @@ the sandbox Ironic."""
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
 
-from engine import clouds, sandbox
+from engine import clouds
 from engine.actions import ActionContext, get_action, run_action
 from engine.actions.tripleo import nodes
 
@@ -35,7 +34,7 @@ def test_inputs_as_action_list_shows_them():
     ("text", "expected"),
     [
         ("profile:compute,boot_option:local", {"profile": "compute", "boot_option": "local"}),
-        (" profile : compute , boot_option:local,", {"profile": "compute", "boot_option": "local"}),
+        ("profile:a:b", {"profile": "a:b"}),
         ("", {}),
         (None, {}),
         ({"profile": "x"}, {"profile": "x"}),
@@ -43,6 +42,11 @@ def test_inputs_as_action_list_shows_them():
 )
 def test_capabilities_to_dict(text, expected):
     assert nodes.capabilities_to_dict(text) == expected
+
+
+def test_capabilities_without_a_colon_are_refused_as_pike_does():
+    with pytest.raises(ValueError):
+        nodes.capabilities_to_dict("profile:compute,")
 
 
 async def test_capability_patch_puts_the_profile_first_and_keeps_the_rest():
@@ -82,8 +86,9 @@ async def test_validate_nodes_names_every_problem_and_no_password():
     nodes_json = {
         "nodes": [
             {"name": "a", "pm_type": "ipmi", "pm_password": "hunter2-pw", "mac": ["zz"]},
-            {"name": "a", "pm_type": "fake-hardware", "cpus": 4, "memory": "lots"},
+            {"name": "a", "pm_type": "fake-hardware", "cpus": 4, "capabilities": "x"},
             {"pm_type": "idrac"},
+            {"name": "b"},
             "node",
         ]
     }
@@ -91,14 +96,14 @@ async def test_validate_nodes_names_every_problem_and_no_password():
         "tripleo.baremetal.validate_nodes", {"nodes_json": nodes_json}, ActionContext()
     )
     assert outcome.error == (
-        "Invalid nodes JSON:\n"
-        "  node 1 (a): pm_type ipmi needs pm_addr, pm_user\n"
-        "  node 1 (a): invalid MAC 'zz'\n"
-        "  node 2 (a): unknown keys ['cpus']\n"
-        "  node 2 (a): memory must be a whole number, not 'lots'\n"
-        "  node 2 (a): name 'a' is also used by node 1 (a)\n"
-        "  node 3: pm_type 'idrac' is not supported (supported: fake-hardware, ipmi, redfish)\n"
-        "  node 4: must be a dict, not str"
+        "node #0: The following fields are missing: pm_addr, pm_user\n"
+        "node #0: MAC address zz is invalid\n"
+        'node #1: Name "a" is not unique\n'
+        "node #1: Invalid capabilities: x\n"
+        "node #1: Unknown field cpus\n"
+        "node #2: unknown pm_type (ironic driver to use): idrac\n"
+        "node #3: pm_type (ironic driver to use) is required\n"
+        "node #4: must be a dict, not str"
     )
     assert "hunter2-pw" not in outcome.error
 
@@ -113,54 +118,91 @@ async def test_validate_nodes_finds_shared_macs_and_power_addresses():
         "tripleo.baremetal.validate_nodes", {"nodes_json": nodes_json}, ActionContext()
     )
     assert outcome.error == (
-        "Invalid nodes JSON:\n"
-        "  node 2: MAC 52:54:00:00:00:01 is also on node 1\n"
-        "  node 2: power address 10.0.0.1 is also used by node 1"
+        "node #1: MAC 52:54:00:00:00:01 is not unique\n"
+        "node #1: Node identified by 10.0.0.1 is already present"
     )
 
 
-async def test_a_valid_list_passes():
-    nodes_json = [{"name": "n", "pm_type": "fake-hardware", "mac": ["52:54:00:00:00:02"]}]
+async def test_validate_nodes_takes_what_pike_takes():
+    nodes_json = [
+        {"name": "n", "pm_type": "fake-hardware", "mac": ["52:54:00:00:00:02"]},
+        {
+            "_comment": "an old IPMI driver name, images by id and URL, a driver key",
+            "pm_type": "pxe_ipmitool",
+            "pm_addr": "10.0.0.2",
+            "pm_user": "admin",
+            "pm_password": "pw",
+            "ipmi_bridging": "no",
+            "kernel_id": "0b8e9e43-0ed3-4f4b-a6a9-3c1f9d1c7e10",
+            "ramdisk_id": "http://images/agent.ramdisk",
+            "boot_interface": "pxe",
+        },
+        {
+            "pm_type": "redfish",
+            "pm_addr": "https://bmc",
+            "pm_user": "u",
+            "pm_password": "p",
+            "pm_system_id": "/redfish/v1/Systems/1",
+        },
+    ]
     outcome = await run_action(
         "tripleo.baremetal.validate_nodes", {"nodes_json": nodes_json}, ActionContext()
     )
-    assert outcome.ok and outcome.data is None
+    assert outcome.ok and outcome.data is None, outcome.error
 
 
-def test_node_fields_map_pm_keys_to_driver_info_and_properties():
-    fields = nodes.node_fields(
+def test_create_fields_store_properties_as_strings():
+    fields, macs = nodes.create_fields(
         {
             "name": "c0",
-            "pm_type": "ipmi",
+            "pm_type": "pxe_ipmitool",
             "pm_addr": "10.0.0.5",
             "pm_user": "admin",
             "pm_password": "pw",
             "pm_port": 623,
             "mac": ["52:54:00:AA:00:01"],
-            "cpu": "4",
+            "cpu": 4,
             "memory": 8192,
             "disk": 40,
             "arch": "x86_64",
+            "capabilities": {"profile": "compute"},
+            "kernel_id": "k-id",
+            "boot_interface": "pxe",
+        }
+    )
+    assert fields == {
+        "name": "c0",
+        "driver": "pxe_ipmitool",
+        "driver_info": {
+            "deploy_kernel": "k-id",
+            "ipmi_address": "10.0.0.5",
+            "ipmi_username": "admin",
+            "ipmi_password": "pw",
+            "ipmi_port": 623,
+        },
+        "properties": {
+            "cpus": "4",
+            "memory_mb": "8192",
+            "local_gb": "40",
+            "cpu_arch": "x86_64",
             "capabilities": "profile:compute",
         },
-        instance_boot_option="local",
+        "resource_class": "baremetal",
+        "boot_interface": "pxe",
+    }
+    assert macs == ["52:54:00:AA:00:01"]
+
+
+def test_update_patch_adds_every_field_as_a_string():
+    patch = nodes.update_patch(
+        {"pm_type": "ipmi", "pm_addr": "10.0.0.5", "pm_port": 6230, "cpu": 8, "name": "c0"}
     )
-    assert fields.driver == "ipmi"
-    assert fields.driver_info == {
-        "ipmi_address": "10.0.0.5",
-        "ipmi_username": "admin",
-        "ipmi_password": "pw",
-        "ipmi_port": 623,
-    }
-    assert fields.properties == {
-        "cpus": 4,
-        "memory_mb": 8192,
-        "local_gb": 40,
-        "cpu_arch": "x86_64",
-        "capabilities": "profile:compute,boot_option:local",
-    }
-    assert fields.macs == ("52:54:00:aa:00:01",)
-    assert fields.resource_class == "baremetal"
+    assert sorted(patch, key=lambda op: op["path"]) == [
+        {"path": "/driver_info/ipmi_address", "value": "10.0.0.5", "op": "add"},
+        {"path": "/driver_info/ipmi_port", "value": "6230", "op": "add"},
+        {"path": "/name", "value": "c0", "op": "add"},
+        {"path": "/properties/cpus", "value": "8", "op": "add"},
+    ]
 
 
 def unique_mac() -> str:
@@ -178,10 +220,16 @@ async def test_register_creates_then_updates_in_place(ironic_cloud):
             "tripleo.baremetal.register_or_update_nodes",
             nodes_json=[entry],
             kernel_name="http://images/deploy.kernel",
+            ramdisk_name="file:///httpboot/agent.ramdisk",
         )
         assert created["name"] == name and created["provision_state"] == "enroll"
-        assert created["properties"]["capabilities"] == "boot_option:local"
+        assert created["properties"] == {
+            "cpus": "2",
+            "memory_mb": "2048",
+            "capabilities": "boot_option:local",
+        }
         assert created["driver_info"]["deploy_kernel"] == "http://images/deploy.kernel"
+        assert created["driver_info"]["deploy_ramdisk"] == "file:///httpboot/agent.ramdisk"
         assert [port.address for port in client.port.list(node=created["uuid"])] == [mac]
 
         # Matched by its MAC although renamed: the same node, changed in place.
@@ -189,7 +237,7 @@ async def test_register_creates_then_updates_in_place(ironic_cloud):
         [updated] = await call("tripleo.baremetal.register_or_update_nodes", nodes_json=[renamed])
         assert updated["uuid"] == created["uuid"]
         stored = client.node.get(created["uuid"])
-        assert (stored.name, stored.properties["cpus"]) == (f"{name}-b", 8)
+        assert (stored.name, stored.properties["cpus"]) == (f"{name}-b", "8")
         assert len(client.port.list(node=created["uuid"])) == 1
     finally:
         for node in client.node.list(limit=0):
@@ -203,7 +251,7 @@ async def test_register_refuses_an_invalid_list_before_any_call(ironic_cloud):
         {"nodes_json": [{"pm_type": "ipmi", "pm_password": "s3cret-pw"}]},
         ActionContext(),
     )
-    assert outcome.error == ("Invalid nodes JSON:\n  node 1: pm_type ipmi needs pm_addr, pm_user")
+    assert outcome.error == "node #0: The following fields are missing: pm_addr, pm_user"
 
 
 async def test_register_reports_ironic_refusals(ironic_cloud):
@@ -221,20 +269,6 @@ async def test_register_reports_ironic_refusals(ironic_cloud):
     assert outcome.error.startswith("tripleo.baremetal.register_or_update_nodes failed: ")
     assert "driver ipmi" in outcome.error and outcome.error.endswith("(HTTP 400)")
     assert "s3cret-pw" not in outcome.error
-
-
-@pytest.fixture
-def private_ironic(tmp_path, monkeypatch):
-    """An Ironic of this test alone (remove=True deletes every node not listed)."""
-    directory = tmp_path / "sandbox"
-    endpoint = sandbox.up(nodes=0, directory=directory, venv=sandbox.venv_dir()).endpoint
-    for name in [name for name in os.environ if name.startswith("OS_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("OS_ENDPOINT", endpoint)
-    clouds.reset()
-    yield
-    clouds.reset()
-    sandbox.down(directory)
 
 
 async def test_register_with_remove_deletes_the_nodes_not_listed(private_ironic):

@@ -19,8 +19,22 @@ def _ironic_pids(pgid: int) -> list[str]:
 
 
 def test_up_status_grow_and_down(tmp_path):
-    report = sandbox.up(nodes=2, directory=tmp_path, venv=sandbox.venv_dir())
+    heard = []
+    report = sandbox.up(nodes=2, directory=tmp_path, venv=sandbox.venv_dir(), progress=heard.append)
     assert report.started
+    assert [(progress.step, progress.detail.split(" on port")[0]) for progress in heard] == [
+        (1, ""),
+        (2, "already installed"),
+        (3, "creating its database"),
+        (3, "waiting for its API"),
+        (4, ""),
+        (4, "creating 2 nodes"),
+        (4, "2 nodes to manageable"),
+        (4, "2 nodes to available"),
+        (4, "powering off 2 nodes"),
+    ]
+    assert len({progress.started for progress in heard}) == 1
+    assert report.enroll.summary() == "2 nodes ready (2 enrolled, 2 made available now)"
     assert report.endpoint.startswith("http://127.0.0.1:")
     assert (report.enroll.created, report.enroll.provided) == (2, 2)
     assert sandbox.find_endpoint(tmp_path) == report.endpoint
@@ -38,7 +52,18 @@ def test_up_status_grow_and_down(tmp_path):
     recorded = json.loads((tmp_path / "sandbox.json").read_text())
     assert (recorded["pid"], recorded["endpoint"]) == (report.pid, report.endpoint)
 
-    again = sandbox.up(nodes=3, directory=tmp_path, venv=sandbox.venv_dir())
+    assert sandbox.up(directory=tmp_path, nodes=2).enroll.summary() == "2 nodes ready"
+    heard.clear()
+    again = sandbox.up(nodes=3, directory=tmp_path, venv=sandbox.venv_dir(), progress=heard.append)
+    assert [progress.line().split(" (")[0] for progress in heard] == [
+        f"[3/4] Starting Ironic: already running at {report.endpoint}",
+        "[4/4] Enrolling demo nodes",
+        "[4/4] Enrolling demo nodes: creating 1 nodes",
+        "[4/4] Enrolling demo nodes: 1 nodes to manageable",
+        "[4/4] Enrolling demo nodes: 1 nodes to available",
+        "[4/4] Enrolling demo nodes: powering off 1 nodes",
+    ]
+    assert again.enroll.summary() == "3 nodes ready (1 enrolled, 1 made available now)"
     assert not again.started
     assert (again.pid, again.endpoint) == (report.pid, report.endpoint)
     assert (again.enroll.created, again.enroll.provided) == (1, 1)

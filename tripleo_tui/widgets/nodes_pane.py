@@ -64,6 +64,7 @@ class NodesPane(ListPane):
         self.loaded = asyncio.Event()
         self._last_error = ""
         self._busy = False
+        self.waiting: str | None = None  # why there are no nodes to read yet (sandbox starting)
 
     def on_mount(self) -> None:
         self.set_interval(REFRESH_SECONDS, self._refresh_tick)
@@ -73,6 +74,8 @@ class NodesPane(ListPane):
             self.reload()
 
     async def load(self) -> None:
+        if self.waiting is not None:
+            return  # Ironic is not up yet; `wait_for` is called again when it is
         self._busy = True
         try:
             found = await asyncio.to_thread(self._fetch)
@@ -88,6 +91,14 @@ class NodesPane(ListPane):
         self.table.show(nodes)
         self._update_note()
         self.loaded.set()
+
+    def wait_for(self, what: str | None) -> None:
+        """Show `what` (a sandbox starting, say) instead of reading nodes; None: read them."""
+        self.waiting = what
+        if what is None:
+            self.reload()
+        else:
+            self.set_note(what)
 
     def _fetch(self) -> list[baremetal.NodeInfo]:
         return baremetal.list_nodes(self.session.ironic_client())

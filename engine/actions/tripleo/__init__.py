@@ -1,4 +1,4 @@
-"""``tripleo.*`` Python actions for our TripleO workbooks (input = the ``__init__`` signature)."""
+"""``tripleo.*`` Python actions for the TripleO workbooks (input = the ``__init__`` signature)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,20 @@ from collections.abc import Mapping
 
 from engine.actions.base import Action
 from engine.actions.descriptor import ActionDescriptor
-from engine.actions.tripleo.baremetal import (
-    CapabilityPatchAction,
-    GetProfileAction,
-    RegisterOrUpdateNodesAction,
-    ValidateNodesAction,
-)
+from engine.actions.tripleo import baremetal, parameters
 
 TRIPLEO_ACTIONS: dict[str, type[Action]] = {
-    "tripleo.baremetal.capability_patch": CapabilityPatchAction,
-    "tripleo.baremetal.get_profile": GetProfileAction,
-    "tripleo.baremetal.register_or_update_nodes": RegisterOrUpdateNodesAction,
-    "tripleo.baremetal.validate_nodes": ValidateNodesAction,
+    "tripleo.baremetal.capability_patch": baremetal.CapabilityPatchAction,
+    "tripleo.baremetal.cell_v2_discover_hosts": baremetal.CellV2DiscoverHostsAction,
+    "tripleo.baremetal.configure_boot": baremetal.ConfigureBootAction,
+    "tripleo.baremetal.configure_root_device": baremetal.ConfigureRootDeviceAction,
+    "tripleo.baremetal.get_candidate_nodes": baremetal.GetCandidateNodesAction,
+    "tripleo.baremetal.get_profile": baremetal.GetProfileAction,
+    "tripleo.baremetal.probe_node": baremetal.ProbeNodeAction,
+    "tripleo.baremetal.register_or_update_nodes": baremetal.RegisterOrUpdateNodesAction,
+    "tripleo.baremetal.update_node_capability": baremetal.UpdateNodeCapabilityAction,
+    "tripleo.baremetal.validate_nodes": baremetal.ValidateNodesAction,
+    "tripleo.parameters.update_role": parameters.UpdateRoleParametersAction,
 }
 
 

@@ -1,4 +1,5 @@
-"""TripleO's nodes JSON (instackenv.json) and Ironic node capabilities, as plain functions.
+"""TripleO's nodes JSON (instackenv.json) and Ironic node capabilities, as tripleo-common 7.6.0
+(Pike) reads them, in plain functions.
 
 A nodes JSON entry describes one machine the way TripleO users write it::
 
@@ -6,60 +7,50 @@ A nodes JSON entry describes one machine the way TripleO users write it::
      "pm_password": "...", "mac": ["52:54:00:aa:bb:01"], "cpu": 4, "memory": 8192, "disk": 40,
      "arch": "x86_64", "capabilities": "profile:compute,boot_option:local"}
 
-`node_fields` turns it into what Ironic's node create takes. Capabilities are Ironic's
-`properties/capabilities` string, `key:value` pairs joined by commas.
+The driver (`pm_type`, matched by pattern: ``pxe_ipmitool`` is an IPMI driver) decides which
+``pm_*`` keys become which ``driver_info`` keys and what identifies a machine already enrolled
+(its power address). Capabilities are Ironic's `properties/capabilities` string, `key:value`
+pairs joined by commas.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-# pm_* key -> Ironic driver_info key, per hardware type; "fake-hardware" needs none.
-DRIVER_INFO_KEYS: dict[str, dict[str, str]] = {
-    "fake-hardware": {},
-    "ipmi": {
-        "pm_addr": "ipmi_address",
-        "pm_user": "ipmi_username",
-        "pm_password": "ipmi_password",
-        "pm_port": "ipmi_port",
-    },
-    "redfish": {
-        "pm_addr": "redfish_address",
-        "pm_user": "redfish_username",
-        "pm_password": "redfish_password",
-        "pm_system_id": "redfish_system_id",
-    },
-}
-REQUIRED_PM_KEYS: dict[str, tuple[str, ...]] = {
-    "fake-hardware": (),
-    "ipmi": ("pm_addr", "pm_user", "pm_password"),
-    "redfish": ("pm_addr", "pm_user", "pm_password", "pm_system_id"),
-}
-# nodes JSON key -> Ironic properties key
-PROPERTY_KEYS = {"cpu": "cpus", "memory": "memory_mb", "disk": "local_gb", "arch": "cpu_arch"}
-KNOWN_KEYS = frozenset(
-    {
-        "name",
-        "uuid",
-        "pm_type",
-        "pm_addr",
-        "pm_user",
-        "pm_password",
-        "pm_port",
-        "pm_system_id",
-        "mac",
-        "capabilities",
-        "resource_class",
-        "root_device",
-        "driver_info",
-        *PROPERTY_KEYS,
-    }
+INTERFACE_FIELDS = tuple(
+    f"{kind}_interface"
+    for kind in (
+        "boot",
+        "console",
+        "deploy",
+        "inspect",
+        "management",
+        "network",
+        "power",
+        "raid",
+        "storage",
+        "vendor",
+    )
 )
+# nodes JSON key -> the node field it sets (the JSON patch path when a node is updated)
+NON_DRIVER_FIELDS = {
+    "cpu": "/properties/cpus",
+    "memory": "/properties/memory_mb",
+    "disk": "/properties/local_gb",
+    "arch": "/properties/cpu_arch",
+    "name": "/name",
+    "resource_class": "/resource_class",
+    "kernel_id": "/driver_info/deploy_kernel",
+    "ramdisk_id": "/driver_info/deploy_ramdisk",
+    "capabilities": "/properties/capabilities",
+    **{name: f"/{name}" for name in INTERFACE_FIELDS},
+}
+PROPERTY_KEYS = {"cpus": "cpu", "memory_mb": "memory", "local_gb": "disk", "cpu_arch": "arch"}
 SECRET_KEYS = ("pm_password",)
-MAC = re.compile(r"^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$")
+MAC = re.compile(r"^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$")
 DEFAULT_RESOURCE_CLASS = "baremetal"
 
 
@@ -68,19 +59,149 @@ class NodesJsonError(ValueError):
 
 
 @dataclass(frozen=True)
-class NodeFields:
-    """What Ironic needs to create (or update) one node, plus its MAC addresses."""
+class DriverInfo:
+    """How one family of drivers names its power settings in ``driver_info``."""
 
-    name: str | None
-    driver: str
-    driver_info: dict[str, Any]
-    properties: dict[str, Any]
-    resource_class: str
-    macs: tuple[str, ...]
-    uuid: str | None = None
+    prefix: str
+    mapping: Mapping[str, str]
+    deprecated: Mapping[str, str] = field(default_factory=dict)
+    mandatory: tuple[str, ...] = ()
+    default_port: int | None = None
+    has_port: bool = False
+    defaults: Mapping[str, str] = field(default_factory=dict)
+    needs_mac: bool = False
+
+    def convert_key(self, key: str) -> str | None:
+        """The ``driver_info`` key for a nodes JSON key, or None when it is not one."""
+        if key in self.mapping:
+            return self.mapping[key]
+        if key in self.deprecated:
+            return self.deprecated[key]
+        return key if key.startswith(self.prefix) else None
+
+    def convert(self, entry: Mapping[str, Any]) -> dict[str, Any]:
+        converted = dict(self.defaults)
+        for key, value in entry.items():
+            new_key = self.convert_key(key)
+            if new_key is not None:
+                converted[new_key] = value
+        return converted
+
+    def problems(self, entry: Mapping[str, Any]) -> list[str]:
+        missing = [key for key in self.mandatory if not entry.get(key)]
+        found = [f"The following fields are missing: {', '.join(missing)}"] if missing else []
+        if self.needs_mac and not entry.get("mac"):
+            found.append("Nodes with SSH drivers require at least one MAC")
+        return found
+
+    def unique_id_from_fields(self, entry: Mapping[str, Any]) -> str | None:
+        """What identifies the machine in a nodes JSON entry: its power address."""
+        if "pm_addr" not in entry or "pm_addr" not in self.mapping:
+            return None
+        if self.prefix == "redfish":
+            return _redfish_id(entry["pm_addr"], entry.get("pm_system_id"))
+        found = str(entry["pm_addr"])
+        if self.has_port and "pm_port" in entry:
+            found = f"{found}:{entry['pm_port']}"
+        if self.prefix == "iboot" and "iboot_relay_id" in entry:
+            found = f"{found}#{entry['iboot_relay_id']}"
+        return found
+
+    def unique_id_from_node(self, driver_info: Mapping[str, Any]) -> str | None:
+        """The same identity read from an enrolled node's ``driver_info``."""
+        address_key = self.mapping.get("pm_addr")
+        if address_key is None or address_key not in driver_info:
+            return None
+        if self.prefix == "redfish":
+            return _redfish_id(driver_info[address_key], driver_info.get("redfish_system_id"))
+        found = str(driver_info[address_key])
+        port = driver_info.get(self.mapping.get("pm_port", ""))
+        if self.has_port and port is not None:
+            found = f"{found}:{port}"
+        if self.prefix == "iboot" and driver_info.get("iboot_relay_id"):
+            found = f"{found}#{driver_info['iboot_relay_id']}"
+        return found
 
 
-def node_entries(nodes_json: Any) -> list[Mapping[str, Any]]:
+def _redfish_id(address: Any, system: Any) -> str | None:
+    if system is None:
+        return None
+    address = re.sub(r"https?://", "", str(address), count=1, flags=re.IGNORECASE)
+    return f"{address.rstrip('/')}/{str(system).lstrip('/')}"
+
+
+def _prefixed(
+    prefix: str,
+    *,
+    has_port: bool = False,
+    default_port: int | None = None,
+    deprecated: Mapping[str, str] | None = None,
+) -> DriverInfo:
+    mapping = {
+        "pm_addr": f"{prefix}_address",
+        "pm_user": f"{prefix}_username",
+        "pm_password": f"{prefix}_password",
+    }
+    mandatory = tuple(mapping)
+    if has_port:
+        mapping["pm_port"] = f"{prefix}_port"
+    return DriverInfo(
+        prefix,
+        mapping,
+        deprecated or {},
+        mandatory,
+        default_port=default_port,
+        has_port=has_port,
+    )
+
+
+REDFISH_KEYS = {
+    "pm_addr": "redfish_address",
+    "pm_user": "redfish_username",
+    "pm_password": "redfish_password",
+    "pm_system_id": "redfish_system_id",
+}
+# pm_type pattern (matched at the start, as re.match does) -> its driver family, in 7.6.0's order
+DRIVERS: dict[str, DriverInfo] = {
+    r"(ipmi|.*_ipmitool)": _prefixed("ipmi", has_port=True, default_port=623),
+    r".*_drac": _prefixed("drac", has_port=True),
+    r".*_ilo": _prefixed("ilo"),
+    r".*_ucs": _prefixed("ucs", deprecated={"pm_service_profile": "ucs_service_profile"}),
+    r".*_irmc": _prefixed(
+        "irmc",
+        has_port=True,
+        deprecated={
+            f"pm_{key}": f"irmc_{key}"
+            for key in ("auth_method", "client_timeout", "sensor_method", "deploy_iso")
+        },
+    ),
+    "redfish": DriverInfo("redfish", REDFISH_KEYS, mandatory=tuple(REDFISH_KEYS)),
+    r".*_ssh": DriverInfo(
+        "ssh",
+        {"pm_addr": "ssh_address", "pm_user": "ssh_username", "pm_password": "ssh_key_contents"},
+        {"pm_virt_type": "ssh_virt_type"},
+        ("pm_addr", "pm_user", "pm_password"),
+        defaults={"ssh_virt_type": "virsh"},
+        needs_mac=True,
+    ),
+    r".*_iboot": _prefixed("iboot", has_port=True, deprecated={"pm_relay_id": "iboot_relay_id"}),
+    r".*_wol": DriverInfo("wol", {"pm_addr": "wol_host", "pm_port": "wol_port"}),
+    r".*_amt": _prefixed("amt"),
+    r"fake(|_pxe|_agent)": DriverInfo("fake", {}),
+}
+
+
+def find_driver(pm_type: Any) -> DriverInfo:
+    """The driver family of a ``pm_type``; `NodesJsonError` when none matches."""
+    if pm_type is None:
+        raise NodesJsonError("pm_type (ironic driver to use) is required")
+    for pattern, driver in DRIVERS.items():
+        if re.match(pattern, str(pm_type)):
+            return driver
+    raise NodesJsonError(f"unknown pm_type (ironic driver to use): {pm_type}")
+
+
+def node_entries(nodes_json: Any) -> list[Any]:
     """The list of node entries: `nodes_json` is that list, or a dict with a `nodes` list."""
     if isinstance(nodes_json, Mapping) and "nodes" in nodes_json:
         nodes_json = nodes_json["nodes"]
@@ -92,144 +213,130 @@ def node_entries(nodes_json: Any) -> list[Mapping[str, Any]]:
     return nodes_json
 
 
-def validate(nodes_json: Any) -> list[Mapping[str, Any]]:
-    """Check every entry; raise `NodesJsonError` naming each problem (never a password)."""
+def validate(nodes_json: Any) -> list[dict[str, Any]]:
+    """Check every entry as 7.6.0 does, naming each problem as ``node #<index>: ...`` (never a
+    password); returns the entries without their ``_comment``."""
     entries = node_entries(nodes_json)
-    problems: list[str] = []
-    seen_macs: dict[str, str] = {}
-    seen_names: dict[str, str] = {}
-    seen_addresses: dict[tuple[Any, ...], str] = {}
-    for index, entry in enumerate(entries, 1):
-        where = _where(index, entry)
+    failures: list[tuple[int, str]] = []
+    unique_ids: set[str] = set()
+    names: set[Any] = set()
+    macs: set[str] = set()
+    cleaned = []
+    for index, entry in enumerate(entries):
         if not isinstance(entry, Mapping):
-            problems.append(f"{where}: must be a dict, not {type(entry).__name__}")
+            failures.append((index, f"must be a dict, not {type(entry).__name__}"))
             continue
-        problems += [f"{where}: {problem}" for problem in _entry_problems(entry)]
-        for mac in _macs(entry):
-            if mac.lower() in seen_macs:
-                problems.append(f"{where}: MAC {mac} is also on {seen_macs[mac.lower()]}")
-            seen_macs[mac.lower()] = where
-        name = entry.get("name")
-        if isinstance(name, str):
-            if name in seen_names:
-                problems.append(f"{where}: name {name!r} is also used by {seen_names[name]}")
-            seen_names[name] = where
-        if entry.get("pm_addr"):
-            address = (entry.get("pm_type"), entry["pm_addr"], entry.get("pm_port"))
-            address += (entry.get("pm_system_id"),)
-            if address in seen_addresses:
-                problems.append(
-                    f"{where}: power address {entry['pm_addr']} is also used by "
-                    f"{seen_addresses[address]}"
-                )
-            seen_addresses[address] = where
-    if problems:
-        raise NodesJsonError("Invalid nodes JSON:\n  " + "\n  ".join(problems))
-    return entries
+        entry = {key: value for key, value in entry.items() if key != "_comment"}
+        cleaned.append(entry)
+        try:
+            driver = find_driver(entry.get("pm_type"))
+        except NodesJsonError as error:
+            failures.append((index, str(error)))
+            continue
+        failures += [(index, problem) for problem in driver.problems(entry)]
+        entry_macs = entry.get("mac", ())
+        if not isinstance(entry_macs, list | tuple):
+            failures.append((index, "mac must be a list of MAC addresses"))
+            entry_macs = ()
+        for mac in entry_macs:
+            if not MAC.match(str(mac)):
+                failures.append((index, f"MAC address {mac} is invalid"))
+            if mac in macs:
+                failures.append((index, f"MAC {mac} is not unique"))
+            macs.add(mac)
+        unique_id = driver.unique_id_from_fields(entry)
+        if unique_id:
+            if unique_id in unique_ids:
+                failures.append((index, f"Node identified by {unique_id} is already present"))
+            unique_ids.add(unique_id)
+        if entry.get("name"):
+            if entry["name"] in names:
+                failures.append((index, f'Name "{entry["name"]}" is not unique'))
+            names.add(entry["name"])
+        try:
+            capabilities_to_dict(entry.get("capabilities"))
+        except (ValueError, TypeError, AttributeError):
+            failures.append((index, f"Invalid capabilities: {entry.get('capabilities')}"))
+        for key in entry:
+            if (
+                driver.convert_key(str(key)) is None
+                and key not in NON_DRIVER_FIELDS
+                and key not in ("mac", "pm_type")
+            ):
+                failures.append((index, f"Unknown field {key}"))
+    if failures:
+        raise NodesJsonError("\n".join(f"node #{index}: {text}" for index, text in failures))
+    return cleaned
 
 
-def _where(index: int, entry: Any) -> str:
-    name = entry.get("name") if isinstance(entry, Mapping) else None
-    return f"node {index} ({name})" if isinstance(name, str) else f"node {index}"
+def create_fields(entry: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Ironic's node create arguments for an entry (properties as strings, as 7.6.0 stores
+    them), and its MAC addresses."""
+    driver = find_driver(entry["pm_type"])
+    rest = dict(entry)
+    driver_info = {}
+    if "kernel_id" in rest:
+        driver_info["deploy_kernel"] = rest["kernel_id"]
+    if "ramdisk_id" in rest:
+        driver_info["deploy_ramdisk"] = rest["ramdisk_id"]
+    interfaces = {name: rest.pop(name) for name in INTERFACE_FIELDS if name in rest}
+    resource_class = rest.pop("resource_class", DEFAULT_RESOURCE_CLASS)
+    driver_info.update(driver.convert(rest))
+    properties = {
+        key: str(rest[source])
+        for key, source in PROPERTY_KEYS.items()
+        if rest.get(source) is not None
+    }
+    if "capabilities" in rest:
+        capabilities = rest["capabilities"]
+        if isinstance(capabilities, Mapping):
+            capabilities = dict_to_capabilities(capabilities)
+        properties["capabilities"] = str(capabilities)
+    fields = {
+        "driver": rest["pm_type"],
+        "properties": properties,
+        "driver_info": driver_info,
+        "resource_class": resource_class,
+        **interfaces,
+    }
+    fields.update({key: str(rest[key]) for key in ("name", "uuid") if key in rest})
+    return fields, list(rest.get("mac", []))
 
 
-def _entry_problems(entry: Mapping[str, Any]) -> list[str]:
-    problems = []
-    unknown = sorted(str(key) for key in entry if key not in KNOWN_KEYS)
-    if unknown:
-        problems.append(f"unknown keys {unknown}")
-    pm_type = entry.get("pm_type")
-    if pm_type not in DRIVER_INFO_KEYS:
-        supported = ", ".join(sorted(DRIVER_INFO_KEYS))
-        problems.append(f"pm_type {pm_type!r} is not supported (supported: {supported})")
-    else:
-        missing = [key for key in REQUIRED_PM_KEYS[pm_type] if not entry.get(key)]
-        if missing:
-            problems.append(f"pm_type {pm_type} needs {', '.join(missing)}")
-    macs = entry.get("mac", [])
-    if not isinstance(macs, list):
-        problems.append("mac must be a list of MAC addresses")
-    else:
-        problems += [f"invalid MAC {mac!r}" for mac in macs if not MAC.match(str(mac))]
-    for key in PROPERTY_KEYS:
-        if key in entry and key != "arch" and not _is_count(entry[key]):
-            problems.append(f"{key} must be a whole number, not {entry[key]!r}")
-    capabilities = entry.get("capabilities")
-    if capabilities is not None and not isinstance(capabilities, str | Mapping):
-        problems.append("capabilities must be 'key:value,...' or a dict")
-    for key in ("name", "uuid", "resource_class"):
-        if key in entry and not isinstance(entry[key], str):
-            problems.append(f"{key} must be a string")
-    for key in ("driver_info", "root_device"):
-        if key in entry and not isinstance(entry[key], Mapping):
-            problems.append(f"{key} must be a dict")
-    return problems
-
-
-def _is_count(value: Any) -> bool:
-    return (isinstance(value, int) and not isinstance(value, bool) and value >= 0) or (
-        isinstance(value, str) and value.isdigit()
-    )
-
-
-def _macs(entry: Any) -> list[str]:
-    macs = entry.get("mac", []) if isinstance(entry, Mapping) else []
-    return [str(mac) for mac in macs] if isinstance(macs, list) else []
-
-
-def node_fields(entry: Mapping[str, Any], instance_boot_option: str | None = None) -> NodeFields:
-    """Ironic's node fields for a validated entry."""
-    driver = entry["pm_type"]
-    driver_info = dict(entry.get("driver_info", {}))
-    for pm_key, info_key in DRIVER_INFO_KEYS[driver].items():
-        if entry.get(pm_key) not in (None, ""):
-            driver_info[info_key] = entry[pm_key]
-    properties: dict[str, Any] = {}
-    for key, property_key in PROPERTY_KEYS.items():
-        if key in entry:
-            properties[property_key] = entry[key] if key == "arch" else int(entry[key])
-    capabilities = capabilities_to_dict(entry.get("capabilities"))
-    if instance_boot_option and "boot_option" not in capabilities:
-        capabilities["boot_option"] = instance_boot_option
-    if capabilities:
-        properties["capabilities"] = dict_to_capabilities(capabilities)
-    if "root_device" in entry:
-        properties["root_device"] = dict(entry["root_device"])
-    return NodeFields(
-        name=entry.get("name"),
-        driver=driver,
-        driver_info=driver_info,
-        properties=properties,
-        resource_class=entry.get("resource_class", DEFAULT_RESOURCE_CLASS),
-        macs=tuple(mac.lower() for mac in _macs(entry)),
-        uuid=entry.get("uuid"),
-    )
-
-
-def capabilities_to_dict(capabilities: Any) -> dict[str, str]:
-    """`"profile:compute,boot_option:local"` (or a dict) as an ordered dict; spaces trimmed."""
-    if isinstance(capabilities, Mapping):
-        return {str(key): str(value) for key, value in capabilities.items()}
-    pairs = {}
-    for item in (capabilities or "").split(","):
-        key, _, value = item.strip().partition(":")
-        if key:
-            pairs[key.strip()] = value.strip()
-    return pairs
+def update_patch(entry: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The JSON patch 7.6.0 sends for a node already enrolled: every given field ``add``-ed,
+    every value as a string (ports are not touched)."""
+    driver = find_driver(entry["pm_type"])
+    rest = dict(entry)
+    patched = {path: rest.pop(key) for key, path in NON_DRIVER_FIELDS.items() if key in rest}
+    for key, value in driver.convert(rest).items():
+        patched[f"/driver_info/{key}"] = value
+    return [{"path": path, "value": str(value), "op": "add"} for path, value in patched.items()]
 
 
 def dict_to_capabilities(capabilities: Mapping[str, Any]) -> str:
-    return ",".join(f"{key}:{value}" for key, value in capabilities.items())
+    """``{"profile": "compute"}`` as ``"profile:compute"``; None values are left out."""
+    return ",".join(f"{key}:{value}" for key, value in capabilities.items() if value is not None)
 
 
-def node_capabilities(node: Mapping[str, Any]) -> dict[str, str]:
+def capabilities_to_dict(capabilities: Any) -> dict[str, Any]:
+    """``"profile:compute,boot_option:local"`` (or a dict) as a dict, in order, as 7.6.0 reads
+    it: an item without a colon is an error (ValueError)."""
+    if not capabilities:
+        return {}
+    if isinstance(capabilities, Mapping):
+        return dict(capabilities)
+    pairs = [item.split(":", 1) for item in capabilities.split(",")]
+    return dict(pairs)
+
+
+def node_capabilities(node: Mapping[str, Any]) -> dict[str, Any]:
     """The capabilities of an Ironic node dict (an ``ironic.node_get`` result, say)."""
-    properties = node.get("properties") or {}
-    return capabilities_to_dict(properties.get("capabilities"))
+    return capabilities_to_dict((node.get("properties") or {}).get("capabilities"))
 
 
 def capability_patch(node: Mapping[str, Any], capability: str, value: Any) -> list[dict]:
-    """The JSON patch that sets `capability` (first in the list) or, for a None value,
+    """Our workbook's patch: sets `capability` (first in the list) or, for a None value,
     removes it, keeping the node's other capabilities."""
     capabilities = node_capabilities(node)
     capabilities.pop(capability, None)

@@ -1,0 +1,45 @@
+"""Short ids: the first characters of an execution's, task's or action run's id (the console
+shows 8), accepted wherever a whole id is, as git and the openstack CLI accept them."""
+
+from __future__ import annotations
+
+from engine.store.database import Store
+from engine.store.errors import NotFoundError, StoreError
+
+MIN_PREFIX = 4  # shorter text is taken as a whole id only
+ID_TABLES = {
+    "execution": "workflow_executions",
+    "task": "task_executions",
+    "action execution": "action_executions",
+}
+
+
+class AmbiguousIdError(StoreError, LookupError):
+    """A short id that starts more than one id; the message says how many."""
+
+
+async def resolve_id(store: Store, kind: str, given: str) -> str:
+    """The whole id of the `kind` object (a key of ID_TABLES) that `given` is or starts.
+
+    A range over the primary key's index (`id >= given AND id < next`): a whole id finds
+    itself, a prefix reads two index entries at most (and counts them when several match).
+    NotFoundError when none matches; AmbiguousIdError when several do.
+    """
+    table = ID_TABLES[kind]
+    if len(given) < MIN_PREFIX:
+        return given  # too short to be taken as a prefix: the caller's lookup decides
+    after = given[:-1] + chr(ord(given[-1]) + 1)  # the first text past every `given...`
+    rows = await store.fetch_all(
+        f"SELECT id FROM {table} WHERE id >= ? AND id < ? ORDER BY id LIMIT 2", (given, after)
+    )
+    if len(rows) == 1:
+        return rows[0]["id"]
+    if not rows:
+        raise NotFoundError(f"{kind.capitalize()} '{given}' not found")
+    row = await store.fetch_one(
+        f"SELECT count(*) AS n FROM {table} WHERE id >= ? AND id < ?", (given, after)
+    )
+    raise AmbiguousIdError(
+        f"{kind.capitalize()} id '{given}' is ambiguous: it starts {row['n']} {kind} ids; "
+        "give more characters"
+    )
