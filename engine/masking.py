@@ -21,8 +21,6 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Any
 
-from oslo_utils import strutils
-
 MASK = "***"
 EXTRA_SECRET_WORDS = ("passwd", "passcode", "totp")
 # A secret shorter than this is masked only where it is a whole value: as a substring it would
@@ -34,10 +32,19 @@ VALUE_FIELDS = ("input", "output", "params", "published", "result", "variables")
 TEXT_FIELDS = ("state_info",)
 
 
+@functools.cache
+def _strutils() -> Any:
+    """oslo.utils' strutils, imported on first use: it compiles its many patterns at import
+    (a large part of a quick command's time), and most commands mask nothing."""
+    from oslo_utils import strutils
+
+    return strutils
+
+
 @functools.lru_cache(maxsize=4096)
 def _is_secret_name(key: str) -> bool:
     lowered = key.lower()
-    masked_by_oslo = strutils.mask_dict_password({key: None}, MASK)[key] == MASK
+    masked_by_oslo = _strutils().mask_dict_password({key: None}, MASK)[key] == MASK
     return masked_by_oslo or any(word in lowered for word in EXTRA_SECRET_WORDS)
 
 
@@ -139,4 +146,4 @@ def _mask_string(text: str, secrets: tuple[str, ...]) -> str:
             return MASK
         if len(secret) >= MIN_SUBSTRING_SECRET and secret in text:
             text = text.replace(secret, MASK)
-    return strutils.mask_password(text, MASK)
+    return _strutils().mask_password(text, MASK)

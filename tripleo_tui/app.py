@@ -1,6 +1,8 @@
 """The tripleo-tui console: five panes (Workbooks, Workflows, Executions, Nodes, Messages) over
 one state file, with the engine running in the console's own event loop, or, when another
 process holds the engine lease, changes handed to that engine by the backend, as the CLI's are.
+With `mistral` (--os-mistral-url, --mistral) the panes show a real Mistral and its engine runs
+the workflows; the status bar names it.
 
 Global actions live here; each pane owns its rows and keys. Every worker error ends in
 `on_worker_state_changed`: a notification and the status bar, never a traceback on screen.
@@ -22,7 +24,8 @@ from textual.widgets import Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from engine import clouds, sandbox
-from engine.api import Backend, EngineBusy, open_backend
+from engine.api import Backend, EngineBusy
+from tripleo_tui.cli import MistralChoice, open_chosen
 from tripleo_tui.commands import ConsoleCommands
 from tripleo_tui.idle_gc import IdleCollector
 from tripleo_tui.messages import (
@@ -85,15 +88,18 @@ class TripleoTuiApp(App[None]):
         ironic_client: Callable[[], Any] = clouds.ironic_client,
         describe_endpoint: Callable[[], str] = clouds.describe,
         sandbox_nodes: int | None = None,
+        mistral: MistralChoice | None = None,
     ) -> None:
         """`sandbox_nodes`: bring up the Ironic sandbox with that many demo nodes, in the
-        background (installing it first if needed)."""
+        background (installing it first if needed). `mistral`: drive that real Mistral instead
+        of the embedded engine."""
         super().__init__()
         self.sandbox_nodes = sandbox_nodes
         self.sandbox_progress: sandbox.Progress | None = None  # while the sandbox comes up
         self._sandbox_ticker: Timer | None = None  # redraws its elapsed time
         self.db_path = db_path
         self.reload_workbooks = reload_workbooks
+        self.mistral = mistral  # None: the embedded engine
         self.describe_endpoint = describe_endpoint
         self.session = ConsoleSession(self, ironic_client, track=self._track)
         # Kept, not queried: queries look at the active screen, which may be a dialog.
@@ -146,16 +152,12 @@ class TripleoTuiApp(App[None]):
             self._bring_up_sandbox(self.sandbox_nodes)
         self._find_endpoint()
         try:
-            from tripleo_tui.engine_command import serve_others, start_background_engine
-
-            self.session.api = await open_backend(
-                self.db_path,
-                reload_workbooks=self.reload_workbooks,
-                start_engine=start_background_engine,
-                serve_others=serve_others,
-            )
+            self.session.api = await open_chosen(self.db_path, self.reload_workbooks, self.mistral)
         except Exception as error:
-            self.show_error(error, f"Cannot open the state file {self.db_path}")
+            where = "Mistral" if self.mistral else f"the state file {self.db_path}"
+            self.show_error(error, f"Cannot open {where}")
+            if self.mistral:
+                self.status.engine = "Mistral not reachable"
             self.engine_ready.set()
             return
         finally:
@@ -180,7 +182,7 @@ class TripleoTuiApp(App[None]):
             self.show_error(error, "The engine cannot start")
         else:
             self.session.engine_running = True
-            self.status.engine = "running"
+            self.status.engine = f"Mistral {self.session.api.url}" if self.mistral else "running"
         finally:
             self.engine_ready.set()
 

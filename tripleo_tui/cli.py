@@ -4,6 +4,10 @@ Command groups live in their own modules, listed in COMMAND_GROUPS; each has a
 `register(commands: CommandAdder)` function. A command handler is a coroutine
 `handler(api, args)` that returns an `Output` (see `formatting`) or an `Outcome`.
 
+Commands act on the embedded engine and its state file, or with `--os-mistral-url URL`
+(`$OS_MISTRAL_URL`) or `--mistral` (the Keystone catalog's `workflowv2` endpoint), on a real
+Mistral (engine.api.mistral).
+
 Errors never print a traceback: stderr gets one `ERROR: ...` message (every problem, for a
 definition) and the traceback goes to `tripleo-tui.log` beside the state file.
 """
@@ -14,6 +18,7 @@ import argparse
 import asyncio
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -21,13 +26,16 @@ from pathlib import Path
 
 from engine import clouds, sandbox
 from engine.api import (
+    MISTRAL_URL_ENV,
     Backend,
     DefinitionError,
     EngineError,
     StoreError,
-    create_private_file,
     log_path,
     open_backend,
+    open_mistral,
+    open_private_file,
+    refuse_unsafe_path,
     state_path,
 )
 from engine.sandbox import cli as sandbox_cli
@@ -118,6 +126,20 @@ def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
         default=default if default is argparse.SUPPRESS else False,
         help="load our own workbooks again, replacing the stored ones",
     )
+    parser.add_argument(
+        "--os-mistral-url",
+        metavar="URL",
+        default=default,
+        help=f"drive the Mistral v2 API at URL (no authentication) instead of the embedded "
+        f"engine (default: ${MISTRAL_URL_ENV})",
+    )
+    parser.add_argument(
+        "--mistral",
+        action="store_true",
+        default=default if default is argparse.SUPPRESS else False,
+        help="drive the Mistral of the Keystone catalog (workflowv2), logging in with the "
+        "OS_* variables or clouds.yaml, instead of the embedded engine",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -150,14 +172,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     clouds.add_endpoint_source(sandbox.ENDPOINT_SOURCE)
     db_path = state_path(args.db)
-    _set_up_logging(db_path, args.debug)
+    try:
+        refuse_unsafe_path(db_path)  # before anything is created beside it (the log)
+        _set_up_logging(db_path, args.debug)
+    except StoreError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
     if getattr(args, "func", None):
         return args.func(args)
     if args.handler is None:
         from tripleo_tui.app import TripleoTuiApp
 
         sandbox_nodes = sandbox_cli.DEFAULT_NODES if args.sandbox else None
-        TripleoTuiApp(db_path, reload_workbooks=args.reload, sandbox_nodes=sandbox_nodes).run()
+        TripleoTuiApp(
+            db_path,
+            reload_workbooks=args.reload,
+            sandbox_nodes=sandbox_nodes,
+            mistral=mistral_choice(args),
+        ).run()
         return 0
     try:
         outcome = asyncio.run(_run(db_path, args))
@@ -179,16 +211,39 @@ def _render(output: Output, args: argparse.Namespace) -> str:
     return render(output, getattr(args, "format", "table"), getattr(args, "columns", None))
 
 
-async def _run(db_path: Path, args: argparse.Namespace) -> Outcome:
+@dataclass(frozen=True, slots=True)
+class MistralChoice:
+    """A real Mistral was asked for: at `url`, or (None) through the Keystone catalog."""
+
+    url: str | None
+
+
+def mistral_choice(args: argparse.Namespace) -> MistralChoice | None:
+    """`--os-mistral-url`, else `$OS_MISTRAL_URL`, else `--mistral`; None: the embedded engine."""
+    url = args.os_mistral_url or os.environ.get(MISTRAL_URL_ENV)
+    if url or args.mistral:
+        return MistralChoice(url or None)
+    return None
+
+
+async def open_chosen(
+    db_path: Path, reload_workbooks: bool, mistral: MistralChoice | None
+) -> Backend:
+    """The backend the options chose: a real Mistral, or the embedded engine's state file."""
+    if mistral is not None:
+        return await open_mistral(mistral.url)
     from tripleo_tui.engine_command import serve_others, start_background_engine
 
-    opened = open_backend(
+    return await open_backend(
         db_path,
-        reload_workbooks=args.reload,
+        reload_workbooks=reload_workbooks,
         start_engine=start_background_engine,
         serve_others=serve_others,
     )
-    async with await opened as api:
+
+
+async def _run(db_path: Path, args: argparse.Namespace) -> Outcome:
+    async with await open_chosen(db_path, args.reload, mistral_choice(args)) as api:
         for problem in api.workbook_load_problems:
             print(f"WARNING: workbook not loaded: {problem}", file=sys.stderr)
         await _resolve_ids(api, args)
@@ -220,15 +275,24 @@ def error_message(error: Exception, db_path: Path) -> str:
 _log_handlers: list[logging.Handler] = []
 
 
+class _PrivateFileHandler(logging.FileHandler):
+    """The log file, opened without following a symbolic link and private to its owner."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, encoding="utf-8")
+
+    def _open(self):  # noqa: ANN202 (logging's own hook)
+        fd = open_private_file(Path(self.baseFilename), os.O_WRONLY | os.O_APPEND)
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)
+
+
 def _set_up_logging(db_path: Path, debug: bool) -> None:
     """Log to the file beside the state file (and to stderr with --debug)."""
     root = logging.getLogger()
     for handler in _log_handlers:
         root.removeHandler(handler)
         handler.close()
-    log_file = log_path(db_path)
-    create_private_file(log_file)
-    _log_handlers[:] = [logging.FileHandler(log_file, encoding="utf-8")]
+    _log_handlers[:] = [_PrivateFileHandler(log_path(db_path))]
     if debug:
         _log_handlers.append(logging.StreamHandler(sys.stderr))
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -236,4 +300,5 @@ def _set_up_logging(db_path: Path, debug: bool) -> None:
         handler.setFormatter(formatter)
         root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug else logging.INFO)
+    logging.raiseExceptions = debug  # a log that cannot be written (a full disk) stays quiet
     logging.getLogger("aiosqlite").setLevel(logging.INFO)  # one line per query otherwise

@@ -1,4 +1,5 @@
-"""`tripleo-tui engine`: the engine without the console, serving other processes' requests.
+"""`tripleo-tui engine`: the engine without the console, serving other processes' requests;
+`tripleo-tui engine status`: which backend is in use and whether its engine runs.
 
 A user runs it in the foreground (Ctrl-C stops it cleanly). A command that needs the engine
 when none is live starts one in the background with `--idle-exit`, so it goes away by itself
@@ -17,17 +18,21 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from engine.api import log_path
-from tripleo_tui.cli import CommandAdder, Outcome
+from tripleo_tui.cli import CommandAdder, CommandError, Outcome, mistral_choice
+from tripleo_tui.formatting import Text
 
 if TYPE_CHECKING:  # the engine runs only in the embedded backend
+    from engine.api import Backend
     from engine.api.embedded import EmbeddedBackend
     from engine.server import Server
 
 IDLE_EXIT = 60.0  # seconds with nothing to do before a background engine stops
 IDLE_CHECK_EVERY = 1.0
+LEASE_LOST_EXIT_CODE = 3
+LEASE_LOST_STOP_WITHIN = 2.0  # seconds to cancel and answer before the process exits anyway
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +58,10 @@ async def serve_others(api: EmbeddedBackend) -> Server:
 
 
 async def run_engine(api: EmbeddedBackend, args: argparse.Namespace) -> Outcome:
+    if args.action == "status":
+        return await engine_status(api, args)
+    if mistral_choice(args) is not None:
+        raise CommandError(f"Mistral {api.url} runs its own engine; nothing to run here")
     from engine.api import EngineBusy  # the engine's own: other commands never load it
     from engine.server import checked_listen, serve, token_check
 
@@ -66,7 +75,7 @@ async def run_engine(api: EmbeddedBackend, args: argparse.Namespace) -> Outcome:
         loop.add_signal_handler(signum, stopping.set)
     try:
         try:
-            await api.start_engine()
+            engine = await api.start_engine()
         except EngineBusy as busy:
             if background:  # another command started one first: that one serves us all
                 log.info("Background engine not needed: %s", busy)
@@ -88,15 +97,35 @@ async def run_engine(api: EmbeddedBackend, args: argparse.Namespace) -> Outcome:
                 f"{log_path(api.state_file)}. Ctrl-C stops it.",
                 file=sys.stderr,
             )
-        await _until_stopped(api, stopping, args.idle_exit)
+        halted = asyncio.create_task(engine.halted.wait())
+        idle = asyncio.create_task(_until_stopped(api, stopping, args.idle_exit))
+        await asyncio.wait((halted, idle), return_when=asyncio.FIRST_COMPLETED)
+        for waiting in (halted, idle):
+            waiting.cancel()
+        if engine.lease_lost.is_set():
+            await _exit_at_once(api, engine.halt_reason)
         if server is not None:
             await server.stop()
         await api.stop_engine()
+        if engine.halted.is_set():  # it could not write the state file (a full disk, say)
+            return Outcome(exit_code=1, errors=(engine.halt_reason,))
         log.info("Engine stopped")
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
     return Outcome()
+
+
+async def _exit_at_once(api: EmbeddedBackend, message: str) -> NoReturn:
+    """The lease is lost (or no longer sure): this process must not act again. Actions still
+    running in threads (a hung call) would keep a normal exit waiting, so after a short stop
+    it ends."""
+    log.error("%s (pid %d)", message, os.getpid())
+    print(f"ERROR: {message}", file=sys.stderr, flush=True)
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(api.stop_engine(), LEASE_LOST_STOP_WITHIN)
+    logging.shutdown()
+    os._exit(LEASE_LOST_EXIT_CODE)
 
 
 async def _until_stopped(
@@ -115,6 +144,17 @@ async def _until_stopped(
             return
 
 
+async def engine_status(api: Backend, args: argparse.Namespace) -> Outcome:
+    """One line: the backend, where its engine runs; exit code 3 when no engine runs."""
+    if mistral_choice(args) is not None:  # opening it checked that its API answers
+        return Outcome(Text(f"Backend: {api.described}; its API answers."))
+    holder = await api.live_engine()
+    where = f"embedded engine, state file {api.state_file}"
+    if holder is None:
+        return Outcome(Text(f"Backend: {where}; no engine running."), exit_code=3)
+    return Outcome(Text(f"Backend: {where}; engine running in pid {holder.pid} on {holder.host}."))
+
+
 def register(commands: CommandAdder) -> None:
     parser = commands.add(
         "engine",
@@ -122,6 +162,12 @@ def register(commands: CommandAdder) -> None:
         "Run the engine without the console, for the commands run in other shells "
         "(Ctrl-C stops it).",
         formatted=False,
+    )
+    parser.add_argument(
+        "action",
+        nargs="?",
+        choices=("status",),
+        help="status: say which backend is in use and whether its engine runs",
     )
     parser.add_argument(
         "--idle-exit",

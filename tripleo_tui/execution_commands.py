@@ -232,6 +232,8 @@ async def execution_create(api: Backend, args: argparse.Namespace) -> Outcome:
     if execution.state == states.SUCCESS:
         return Outcome(execution_record(execution))
     ended = f"Execution {execution.id} ended in state {execution.state}"
+    if execution.state == states.PAUSED:
+        ended = f"Execution {execution.id} is PAUSED: resume it with execution-update -s RUNNING"
     return Outcome(execution_record(execution), exit_code=1, errors=(ended,))
 
 
@@ -324,7 +326,7 @@ async def task_get_published(api: Backend, args: argparse.Namespace) -> Text:
 async def task_rerun(api: Backend, args: argparse.Namespace) -> Record:
     env = optional_mapping(args.env, "ENV")
     await api.get_task(args.id)
-    task = await api.rerun_task(args.id, reset=not args.resume, env=env)
+    task = await api.rerun_task(args.id, reset=not args.resume, env=env, skip=args.skip)
     return Record(TASK_COLUMNS, task_row(await Shown(api).task(task)))
 
 
@@ -421,7 +423,7 @@ def register(commands: CommandAdder) -> None:
     create.add_argument(
         "--wait",
         action="store_true",
-        help="return when the execution has ended (exit code 1 unless it succeeded)",
+        help="return when the execution has ended or is PAUSED (exit code 1 unless it succeeded)",
     )
 
     listing = commands.add("execution-list", execution_list, "List workflow executions.")
@@ -502,6 +504,11 @@ def register(commands: CommandAdder) -> None:
         help="with-items tasks: run only the failed and not-started items",
     )
     rerun.add_argument("-e", "--env", metavar="ENV", help="env to merge: JSON or a file")
+    rerun.add_argument(
+        "--skip",
+        action="store_true",
+        help="do not run it again: mark it SKIPPED and follow its on-skip",
+    )
 
     actions = commands.add("action-execution-list", action_execution_list, "List action runs.")
     commands.add_id(

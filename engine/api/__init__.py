@@ -1,8 +1,9 @@
 """The one door into the engine for the console and the CLI: the Backend protocol
 (engine.api.backend), the types it exchanges (engine.api.types), and `open_backend`.
 
-The embedded implementation (our engine and a SQLite state file) lives in engine.api.embedded
-and is imported only when opened.
+The embedded implementation (our engine and a SQLite state file) lives in engine.api.embedded,
+the one driving a real Mistral through its REST API in engine.api.mistral; each is imported only
+when opened.
 """
 
 from __future__ import annotations
@@ -13,15 +14,20 @@ from typing import TYPE_CHECKING
 from engine.api.types import __all__ as _types
 from engine.lazy import lazy_attributes
 
+MISTRAL_URL_ENV = "OS_MISTRAL_URL"  # as the `mistral` CLI reads it
+
 if TYPE_CHECKING:
     from engine.api.backend import Backend
     from engine.api.embedded import EngineStarter, OthersServing
 
 __all__ = [
     "Backend",
-    "create_private_file",
+    "MISTRAL_URL_ENV",
+    "open_private_file",
+    "refuse_unsafe_path",
     "log_path",
     "open_backend",
+    "open_mistral",
     "state_path",
     *_types,
 ]
@@ -31,7 +37,8 @@ __getattr__, __dir__ = lazy_attributes(
     __name__,
     {
         "Backend": "engine.api.backend",
-        "create_private_file": "engine.store.database",
+        "open_private_file": "engine.store.database",
+        "refuse_unsafe_path": "engine.store.database",
         "log_path": "engine.store.paths",
         "state_path": "engine.store.paths",
         **dict.fromkeys(_types, "engine.api.types"),
@@ -61,3 +68,12 @@ async def open_backend(
         start_engine=start_engine,
         serve_others=serve_others,
     )
+
+
+async def open_mistral(url: str | None = None) -> Backend:
+    """The backend of a real Mistral: the v2 API at `url` (no authentication), or without one
+    the `workflowv2` endpoint of the Keystone catalog (engine.clouds credentials). Raises
+    EngineError naming the URL when it does not answer."""
+    from engine.api.mistral import MistralBackend
+
+    return await MistralBackend.open(url)

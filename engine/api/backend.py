@@ -129,7 +129,7 @@ class Backend(Protocol):
         description: str | None = None,
     ) -> ExecutionRecord: ...
     async def wait_execution(self, execution_id: str) -> ExecutionRecord:
-        """Return the execution once it has ended."""
+        """Return the execution once it has ended or is PAUSED."""
 
     async def delete_execution(self, execution_id: str) -> None: ...
 
@@ -142,8 +142,15 @@ class Backend(Protocol):
     async def get_task_result(self, task_id: str) -> Any: ...
     async def get_task_published(self, task_id: str) -> dict[str, Any]: ...
     async def rerun_task(
-        self, task_id: str, *, reset: bool = True, env: Mapping[str, Any] | None = None
-    ) -> TaskRecord: ...
+        self,
+        task_id: str,
+        *,
+        reset: bool = True,
+        env: Mapping[str, Any] | None = None,
+        skip: bool = False,
+    ) -> TaskRecord:
+        """Run an ERROR task again, or with `skip` make it SKIPPED and follow its on-skip
+        (Mistral's task update to SKIPPED)."""
 
     # ---- action executions -----------------------------------------------------------------
 

@@ -59,7 +59,7 @@ from engine.store.definitions import (
     WorkbookValues,
     WorkflowRecord,
 )
-from engine.store.executions import LeaseHolder, lease_holder, lease_is_live
+from engine.store.lease import LeaseHolder, lease_holder, lease_is_live
 from engine.store.pages import execution_page
 
 if TYPE_CHECKING:
@@ -393,13 +393,16 @@ class EmbeddedBackend:
         input: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
         description: str = "",
+        id: str | None = None,
         caller: Caller | None = None,
     ) -> ExecutionRecord:
         """`execution-create`: check the input, then start; nothing is stored if refused.
 
         `params` may hold `env` (a dict or the name of a stored environment), `task_name`
-        (reverse workflows), `evaluate_env`. With `caller`, the execution's OpenStack actions
-        act as the caller (engine.callers); it is never written down, so it is not handed off.
+        (reverse workflows), `evaluate_env`. `id`, as in Mistral, is the new execution's id;
+        an execution of that id already stored is returned as it is (so a request whose answer
+        was lost can be looked up by it). With `caller`, the execution's OpenStack actions act
+        as the caller (engine.callers); it is never written down, so it is not handed off.
         """
         from engine.core import events
 
@@ -410,7 +413,10 @@ class EmbeddedBackend:
                 input=dict(input or {}),
                 params=dict(params or {}),
                 description=description,
+                id=id or str(uuid.uuid4()),
             )
+        if id is not None and (found := await rows.find_execution(self.store, id)) is not None:
+            return found
         engine = await self._running_engine()
         await engine.catalog.refresh()
         record = await defs.find_workflow(self.store, workflow)
@@ -433,7 +439,8 @@ class EmbeddedBackend:
                 params,
                 description,
                 entry.id,
-                caller,
+                execution_id=id,
+                caller=caller,
             )
         )
         return await self.get_execution(execution.id)
@@ -500,17 +507,19 @@ class EmbeddedBackend:
     async def wait_execution(
         self, execution_id: str, timeout: float | None = None
     ) -> ExecutionRecord:
-        """Wait until the execution ends; return it."""
+        """Wait until the execution ends or is PAUSED; return it."""
         if self._hands_off():
             return await asyncio.wait_for(self._handoff.wait_execution(execution_id), timeout)
-        await self._wait(execution_id, self.get_execution, timeout)
+        await self._wait(execution_id, self.get_execution, timeout, states.is_settled)
         return await self.get_execution(execution_id)
 
-    async def _wait(self, object_id: str, read: Any, timeout: float | None) -> None:
+    async def _wait(
+        self, object_id: str, read: Any, timeout: float | None, done: Any = states.is_completed
+    ) -> None:
         engine = await self._running_engine()
         ended = engine.watch(object_id)
         try:
-            if not states.is_completed((await read(object_id)).state):
+            if not done((await read(object_id)).state):
                 await asyncio.wait_for(ended, timeout)
         finally:
             engine.unwatch(object_id, ended)
@@ -568,22 +577,32 @@ class EmbeddedBackend:
         return (await self.get_task(task_id)).published
 
     async def rerun_task(
-        self, task_id: str, *, reset: bool = True, env: Mapping[str, Any] | None = None
+        self,
+        task_id: str,
+        *,
+        reset: bool = True,
+        env: Mapping[str, Any] | None = None,
+        skip: bool = False,
     ) -> TaskRecord:
         """`task-rerun`: an ERROR task runs again; with reset=False (--resume) a with-items task
-        runs only its failed and not-started items."""
+        runs only its failed and not-started items; with skip (--skip) it is SKIPPED and its
+        on-skip runs."""
         from engine.core import events
 
         if self._hands_off():
             return await self._handoff.call(
-                "rerun_task", task_id=task_id, reset=reset, env=None if env is None else dict(env)
+                "rerun_task",
+                task_id=task_id,
+                reset=reset,
+                env=None if env is None else dict(env),
+                skip=skip,
             )
         execution_id = await self.store.write(rows.execution_of_task, task_id)
         if execution_id is None:
             raise NotFoundError(f"Task execution '{task_id}' not found")
         engine = await self._loaded(execution_id)
         await engine.catalog.refresh()
-        await engine.submit(events.RerunTask(task_id, reset, dict(env) if env else None))
+        await engine.submit(events.RerunTask(task_id, reset, dict(env) if env else None, skip))
         return await self.get_task(task_id)
 
     # ---- action executions --------------------------------------------------------------

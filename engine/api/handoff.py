@@ -6,12 +6,14 @@ same protocol every Mistral client speaks, so our CLI is one more client. A comm
 write there and gets the record (or the error, with its type in a header) back as if it had
 called the method itself; waiting for an execution's end is one long poll, not a loop of reads.
 With no live engine, the caller starts a headless one and sends the request once it listens;
-a request that never reached an engine changed nothing.
+a request that never reached an engine changed nothing. While it starts that engine, the
+caller holds the start lock, so of many commands racing for an engine one starts it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import http.client
 import json
@@ -39,6 +41,7 @@ from engine.api.types import (
     states,
 )
 from engine.store import log_path
+from engine.store.lease import try_start_lock
 
 if TYPE_CHECKING:
     from engine.api.embedded import EmbeddedBackend
@@ -95,6 +98,7 @@ def _request(method: str, args: dict[str, Any]) -> tuple[str, str, Any, Callable
             "input": args.get("input") or {},
             "params": args.get("params") or {},
             "description": args.get("description") or "",
+            "id": args.get("id"),  # the idempotency key: that execution is returned if stored
         }
         return "POST", "/v2/executions", body, mistral_json.execution_record
     if method == "update_execution":
@@ -106,7 +110,8 @@ def _request(method: str, args: dict[str, Any]) -> tuple[str, str, Any, Callable
     if method == "delete_execution":
         return "DELETE", f"/v2/executions/{args['execution_id']}", None, None
     if method == "rerun_task":
-        body = {"state": states.RUNNING, "reset": args.get("reset", True), "env": args.get("env")}
+        state = states.SKIPPED if args.get("skip") else states.RUNNING
+        body = {"state": state, "reset": args.get("reset", True), "env": args.get("env")}
         return "PUT", f"/v2/tasks/{args['task_id']}", body, mistral_json.task_record
     if method == "update_action_execution":
         body = {"state": args["state"], "output": json.dumps(args.get("output"))}
@@ -146,6 +151,11 @@ class EngineGone(HandoffError):
     """The engine went away before it answered (the change may or may not have been made)."""
 
 
+class AnswerLost(EngineGone):
+    """The engine that took a request stopped before it answered, and what it did is not
+    known (no idempotency key, or nothing stored under it)."""
+
+
 class NoEngineAnswered(HandoffError):
     """No engine listened in time: the request was not sent, nothing was changed."""
 
@@ -173,13 +183,15 @@ class EngineClient:
     """EmbeddedBackend methods that need the engine, called from a process that does not run it.
 
     `start_engine` starts a headless engine process for this state file (used when none is
-    live) and returns it, so a failed start is noticed at once.
+    live) and returns it, so a failed start is noticed at once. While it starts, this client
+    holds the start lock: other processes wait for that engine instead of starting their own.
     """
 
     def __init__(self, api: EmbeddedBackend, start_engine: Callable[[], subprocess.Popen]) -> None:
         self.api = api
         self._start_engine = start_engine
         self._started: subprocess.Popen | None = None
+        self._start_lock: int | None = None
         self._log = log_path(api.store.path)
         self.socket = socket_path(api.store.path)
 
@@ -187,7 +199,12 @@ class EngineClient:
         """Run `api.<method>(**arguments)` in the live engine (started if none is) and return
         what it returned."""
         verb, url, body, read = _request(method, arguments)
-        status, kind, data = await self._send(verb, url, body)
+        try:
+            status, kind, data = await self._send(verb, url, body)
+        except EngineGone:
+            return await self._look_up(method, arguments)
+        finally:
+            self._release_start_lock()
         if 200 <= status < 300:
             return read(json.loads(data)) if read is not None else None
         try:
@@ -213,27 +230,42 @@ class EngineClient:
                         f"nothing was changed; see {self._log}"
                     ) from None
                 if await self.api.live_engine() is None:
-                    self._start_unless_starting()
+                    await self._start_unless_starting()
+                else:
+                    self._engine_is_live()
                 await asyncio.sleep(RETRY_EVERY)
             except (OSError, http.client.HTTPException) as error:
                 raise EngineGone(
                     f"The engine stopped before it finished the request ({error}); see {self._log}"
                 ) from None
 
+    async def _look_up(self, method: str, arguments: dict[str, Any]) -> Any:
+        """The engine took the request and stopped before it answered: what it did is looked
+        up by the request's idempotency key (never run again). With no key, or nothing found,
+        the request failed."""
+        if method == "start_execution" and arguments.get("id"):
+            with contextlib.suppress(NotFoundError):
+                return await self.api.get_execution(arguments["id"])
+        raise AnswerLost(f"The engine stopped before it finished the request; see {self._log}")
+
     async def wait_execution(self, execution_id: str) -> ExecutionRecord:
-        """Wait until the execution has ended (long polls), starting an engine again if the one
-        running it stops (it picks the execution up from the state file)."""
+        """Wait until the execution has ended or is PAUSED (long polls), starting an engine
+        again if the one running it stops (it picks the execution up from the state file)."""
         url = f"{WAIT_PATH.format(execution_id)}?timeout={LONG_POLL:g}"
-        while True:
-            try:
-                execution = await self._wait_once(url)
-            except (EngineGone, NoEngineAnswered):  # the next engine picks the execution up
-                execution = await self.api.get_execution(execution_id)
-                if execution.state != states.PAUSED and await self.api.live_engine() is None:
-                    self._start_unless_starting()
-                await asyncio.sleep(RETRY_EVERY)
-            if states.is_completed(execution.state):
-                return execution
+        try:
+            while True:
+                try:
+                    execution = await self._wait_once(url)
+                except (EngineGone, NoEngineAnswered):  # the next engine picks the execution up
+                    execution = await self.api.get_execution(execution_id)
+                    settled = states.is_settled(execution.state)
+                    if not settled and await self.api.live_engine() is None:
+                        await self._start_unless_starting()
+                    await asyncio.sleep(RETRY_EVERY)
+                if states.is_settled(execution.state):
+                    return execution
+        finally:
+            self._release_start_lock()
 
     async def _wait_once(self, url: str) -> ExecutionRecord:
         status, kind, data = await self._send("GET", url, None)
@@ -242,8 +274,9 @@ class EngineClient:
             raise known(json.loads(data).get("faultstring"))
         return mistral_json.execution_record(json.loads(data))
 
-    def _start_unless_starting(self) -> None:
-        """Start a headless engine, unless the last one started here is still starting.
+    async def _start_unless_starting(self) -> None:
+        """Start a headless engine, unless one is starting: the last one started here, or one
+        another process is starting (it holds the start lock).
 
         One that exited with an error will not do better the next time: that is reported.
         (Exit code 0: it found another engine live then, so a new start is worth it.)
@@ -251,10 +284,30 @@ class EngineClient:
         started = self._started
         if started is not None and started.poll() is None:
             return
+        self._release_start_lock()
         if started is not None and started.returncode != 0:
             self._started = None
             raise HandoffError(
                 f"The engine could not start (exit code {started.returncode}); see {self._log}"
             )
+        lock = try_start_lock(self.api.store.path)
+        if lock is None:
+            return
+        self._start_lock = lock
+        if await self.api.live_engine() is not None:  # one started since we looked
+            self._release_start_lock()
+            return
         self._started = self._start_engine()
         LOG.info("Started a headless engine (pid %d)", self._started.pid)
+
+    def _engine_is_live(self) -> None:
+        """An engine is live: the start lock is no longer needed, and one we started that has
+        exited since is reaped (an exited child is no zombie lease holder)."""
+        self._release_start_lock()
+        if self._started is not None and self._started.poll() is not None:
+            self._started = None
+
+    def _release_start_lock(self) -> None:
+        if self._start_lock is not None:
+            os.close(self._start_lock)
+            self._start_lock = None

@@ -23,7 +23,7 @@ from engine.store.executions import (
     ExecutionSummary,
     TaskRecord,
 )
-from engine.store.ids import AmbiguousIdError
+from engine.store.ids import MIN_PREFIX, AmbiguousIdError
 from engine.store.pages import Filter, Page, PageError
 from engine.store.queues import MessageRecord, QueueRecord
 
@@ -33,6 +33,7 @@ __all__ = [
     "AlreadyExistsError",
     "Caller",
     "AmbiguousIdError",
+    "MIN_PREFIX",
     "Change",
     "ConflictError",
     "DefinitionError",

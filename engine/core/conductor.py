@@ -8,17 +8,19 @@ replay any sequence of events exactly.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from engine import limits
 from engine.core import events, states
 from engine.core.adhoc import prepare_call, resolve_chain
 from engine.core.errors import USER_ERRORS, EngineError, InputError, WorkflowError, invalid_input
 from engine.core.flow import Flow
 from engine.core.model import ActionExecution, TaskExecution, Timer, WorkflowExecution
-from engine.core.scope import EngineData, Scopes, source_of
+from engine.core.scope import EngineData, History, Scopes, source_of
 from engine.core.tasks import NAMESPACE, TaskRunner, merge_dicts
 from engine.expr import ContextView, ExpressionSyntaxError, compile_value, evaluate
 
@@ -68,8 +70,11 @@ class Conductor:
     items, publish), changing only that task and its actions.
     """
 
-    def __init__(self, catalog: Catalog, new_id: Callable[[], str]) -> None:
+    def __init__(
+        self, catalog: Catalog, new_id: Callable[[], str], history: History | None = None
+    ) -> None:
         self.catalog = catalog
+        self.history = history  # stored executions for tasks() / executions(); None: memory only
         self.new_id = new_id
         self.executions: dict[str, WorkflowExecution] = {}
         self.tasks: dict[str, TaskExecution] = {}
@@ -261,6 +266,7 @@ class Conductor:
     # ---- starting ---------------------------------------------------------------------------
 
     def _on_start(self, event: events.StartWorkflow) -> WorkflowExecution:
+        check_input_size(event.input, "workflow")
         return self.start_workflow(
             event.spec,
             event.workflow_name,
@@ -269,6 +275,7 @@ class Conductor:
             dict(event.params),
             event.description,
             event.workflow_id,
+            execution_id=event.execution_id,
         )
 
     def start_workflow(
@@ -282,6 +289,7 @@ class Conductor:
         workflow_id: str | None,
         parent: TaskExecution | None = None,
         index: int = 0,
+        execution_id: str | None = None,
     ) -> WorkflowExecution:
         """Check the input, create the execution, evaluate `vars`, start the first tasks.
 
@@ -295,7 +303,9 @@ class Conductor:
         for param in spec.input:
             if not param.required and param.name not in given:
                 given[param.name] = param.default
-        execution_id = self.new_id()
+        if execution_id in self.executions:
+            raise WorkflowError(f"Execution id {execution_id} is already used")
+        execution_id = execution_id or self.new_id()
         root_id = None
         if parent is None:
             params["env"] = prepared_env(params)
@@ -335,6 +345,7 @@ class Conductor:
 
     def _on_run_action(self, event: events.RunStandaloneAction) -> ActionExecution:
         """`run-action`: an action outside any workflow; its result is kept as a row."""
+        check_input_size(event.input, "action")
         if self.catalog.adhoc_action(event.name) is not None:
             chain, _ = resolve_chain(event.name, self.catalog.adhoc_action)
             call = prepare_call(chain, event.input, {}, evaluate)
@@ -628,6 +639,9 @@ class Conductor:
                 "The current task execution must be in ERROR for rerun. Only updating task to "
                 "rerun is supported."
             )
+        if event.skip:
+            self._skip(task)
+            return
         if not task.spec.with_items and not event.reset:
             raise WorkflowError("Only with-items task has the option to not reset.")
         execution = task.execution
@@ -665,6 +679,28 @@ class Conductor:
                 self.runner.schedule(task)
         except USER_ERRORS as error:
             self.runner.run_failed(task, error)
+
+    def _skip(self, task: TaskExecution) -> None:
+        """Skip a failed task (Mistral 16+): SKIPPED, publish-on-skip, then on-skip; the
+        workflow goes on as if the task had ended well."""
+        execution = task.execution
+        if execution.state == states.PAUSED:
+            return
+        self._reopen(execution)
+        self.set_task_state(task, states.SKIPPED, None)
+        try:
+            self.runner.publish(task)
+            nexts = self.flow.next_after(task)
+        except USER_ERRORS as error:
+            self.runner.run_failed(task, error)
+            return
+        task.next_tasks = [(n.name, n.event) for n in nexts if n.kind == "task"]
+        task.error_handled = False
+        task.processed = True
+        self.touch(task)
+        self.flow.dispatch(execution, nexts)
+        self.flow.refresh_joins(task)
+        self.flow.check_and_complete(execution)
 
     def _reopen(self, execution: WorkflowExecution) -> None:
         """A rerun makes the workflow, its parent tasks and their workflows RUNNING again."""
@@ -730,6 +766,15 @@ def check_workflow_input(spec: Any, given: dict[str, Any]) -> None:
     if missing or unexpected:
         class_name = "ReverseWorkflowSpec" if spec.type == "reverse" else "DirectWorkflowSpec"
         raise InputError(invalid_input(spec.name, class_name, missing, unexpected))
+
+
+def check_input_size(given: dict[str, Any], what: str) -> None:
+    """Refuse an input larger than limits.MAX_INPUT_SIZE, measured as JSON."""
+    size = len(json.dumps(given, default=str).encode())
+    if size > limits.MAX_INPUT_SIZE:
+        raise InputError(
+            f"The {what} input is {size} bytes, over the limit of {limits.MAX_INPUT_SIZE} bytes"
+        )
 
 
 def prepared_env(params: dict[str, Any]) -> dict[str, Any]:

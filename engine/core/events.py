@@ -25,6 +25,7 @@ class StartWorkflow:
     params: dict[str, Any] = field(default_factory=dict)
     description: str = ""
     workflow_id: str | None = None
+    execution_id: str | None = None  # the caller's choice (an idempotency key), else a new id
     caller: Any = field(default=None, repr=False)  # engine.callers.Caller; the runtime keeps it
 
 
@@ -90,11 +91,13 @@ class StopWorkflow:
 
 @dataclass(frozen=True, slots=True)
 class RerunTask:
-    """Run a failed task again: all of it (`reset`), or only its failed and not-started items."""
+    """Run a failed task again: all of it (`reset`), or only its failed and not-started items;
+    or `skip` it: SKIPPED, its publish-on-skip, then its on-skip transitions (Mistral 16+)."""
 
     task_id: str
     reset: bool = True
     env: dict[str, Any] | None = None
+    skip: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,6 +96,8 @@ class Flow:
             follow(spec.on_success, "on-success")
         if state in (states.SUCCESS, states.ERROR) and spec.on_complete:
             follow(spec.on_complete, "on-complete")
+        if state == states.SKIPPED and spec.on_skip:
+            follow(spec.on_skip, "on-skip")
         return found
 
     def start_nexts(self, execution: WorkflowExecution) -> list[Next]:
@@ -219,6 +221,9 @@ class Flow:
         self, execution: WorkflowExecution, spec: Any, item: Next, triggered_by: list
     ) -> None:
         join = execution.join_tasks.get(spec.name)
+        started = join is not None and join.state != states.WAITING
+        if started and item.source.name in join.runtime["arrived"]:
+            join = None  # an inbound task ran again (a loop): the join's next round
         created = join is None
         if created:
             join = self.conductor.runner.create_task(
@@ -249,14 +254,19 @@ class Flow:
         self.conductor.touch(join)
 
     def _join_ready(self, join: TaskExecution) -> None:
+        self._take_arrived_context(join)
+        join.state_info = None
+        self.conductor.runner.start_task(join)
+
+    def _take_arrived_context(self, join: TaskExecution) -> None:
+        """The join's inbound context: the arrived branches' outbound contexts merged. Also
+        for a failed join, so the workflow's final context keeps what they published."""
         upstream = [self.conductor.tasks[task_id] for task_id in join.runtime["arrived"].values()]
         join.in_context, join.in_versions = merge_outbound(
             [(task.outbound(), task.outbound_versions()) for task in upstream]
         )
         join.in_context_ref = None
         join.context_stored = False
-        join.state_info = None
-        self.conductor.runner.start_task(join)
 
     def refresh_joins(self, task: TaskExecution) -> None:
         """Re-check the waiting joins a completed task could have led to but did not."""
@@ -290,6 +300,7 @@ class Flow:
         if len(arrived) >= needed:
             self._join_ready(join)
         elif len(failed) > len(inbound) - needed:
+            self._take_arrived_context(join)
             self.conductor.runner.complete_task(join, states.ERROR, f"Failed by tasks: {failed}")
         else:
             self._update_join_info(join, inbound)

@@ -3,13 +3,13 @@ that Mistral's functions (`task()`, `execution()`, `env()`, `global()`, ...) rea
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 
 from engine.core.model import TaskExecution, WorkflowExecution
-from engine.expr import ContextView, evaluate
+from engine.expr import ContextView, FunctionError, evaluate
 
 if TYPE_CHECKING:
     from engine.core.conductor import Conductor
@@ -49,6 +49,45 @@ def _result_of(execution: Any) -> Any:
     return execution.result
 
 
+QUERY_LIMIT = 1000  # rows `tasks()` / `executions()` may return
+
+
+class History(Protocol):
+    """Read-only look-ups of stored executions the conductor does not hold in memory, given
+    by the runtime (the conductor does no I/O itself). Each skips the executions in `skip`
+    (memory has them, newer) and returns at most `limit` Mistral user-model dicts."""
+
+    def execution_tree(self, execution_id: str) -> list[str]:
+        """The execution's id and those of all its sub-workflows, at any depth."""
+
+    def tasks(
+        self,
+        workflow_execution_ids: list[str] | None,
+        state: str | None,
+        skip_executions: Collection[str],
+        limit: int,
+    ) -> list[dict]: ...
+
+    def executions(
+        self,
+        id: str | None,
+        root_execution_id: str | None,
+        state: str | None,
+        from_time: str | None,
+        to_time: str | None,
+        skip: Collection[str],
+        limit: int,
+    ) -> list[dict]: ...
+
+
+def _check_bound(found: list, function: str, what: str) -> None:
+    if len(found) > QUERY_LIMIT:
+        raise FunctionError(
+            f"{function} matched more than {QUERY_LIMIT} {what}; narrow it with a workflow "
+            "execution id or a state"
+        )
+
+
 class EngineData:
     """Mistral's custom functions answered from the conductor's state (engine.expr protocol)."""
 
@@ -69,10 +108,12 @@ class EngineData:
     def tasks(
         self, workflow_execution_id: str | None, recursive: bool, state: str | None, flat: bool
     ) -> list[dict]:
+        """From memory, then the stored executions memory no longer holds (the history)."""
+        in_memory = self._conductor.executions
         if workflow_execution_id is None:
-            executions = list(self._conductor.executions.values())
+            executions = list(in_memory.values())
         else:
-            found = self._conductor.executions.get(workflow_execution_id)
+            found = in_memory.get(workflow_execution_id)
             executions = [] if found is None else [found]
         if recursive and workflow_execution_id is not None:
             executions = self._with_children(executions)
@@ -84,6 +125,22 @@ class EngineData:
                 if flat and task.spec.workflow and not self._differs_from_children(task):
                     continue
                 result.append(task_dict(task))
+        _check_bound(result, "tasks()", "task executions")
+        history = self._conductor.history
+        if history is None or workflow_execution_id in in_memory:
+            return result  # memory holds a running execution's whole tree
+        wanted = None
+        if workflow_execution_id is not None:
+            wanted = (
+                history.execution_tree(workflow_execution_id)
+                if recursive
+                else [workflow_execution_id]
+            )
+        stored = history.tasks(wanted, state, in_memory.keys(), QUERY_LIMIT + 1 - len(result))
+        if flat:  # a stored sub-workflow task ended with its sub-workflow, in its state
+            stored = [task for task in stored if task["type"] != "WORKFLOW"]
+        result.extend(stored)
+        _check_bound(result, "tasks()", "task executions")
         return result
 
     def _with_children(self, executions: list[WorkflowExecution]) -> list[WorkflowExecution]:
@@ -114,7 +171,8 @@ class EngineData:
         to_time: str | None,
     ) -> list[dict]:
         result = []
-        for execution in self._conductor.executions.values():
+        in_memory = self._conductor.executions
+        for execution in in_memory.values():
             if id is not None and execution.id != id:
                 continue
             if root_execution_id is not None and execution.root_id != root_execution_id:
@@ -126,6 +184,16 @@ class EngineData:
             if to_time is not None and execution.created_at >= to_time:
                 continue
             result.append(execution_dict(execution))
+        _check_bound(result, "executions()", "workflow executions")
+        history = self._conductor.history
+        if history is not None:
+            limit = QUERY_LIMIT + 1 - len(result)
+            result.extend(
+                history.executions(
+                    id, root_execution_id, state, from_time, to_time, in_memory.keys(), limit
+                )
+            )
+            _check_bound(result, "executions()", "workflow executions")
         return result
 
     def env(self) -> dict:
@@ -204,16 +272,17 @@ class Scopes:
         extra: Mapping[str, Any] = EMPTY,
         context: Mapping[str, Any] | None = None,
     ) -> ContextView:
-        """A task's view: its id and name, env, `extra` (an item's variables), its context
-        (inbound, or outbound for publish-time evaluations), the workflow context and input."""
+        """A task's view: its id and name, env, its context (inbound, or outbound for
+        publish-time evaluations), the workflow context and input, then `extra` (an item's
+        variables: as in Mistral 23, a published variable of the same name wins)."""
         execution = task.execution
         return ContextView(
             {"__task_execution": {"id": task.id, "name": task.name}},
             self.env_layer(execution),
-            extra,
             task.in_context if context is None else context,
             execution.context,
             execution.input,
+            extra,
             execution_data=self.data(execution),
         )
 

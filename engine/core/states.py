@@ -14,11 +14,12 @@ PAUSED = "PAUSED"
 SUCCESS = "SUCCESS"
 ERROR = "ERROR"
 CANCELLED = "CANCELLED"
+SKIPPED = "SKIPPED"  # a failed task skipped on request (Mistral 16+): its on-skip runs
 
-ALL = (IDLE, WAITING, RUNNING, RUNNING_DELAYED, PAUSED, SUCCESS, ERROR, CANCELLED)
-COMPLETED = (SUCCESS, ERROR, CANCELLED)  # the final states, in the order commands list them
+ALL = (IDLE, WAITING, RUNNING, RUNNING_DELAYED, PAUSED, SUCCESS, ERROR, CANCELLED, SKIPPED)
+COMPLETED = (SUCCESS, ERROR, CANCELLED, SKIPPED)  # final states, in the order commands list them
 
-# from -> states it may go to (Mistral Queens, without HEAD's SKIPPED).
+# from -> states it may go to (Mistral's table, with ERROR -> SKIPPED for tasks).
 WORKFLOW_TRANSITIONS: dict[str, frozenset[str]] = {
     IDLE: frozenset({RUNNING, ERROR, CANCELLED}),
     RUNNING: frozenset({PAUSED, SUCCESS, ERROR, CANCELLED}),
@@ -36,8 +37,9 @@ TASK_TRANSITIONS: dict[str, frozenset[str]] = {
     PAUSED: frozenset({RUNNING, ERROR, CANCELLED}),
     # A just-ended task goes DELAYED when wait-after or retry holds it back.
     SUCCESS: frozenset({RUNNING_DELAYED}),
-    ERROR: frozenset({RUNNING, RUNNING_DELAYED}),  # RUNNING: rerun
+    ERROR: frozenset({RUNNING, RUNNING_DELAYED, SKIPPED}),  # RUNNING: rerun
     CANCELLED: frozenset({RUNNING}),  # rerun
+    SKIPPED: frozenset(),
 }
 
 ACTION_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -56,6 +58,11 @@ class InvalidTransition(ValueError):
 
 def is_completed(state: str) -> bool:
     return state in COMPLETED
+
+
+def is_settled(state: str) -> bool:
+    """Ended, or PAUSED: nothing more happens until someone acts (what `--wait` waits for)."""
+    return state in COMPLETED or state == PAUSED
 
 
 def is_running(state: str) -> bool:

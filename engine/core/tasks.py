@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 NAMESPACE = ""  # Mistral's default namespace, shown in its "Failed to find" texts
 
 
+class ActionNotFound(EngineError):
+    """A task names an action that neither the workbook nor the registry has."""
+
+
 def _is_expression(value: Any) -> bool:
     return isinstance(value, EXPRESSION_TYPES)
 
@@ -135,6 +139,10 @@ class TaskRunner:
             return value
         return evaluate(value, self.conductor.scopes.task_view(task))
 
+    @staticmethod
+    def _evaluated_in(view: ContextView, value: Any) -> Any:
+        return evaluate(value, view) if contains_expression(value) else value
+
     def _policy_int(self, task: TaskExecution, value: Any, policy: str) -> int:
         return _integer(self._evaluated(task, value), policy)
 
@@ -190,7 +198,7 @@ class TaskRunner:
             descriptor = self.conductor.catalog.system_action(candidate)
             if descriptor is not None:
                 return ("system", candidate, descriptor)
-        raise EngineError(f"Failed to find action [action_name={name}, namespace={NAMESPACE}]")
+        raise ActionNotFound(f"Failed to find action [action_name={name}, namespace={NAMESPACE}]")
 
     def _adhoc_lookup(self, workbook: str | None) -> Any:
         def lookup(name: str) -> Any:
@@ -351,12 +359,16 @@ class TaskRunner:
             if fixed is None and not task.spec.workflow and not _is_expression(task.spec.action):
                 fixed = task.action = self._resolve_action(task, views[0][1])
             for index, view, given in views:
-                progress["running"] += 1
                 if task.spec.workflow:
+                    progress["running"] += 1
                     self._start_child(task, given, index, view)
                 else:
                     action = fixed or self._resolve_action(task, view)
+                    progress["running"] += 1
                     self._launch(task, action, given, index, view)
+        except ActionNotFound as error:
+            # As for a task without with-items: the workflow fails, on-error does not run.
+            self.run_failed(task, error)
         except USER_ERRORS as error:
             self.complete_task(task, states.ERROR, str(error))
 
@@ -463,7 +475,7 @@ class TaskRunner:
         if states.is_completed(task.state):
             return
         self.conductor.set_task_state(task, state, state_info)
-        self._publish(task)
+        self.publish(task)
         if not self._evaluated(task, task.spec.keep_result):
             for action in task.executions:
                 if isinstance(action, ActionExecution):
@@ -486,22 +498,26 @@ class TaskRunner:
         self.conductor.flow.refresh_joins(task)
         self.conductor.flow.check_and_complete(execution)
 
-    def _publish(self, task: TaskExecution) -> None:
-        """Branch variables into the task, global ones into the workflow context (HEAD's
-        precedence: task publish < on-complete publish < on-success/on-error publish)."""
+    def publish(self, task: TaskExecution) -> None:
+        """Branch variables into the task, global ones into the workflow context. Mistral 23's
+        precedence for a key: the task's publish / publish-on-error, then the on-success /
+        on-error clause's publish, then on-complete's (each only adds keys not set before)."""
         spec = task.spec
+        on_complete = spec.on_complete
         if task.state == states.SUCCESS:
             branch, clause = spec.publish, spec.on_success
         elif task.state == states.ERROR:
             branch, clause = spec.publish_on_error, spec.on_error
+        elif task.state == states.SKIPPED:
+            branch, clause, on_complete = spec.publish_on_skip, spec.on_skip, None
         else:
             return
         branch = dict(branch or {})
         global_: dict[str, Any] = {}
-        for source in (spec.on_complete, clause):
+        for source in (clause, on_complete):
             if source is not None:
-                branch.update(source.publish or {})
-                global_.update(source.publish_global or {})
+                branch = {**(source.publish or {}), **branch}
+                global_ = {**(source.publish_global or {}), **global_}
         if not branch and not global_:
             return
         view = self.conductor.scopes.task_view(task)
@@ -513,8 +529,15 @@ class TaskRunner:
             self.conductor.touch(execution)
 
     def _after_complete(self, task: TaskExecution) -> None:
-        """wait-after, then retry (Mistral's policy order)."""
+        """fail-on, wait-after, then retry (Mistral's policy order)."""
         policies = task.spec.policies
+        if policies.fail_on is not None and task.state == states.SUCCESS:
+            view = self.conductor.scopes.task_view(task, context=task.outbound())
+            if self._evaluated_in(view, policies.fail_on):
+                # A policy's verdict, not a transition of the task's own run.
+                self.conductor.set_task_state(
+                    task, states.ERROR, "Failed by 'fail-on' policy", force=True
+                )
         if policies.wait_after is not None and not task.runtime.get("wait_after_done"):
             delay = self._policy_int(task, policies.wait_after, "WaitAfterPolicy")
             if delay > 0:

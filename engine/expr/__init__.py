@@ -7,7 +7,6 @@ from engine.lazy import lazy_attributes
 
 __all__ = [
     "EXPRESSION_TYPES",
-    "YAQL_TIME_LIMIT",
     "ContextView",
     "ExecutionData",
     "Expression",
@@ -42,6 +41,5 @@ __getattr__, __dir__ = lazy_attributes(
         "compile_value": "engine.expr.syntax",
         "contains_expression": "engine.expr.syntax",
         "has_expression": "engine.expr.syntax",
-        "YAQL_TIME_LIMIT": "engine.expr.yaql_runtime",
     },
 )

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
 EMPTY: Mapping[str, Any] = {}
+WHOLE_VIEW = object()  # a view's `_root` when `$` / `_` is the view itself
 
 
 class ExecutionData(Protocol):
@@ -57,13 +58,14 @@ class ContextView(Mapping[str, Any]):
     every expression evaluated against one view shares that work.
     """
 
-    __slots__ = ("_layers", "_execution_data", "_yaql_context", "_parent")
+    __slots__ = ("_layers", "_execution_data", "_yaql_context", "_parent", "_root")
 
     def __init__(self, *layers: Mapping[str, Any], execution_data: ExecutionData | None = None):
         self._layers = tuple(layer for layer in layers if layer)
         self._execution_data = execution_data
         self._yaql_context = None
         self._parent: ContextView | None = None  # set by with_layer
+        self._root: Any = WHOLE_VIEW  # set by value_view
 
     def __getitem__(self, key: str) -> Any:
         for layer in self._layers:
@@ -119,6 +121,19 @@ def data_context(
     """
     first = {"__task_execution": task_execution} if task_execution is not None else EMPTY
     return ContextView(first, task, workflow, workflow_input, execution_data=execution_data)
+
+
+def value_view(value: Any) -> ContextView:
+    """A view whose `$` / `_` is `value` itself, a string or list as well as a dict (what an
+    ad-hoc action's `output` reads: its base action's result as it is)."""
+    view = ContextView()
+    view._root = value
+    return view
+
+
+def root_of(view: ContextView) -> Any:
+    """What `$` / `_` is for the view: the view itself, or the value given to `value_view`."""
+    return view if view._root is WHOLE_VIEW else view._root
 
 
 def execution_data_of(view: ContextView) -> ExecutionData | None:

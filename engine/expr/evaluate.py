@@ -13,16 +13,12 @@ from typing import Any
 from jinja2 import Undefined
 from yaql.language import exceptions as yaql_errors
 
-from engine.expr.context import ContextView, plain_dict
+from engine import limits
+from engine.expr.budget import ExpressionLimitError, run_bounded
+from engine.expr.context import ContextView, plain_dict, root_of, value_view
 from engine.expr.errors import ExpressionError
 from engine.expr.syntax import JinjaTemplate, JinjaWhole, YaqlTemplate, YaqlWhole
-from engine.expr.yaql_runtime import (
-    ITERATION_LIMIT,
-    MEMORY_QUOTA,
-    YAQL_TIME_LIMIT,
-    YaqlLimitError,
-    run_statement,
-)
+from engine.expr.yaql_runtime import run_statement
 
 MAX_ERROR_TEXT = 200
 FALLBACK = object()  # a fast path's answer when the real evaluator must decide
@@ -32,14 +28,20 @@ VIEW_ATTRIBUTES = frozenset(dir(ContextView))
 VIEW_TYPE_TEXT = f"'{ContextView.__module__}.{ContextView.__name__} object'"
 
 
-def evaluate(compiled: Any, context: Mapping[str, Any], *, time_limit: float = YAQL_TIME_LIMIT):
+def evaluate(compiled: Any, context: Any, *, time_limit: float | None = None):
     """The value of `compiled` (from `compile_value`) in `context`; keys are never evaluated.
 
     `context` is best a ContextView reused for every expression of a task: its YAQL context is
-    built once. `time_limit` bounds each YAQL evaluation, in seconds.
+    built once. A context that is not a mapping (a string, a list) is `$` / `_` itself.
+    `time_limit` bounds each expression, in seconds (limits.EXPRESSION_TIME_LIMIT by default).
     """
-    view = context if isinstance(context, ContextView) else ContextView(context)
-    return _evaluate(compiled, view, time_limit)
+    if isinstance(context, ContextView):
+        view = context
+    elif isinstance(context, Mapping):
+        view = ContextView(context)
+    else:
+        view = value_view(context)
+    return _evaluate(compiled, view, time_limit or limits.EXPRESSION_TIME_LIMIT)
 
 
 def _evaluate(value: Any, view: ContextView, time_limit: float) -> Any:
@@ -52,9 +54,9 @@ def _evaluate(value: Any, view: ContextView, time_limit: float) -> Any:
             for part in value.parts
         )
     if kind is JinjaWhole:
-        return _jinja_whole(value, view)
+        return _jinja_whole(value, view, time_limit)
     if kind is JinjaTemplate:
-        return _jinja_template(value, view)
+        return _jinja_template(value, view, time_limit)
     if kind is dict:
         return {key: _evaluate(item, view, time_limit) for key, item in value.items()}
     if kind is list:
@@ -67,7 +69,7 @@ def _evaluate(value: Any, view: ContextView, time_limit: float) -> Any:
 
 def _yaql(whole: YaqlWhole, view: ContextView, time_limit: float) -> Any:
     try:
-        if whole.path is not None:
+        if whole.path is not None and root_of(view) is view:
             result = _yaql_path(view, whole.path)
             if result is not FALLBACK:
                 return result
@@ -123,12 +125,10 @@ def _yaql_error_text(error: Exception) -> str:
     """What went wrong, without any value from the context (a receiver may be all of it)."""
     if isinstance(error, KeyError):
         return f'Unknown key "{_shorten(str(error.args[0]))}"'
-    if isinstance(error, YaqlLimitError):
-        return str(error)
     if isinstance(error, yaql_errors.CollectionTooLargeException):
-        return f"the expression exceeded the iteration limit of {ITERATION_LIMIT} items"
+        return f"the expression exceeded the iteration limit of {limits.MAX_ITEMS} items"
     if isinstance(error, yaql_errors.MemoryQuotaExceededException):
-        return f"the expression exceeded the memory quota of {MEMORY_QUOTA} bytes"
+        return f"the expression exceeded the memory quota of {limits.YAQL_MEMORY_QUOTA} bytes"
     if isinstance(error, yaql_errors.MethodResolutionError):
         # The message quotes the receiver's value; keep only the method's name.
         name = str(error).split('"')[1]
@@ -147,20 +147,20 @@ def _shorten(text: str) -> str:
 
 def _jinja_names(view: ContextView) -> dict[str, Any]:
     return {
-        "_": view,
+        "_": root_of(view),
         "__env": view.get("__env"),
         "__execution": view.get("__execution"),
         "__task_execution": view.get("__task_execution"),
     }
 
 
-def _jinja_whole(whole: JinjaWhole, view: ContextView) -> Any:
-    if whole.path is not None:
+def _jinja_whole(whole: JinjaWhole, view: ContextView, time_limit: float) -> Any:
+    if whole.path is not None and root_of(view) is view:
         result = _jinja_path(view, whole.path)
         if result is not FALLBACK:
             return result
     try:
-        result = whole.expression(**_jinja_names(view))
+        result = run_bounded(whole.expression, time_limit=time_limit, **_jinja_names(view))
         if isinstance(result, Undefined):
             str(result)  # StrictUndefined raises the undefined error here
     except Exception as error:
@@ -168,9 +168,14 @@ def _jinja_whole(whole: JinjaWhole, view: ContextView) -> Any:
     return plain_dict(result) if isinstance(result, ContextView) else result
 
 
-def _jinja_template(template: JinjaTemplate, view: ContextView) -> str:
+def _jinja_template(template: JinjaTemplate, view: ContextView, time_limit: float) -> str:
     try:
-        return template.template.render(**_jinja_names(view))
+        text = run_bounded(template.template.render, time_limit=time_limit, **_jinja_names(view))
+        if len(text) > limits.MAX_TEXT:
+            raise ExpressionLimitError(
+                f"the template's output passed the limit of {limits.MAX_TEXT} characters"
+            )
+        return text
     except Exception as error:
         raise _jinja_error(template.source, error) from None
 

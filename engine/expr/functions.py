@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from jinja2 import pass_context
 
+from engine import yamlsafe
 from engine.expr.context import ContextView, ExecutionData, execution_data_of, plain_dict
 from engine.expr.errors import FunctionError
 
@@ -119,18 +120,9 @@ def yaml_dump(context: Any, data: Any) -> str:
     return yaml.safe_dump(to_plain(data), default_flow_style=False)
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """The safe loader without aliases, so a "billion laughs" document cannot expand."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
-            raise yaml.composer.ComposerError(None, None, "YAML aliases are not allowed", mark)
-        return super().compose_node(parent, index)
-
-
 def yaml_parse(context: Any, data: str) -> Any:
-    return yaml.load(data, Loader=_NoAliasLoader)  # noqa: S506 (a SafeLoader subclass)
+    """Safe YAML, its aliases bounded so that a "billion laughs" document cannot expand."""
+    return yamlsafe.safe_load(data)
 
 
 class _SafeFormatter(string.Formatter):

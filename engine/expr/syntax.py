@@ -15,10 +15,11 @@ from typing import Any
 
 import yaql
 from jinja2 import StrictUndefined, TemplateSyntaxError
-from jinja2.sandbox import SandboxedEnvironment
 from yaql.language import exceptions as yaql_errors
 
+from engine import limits
 from engine.expr.functions import JINJA_FILTERS, JINJA_GLOBALS
+from engine.expr.operators import BOUNDED_FILTERS, BoundedEnvironment
 
 YAQL_BLOCK = re.compile(r"<%(.*?)%>", re.S)
 JINJA_BLOCK = re.compile(r"{{.*?}}|{%.*?%}", re.S)
@@ -70,7 +71,10 @@ def _yaql_subset(depth: int) -> str:
     return rf"(?:{term}{after})++"
 
 
-YAQL_LIMITS = {"yaql.limitIterators": 100_000, "yaql.memoryQuota": 50_000_000}
+YAQL_LIMITS = {
+    "yaql.limitIterators": limits.MAX_ITEMS,
+    "yaql.memoryQuota": limits.YAQL_MEMORY_QUOTA,
+}
 
 
 @functools.cache
@@ -96,10 +100,10 @@ def yaql_engine() -> Any:
     )
 
 
-JINJA_ENV = SandboxedEnvironment(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+JINJA_ENV = BoundedEnvironment(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 # Filters must be known when a template compiles, so they are registered here.
 JINJA_ENV.globals.update(JINJA_GLOBALS)
-JINJA_ENV.filters.update(JINJA_FILTERS)
+JINJA_ENV.filters.update(JINJA_FILTERS, **BOUNDED_FILTERS)
 
 
 class ExpressionSyntaxError(ValueError):

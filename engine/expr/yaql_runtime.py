@@ -3,31 +3,29 @@
 One root context holds the standard library, Mistral's functions and the safe `format`. Each
 ContextView gets one child context, built on first use and cached on the view; its `$` converts
 values to YAQL's immutable forms lazily, key by key, so a big context costs only what the
-expressions touch. Each evaluation runs in a throw-away child that carries a deadline.
+expressions touch. Each evaluation runs within the budget of engine.expr.budget; regular
+expressions run on RE2 and repetition is checked before it allocates (engine.expr.regex,
+engine.expr.operators).
 """
 
 from __future__ import annotations
 
 import collections.abc  # noqa: F401  (yaql 3.2.0 uses collections.abc without importing it)
 import inspect
-import resource
-import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import yaql
 from yaql.language import contexts, specs, utils, yaqltypes
 
-from engine.expr.context import ContextView, parent_for
+from engine.expr import regex
+from engine.expr.budget import run_bounded
+from engine.expr.context import ContextView, parent_for, root_of
 from engine.expr.functions import CUSTOM_FUNCTIONS, safe_format
-from engine.expr.syntax import YAQL_LIMITS, yaql_engine
+from engine.expr.operators import replace_yaql_operators
+from engine.expr.syntax import yaql_engine
 
-YAQL_TIME_LIMIT = 5.0  # seconds one YAQL evaluation may run
-MEMORY_GROWTH_LIMIT = 512 << 20  # bytes one evaluation may add to the process's peak size
-MEMORY_SAMPLE_EVERY = 32  # function calls between two memory samples
 VIEW_KEY = "#view"  # a context name the YAQL lexer cannot produce, so expressions cannot read it
-ITERATION_LIMIT = YAQL_LIMITS["yaql.limitIterators"]
-MEMORY_QUOTA = YAQL_LIMITS["yaql.memoryQuota"]
 
 
 def to_yaql(value: Any) -> Any:
@@ -70,55 +68,6 @@ class _LazyData(Mapping):
 
     def __repr__(self) -> str:
         return repr({key: self[key] for key in self})
-
-
-class YaqlLimitError(Exception):
-    """An evaluation ran past its time or memory budget; the message says which."""
-
-
-class _Budget:
-    """The time and memory one evaluation may use.
-
-    Memory is the growth of the process's peak resident size, sampled every few function
-    calls: cheap, and enough to stop an expression that builds gigabytes within its time.
-    """
-
-    __slots__ = ("deadline", "time_limit", "peak_kib", "calls")
-
-    def __init__(self, time_limit: float):
-        self.time_limit = time_limit
-        self.deadline = time.monotonic() + time_limit
-        self.peak_kib = _peak_kib() + MEMORY_GROWTH_LIMIT // 1024
-        self.calls = 0
-
-    def check(self) -> None:
-        if time.monotonic() > self.deadline:
-            raise YaqlLimitError(f"the expression exceeded the time limit of {self.time_limit:g} s")
-        self.calls += 1
-        if self.calls % MEMORY_SAMPLE_EVERY == 0 and _peak_kib() > self.peak_kib:
-            raise YaqlLimitError(
-                f"the expression exceeded the memory limit of {MEMORY_GROWTH_LIMIT >> 20} MiB"
-            )
-
-
-def _peak_kib() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
-class _BudgetContext(contexts.Context):
-    """A context that checks its evaluation's budget on every function lookup.
-
-    Every YAQL function call looks its overloads up through this context or a child of it
-    (children share the budget), so the check runs between any two function calls.
-    """
-
-    def __init__(self, parent_context: Any = None, budget: _Budget | None = None, **kwargs: Any):
-        super().__init__(parent_context, **kwargs)
-        self.budget = budget if budget is not None else parent_context.budget
-
-    def get_functions(self, name: str, predicate: Any = None, use_convention: bool = False):
-        self.budget.check()
-        return super().get_functions(name, predicate, use_convention)
 
 
 def _limited(iterable: Any) -> Any:
@@ -176,7 +125,10 @@ def _len_of_iterator(collection: Iterator) -> int:
 
 
 def _build_root_context() -> contexts.Context:
-    root = yaql.create_context().create_child_context()
+    base = yaql.create_context(regex=False)
+    regex.register(base)
+    replace_yaql_operators(base)
+    root = base.create_child_context()
     for name, function in CUSTOM_FUNCTIONS.items():
         # Without the camelCase convention: `json_dump(data => x)`, `tasks(state => ERROR)`
         # keep the names the DSL documents.
@@ -194,7 +146,8 @@ def view_context(view: ContextView) -> contexts.Context:
     context = view._yaql_context
     if context is None:
         context = ROOT_CONTEXT.create_child_context()
-        context["$"] = _LazyData(view)
+        root = root_of(view)
+        context["$"] = _LazyData(view) if root is view else to_yaql(root)
         context[VIEW_KEY] = view
         for name in ("__env", "__execution", "__task_execution"):
             context[name] = view.get(name)
@@ -202,7 +155,7 @@ def view_context(view: ContextView) -> contexts.Context:
     return context
 
 
-def run_statement(statement: Any, view: ContextView, time_limit: float = YAQL_TIME_LIMIT) -> Any:
-    """Evaluate a parsed YAQL statement; the result is plain Python data."""
-    context = _BudgetContext(view_context(view), budget=_Budget(time_limit))
-    return statement.evaluate(context=context)
+def run_statement(statement: Any, view: ContextView, time_limit: float) -> Any:
+    """Evaluate a parsed YAQL statement within the budget; the result is plain Python data."""
+    context = view_context(view).create_child_context()
+    return run_bounded(statement.evaluate, context=context, time_limit=time_limit)

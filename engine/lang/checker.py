@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Iterable
 from typing import Any
 
+from engine import limits
 from engine.expr import EXPRESSION_TYPES, ExpressionSyntaxError, compile_string, has_expression
 from engine.lang.errors import DefinitionError, Problem
 from engine.lang.inline import InlineError, parse_command, parse_params
@@ -77,6 +78,15 @@ class Checker:
 
     def load(self, kind: str) -> Mapping | None:
         """The document as a Mapping, or None after reporting why it is not one."""
+        size = len(self.text.encode())
+        if size > limits.MAX_DEFINITION_SIZE:
+            self.report(
+                START,
+                "",
+                f"the definition is {size} bytes, over the limit of "
+                f"{limits.MAX_DEFINITION_SIZE} bytes",
+            )
+            return None
         try:
             data, duplicates = load(self.text)
         except YamlSyntaxError as error:

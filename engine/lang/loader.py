@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from engine.yamlsafe import AliasLimitError, check_aliases
+
 Position = tuple[int, int]  # (line, column), both counted from 1
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -136,11 +138,14 @@ def load(text: str) -> tuple[Any, list[DuplicateKey]]:
     """The document's value (None when empty) and the duplicate keys found in it."""
     loader = _BaseLoader(text)
     try:
+        check_aliases(text)
         node = loader.get_single_node()
         if node is None:
             return None, []
         builder = _Builder(loader)
         return builder.value(node), builder.duplicates
+    except AliasLimitError as error:
+        raise YamlSyntaxError(_position(error.problem_mark), error.problem) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         position = _position(mark) if mark else (1, 1)

@@ -109,6 +109,7 @@ class TaskSpec:
     input: Any = field(default_factory=dict)
     publish: dict[str, Any] = field(default_factory=dict)
     publish_on_error: dict[str, Any] = field(default_factory=dict)
+    publish_on_skip: dict[str, Any] = field(default_factory=dict)
     with_items: tuple[WithItem, ...] = ()
     keep_result: Any = True
     target: Any = None
@@ -117,6 +118,7 @@ class TaskSpec:
     on_success: Clause | None = None
     on_error: Clause | None = None
     on_complete: Clause | None = None
+    on_skip: Clause | None = None
     join: Literal["all"] | int | None = None
     requires: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()

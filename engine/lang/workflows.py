@@ -32,7 +32,7 @@ WORKFLOW_KEYS = (
     "task-defaults",
     "tasks",
 )
-CLAUSE_KEYS = ("on-success", "on-error", "on-complete")
+CLAUSE_KEYS = ("on-success", "on-error", "on-complete", "on-skip")
 POLICY_KEYS = (
     "retry",
     "wait-before",
@@ -49,6 +49,7 @@ COMMON_TASK_KEYS = (
     "input",
     "publish",
     "publish-on-error",
+    "publish-on-skip",
     "with-items",
     "keep-result",
     "target",
@@ -238,6 +239,7 @@ class WorkflowParser:
             input=task_input,
             publish=self._publish(body, "publish", path),
             publish_on_error=self._publish(body, "publish-on-error", path),
+            publish_on_skip=self._publish(body, "publish-on-skip", path),
             with_items=self._with_items(body, path),
             keep_result=self._switch(body, "keep-result", path, default=True),
             target=self._target(body, path),
@@ -250,6 +252,7 @@ class WorkflowParser:
             on_success=clauses.get("on-success"),
             on_error=clauses.get("on-error"),
             on_complete=clauses.get("on-complete"),
+            on_skip=clauses.get("on-skip"),
             join=self._join(body, path) if direct else None,
             requires=requires,
             tags=check.names(body, "tags", path, single=False),
@@ -616,7 +619,7 @@ class WorkflowParser:
         for name, task in spec.tasks.items():
             names = dict.fromkeys(
                 target.name
-                for clause in (task.on_success, task.on_error, task.on_complete)
+                for clause in (task.on_success, task.on_error, task.on_complete, task.on_skip)
                 if clause is not None
                 for target in clause.targets
                 if not target.is_command

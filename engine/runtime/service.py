@@ -5,7 +5,9 @@ firings, API requests), applies them, writes all the changed rows in ONE transac
 then replies to callers, starts actions, arms timers and tells subscribers. So nothing is seen
 or done before it is durable, and a burst of results costs one commit (group commit).
 
-Exactly one engine runs per state file: it holds a lease row with a heartbeat. On start it
+Exactly one engine runs per state file: it holds a lease row with a heartbeat (engine.store.lease),
+and every write it makes is fenced by that lease: once another engine has taken over, nothing
+more commits, no action starts, and the engine stops at once (`lease_lost` is set). On start it
 rebuilds the unfinished executions, re-arms their timers, and re-runs an action that was in
 flight only if re-running it is safe; otherwise that action fails with a clear message.
 """
@@ -13,9 +15,8 @@ flight only if re-running it is safe; otherwise that action fails with a clear m
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-import os
-import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -37,15 +38,22 @@ from engine.core.model import ActionExecution, TaskExecution, Timer, WorkflowExe
 from engine.runtime.catalog import StoreCatalog
 from engine.store import Store
 from engine.store.executions import (
-    LEASE_STALE_AFTER,
     SpecParser,
-    acquire_lease,
     journal_rows,
     load_trees,
-    release_lease,
-    renew_lease,
     running_standalone_actions,
     write_journal,
+)
+from engine.store.history import StoreHistory
+from engine.store.lease import (
+    Heartbeat,
+    LeaseLost,
+    acquire_lease,
+    evict_stalled_holder,
+    lease_holder,
+    new_owner,
+    release_lease,
+    require_lease,
 )
 
 LOG = logging.getLogger(__name__)
@@ -148,16 +156,17 @@ class Engine:
         registry: ActionRegistry = DEFAULT_REGISTRY,
         clock: Callable[[], float] = time.time,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
-        lease_stale_after: float = LEASE_STALE_AFTER,
-        heartbeat_every: float = 3.0,
     ) -> None:
         self.store = store
         self.catalog = StoreCatalog(store, registry)
         self.clock = clock
-        self.conductor = Conductor(self.catalog, new_id)
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._lease_stale_after = lease_stale_after
-        self._heartbeat_every = heartbeat_every
+        self.history = StoreHistory(store.path)
+        self.conductor = Conductor(self.catalog, new_id, self.history)
+        self.owner = new_owner()
+        self._heartbeat: Heartbeat | None = None
+        self.lease_lost = asyncio.Event()  # set once another engine took over: this one stopped
+        self.halted = asyncio.Event()  # set when the engine stopped by itself (`halt_reason`)
+        self.halt_reason = ""
         self._inbox: list[tuple[Any, asyncio.Future | None]] = []
         self._wake = asyncio.Event()
         self._inflight: dict[str, asyncio.Task] = {}
@@ -168,33 +177,40 @@ class Engine:
         self._callers: dict[str, Caller] = {}
         self._loading = asyncio.Lock()
         self._loop_task: asyncio.Task | None = None
-        self._heartbeat_task: asyncio.Task | None = None
         self._parse_spec = SpecParser()
         self.running = False
 
     # ---- lifecycle --------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Take the lease, recover unfinished executions, start the loop."""
-        holder = await self.store.write(
-            acquire_lease, self.owner, self.clock(), self._lease_stale_after
-        )
+        """Take the lease, fence the store with it, recover unfinished executions, start the
+        loop."""
+        stale = await lease_holder(self.store)
+        await asyncio.to_thread(evict_stalled_holder, stale, self.clock())
+        acquired_at = time.monotonic()
+        holder = await self.store.write(acquire_lease, self.owner, self.clock())
         if holder is not None:
             raise EngineBusy(
                 f"Another engine (pid {holder.pid} on {holder.host}) is running on this state "
                 "file; stop it first, or use it"
             )
         self.running = True
+        self.store.fence(functools.partial(require_lease, owner=self.owner))
+        loop = asyncio.get_running_loop()
+        self._heartbeat = Heartbeat(
+            self.store.path,
+            self.owner,
+            lambda reason: loop.call_soon_threadsafe(self._lease_lost, reason),
+        )
+        self._heartbeat.start(acquired_at)
         try:
             await self.catalog.refresh()
             self.catalog.refresh_system_actions()
             await self._recover()
         except BaseException:
-            self.running = False
-            await self.store.write(release_lease, self.owner)
+            await self.stop()
             raise
         self._loop_task = asyncio.create_task(self._run(), name="engine-loop")
-        self._heartbeat_task = asyncio.create_task(self._beat(), name="engine-heartbeat")
 
     async def stop(self) -> None:
         """Finish the current turn, stop, release the lease. Actions still in flight are
@@ -202,8 +218,6 @@ class Engine:
         if not self.running:
             return
         self.running = False
-        if self._heartbeat_task is not None:
-            self._heartbeat_task.cancel()
         for task in list(self._inflight.values()):
             task.cancel()
         for handle in self._timer_handles.values():
@@ -218,16 +232,26 @@ class Engine:
             if future is not None and not future.done():
                 future.set_exception(EngineStopped("The engine stopped"))
         self._inbox.clear()
-        await self.store.write(release_lease, self.owner)
+        self.history.close()
+        if self._heartbeat is not None:
+            await asyncio.to_thread(self._heartbeat.stop)
+        try:
+            if not self.lease_lost.is_set():
+                await self.store.write(release_lease, self.owner)
+        except LeaseLost:
+            pass
+        finally:
+            self.store.fence(None)
 
-    async def _beat(self) -> None:
-        while self.running:
-            await asyncio.sleep(self._heartbeat_every)
-            ours = await self.store.write(renew_lease, self.owner, self.clock())
-            if not ours:
-                LOG.error("Another engine took over this state file; this engine stops")
-                asyncio.create_task(self.stop())
-                return
+    def _lease_lost(self, reason: str) -> None:
+        """Another engine may be running executions now: do nothing more, at once."""
+        if self.lease_lost.is_set():
+            return
+        LOG.error("This engine lost its lease (%s); it stops at once", reason)
+        self.lease_lost.set()
+        self._halt(f"The engine stopped at once: {reason}")
+        if self.running:
+            asyncio.create_task(self.stop())
 
     # ---- events in --------------------------------------------------------------------------
 
@@ -259,8 +283,9 @@ class Engine:
             self._subscribers.discard(queue)
 
     def watch(self, object_id: str) -> asyncio.Future:
-        """A future set once the execution or action execution `object_id` has ended and that
-        is committed. Watch first, then read the state file: no end can slip in between."""
+        """A future set once the execution or action execution `object_id` has ended (or the
+        execution is PAUSED) and that is committed. Watch first, then read the state file: no
+        end can slip in between."""
         future = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(object_id, []).append(future)
         return future
@@ -300,13 +325,21 @@ class Engine:
     def _fail_stop(self, batch: list[tuple[Any, asyncio.Future | None]], error: Exception) -> None:
         """The state file could not be written (or a bug): memory and file may differ now, so
         the engine stops; the next start recovers from the file."""
+        if isinstance(error, LeaseLost):
+            self._lease_lost(str(error))
         LOG.error("The engine stops: it could not record its changes: %s", error)
         stopped = EngineStopped(f"The engine stopped: it could not record its changes ({error})")
+        self._halt(str(stopped))
         for _, future in batch:
             if future is not None and not future.done():
                 future.set_exception(stopped)
         if self.running:
             asyncio.create_task(self.stop())
+
+    def _halt(self, reason: str) -> None:
+        if not self.halted.is_set():
+            self.halt_reason = reason
+            self.halted.set()
 
     def _apply(self, batch: list[tuple[Any, asyncio.Future | None]]) -> _Turn:
         """Feed the events to the conductor; snapshot what must be written and announced."""
@@ -341,7 +374,9 @@ class Engine:
         if changed or removed:
             turn.rows = journal_rows(changed.values(), removed)
         for obj in changed.values():
-            if type(obj) is not Timer and states.is_completed(obj.state):
+            if type(obj) is WorkflowExecution and obj.state == states.PAUSED:
+                turn.ended.append(obj.id)  # what waiters wait for: ended, or paused
+            elif type(obj) is not Timer and states.is_completed(obj.state):
                 turn.ended.append(obj.id)
                 if type(obj) is WorkflowExecution and obj.root_id is None:
                     turn.finished_roots.append(obj)
@@ -404,6 +439,9 @@ class Engine:
 
     async def _run_action(self, command: events.RunAction) -> None:
         try:
+            if not self._heartbeat.fresh:  # the process stalled: another engine may run it
+                self._lease_lost("its lease was not renewed in time (the process stalled)")
+                return
             descriptor = self.catalog.system_action(command.name)
             if descriptor is None:
                 self.post(

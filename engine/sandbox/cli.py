@@ -1,4 +1,5 @@
-"""`tripleo-tui sandbox up|status|down`: argparse registration and handlers.
+"""`tripleo-tui sandbox up|status|down` (Ironic) and `sandbox mistral up|status|down`:
+argparse registration and handlers.
 
 Each handler takes the parsed arguments, prints plain lines and returns an exit code.
 """
@@ -10,7 +11,7 @@ import sys
 import threading
 from typing import TextIO
 
-from engine.sandbox import paths
+from engine.sandbox import mistral, paths
 from engine.sandbox.errors import SandboxError
 from engine.sandbox.progress import Progress
 
@@ -38,6 +39,20 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
         func=run_status
     )
     commands.add_parser("down", help="stop it").set_defaults(func=run_down)
+    _register_mistral(commands)
+
+
+def _register_mistral(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "mistral",
+        help="a real Mistral on loopback (for the Mistral backend)",
+        description=f"Run OpenStack Mistral {mistral.MISTRAL_VERSION} (SQLite, no auth, one "
+        f"process) on 127.0.0.1 from {mistral.mistral_dir()} (set ${mistral.DIR_ENV} to move it).",
+    )
+    actions = parser.add_subparsers(dest="mistral_command", metavar="COMMAND", required=True)
+    actions.add_parser("up", help="install if needed, start").set_defaults(func=run_mistral_up)
+    actions.add_parser("status", help="is it running, where").set_defaults(func=run_mistral_status)
+    actions.add_parser("down", help="stop it").set_defaults(func=run_mistral_down)
 
 
 def run_up(args: argparse.Namespace) -> int:
@@ -134,6 +149,47 @@ def run_down(args: argparse.Namespace) -> int:
 
     stopped = service.down()
     print("Sandbox stopped." if stopped else "Sandbox was not running.")
+    return 0
+
+
+def run_mistral_up(args: argparse.Namespace) -> int:
+    if not mistral.is_installed():
+        print(
+            f"Installing Mistral {mistral.MISTRAL_VERSION} into {mistral.venv_dir()} "
+            "(once; about a minute)...",
+            flush=True,
+        )
+    try:
+        report = mistral.up()
+    except SandboxError as error:
+        print(f"sandbox mistral: {error}", file=sys.stderr)
+        return 1
+    if report.install and report.install.installed:
+        print(f"Installed Mistral in {report.install.seconds:.1f} s.")
+    if report.started:
+        print(
+            f"Mistral started at {report.url} (pid {report.pid}) in {report.start_seconds:.1f} s."
+        )
+    else:
+        print(f"Mistral already running at {report.url} (pid {report.pid}).")
+    return 0
+
+
+def run_mistral_status(args: argparse.Namespace) -> int:
+    state = mistral.status()
+    if not state["running"]:
+        print(f"Mistral not running ({state['directory']}; installed: {state['installed']}).")
+        return 3
+    health = "ready" if state["healthy"] else "NOT answering"
+    print(
+        f"Mistral {health} at {state['url'] or '?'}: pid {state['pid']}, "
+        f"{state['memory_mib']} MiB; log {state['log']}"
+    )
+    return 0 if state["healthy"] else 1
+
+
+def run_mistral_down(args: argparse.Namespace) -> int:
+    print("Mistral stopped." if mistral.down() else "Mistral was not running.")
     return 0
 
 

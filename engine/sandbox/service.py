@@ -7,28 +7,19 @@ Everything lives in one sandbox folder (`sandbox_dir()`): `venv/` (the pinned in
 
 from __future__ import annotations
 
-import collections
 import contextlib
-import fcntl
-import hashlib
 import json
-import os
 import shutil
-import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from engine.sandbox import nodes as demo
-from engine.sandbox.errors import SandboxError
+from engine.sandbox import processes
 from engine.sandbox.paths import (  # noqa: F401 (service.DIR_ENV for the tests)
     DIR_ENV,
     IRONIC_VERSION,
@@ -36,7 +27,8 @@ from engine.sandbox.paths import (  # noqa: F401 (service.DIR_ENV for the tests)
     sandbox_dir,
     venv_dir,
 )
-from engine.sandbox.progress import PipProgress, ProgressSink, Reporter
+from engine.sandbox.processes import InstallReport
+from engine.sandbox.progress import ProgressSink, Reporter
 
 API_VERSION_HEADER = {"X-OpenStack-Ironic-API-Version": "latest"}
 READY_TIMEOUT = 90.0
@@ -87,10 +79,6 @@ automated_clean = false
 lock_path = {run}/locks
 """
 
-# Ironic processes started by this Python process, so that we can reap them (a dead child that
-# is not reaped still answers `kill -0`).
-_children: dict[int, subprocess.Popen] = {}
-
 
 @dataclass(frozen=True)
 class SandboxState:
@@ -108,13 +96,6 @@ class SandboxState:
 
 
 @dataclass(frozen=True)
-class InstallReport:
-    venv: Path
-    installed: bool  # False when the pinned install was already there
-    seconds: float
-
-
-@dataclass(frozen=True)
 class UpReport:
     endpoint: str
     pid: int
@@ -129,70 +110,25 @@ def constraints_file() -> Path:
     return Path(str(resources.files(__package__) / "constraints.txt"))
 
 
-def _marker_text() -> str:
-    digest = hashlib.sha256(constraints_file().read_bytes()).hexdigest()
-    return f"ironic=={IRONIC_VERSION} constraints-sha256={digest}\n"
+def pinned_venv(venv: Path | None = None) -> processes.PinnedVenv:
+    """The Ironic venv (`venv_dir()` unless given) with its pins."""
+    return processes.PinnedVenv(
+        path=venv or venv_dir(),
+        requirements=(f"ironic=={IRONIC_VERSION}",),
+        constraints=constraints_file(),
+        marker_name=MARKER_FILE,
+        executable="ironic",
+    )
 
 
 def is_installed(venv: Path | None = None) -> bool:
     """True when `venv` holds Ironic installed from the current pins."""
-    venv = venv or venv_dir()
-    marker = venv / MARKER_FILE
-    return (
-        marker.is_file()
-        and marker.read_text() == _marker_text()
-        and (venv / "bin" / "ironic").exists()
-    )
+    return pinned_venv(venv).is_installed()
 
 
 def install(venv: Path | None = None, reporter: Reporter | None = None) -> InstallReport:
     """Create the venv and pip-install the pinned Ironic into it, unless already done."""
-    venv = venv or venv_dir()
-    reporter = reporter or Reporter(None)
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    reporter.step(1, "waiting for another install" if _install_locked(venv) else "")
-    with _locked(venv.parent / "install.lock"):
-        if is_installed(venv):
-            reporter.step(2, "already installed")
-            return InstallReport(venv, installed=False, seconds=0.0)
-        started = time.monotonic()
-        if venv.exists():
-            shutil.rmtree(venv)  # a half-made venv or one with other pins
-        reporter.step(1, f"python3 -m venv {venv}")
-        _run([sys.executable, "-m", "venv", str(venv)], "create the sandbox venv")
-        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--progress-bar", "off"]
-        pip += ["--disable-pip-version-check", "--constraint", str(constraints_file())]
-        watch = PipProgress(_pinned_count())
-        reporter.step(2, watch.detail())
-
-        def pip_line(line: str) -> None:
-            watch.feed(line)
-            reporter.detail(watch.detail())
-
-        _run(
-            [*pip, f"ironic=={IRONIC_VERSION}"],
-            f"pip install ironic=={IRONIC_VERSION}",
-            on_line=pip_line,
-        )
-        (venv / MARKER_FILE).write_text(_marker_text())
-        return InstallReport(venv, installed=True, seconds=time.monotonic() - started)
-
-
-def _pinned_count() -> int:
-    """How many packages pip will collect: the pins (Ironic's whole dependency set)."""
-    lines = constraints_file().read_text().splitlines()
-    return sum(1 for line in lines if line.strip() and not line.startswith("#"))
-
-
-def _install_locked(venv: Path) -> bool:
-    """True when another process holds the install lock (it is installing right now)."""
-    with open(venv.parent / "install.lock", "a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
+    return pinned_venv(venv).install(reporter or Reporter(None))
 
 
 def up(
@@ -211,7 +147,7 @@ def up(
     venv = venv or venv_dir(directory)
     reporter = Reporter(progress)
     directory.mkdir(parents=True, exist_ok=True)
-    with _locked(directory / "up.lock"):
+    with processes.locked(directory / "up.lock"):
         state = read_state(directory)
         started = state is None or not _healthy(state)
         install_report = None
@@ -239,7 +175,7 @@ def down(directory: Path | None = None) -> bool:
     directory = directory or sandbox_dir()
     if read_state(directory) is None:
         return False
-    with _locked(directory / "up.lock"):
+    with processes.locked(directory / "up.lock"):
         state = read_state(directory)
         if state is None:
             return False
@@ -262,7 +198,7 @@ def status(directory: Path | None = None) -> dict:
         "endpoint": state.endpoint if healthy else None,
         "pid": state.pid if running else None,
         "nodes": _node_count(state.endpoint) if healthy else None,
-        "memory_mib": _memory_mib(state.pid) if running else None,
+        "memory_mib": processes.memory_mib(state.pid) if running else None,
         "log": state.log_file if state else None,
     }
 
@@ -277,10 +213,7 @@ def find_endpoint(directory: Path | None = None) -> str | None:
 
 def read_state(directory: Path) -> SandboxState | None:
     """The recorded state, or None when there is none (or it is unreadable)."""
-    try:
-        return SandboxState(**json.loads((directory / STATE_FILE).read_text()))
-    except (OSError, ValueError, TypeError):
-        return None
+    return processes.read_state(directory / STATE_FILE, SandboxState)
 
 
 def ironic_client(endpoint: str):
@@ -298,28 +231,21 @@ def _start(directory: Path, venv: Path, reporter: Reporter) -> SandboxState:
     shutil.rmtree(run, ignore_errors=True)
     (run / "tmp").mkdir(parents=True)
     (run / "locks").mkdir()
-    port = _free_port()
+    port = processes.free_port()
     config = run / "ironic.conf"
     config.write_text(CONFIG_TEMPLATE.format(run=run, port=port))
     dbsync = [str(venv / "bin" / "ironic-dbsync"), "--config-file", str(config), "create_schema"]
-    _run(dbsync, "create the Ironic database")
+    processes.run_checked(dbsync, "create the Ironic database")
     # Write-ahead logging lets the API's readers and the conductor's writer work side by side;
     # the mode is stored in the database file, so Ironic keeps it.
     with contextlib.closing(sqlite3.connect(run / "ironic.sqlite")) as database:
         database.execute("PRAGMA journal_mode=WAL")
-    with open(run / "console.log", "ab") as console:
-        process = subprocess.Popen(
-            [str(venv / "bin" / "ironic"), "--config-file", str(config)],
-            stdin=subprocess.DEVNULL,
-            stdout=console,
-            stderr=subprocess.STDOUT,
-            cwd=run,
-            start_new_session=True,
-        )
-    _children[process.pid] = process
+    pid = processes.start_detached(
+        [str(venv / "bin" / "ironic"), "--config-file", str(config)], run, run / "console.log"
+    )
     reporter.detail(f"waiting for its API on port {port}")
     state = SandboxState(
-        pid=process.pid,
+        pid=pid,
         port=port,
         endpoint=f"http://127.0.0.1:{port}",
         directory=str(directory),
@@ -329,47 +255,22 @@ def _start(directory: Path, venv: Path, reporter: Reporter) -> SandboxState:
         ironic_version=IRONIC_VERSION,
         started_at=time.time(),
     )
-    deadline = time.monotonic() + READY_TIMEOUT
-    while not _healthy(state):
-        code = process.poll()
-        if code is not None or time.monotonic() > deadline:
-            _stop(state)
-            why = f"exited with code {code}" if code is not None else "did not become ready"
-            raise SandboxError(
-                f"Ironic {why} (port {port}); its log: {state.log_file}\n"
-                + _tail(run / "console.log")
-                + _tail(run / "ironic.log")
-            )
-        time.sleep(0.2)
-    state_file = directory / STATE_FILE
-    state_file.with_suffix(".tmp").write_text(json.dumps(asdict(state), indent=2))
-    state_file.with_suffix(".tmp").replace(state_file)
+    processes.wait_until_ready(
+        f"Ironic (port {port})",
+        pid,
+        lambda: _healthy(state),
+        lambda: _stop(state),
+        READY_TIMEOUT,
+        (run / "console.log", run / "ironic.log"),
+    )
+    processes.write_state(directory / STATE_FILE, state)
     return state
 
 
 def _stop(state: SandboxState) -> None:
     """SIGTERM the master and wait for its process group (the forked worker) to end."""
-    if _is_our_ironic(state):
-        os.kill(state.pid, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT
-        while _group_alive(state.pid):
-            if time.monotonic() > deadline:
-                os.killpg(state.pid, signal.SIGKILL)
-                deadline = float("inf")
-            time.sleep(0.1)
-    _children.pop(state.pid, None)
+    processes.stop_group(state.pid, state.config_file, STOP_TIMEOUT)
     (Path(state.directory) / STATE_FILE).unlink(missing_ok=True)
-
-
-def _group_alive(pgid: int) -> bool:
-    child = _children.get(pgid)
-    if child is not None:
-        child.poll()  # reap the master if it was ours
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def _is_our_ironic(state: SandboxState) -> bool:
@@ -378,15 +279,7 @@ def _is_our_ironic(state: SandboxState) -> bool:
     Ironic rewrites its process title to `ironic: master process [<command line>]`; the config
     file path is still in it.
     """
-    child = _children.get(state.pid)
-    if child is not None and child.poll() is not None:
-        return False
-    try:
-        command = Path(f"/proc/{state.pid}/cmdline").read_bytes()
-        process_state = Path(f"/proc/{state.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return process_state != "Z" and state.config_file.encode() in command
+    return processes.runs_with(state.pid, state.config_file)
 
 
 def _healthy(state: SandboxState) -> bool:
@@ -407,64 +300,3 @@ def _node_count(endpoint: str) -> int | None:
         return len(ironic_client(endpoint).node.list(fields=["uuid"], limit=0))
     except Exception:  # a status report, not a failure: the count is simply unknown
         return None
-
-
-def _memory_mib(pgid: int) -> float | None:
-    """Proportional set size (PSS) of the master and its workers, in MiB."""
-    total_kib = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[2]) != pgid:
-                continue
-            rollup = (stat.parent / "smaps_rollup").read_text()
-        except (OSError, ValueError, IndexError):
-            continue
-        for line in rollup.splitlines():
-            if line.startswith("Pss:"):
-                total_kib += int(line.split()[1])
-    return round(total_kib / 1024, 1) if total_kib else None
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _run(command: list[str], what: str, on_line: Callable[[str], None] | None = None) -> None:
-    """Run `command`, handing each line it prints to `on_line`; fail with its last lines."""
-    last_lines: collections.deque[str] = collections.deque(maxlen=20)
-    with subprocess.Popen(
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        errors="replace",
-    ) as process:
-        for line in process.stdout:
-            last_lines.append(line.rstrip())
-            if on_line is not None:
-                on_line(line)
-    if process.returncode != 0:
-        raise SandboxError(
-            f"could not {what} (exit code {process.returncode}):\n" + "\n".join(last_lines)
-        )
-
-
-def _tail(path: Path, lines: int = 15) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) + "\n"
-    except OSError:
-        return ""
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """An exclusive lock across processes (two test workers, the CLI and CI)."""
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -427,11 +427,6 @@ async def list_executions(request: web.Request) -> web.Response:
 async def create_execution(request: web.Request) -> web.Response:
     body = await json_body(request)
     backend = backend_of(request)
-    if body.get("id"):
-        try:
-            return web.json_response(resources.execution(await backend.get_execution(body["id"])))
-        except NotFoundError:
-            raise BadRequest("Choosing the id of a new execution is not supported") from None
     if body.get("source_execution_id"):
         raise BadRequest("source_execution_id is not supported")
     workflow = body.get("workflow_id") or body.get("workflow_name")
@@ -444,6 +439,7 @@ async def create_execution(request: web.Request) -> web.Response:
         dict_field(body, "input"),
         dict_field(body, "params"),
         body.get("description") or "",
+        id=body.get("id") or None,  # an execution of that id already stored is returned
         caller=request[CALLER],
     )
     return web.json_response(resources.execution(record), status=201)
@@ -504,12 +500,15 @@ async def list_tasks(request: web.Request) -> web.Response:
 
 async def rerun_task(request: web.Request) -> web.Response:
     body = await json_body(request)
-    if body.get("state") != "RUNNING":
-        raise BadRequest("Only a task rerun (state RUNNING) can update a task execution")
+    if body.get("state") not in ("RUNNING", "SKIPPED"):
+        raise BadRequest(
+            "Only a task rerun (state RUNNING) or skip (state SKIPPED) can update a task execution"
+        )
     record = await backend_of(request).rerun_task(
         request.match_info["id"],
         reset=body.get("reset", True) is not False,
         env=dict_field(body, "env") or None,
+        skip=body["state"] == "SKIPPED",  # Mistral 16+: a failed task is skipped
     )
     return web.json_response(resources.task(record))
 

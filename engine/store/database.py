@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import stat
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -35,19 +36,60 @@ def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def create_private_file(path: Path) -> None:
-    """Make sure `path` exists, readable and writable by its owner only.
+# Files SQLite keeps beside the state file; it opens them by name, following symbolic links.
+COMPANION_SUFFIXES = ("-wal", "-shm", "-journal")
 
-    The file is created with mode 0600 before SQLite opens it, so it is never readable by
-    others, even for a moment; SQLite gives its -wal and -shm files the same mode.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, FILE_MODE)
+
+def refuse_unsafe_path(path: Path) -> None:
+    """StoreError if `path` is a symbolic link or exists as anything but a regular file: such
+    a path is never opened, changed or written beside."""
     try:
-        if os.fstat(fd).st_mode & 0o777 != FILE_MODE:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(info.st_mode):
+        raise StoreError(f"{path} is a symbolic link; give the path of a regular file instead")
+    if not stat.S_ISREG(info.st_mode):
+        raise _not_regular(path)
+
+
+def _not_regular(path: Path) -> StoreError:
+    return StoreError(f"{path} is not a regular file; give the path of one instead")
+
+
+def open_private_file(path: Path, flags: int) -> int:
+    """Open (creating if needed) `path` as a regular file readable and writable by its owner
+    only, without following a symbolic link; return the descriptor.
+
+    A new file is created with mode 0600, so it is never readable by others even for a
+    moment; an existing file of ours is made 0600. A symbolic link or anything but a regular
+    file (a device, a FIFO) is refused and left as it was: StoreError.
+    """
+    refuse_unsafe_path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
+        fd = os.open(path, flags | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, FILE_MODE)
+    except OSError as error:
+        refuse_unsafe_path(path)  # replaced since we looked
+        raise StoreError(f"Cannot open {path}: {error.strerror}") from error
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _not_regular(path)
+        if info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) != FILE_MODE:
             os.fchmod(fd, FILE_MODE)
-    finally:
+    except BaseException:
         os.close(fd)
+        raise
+    return fd
+
+
+def create_private_file(path: Path) -> None:
+    """Make sure the state file `path` exists as a private regular file (`open_private_file`)
+    and that none of the files SQLite keeps beside it is a symbolic link."""
+    os.close(open_private_file(path, os.O_RDWR))
+    for suffix in COMPANION_SUFFIXES:
+        refuse_unsafe_path(path.with_name(path.name + suffix))
 
 
 class Store:
@@ -58,6 +100,7 @@ class Store:
         self._writer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
         self._writer: sqlite3.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
+        self._fence: Callable[[sqlite3.Connection], None] | None = None
 
     @classmethod
     async def open(cls, path: Path) -> Store:
@@ -119,12 +162,22 @@ class Store:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._writer_thread, fn, *args)
 
+    def fence(self, check: Callable[[sqlite3.Connection], None] | None) -> None:
+        """Run `check(conn)` first in every write transaction from now on (None: no more).
+
+        The engine fences the store with its lease: a check that raises keeps the write from
+        committing, and being in the same transaction, no other engine can slip in between.
+        """
+        self._fence = check
+
     def _transaction(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
         conn = self._writer
         if conn is None:
             raise RuntimeError("the store is closed")
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if self._fence is not None:
+                self._fence(conn)
             result = fn(conn, *args)
         except BaseException:
             conn.execute("ROLLBACK")
@@ -135,9 +188,14 @@ class Store:
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(conn, *args)` in one transaction on the writer connection; return its result.
 
-        If `fn` raises, nothing it did is kept and the exception propagates.
+        If `fn` raises, nothing it did is kept and the exception propagates. A file that cannot
+        be written (a full disk, a read-only folder, another process's lock) is a StoreError
+        naming the file.
         """
-        return await self._in_writer_thread(self._transaction, fn, args)
+        try:
+            return await self._in_writer_thread(self._transaction, fn, args)
+        except sqlite3.OperationalError as error:
+            raise StoreError(f"Cannot write the state file {self.path}: {error}") from error
 
     def _reading(self) -> aiosqlite.Connection:
         if self._reader is None:
@@ -145,10 +203,15 @@ class Store:
         return self._reader
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        """Rows of a query on the reader connection."""
+        """Rows of a query on the reader connection.
+
+        The query runs to its end in one call: a statement left open between two awaits would
+        hold its read snapshot, and every other read meanwhile would miss the latest commits
+        (an execution just created reported "not found").
+        """
         return list(await self._reading().execute_fetchall(sql, params))
 
     async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        """The first row of a query, or None."""
-        async with self._reading().execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        """The first row of a query that gives at most a few, or None."""
+        found = await self.fetch_all(sql, params)
+        return found[0] if found else None

@@ -8,8 +8,6 @@ transaction (`write_journal`). Recovery rebuilds the in-memory objects from thos
 from __future__ import annotations
 
 import json
-import os
-import socket
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -461,81 +459,6 @@ def delete_execution_tree(conn: sqlite3.Connection, execution_id: str) -> None:
         conn.execute("DELETE FROM task_executions WHERE workflow_execution_id = ?", (current,))
         conn.execute("DELETE FROM timers WHERE execution_id = ?", (current,))
         conn.execute("DELETE FROM workflow_executions WHERE id = ?", (current,))
-
-
-# ---- the engine lease ---------------------------------------------------------------------
-
-
-LEASE_STALE_AFTER = 15.0  # seconds: a holder whose heartbeat is older is dead
-
-
-@dataclass(frozen=True, slots=True)
-class LeaseHolder:
-    owner: str
-    pid: int
-    host: str
-    heartbeat: float
-
-
-def lease_is_live(
-    holder: LeaseHolder | None, now: float, stale_after: float = LEASE_STALE_AFTER
-) -> bool:
-    """Whether the lease holder is a running engine: a recent heartbeat, and on this host a
-    process that still exists (a killed engine counts as gone at once)."""
-    if holder is None or now - holder.heartbeat >= stale_after:
-        return False
-    return holder.host != socket.gethostname() or _process_alive(holder.pid)
-
-
-def acquire_lease(
-    conn: sqlite3.Connection, owner: str, now: float, stale_after: float = LEASE_STALE_AFTER
-) -> LeaseHolder | None:
-    """Take the lease unless another live engine holds it (`lease_is_live`); return that
-    engine if so."""
-    row = conn.execute("SELECT * FROM engine_lease WHERE id = 1").fetchone()
-    if row is not None and row["owner"] != owner:
-        holder = _lease_holder(row)
-        if lease_is_live(holder, now, stale_after):
-            return holder
-    conn.execute(
-        "INSERT INTO engine_lease (id, owner, pid, host, heartbeat, started_at)"
-        " VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET owner = excluded.owner,"
-        " pid = excluded.pid, host = excluded.host, heartbeat = excluded.heartbeat,"
-        " started_at = excluded.started_at",
-        (owner, os.getpid(), socket.gethostname(), now, utc_now()),
-    )
-    return None
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def renew_lease(conn: sqlite3.Connection, owner: str, now: float) -> bool:
-    """Heartbeat; False if another engine took the lease over."""
-    cursor = conn.execute(
-        "UPDATE engine_lease SET heartbeat = ? WHERE id = 1 AND owner = ?", (now, owner)
-    )
-    return cursor.rowcount == 1
-
-
-def release_lease(conn: sqlite3.Connection, owner: str) -> None:
-    conn.execute("DELETE FROM engine_lease WHERE id = 1 AND owner = ?", (owner,))
-
-
-async def lease_holder(store: Store) -> LeaseHolder | None:
-    row = await store.fetch_one("SELECT * FROM engine_lease WHERE id = 1")
-    return None if row is None else _lease_holder(row)
-
-
-def _lease_holder(row: sqlite3.Row) -> LeaseHolder:
-    return LeaseHolder(row["owner"], row["pid"], row["host"], row["heartbeat"])
 
 
 # ---- reads for the API --------------------------------------------------------------------

@@ -123,6 +123,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         )""",
         "CREATE INDEX engine_requests_state ON engine_requests(state)",
     ),
+    # 5: `tasks(state=...)` over stored executions (engine.store.history) uses an index.
+    _statements("CREATE INDEX task_executions_state ON task_executions(state)"),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -105,9 +105,9 @@ async def test_a_failing_command_fails_naming_command_and_host_only(sshd):
     host, user, folder = sshd
     key = str(folder / "id_ed25519")
     outcome = await ssh(
-        cmd="echo secret-out; exit 3", host=host, username=user, private_key_filename=key
+        cmd="echo remote-out; exit 3", host=host, username=user, private_key_filename=key
     )
-    assert outcome.error == f"Failed to execute ssh cmd 'echo secret-out; exit 3' on ['{host}']"
+    assert outcome.error == f"Failed to execute ssh cmd 'echo remote-out; exit 3' on ['{host}']"
     kept = await ssh(
         cmd="echo out; echo err >&2; exit 3",
         host=host,

@@ -1,5 +1,5 @@
-"""The embedded backend implements every operation of the Backend protocol, with the same
-parameters (names, kinds, defaults), so the console and the CLI can use any backend."""
+"""The embedded and the Mistral backends implement every operation of the Backend protocol, with
+the same parameters (names, kinds, defaults), so the console and the CLI can use either."""
 
 import inspect
 
@@ -7,6 +7,7 @@ import pytest
 
 from engine.api import Backend
 from engine.api.embedded import EmbeddedBackend
+from engine.api.mistral import MistralBackend
 
 OPERATIONS = sorted(
     name
@@ -22,11 +23,12 @@ def test_the_protocol_lists_the_operations():
     )
 
 
+@pytest.mark.parametrize("backend", [EmbeddedBackend, MistralBackend])
 @pytest.mark.parametrize("name", OPERATIONS)
-def test_the_embedded_backend_has_it(name):
+def test_each_backend_has_it(backend, name):
     wanted = getattr(Backend, name)
-    found = getattr(EmbeddedBackend, name, None)
-    assert found is not None, f"EmbeddedBackend has no {name}"
+    found = getattr(backend, name, None)
+    assert found is not None, f"{backend.__name__} has no {name}"
     if isinstance(wanted, property):
         assert isinstance(found, property)
         return

@@ -42,6 +42,11 @@ workflows:
         action: std.async_noop
         publish:
           got: <% task().result %>
+  paused_first:
+    tasks:
+      held:
+        action: std.echo output="ran"
+        pause-before: true
   greet_from_env:
     tasks:
       greet:
@@ -189,6 +194,31 @@ def test_failing_workflow_ends_in_error(cli):
     assert execution["State info"].startswith("Failure caused by error in tasks: boom")
     states = {task["Name"]: task["State"] for task in record(cli, "task-list", execution["ID"])}
     assert states == {"first": "SUCCESS", "boom": "ERROR"}
+
+
+def test_create_wait_returns_when_the_execution_is_paused_by_pause_before(cli):
+    code, out, err = cli("execution-create", "tests.v1.paused_first", "--wait", "-f", "json")
+    execution = json.loads(out)
+    assert code == 1
+    assert err == (
+        f"ERROR: Execution {execution['ID']} is PAUSED: "
+        "resume it with execution-update -s RUNNING\n"
+    )
+    assert execution["State"] == "PAUSED"
+    held = only_task(cli, execution["ID"])
+    assert held["State"] == "IDLE"
+    assert record(cli, "task-get", held["ID"])["State info"] == "Set by 'pause-before' policy"
+    record(cli, "execution-update", execution["ID"], "-s", "RUNNING")
+    assert finished(cli, execution["ID"])["State"] == "SUCCESS"
+    assert only_task(cli, execution["ID"])["State"] == "SUCCESS"
+
+
+def test_task_rerun_skip_marks_the_failed_task_skipped_and_the_workflow_goes_on(cli):
+    execution = finished(cli, start(cli, "tests.v1.failing", "{}")["ID"])
+    assert execution["State"] == "ERROR"
+    (boom,) = [t for t in record(cli, "task-list", execution["ID"]) if t["Name"] == "boom"]
+    assert record(cli, "task-rerun", boom["ID"], "--skip")["State"] == "SKIPPED"
+    assert finished(cli, execution["ID"])["State"] == "SUCCESS"
 
 
 def test_task_rerun_after_fixing_the_env(cli):

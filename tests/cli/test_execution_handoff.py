@@ -1,6 +1,7 @@
 """How commands reach the engine: bad input refused before any hand-off, the headless engine a
 command starts, `tripleo-tui engine` in the foreground, and the engine's unix socket itself."""
 
+import http.client
 import json
 import os
 import signal
@@ -273,3 +274,35 @@ async def test_no_engine_to_take_the_request(tmp_path, monkeypatch):
     for process in stand_ins:
         process.kill()
         process.wait()
+
+
+async def test_a_create_whose_answer_was_lost_is_looked_up_not_failed(
+    engine_and_client, monkeypatch
+):
+    """The engine starts the execution, then its answer is lost (the connection drops, as when
+    the engine stops before it answered): the command finds the execution by its idempotency
+    key and reports it; with nothing stored under the key it says the answer was lost."""
+    serving, caller = engine_and_client
+    exchange = handoff._exchange
+
+    def answer_lost(*request):
+        exchange(*request)
+        raise http.client.RemoteDisconnected("Remote end closed connection without response")
+
+    monkeypatch.setattr(handoff, "_exchange", answer_lost)
+    client = EngineClient(caller, no_start)
+    execution = await client.call(
+        "start_execution", workflow="tripleo.examples.v1.hello", id="key-1"
+    )
+    assert execution.id == "key-1"
+    assert [e.id for e in await caller.list_executions()] == ["key-1"]
+    with pytest.raises(handoff.AnswerLost, match="stopped before it finished the request"):
+        await client.call("delete_execution", execution_id="key-1")
+
+
+async def test_a_create_with_a_stored_id_returns_that_execution(engine_and_client):
+    serving, _ = engine_and_client
+    first = await serving.start_execution("tripleo.examples.v1.hello", id="key-2")
+    again = await serving.start_execution("tripleo.examples.v1.hello", {"name": "x"}, id="key-2")
+    assert again.id == first.id == "key-2" and again.input == first.input
+    assert len(await serving.list_executions()) == 1

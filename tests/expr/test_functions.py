@@ -148,11 +148,19 @@ def test_yaml_parse(view, text):
     assert ev(text, view) == {"a": [1, 2]}
 
 
-def test_yaml_parse_is_safe_and_refuses_aliases(view):
+def test_yaml_parse_is_safe_and_bounds_aliases(view):
     with pytest.raises(ExpressionError, match="could not determine a constructor"):
         ev("<% yaml_parse('!!python/object/apply:os.system [ls]') %>", view)
-    with pytest.raises(ExpressionError, match="aliases are not allowed"):
-        ev("{{ yaml_parse('a: &x [1]\\nb: *x') }}", view)
+    assert ev("{{ yaml_parse('a: &x [1]\\nb: *x') }}", view) == {"a": [1], "b": [1]}
+    laughs = "\\n".join(
+        [f"a0: &a0 [{', '.join(['lol'] * 9)}]"]
+        + [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 9)]
+    )
+    with pytest.raises(
+        ExpressionError,
+        match=r"alias \*a3 brings .* limit of 10000\n  in \"<unicode string>\", line 5",
+    ):
+        ev(f"<% yaml_parse('{laughs}') %>", view)
 
 
 def test_json_pp_turns_escaped_newlines_into_real_ones(view):

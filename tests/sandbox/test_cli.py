@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from engine.sandbox import DIR_ENV
+from engine.sandbox import DIR_ENV, mistral
 from tripleo_tui.cli import build_parser, main
 
 
@@ -49,3 +49,22 @@ def test_arguments():
     assert parser.parse_args(["--sandbox"]).sandbox is True
     with pytest.raises(SystemExit):
         parser.parse_args(["sandbox", "up", "--nodes", "-1"])
+
+
+def test_status_of_the_running_mistral(
+    monkeypatch, tmp_path, capsys, mistral_sandbox, mistral_sandbox_dir
+):
+    monkeypatch.setenv(mistral.DIR_ENV, str(mistral_sandbox_dir))
+    assert main(["--db", str(tmp_path / "state.sqlite"), "sandbox", "mistral", "status"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Mistral ready at {mistral_sandbox}: pid ")
+    assert " MiB; log " in out
+
+
+def test_mistral_status_and_down_when_nothing_runs(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv(mistral.DIR_ENV, str(tmp_path / "mistral"))
+    db = ["--db", str(tmp_path / "state.sqlite")]
+    assert main([*db, "sandbox", "mistral", "status"]) == 3
+    assert capsys.readouterr().out.startswith("Mistral not running (")
+    assert main([*db, "sandbox", "mistral", "down"]) == 0
+    assert capsys.readouterr().out == "Mistral was not running.\n"

@@ -131,7 +131,7 @@ def test_an_install_with_other_pins_is_not_taken_as_installed(tmp_path):
     venv = tmp_path / "venv"
     (venv / "bin").mkdir(parents=True)
     (venv / "bin" / "ironic").touch()
-    (venv / service.MARKER_FILE).write_text(service._marker_text())
+    (venv / service.MARKER_FILE).write_text(service.pinned_venv(venv).marker_text())
     assert sandbox.is_installed(venv)
     (venv / service.MARKER_FILE).write_text("ironic==38.0.0 constraints-sha256=0\n")
     assert not sandbox.is_installed(venv)

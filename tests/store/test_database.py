@@ -1,5 +1,6 @@
 """The state file itself: file modes, pragmas, migrations, transactions."""
 
+import asyncio
 import sqlite3
 import stat
 
@@ -120,3 +121,26 @@ async def test_a_file_that_is_not_a_database(tmp_path):
     path.write_bytes(b"not sqlite" * 100)
     with pytest.raises(StoreError, match="Cannot open state file .*: file is not a database"):
         await Store.open(path)
+
+
+async def test_a_read_sees_every_commit_made_before_it(store):
+    """Reads beside a poller (the request server's) never miss an earlier commit: a statement
+    left open across awaits held its snapshot for every read meanwhile ("not found" for an
+    execution just created)."""
+    await store.write(lambda conn: conn.execute("CREATE TABLE t (x)"))
+    await store.write(lambda conn: conn.execute("INSERT INTO t VALUES (1), (2)"))
+    writing = True
+
+    async def poll():
+        while writing:
+            await store.fetch_one("SELECT x FROM t")
+
+    poller = asyncio.create_task(poll())
+    stale = 0
+    for written in range(1, 201):
+        await store.write(lambda conn: conn.execute("INSERT INTO t VALUES (3)"))
+        (count,) = await store.fetch_one("SELECT count(*) FROM t")
+        stale += count != 2 + written
+    writing = False
+    await poller
+    assert stale == 0

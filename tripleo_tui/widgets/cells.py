@@ -49,6 +49,7 @@ STATE_STYLES = {
     "SUCCESS": "green",
     "ERROR": "bold red",
     "CANCELLED": "magenta",
+    "SKIPPED": "dim green",
     # Ironic
     "available": "green",
     "active": "bold green",

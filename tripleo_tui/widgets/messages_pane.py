@@ -11,6 +11,7 @@ from textual import on
 from textual.binding import Binding
 from textual.widgets import DataTable
 
+from engine.api import EngineError
 from tripleo_tui.changes import follow_changes
 from tripleo_tui.messages import OpenExecution
 from tripleo_tui.widgets import cells
@@ -44,7 +45,11 @@ class MessagesPane(ListPane):
         seconds for messages other processes post."""
         await self.session.engine_ready.wait()
         async with follow_changes(self.api, self.session.engine_running) as feed:
-            await self._read_new()
+            try:
+                await self._read_new()
+            except EngineError as unavailable:  # a backend without queues says why
+                self.set_note(str(unavailable))
+                return
             while True:
                 changes = await feed.next(REREAD_SECONDS)
                 if changes is None or any(change.kind == "task" for change in changes):

@@ -1,0 +1,805 @@
+"""The backend that drives a real OpenStack Mistral through its v2 REST API (python-mistralclient).
+
+Chosen with `--os-mistral-url URL` / `$OS_MISTRAL_URL` (no authentication, as the `mistral` CLI
+takes it), or `--mistral`: the `workflowv2` endpoint of the Keystone catalog, reached with the
+usual OS_* / clouds.yaml credentials through keystoneauth1 (Mistral sees a token, never a
+password; nothing is stored). Every client call is blocking, so each runs in a thread.
+
+Mistral runs the workflows: `start_engine` only checks that it answers, and `subscribe` polls
+for what changed since the newest `updated_at` seen (one-second resolution, so rows of that
+second are read again and reported only when they differ), instead of re-reading every
+execution. Remote errors keep Mistral's words: `HTTP <status>: <faultstring>` on one line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any, TypeVar
+
+from engine.api.types import (
+    MIN_PREFIX,
+    ActionExecutionRecord,
+    ActionRecord,
+    AlreadyExistsError,
+    AmbiguousIdError,
+    Caller,
+    Change,
+    EngineError,
+    EnvironmentRecord,
+    ExecutionFilter,
+    ExecutionRecord,
+    ExecutionSummary,
+    InputError,
+    InputParam,
+    MessageRecord,
+    NotFoundError,
+    Page,
+    Problem,
+    QueueRecord,
+    TaskRecord,
+    Validation,
+    WorkbookRecord,
+    WorkflowRecord,
+    states,
+)
+from engine.core.errors import invalid_input
+
+SERVICE_TYPE = "workflowv2"
+TIMEOUT = 60.0  # seconds for one HTTP request
+PAGE = 1000  # rows per request when a listing wants everything
+WHOLE_ID = 36  # a UUID's length: a shorter id is a prefix to look up
+POLL_SECONDS = 1.0  # how often `subscribe` asks what changed
+WAIT_SECONDS = (0.2, 2.0)  # first and longest pause between polls of a waited-for execution
+TRACEBACK = "Traceback (most recent call last)"
+OLDEST_FIRST = {"sort_keys": "created_at,id", "sort_dirs": "asc,asc"}
+SUMMARY_FIELDS = (
+    "id",
+    "workflow_name",
+    "state",
+    "state_info",
+    "description",
+    "created_at",
+    "updated_at",
+    "task_execution_id",
+)
+
+T = TypeVar("T")
+
+
+class MistralError(EngineError):
+    """Mistral refused a request (its HTTP status and faultstring) or could not be reached."""
+
+
+class MistralNotFoundError(MistralError, NotFoundError):
+    """HTTP 404: the object does not exist in that Mistral."""
+
+
+class MistralConflictError(MistralError, AlreadyExistsError):
+    """HTTP 409: an object with that name exists already."""
+
+
+class MistralBackend:
+    """A Mistral v2 endpoint behind the backend protocol (engine.api.backend.Backend)."""
+
+    workbook_load_problems: list[str]
+
+    def __init__(self, client: Any, url: str, described: str) -> None:
+        self.client = client
+        self.url = url
+        self.label = f"Mistral {url}"  # what the status bar and `engine status` show
+        self.described = described  # how it was reached, for `engine status`
+        self.workbook_load_problems = []  # our workbooks are not loaded into someone's Mistral
+
+    @classmethod
+    async def open(cls, url: str | None = None) -> MistralBackend:
+        """The Mistral at `url` (no authentication), or without one, the `workflowv2` endpoint
+        of the Keystone catalog (engine.clouds credentials). Checks that it answers."""
+        backend = await asyncio.to_thread(_connect, url)
+        await backend._call(backend.client.workbooks.list, limit=1)
+        return backend
+
+    async def close(self) -> None:
+        pass
+
+    async def __aenter__(self) -> MistralBackend:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # ---- the engine: Mistral's --------------------------------------------------------------
+
+    async def start_engine(self) -> None:
+        """Mistral's engine runs on its own; check that its API answers."""
+        await self._call(self.client.workbooks.list, limit=1)
+
+    async def stop_engine(self) -> None:
+        pass
+
+    @property
+    def engine_running(self) -> bool:
+        return True  # `subscribe` reports Mistral's changes
+
+    # ---- workbooks ---------------------------------------------------------------------------
+
+    async def list_workbooks(self) -> list[WorkbookRecord]:
+        return [_workbook(item) for item in await self._list(self.client.workbooks.list)]
+
+    async def get_workbook(self, name: str) -> WorkbookRecord:
+        return _workbook(await self._call(self.client.workbooks.get, name))
+
+    async def get_workbook_definition(self, name: str) -> str:
+        return (await self.get_workbook(name)).definition
+
+    async def validate_workbook(self, text: str, filename: str = "<input>") -> Validation:
+        return _validation(await self._call(self.client.workbooks.validate, text), filename)
+
+    async def create_workbook(self, text: str, filename: str = "<input>") -> WorkbookRecord:
+        return _workbook(await self._call(self.client.workbooks.create, text))
+
+    async def update_workbook(self, text: str, filename: str = "<input>") -> WorkbookRecord:
+        return _workbook(await self._call(self.client.workbooks.update, text))
+
+    async def delete_workbook(self, name: str) -> None:
+        await self._call(self.client.workbooks.delete, name)
+
+    # ---- workflows ---------------------------------------------------------------------------
+
+    async def list_workflows(self) -> list[WorkflowRecord]:
+        return [_workflow(item) for item in await self._list(self.client.workflows.list)]
+
+    async def get_workflow(self, id_or_name: str) -> WorkflowRecord:
+        return _workflow(await self._call(self.client.workflows.get, id_or_name))
+
+    async def get_workflow_definition(self, id_or_name: str) -> str:
+        return (await self.get_workflow(id_or_name)).definition
+
+    async def get_workflow_input(self, id_or_name: str) -> tuple[InputParam, ...]:
+        """From the workflow's `interface`: a name, or a one-key dict with its default."""
+        found = await self._call(self.client.workflows.get, id_or_name)
+        params = []
+        for item in _json(found, "interface", {}).get("input", []):
+            if isinstance(item, dict):
+                params += [InputParam(name, default, False) for name, default in item.items()]
+            else:
+                params.append(InputParam(str(item)))
+        return tuple(params)
+
+    async def check_execution_input(self, workflow: str, input: Mapping[str, Any]) -> None:
+        declared = await self.get_workflow_input(workflow)
+        missing = [p.name for p in declared if p.required and p.name not in input]
+        unexpected = [name for name in input if name not in {p.name for p in declared}]
+        if missing or unexpected:
+            raise InputError(invalid_input(workflow, "WorkflowSpec", missing, unexpected))
+
+    async def validate_workflows(self, text: str, filename: str = "<input>") -> Validation:
+        return _validation(await self._call(self.client.workflows.validate, text), filename)
+
+    async def create_workflows(self, text: str, filename: str = "<input>") -> list[WorkflowRecord]:
+        return [_workflow(item) for item in await self._call(self.client.workflows.create, text)]
+
+    async def update_workflows(self, text: str, filename: str = "<input>") -> list[WorkflowRecord]:
+        return [_workflow(item) for item in await self._call(self.client.workflows.update, text)]
+
+    async def delete_workflow(self, id_or_name: str) -> None:
+        await self._call(self.client.workflows.delete, id_or_name)
+
+    # ---- actions -----------------------------------------------------------------------------
+
+    async def list_actions(self) -> list[ActionRecord]:
+        found = [_action(item) for item in await self._list(self.client.actions.list)]
+        return sorted(found, key=lambda action: action.name)
+
+    async def get_action(self, id_or_name: str) -> ActionRecord:
+        return _action(await self._call(self.client.actions.get, id_or_name))
+
+    # ---- executions --------------------------------------------------------------------------
+
+    async def resolve_id(self, kind: str, given: str) -> str:
+        """A whole id as given; a short one found among the ids (Mistral 23 filters no list
+        by `id`, so this reads the id column page by page)."""
+        if len(given) >= WHOLE_ID or len(given) < MIN_PREFIX:
+            return given
+        lister = {
+            "execution": self.client.executions.list,
+            "task": self.client.tasks.list,
+            "action execution": self.client.action_executions.list,
+        }[kind]
+        rows = await self._list(lister, None, fields=["id"])
+        found = [row.id for row in rows if row.id.startswith(given)]
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise NotFoundError(f"{kind.capitalize()} '{given}' not found")
+        raise AmbiguousIdError(
+            f"{kind.capitalize()} id '{given}' is ambiguous: it starts {len(found)} {kind} ids; "
+            "give more characters"
+        )
+
+    async def start_execution(
+        self,
+        workflow: str,
+        input: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        description: str = "",
+        caller: Caller | None = None,
+    ) -> ExecutionRecord:
+        """`caller` is not passed on: Mistral's actions act as Mistral is configured to."""
+        created = await self._call(
+            self.client.executions.create,
+            workflow,
+            workflow_input=dict(input or {}),
+            description=description,
+            **dict(params or {}),
+        )
+        return _execution(created)
+
+    async def get_execution(self, execution_id: str) -> ExecutionRecord:
+        return _execution(await self._call(self.client.executions.get, execution_id))
+
+    async def list_executions(self, wanted: ExecutionFilter | None = None) -> list[ExecutionRecord]:
+        found = await self._list_executions(wanted or ExecutionFilter(), (), include_output=True)
+        return [_execution(item) for item in found]
+
+    async def page_executions(
+        self, page: Page, *, with_output: bool = False
+    ) -> list[ExecutionRecord]:
+        """Mistral's own query (filters, marker, limit, sort keys); no limit: every page."""
+        filters = {each.column: _filter_text(each) for each in page.filters}
+        if page.nulls:
+            filters["nulls"] = ",".join(page.nulls)
+        found = await self._list(
+            self.client.executions.list,
+            page.limit,
+            start=page.marker or "",
+            sort_keys=",".join(page.sort_keys),
+            sort_dirs=",".join(page.directions),
+            include_output=with_output or None,
+            **filters,
+        )
+        return [_execution(item) for item in found]
+
+    async def list_execution_summaries(
+        self, wanted: ExecutionFilter | None = None
+    ) -> list[ExecutionSummary]:
+        found = await self._list_executions(wanted or ExecutionFilter(), SUMMARY_FIELDS)
+        return [_summary(item) for item in found]
+
+    async def _list_executions(
+        self, wanted: ExecutionFilter, fields: tuple[str, ...], **filters: Any
+    ) -> list:
+        if wanted.task_execution_id:
+            filters["task_execution_id"] = wanted.task_execution_id
+        if wanted.state:
+            filters["state"] = wanted.state
+        if wanted.workflow_name:
+            filters["workflow_name"] = wanted.workflow_name
+        if wanted.root_only:
+            filters["nulls"] = "task_execution_id"
+        direction = "desc" if wanted.newest_first else "asc"
+        return await self._list(
+            self.client.executions.list,
+            wanted.limit,
+            sort_keys="created_at,id",
+            sort_dirs=f"{direction},{direction}",
+            fields=list(fields),
+            **filters,
+        )
+
+    async def update_execution(
+        self,
+        execution_id: str,
+        *,
+        state: str | None = None,
+        state_info: str | None = None,
+        env: Mapping[str, Any] | None = None,
+        description: str | None = None,
+    ) -> ExecutionRecord:
+        """`execution-update`; the client's own update() cannot send `state_info`."""
+        body: dict[str, Any] = {}
+        if state:
+            body["state"] = state
+        if state_info is not None:
+            body["state_info"] = state_info
+        if description is not None:
+            body["description"] = description
+        if env:
+            body["params"] = {"env": dict(env)}
+        manager = self.client.executions
+        return _execution(await self._call(manager._update, f"/executions/{execution_id}", body))
+
+    async def wait_execution(self, execution_id: str) -> ExecutionRecord:
+        """Poll the execution (more slowly as it keeps running) until it has ended."""
+        pause, longest = WAIT_SECONDS
+        while not states.is_completed((execution := await self.get_execution(execution_id)).state):
+            await asyncio.sleep(pause)
+            pause = min(pause * 1.5, longest)
+        return execution
+
+    async def delete_execution(self, execution_id: str) -> None:
+        await self._call(self.client.executions.delete, execution_id)
+
+    # ---- task executions ---------------------------------------------------------------------
+
+    async def list_tasks(
+        self, execution_id: str | None = None, limit: int | None = 100
+    ) -> list[TaskRecord]:
+        found = await self._list(
+            self.client.tasks.list,
+            limit,
+            workflow_execution_id=execution_id,
+            **OLDEST_FIRST,
+        )
+        return [_task(item) for item in found]
+
+    async def get_task(self, task_id: str) -> TaskRecord:
+        return _task(await self._call(self.client.tasks.get, task_id))
+
+    async def get_task_result(self, task_id: str) -> Any:
+        return (await self.get_task(task_id)).result
+
+    async def get_task_published(self, task_id: str) -> dict[str, Any]:
+        return (await self.get_task(task_id)).published
+
+    async def rerun_task(
+        self,
+        task_id: str,
+        *,
+        reset: bool = True,
+        env: Mapping[str, Any] | None = None,
+        skip: bool = False,
+    ) -> TaskRecord:
+        if skip:  # Mistral's task update to SKIPPED; the client has no call of its own for it
+            body = {"id": task_id, "state": "SKIPPED", "reset": reset}
+            skipped = await self._call(self.client.tasks._update, f"/tasks/{task_id}", body)
+            return _task(skipped)
+        rerun = await self._call(
+            self.client.tasks.rerun, task_id, reset=reset, env=dict(env) if env else None
+        )
+        return _task(rerun)
+
+    # ---- action executions -------------------------------------------------------------------
+
+    async def list_action_executions(
+        self, task_id: str | None = None, limit: int | None = 100
+    ) -> list[ActionExecutionRecord]:
+        found = await self._list(
+            self.client.action_executions.list,
+            limit,
+            task_execution_id=task_id,
+            **OLDEST_FIRST,
+        )
+        return [_action_execution(item) for item in found]
+
+    async def get_action_execution(self, action_id: str) -> ActionExecutionRecord:
+        return _action_execution(await self._call(self.client.action_executions.get, action_id))
+
+    async def update_action_execution(
+        self, action_id: str, state: str, output: Any = None
+    ) -> ActionExecutionRecord:
+        manager = self.client.action_executions
+        body: dict[str, Any] = {"state": state}
+        if output is not None:
+            body["output"] = output
+        path = f"/action_executions/{action_id}"
+        return _action_execution(await self._call(manager._update, path, body))
+
+    async def run_action(
+        self,
+        name: str,
+        input: Mapping[str, Any] | None = None,
+        *,
+        save_result: bool = False,
+        run_sync: bool = False,
+        description: str = "",
+    ) -> ActionExecutionRecord:
+        params: dict[str, Any] = {"save_result": save_result, "run_sync": run_sync}
+        if description:
+            params["description"] = description
+        created = await self._call(
+            self.client.action_executions.create, name, dict(input or {}), **params
+        )
+        return _action_execution(created)
+
+    # ---- environments ------------------------------------------------------------------------
+
+    async def create_environment(
+        self,
+        name: str,
+        variables: Mapping[str, Any],
+        description: str | None = None,
+        scope: str = "private",
+    ) -> EnvironmentRecord:
+        fields = {"name": name, "variables": dict(variables), "scope": scope}
+        if description is not None:
+            fields["description"] = description
+        return _environment(await self._call(self.client.environments.create, **fields))
+
+    async def update_environment(
+        self,
+        name: str,
+        variables: Mapping[str, Any] | None = None,
+        description: str | None = None,
+        scope: str | None = None,
+    ) -> EnvironmentRecord:
+        fields: dict[str, Any] = {"name": name}
+        if variables is not None:
+            fields["variables"] = dict(variables)
+        if description is not None:
+            fields["description"] = description
+        if scope is not None:
+            fields["scope"] = scope
+        return _environment(await self._call(self.client.environments.update, **fields))
+
+    async def list_environments(self) -> list[EnvironmentRecord]:
+        return [_environment(item) for item in await self._list(self.client.environments.list)]
+
+    async def get_environment(self, name: str) -> EnvironmentRecord:
+        return _environment(await self._call(self.client.environments.get, name))
+
+    async def delete_environment(self, name: str) -> None:
+        await self._call(self.client.environments.delete, name)
+
+    # ---- queues (Zaqar) ----------------------------------------------------------------------
+
+    async def list_queues(self) -> list[QueueRecord]:
+        raise MistralError(self._no_zaqar())
+
+    async def list_messages(
+        self, queue_name: str, *, after: str | None = None
+    ) -> list[MessageRecord]:
+        raise MistralError(self._no_zaqar())
+
+    def _no_zaqar(self) -> str:
+        return (
+            f"No messages with {self.label}: TripleO's workflows post them to Zaqar, "
+            "which this console reads only from its own engine"
+        )
+
+    # ---- changes -----------------------------------------------------------------------------
+
+    async def subscribe(self) -> AsyncIterator[list[Change]]:
+        """Every POLL_SECONDS, what changed since the newest `updated_at` seen."""
+        kinds = (
+            ("execution", self.client.executions.list, ("workflow_name", "root_execution_id")),
+            ("task", self.client.tasks.list, ("name", "workflow_execution_id")),
+            ("action", self.client.action_executions.list, ("name", "task_execution_id")),
+        )
+        watchers = [_ChangeWatcher(kind, lister, fields) for kind, lister, fields in kinds]
+        roots: dict[str, str] = {}  # execution id -> its root's id, as seen in execution rows
+        for watcher in watchers:  # start from the newest second: what is there now is known
+            newest = await self._call(watcher.lister, **watcher.newest_query())
+            watcher.marker = _get(newest[0], "updated_at") if newest else None
+            if watcher.marker:
+                watcher.changes(await self._list(watcher.lister, **watcher.query()), roots)
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            changes = []
+            for watcher in watchers:  # page by page: a busy second may hold many rows
+                found = await self._list(watcher.lister, **watcher.query())
+                changes += watcher.changes(found, roots)
+            if changes:
+                yield changes
+
+    # ---- calls -------------------------------------------------------------------------------
+
+    async def _call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run one blocking client call in a thread; raise MistralError with the server's
+        words, or naming the URL when it cannot be reached."""
+        try:
+            return await asyncio.to_thread(function, *args, **kwargs)
+        except Exception as error:
+            raise _remote_error(error, self.url) from None
+
+    async def _list(
+        self, lister: Callable[..., list], limit: int | None = None, start: str = "", **query: Any
+    ) -> list:
+        """All rows (page by page) when `limit` is None or negative, else at most `limit`;
+        those after the row `start` when given."""
+        query = {key: value for key, value in query.items() if value not in (None, "", [])}
+        if limit is not None and limit >= 0:
+            return await self._call(lister, limit=limit, marker=start, **query)
+        rows: list = []
+        marker = start
+        while True:
+            page = await self._call(lister, limit=PAGE, marker=marker, **query)
+            rows += page
+            if len(page) < PAGE:
+                return rows
+            marker = page[-1].id
+
+
+class _ChangeWatcher:
+    """One kind of object (executions, tasks or action executions) polled by `updated_at`."""
+
+    def __init__(self, kind: str, lister: Callable[..., list], fields: tuple[str, str]) -> None:
+        self.kind = kind
+        self.lister = lister
+        self.name_field, self.parent_field = fields
+        self.marker: str | None = None
+        self.seen: dict[str, tuple[str, str]] = {}  # id -> (updated_at, state) at the marker
+
+    def newest_query(self) -> dict[str, Any]:
+        return {
+            "limit": 1,
+            "sort_keys": "updated_at",
+            "sort_dirs": "desc",
+            "fields": ["id", "updated_at"],
+        }
+
+    def query(self) -> dict[str, Any]:
+        query: dict[str, Any] = {
+            "sort_keys": "updated_at,id",
+            "sort_dirs": "asc,asc",
+            "fields": [
+                "id",
+                "state",
+                "state_info",
+                "updated_at",
+                self.name_field,
+                self.parent_field,
+            ],
+        }
+        if self.marker:
+            query["updated_at"] = f"gte:{self.marker}"
+        return query
+
+    def changes(self, rows: list, roots: dict[str, str]) -> list[Change]:
+        found = []
+        for row in rows:
+            updated_at, state = _get(row, "updated_at") or "", _get(row, "state")
+            if self.seen.get(row.id) == (updated_at, state):
+                continue  # read again because it shares the marker's second
+            self.seen[row.id] = (updated_at, state)
+            parent = _get(row, self.parent_field)
+            if self.kind == "execution":
+                roots[row.id] = parent or row.id
+                execution_id, root = row.id, parent or row.id
+            elif self.kind == "task":
+                execution_id, root = parent, roots.get(parent)
+            else:
+                execution_id, root = None, None
+            found.append(
+                Change(
+                    self.kind,
+                    row.id,
+                    _get(row, self.name_field) or "",
+                    state,
+                    _state_info(row),
+                    execution_id,
+                    root,
+                )
+            )
+        if rows:
+            self.marker = max(_get(row, "updated_at") or "" for row in rows) or self.marker
+            self.seen = {key: seen for key, seen in self.seen.items() if seen[0] >= self.marker}
+        return found
+
+
+def _connect(url: str | None) -> MistralBackend:
+    """A mistralclient client with a keystoneauth1 session (it gives every request a timeout
+    and, with Keystone, a token)."""
+    from keystoneauth1 import session as ks_session
+    from mistralclient.api import client as mistral_client
+
+    if url:
+        session = ks_session.Session(timeout=TIMEOUT)
+        described = f"Mistral {url} without authentication"
+    else:
+        from engine import clouds
+
+        credentials = clouds.current()
+        if credentials is None:
+            raise MistralError(f"--mistral: {clouds.NO_ENDPOINT}")
+        try:
+            url = credentials.endpoint(SERVICE_TYPE)
+        except clouds.CloudsError as error:
+            raise MistralError(f"--mistral: {error}") from None
+        session = credentials.session()
+        described = f"Mistral {url}; {credentials.describe()}"
+    url = url.rstrip("/")
+    client = mistral_client.client(mistral_url=url, session=session, enforce_raw_definitions=True)
+    return MistralBackend(client, url, described)
+
+
+def _remote_error(error: Exception, url: str) -> Exception:
+    """The one-line error a user sees for a failed call."""
+    from keystoneauth1 import exceptions as ks_exceptions
+    from mistralclient.api.base import APIException
+
+    if isinstance(error, APIException):
+        status = error.error_code
+        text = error.error_message
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "replace")
+        message = f"HTTP {status}: {_one_line(str(text or 'no reason given'))}"
+        kind = {404: MistralNotFoundError, 409: MistralConflictError}.get(status, MistralError)
+        return kind(message)
+    if isinstance(error, ks_exceptions.ConnectionError | OSError):
+        reason = re.search(r"\[Errno -?\d+\] [^'\")]+", str(error))
+        why = reason.group(0) if reason else type(error).__name__
+        return MistralError(f"cannot reach Mistral at {url}: {why}")
+    if isinstance(error, ks_exceptions.ClientException):
+        return MistralError(f"Mistral at {url}: {_one_line(str(error))}")
+    return error
+
+
+def _one_line(text: str) -> str:
+    """Mistral's message on one line: its lines joined, any Python traceback left out."""
+    kept = []
+    for line in text.splitlines():
+        if line.startswith(TRACEBACK):
+            break
+        if line.strip():
+            kept.append(line.strip())
+    return " ".join(kept)
+
+
+def _validation(answer: Mapping[str, Any], filename: str) -> Validation:
+    """Mistral's verdict as one problem; its place when Mistral names one (YAML errors do),
+    else line 0."""
+    if answer.get("valid"):
+        return Validation()
+    message = _one_line(answer.get("error") or "invalid")
+    place = re.search(r"line (\d+), column (\d+)", message)
+    line, column = (int(place.group(1)), int(place.group(2))) if place else (0, 0)
+    return Validation(problems=(Problem(filename, line, column, "", f"Mistral: {message}"),))
+
+
+# ---- records from Mistral's JSON -------------------------------------------------------------
+
+
+def _get(item: Any, name: str, default: Any = None) -> Any:
+    return getattr(item, name, default)
+
+
+def _state_info(item: Any) -> str | None:
+    """Mistral's state_info without the Python tracebacks it can hold; a text that is only a
+    traceback keeps its last line (the exception)."""
+    text = _get(item, "state_info")
+    if not text or TRACEBACK not in text:
+        return text
+    before = text.split(TRACEBACK)[0].rstrip()
+    return before or text.strip().splitlines()[-1]
+
+
+def _json(item: Any, name: str, default: Any = None) -> Any:
+    """A field Mistral sends as JSON text (input, output, params, published, result)."""
+    value = _get(item, name)
+    if value is None or value == "":
+        return default
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _workbook(item: Any) -> WorkbookRecord:
+    return WorkbookRecord(
+        name=item.name,
+        definition=_get(item, "definition", ""),
+        description=_get(item, "description"),
+        tags=tuple(_get(item, "tags") or ()),
+        scope=_get(item, "scope", "private"),
+        project_id=_get(item, "project_id", ""),
+        created_at=_get(item, "created_at", ""),
+        updated_at=_get(item, "updated_at"),
+    )
+
+
+def _workflow(item: Any) -> WorkflowRecord:
+    name = item.name
+    workbook = _get(item, "workbook_name")
+    return WorkflowRecord(
+        id=item.id,
+        name=name,
+        workbook_name=workbook,
+        namespace=_get(item, "namespace") or "",
+        definition=_get(item, "definition", ""),
+        input=_get(item, "input") or "",
+        description=_get(item, "description"),
+        tags=tuple(_get(item, "tags") or ()),
+        scope=_get(item, "scope", "private"),
+        project_id=_get(item, "project_id", ""),
+        created_at=_get(item, "created_at", ""),
+        updated_at=_get(item, "updated_at"),
+    )
+
+
+def _action(item: Any) -> ActionRecord:
+    return ActionRecord(
+        id=_get(item, "id") or item.name,
+        name=item.name,
+        workbook_name=_get(item, "workbook_name"),
+        is_system=bool(_get(item, "is_system", False)),
+        input=_get(item, "input") or "",
+        description=_get(item, "description"),
+        tags=tuple(_get(item, "tags") or ()),
+        definition=_get(item, "definition") or "",
+        scope=_get(item, "scope", "public"),
+        project_id=_get(item, "project_id", ""),
+        created_at=_get(item, "created_at"),
+        updated_at=_get(item, "updated_at"),
+    )
+
+
+def _filter_text(wanted: Any) -> str:
+    """A Filter as Mistral's query takes it: `op:value`, a list's values joined by commas."""
+    value = wanted.value
+    return f"{wanted.op}:{','.join(value) if isinstance(value, list | tuple) else value}"
+
+
+def _execution(item: Any) -> ExecutionRecord:
+    return ExecutionRecord(
+        id=item.id,
+        workflow_id=_get(item, "workflow_id"),
+        workflow_name=_get(item, "workflow_name", ""),
+        description=_get(item, "description") or "",
+        task_execution_id=_get(item, "task_execution_id"),
+        root_execution_id=_get(item, "root_execution_id"),
+        state=item.state,
+        state_info=_state_info(item),
+        input=_json(item, "input", {}),
+        output=_json(item, "output"),
+        params=_json(item, "params", {}),
+        created_at=_get(item, "created_at", ""),
+        updated_at=_get(item, "updated_at"),
+    )
+
+
+def _summary(item: Any) -> ExecutionSummary:
+    fields = {name: _get(item, name) for name in SUMMARY_FIELDS}
+    return ExecutionSummary(**fields | {"state_info": _state_info(item)})
+
+
+def _task(item: Any) -> TaskRecord:
+    return TaskRecord(
+        id=item.id,
+        name=item.name,
+        workflow_name=_get(item, "workflow_name", ""),
+        workflow_execution_id=_get(item, "workflow_execution_id", ""),
+        type=_get(item, "type", "ACTION"),
+        state=item.state,
+        state_info=_state_info(item),
+        result=_json(item, "result"),
+        published=_json(item, "published", {}),
+        created_at=_get(item, "created_at", ""),
+        updated_at=_get(item, "updated_at"),
+        started_at=_get(item, "started_at"),
+        finished_at=_get(item, "finished_at"),
+    )
+
+
+def _action_execution(item: Any) -> ActionExecutionRecord:
+    return ActionExecutionRecord(
+        id=_get(item, "id") or "",
+        name=_get(item, "name", ""),
+        workflow_name=_get(item, "workflow_name"),
+        task_name=_get(item, "task_name"),
+        task_execution_id=_get(item, "task_execution_id"),
+        state=_get(item, "state", ""),
+        state_info=_state_info(item),
+        accepted=bool(_get(item, "accepted", True)),
+        input=_json(item, "input", {}),
+        output=_json(item, "output"),
+        description=_get(item, "description") or "",
+        created_at=_get(item, "created_at") or "",
+        updated_at=_get(item, "updated_at"),
+    )
+
+
+def _environment(item: Any) -> EnvironmentRecord:
+    variables = _get(item, "variables") or {}
+    return EnvironmentRecord(
+        name=item.name,
+        description=_get(item, "description"),
+        variables=json.loads(variables) if isinstance(variables, str) else variables,
+        scope=_get(item, "scope", "private"),
+        created_at=_get(item, "created_at", ""),
+        updated_at=_get(item, "updated_at"),
+    )
