@@ -24,6 +24,7 @@ from pathlib import Path
 
 from engine.api.embedded import EmbeddedBackend
 from engine.api.handoff import EngineClient
+from engine.server import serve_others
 
 
 def figures(name: str, seconds: list[float]) -> None:
@@ -33,7 +34,10 @@ def figures(name: str, seconds: list[float]) -> None:
 
 
 async def round_trips(db: Path, calls: int) -> list[float]:
-    async with await EmbeddedBackend.open(db) as serving, await EmbeddedBackend.open(db) as caller:
+    async with (
+        await EmbeddedBackend.open(db, serve_others=serve_others) as serving,
+        await EmbeddedBackend.open(db) as caller,
+    ):
         await serving.start_engine()
         client = EngineClient(caller, lambda: sys.exit("no engine expected to start"))
         timings = []

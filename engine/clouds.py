@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from openstack.config import cloud_region, loader
 
 from engine import limits
+from engine.callers import CALLER, Caller
 from engine.masking import MASK, is_secret_key
 
 NO_ENDPOINT = (
@@ -129,6 +130,8 @@ class Credentials:
             return f"{where}; cloud '{self.cloud_name}' from {self.config_file or 'clouds.yaml'}"
         if self.source in _endpoint_sources:
             return f"{where}; {_endpoint_sources[self.source].description}"
+        if self.source == "caller":
+            return f"{where}; the caller's token"
         return f"{where}; from OS_* variables"
 
     def session(self):
@@ -216,7 +219,9 @@ _clients: dict[str, Any] = {}
 
 
 def current() -> Credentials | None:
-    """The credentials in use: resolved again when none were found or their sources changed."""
+    """The credentials in use: the caller's while an action runs for a caller with a token
+    (engine.callers), else the engine's own, resolved again when none were found or their
+    sources changed."""
     global _current, _resolved_from
     sources = _fingerprint()
     with _lock:
@@ -224,7 +229,40 @@ def current() -> Credentials | None:
             _clients.clear()
             _current = resolve()
             _resolved_from = sources
-        return _current
+        engine_own = _current
+    caller = CALLER.get()
+    if caller is None or engine_own is None or engine_own.auth_type == "none":
+        return engine_own  # a standalone Ironic has no Keystone to act as anyone
+    with _lock:
+        if caller.credentials is None:
+            caller.credentials = _as_caller(engine_own, caller)
+        return caller.credentials
+
+
+def _as_caller(engine_own: Credentials, caller: Caller) -> Credentials:
+    """The engine's cloud (Keystone, region, endpoints) with the caller's token as the login,
+    scoped to the token's project when known, else to the engine's project."""
+    auth = engine_own.region.config.get("auth", {})
+    if caller.project_id:
+        scope = {"project_id": caller.project_id}
+    else:
+        scope = {key: value for key, value in auth.items() if key.startswith("project_")}
+    overrides = {
+        f"{_config_key(kind)}_endpoint_override": url
+        for kind in SERVICE_NAMES
+        if (url := engine_own.region.config.get(f"{_config_key(kind)}_endpoint_override"))
+    }
+    from openstack.config import loader
+
+    config = loader.OpenStackConfig(load_yaml_config=False, load_envvars=False)
+    region = config.get_one(
+        auth_type="v3token",
+        auth={"auth_url": auth.get("auth_url"), "token": caller.token, **scope},
+        region_name=engine_own.region.get_region_name(),
+        interface=engine_own.region.get_interface(),
+        **overrides,
+    )
+    return Credentials("caller", region)
 
 
 def reset() -> None:
@@ -278,11 +316,13 @@ def client(service_type: str) -> Any:
     if credentials is None:
         raise CloudsError(NO_ENDPOINT)
     make = _MAKERS[service_type]
+    caller = CALLER.get()
+    clients = caller.clients if credentials.source == "caller" and caller else _clients
     with _lock:
-        if service_type not in _clients:
+        if service_type not in clients:
             try:
                 endpoint = credentials.endpoint(service_type)
-                _clients[service_type] = make(credentials, endpoint, service_type)
+                clients[service_type] = make(credentials, endpoint, service_type)
             except CloudsError:
                 raise
             except ImportError as error:
@@ -296,7 +336,7 @@ def client(service_type: str) -> Any:
                 name = SERVICE_NAMES[service_type]
                 message = f"cannot make the {name} client ({credentials.describe()}): {error}"
                 raise CloudsError(credentials.scrub(message)) from None
-        return _clients[service_type]
+        return clients[service_type]
 
 
 def _versioned_client(module: str, version: str, **options: Any):

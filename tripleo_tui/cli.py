@@ -341,10 +341,13 @@ async def open_chosen(
     """The backend the options chose: a real Mistral, or the embedded engine's state file."""
     if mistral is not None:
         return await open_mistral(mistral.url)
-    from tripleo_tui.engine_command import start_background_engine
+    from tripleo_tui.engine_command import serve_others, start_background_engine
 
     return await open_backend(
-        db_path, reload_workbooks=reload_workbooks, start_engine=start_background_engine
+        db_path,
+        reload_workbooks=reload_workbooks,
+        start_engine=start_background_engine,
+        serve_others=serve_others,
     )
 
 

@@ -27,6 +27,7 @@ from tripleo_tui.formatting import Text
 if TYPE_CHECKING:  # the engine runs only in the embedded backend
     from engine.api import Backend
     from engine.api.embedded import EmbeddedBackend
+    from engine.server import Server
 
 IDLE_EXIT = 60.0  # seconds with nothing to do before a background engine stops
 IDLE_CHECK_EVERY = 1.0
@@ -48,14 +49,26 @@ def start_background_engine(db_path: Path) -> subprocess.Popen:
     )
 
 
+async def serve_others(api: EmbeddedBackend) -> Server:
+    """The engine's API for our other processes (engine.server, imported only by a process
+    that runs the engine: aiohttp takes a while to import)."""
+    from engine import server
+
+    return await server.serve_others(api)
+
+
 async def run_engine(api: EmbeddedBackend, args: argparse.Namespace) -> Outcome:
     if args.action == "status":
         return await engine_status(api, args)
     if mistral_choice(args) is not None:
         raise CommandError(f"Mistral {api.url} runs its own engine; nothing to run here")
     from engine.api import EngineBusy  # the engine's own: other commands never load it
+    from engine.server import checked_listen, serve, token_check
 
     background = args.idle_exit is not None
+    tokens = token_check(args.auth_token_file, args.keystone_url)  # refused before the lease
+    if args.listen:
+        checked_listen(args.listen, tokens)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):  # before the lease: a stop never leaves it
@@ -68,11 +81,20 @@ async def run_engine(api: EmbeddedBackend, args: argparse.Namespace) -> Outcome:
                 log.info("Background engine not needed: %s", busy)
                 return Outcome()
             raise
+        server: Server | None = None
+        if args.listen:
+            try:
+                server = await serve(api, args.listen, tokens)
+            except BaseException:
+                await api.stop_engine()
+                raise
+            log.info("Serving Mistral's v2 API at %s", server.url)
         log.info("Engine started (pid %d, background=%s)", os.getpid(), background)
         if not background:
+            serving = f"; Mistral v2 API at {server.url}" if server else ""
             print(
-                f"Engine running for {api.state_file}; log in {log_path(api.state_file)}. "
-                "Ctrl-C stops it.",
+                f"Engine running for {api.state_file}{serving}; log in "
+                f"{log_path(api.state_file)}. Ctrl-C stops it.",
                 file=sys.stderr,
             )
         halted = asyncio.create_task(engine.halted.wait())
@@ -82,6 +104,8 @@ async def run_engine(api: EmbeddedBackend, args: argparse.Namespace) -> Outcome:
             waiting.cancel()
         if engine.lease_lost.is_set():
             await _exit_at_once(api, engine.halt_reason)
+        if server is not None:
+            await server.stop()
         await api.stop_engine()
         if engine.halted.is_set():  # it could not write the state file (a full disk, say)
             return Outcome(exit_code=1, errors=(engine.halt_reason,))
@@ -150,4 +174,20 @@ def register(commands: CommandAdder) -> None:
         type=float,
         metavar="SECONDS",
         help="stop after this long with nothing running (commands start it this way)",
+    )
+    parser.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        help="also serve Mistral's v2 REST API at http://HOST:PORT/v2 (loopback only unless "
+        "--auth-token-file or --keystone-url is given)",
+    )
+    parser.add_argument(
+        "--auth-token-file",
+        metavar="FILE",
+        help="require the X-Auth-Token header to equal the token in FILE (mode 0600)",
+    )
+    parser.add_argument(
+        "--keystone-url",
+        metavar="URL",
+        help="require an X-Auth-Token that this Keystone accepts",
     )

@@ -5,6 +5,7 @@ JSON-able data no larger than the result limit."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import json
 import logging
@@ -54,7 +55,10 @@ async def run_descriptor(
             return _outcome(action, await action.run(context))
         loop = asyncio.get_running_loop()
         pool = pools.pool_for(descriptor.name)
-        return await loop.run_in_executor(pool, _run_blocking, action, context)
+        # In this task's context, as asyncio.to_thread runs a call: the caller it acts as
+        # (engine.callers.CALLER) goes with it.
+        call = contextvars.copy_context().run
+        return await loop.run_in_executor(pool, call, _run_blocking, action, context)
     except ActionError as exc:
         message = mask(str(exc), secrets)
         LOG.info("Action %s failed: %s", descriptor.name, message)

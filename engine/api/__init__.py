@@ -18,7 +18,7 @@ MISTRAL_URL_ENV = "OS_MISTRAL_URL"  # as the `mistral` CLI reads it
 
 if TYPE_CHECKING:
     from engine.api.backend import Backend
-    from engine.api.embedded import EngineStarter
+    from engine.api.embedded import EngineStarter, OthersServing
 
 __all__ = [
     "Backend",
@@ -51,17 +51,22 @@ async def open_backend(
     *,
     reload_workbooks: bool = False,
     start_engine: EngineStarter | None = None,
+    serve_others: OthersServing | None = None,
 ) -> Backend:
     """The embedded backend over the state file `db_path` (see `state_path`).
 
     `start_engine(db_path)` starts a headless engine process: given, the backend hands the
     engine's writes to the live engine when this process runs none (the CLI; the console when
-    another process holds the lease).
+    another process holds the lease). `serve_others` (engine.server.serve_others) makes an
+    engine run here serve those writes.
     """
     from engine.api.embedded import EmbeddedBackend
 
     return await EmbeddedBackend.open(
-        db_path, reload_workbooks=reload_workbooks, start_engine=start_engine
+        db_path,
+        reload_workbooks=reload_workbooks,
+        start_engine=start_engine,
+        serve_others=serve_others,
     )
 
 

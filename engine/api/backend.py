@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 from engine.api.types import (
     ActionExecutionRecord,
     ActionRecord,
+    Caller,
     EnvironmentRecord,
     ExecutionFilter,
     ExecutionRecord,
     ExecutionSummary,
     InputParam,
     MessageRecord,
+    Page,
     QueueRecord,
     TaskRecord,
     Validation,
@@ -100,7 +102,10 @@ class Backend(Protocol):
         input: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
         description: str = "",
-    ) -> ExecutionRecord: ...
+        caller: Caller | None = None,
+    ) -> ExecutionRecord:
+        """Start a workflow; with `caller`, its OpenStack actions act as the caller."""
+
     async def get_execution(self, execution_id: str) -> ExecutionRecord: ...
     async def list_executions(
         self, wanted: ExecutionFilter | None = None
@@ -108,6 +113,12 @@ class Backend(Protocol):
     async def list_execution_summaries(
         self, wanted: ExecutionFilter | None = None
     ) -> list[ExecutionSummary]: ...
+    async def page_executions(
+        self, page: Page, *, with_output: bool = False
+    ) -> list[ExecutionRecord]:
+        """One page of a long list, as Mistral's API asks for it (filters, marker, limit, sort
+        keys); `output` only when asked for."""
+
     async def update_execution(
         self,
         execution_id: str,

@@ -17,19 +17,21 @@ import subprocess
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from engine.api.handoff import EngineClient, RequestServer
+from engine.api.handoff import EngineClient
 from engine.api.types import (
     ActionExecutionRecord,
+    Caller,
     EnvironmentRecord,
     ExecutionFilter,
     ExecutionRecord,
     ExecutionSummary,
     InputParam,
     MessageRecord,
+    Page,
     QueueRecord,
     TaskRecord,
     Validation,
@@ -58,6 +60,7 @@ from engine.store.definitions import (
     WorkflowRecord,
 )
 from engine.store.lease import LeaseHolder, lease_holder, lease_is_live
+from engine.store.pages import execution_page
 
 if TYPE_CHECKING:
     from engine.api.types import Change
@@ -67,6 +70,19 @@ if TYPE_CHECKING:
 # them, so a command that only reads (a list, a get) never loads them.
 
 EngineStarter = Callable[[Path], subprocess.Popen]  # starts a headless engine for a state file
+
+
+class Serving(Protocol):
+    """Our engine serving other processes (engine.server.Server)."""
+
+    @property
+    def busy(self) -> bool:
+        """Whether a request is being answered (some last long: a synchronous run-action)."""
+
+    async def stop(self) -> None: ...
+
+
+OthersServing = Callable[["EmbeddedBackend"], Awaitable[Serving]]
 
 BUNDLED_WORKBOOKS = Path(__file__).resolve().parents[2] / "workbooks"
 SYSTEM_ACTION_IDS = uuid.UUID("7f1c4a52-2b1e-4c55-9a43-6f0e8e5d1b07")  # uuid5 namespace
@@ -99,7 +115,8 @@ class EmbeddedBackend:
     `await EmbeddedBackend.open(path)`; use `async with`."""
 
     _engine: Engine | None = None
-    requests: RequestServer | None = None  # other processes' requests, served by our engine
+    _serve_others: OthersServing | None = None  # how our engine serves other processes
+    serving: Serving | None = None  # while our engine serves them
     _handoff: EngineClient | None = None  # set when writes may go to another process's engine
     _registry_loading: asyncio.Future | None = None  # the action registry loading in a thread
 
@@ -117,14 +134,18 @@ class EmbeddedBackend:
         reload_workbooks: bool = False,
         workbooks_folder: Path = BUNDLED_WORKBOOKS,
         start_engine: EngineStarter | None = None,
+        serve_others: OthersServing | None = None,
     ) -> EmbeddedBackend:
         """Open the state file (see `state_path`) and load our workbooks not loaded yet.
 
         Workbook files that fail to load are reported in `workbook_load_problems`. With
         `start_engine` (which starts a headless engine process for a state file), writes made
         while this process runs no engine go to the live engine, started that way if none is.
+        With `serve_others` (engine.server.serve_others), an engine run here serves the writes
+        of other processes.
         """
         api = cls(await Store.open(state_path(db_path)), workbooks_folder)
+        api._serve_others = serve_others
         if start_engine is not None:
             api._handoff = EngineClient(api, lambda: start_engine(api.store.path))
         try:
@@ -327,14 +348,18 @@ class EmbeddedBackend:
             engine = Engine(self.store, **options)
             await engine.start()
             self._engine = engine
-            self.requests = RequestServer(self)
-            await self.requests.start()
+            if self._serve_others is not None:
+                try:
+                    self.serving = await self._serve_others(self)
+                except BaseException:
+                    await self.stop_engine()
+                    raise
         return self._engine
 
     async def stop_engine(self) -> None:
-        if self.requests is not None:
-            await self.requests.stop()
-            self.requests = None
+        if self.serving is not None:
+            await self.serving.stop()
+            self.serving = None
         if self._engine is not None:
             await self._engine.stop()
             self._engine = None
@@ -350,7 +375,7 @@ class EmbeddedBackend:
 
     async def engine_has_work(self) -> bool:
         """Whether something runs or waits that this process's engine must stay up for."""
-        busy = self.requests is not None and self.requests.busy
+        busy = self.serving is not None and self.serving.busy
         return busy or await requests.engine_has_work(self.store)
 
     def _hands_off(self) -> bool:
@@ -369,13 +394,15 @@ class EmbeddedBackend:
         params: Mapping[str, Any] | None = None,
         description: str = "",
         id: str | None = None,
+        caller: Caller | None = None,
     ) -> ExecutionRecord:
         """`execution-create`: check the input, then start; nothing is stored if refused.
 
         `params` may hold `env` (a dict or the name of a stored environment), `task_name`
         (reverse workflows), `evaluate_env`. `id`, as in Mistral, is the new execution's id;
         an execution of that id already stored is returned as it is (so a request whose answer
-        was lost can be looked up by it).
+        was lost can be looked up by it). With `caller`, the execution's OpenStack actions act
+        as the caller (engine.callers); it is never written down, so it is not handed off.
         """
         from engine.core import events
 
@@ -412,7 +439,8 @@ class EmbeddedBackend:
                 params,
                 description,
                 entry.id,
-                id,
+                execution_id=id,
+                caller=caller,
             )
         )
         return await self.get_execution(execution.id)
@@ -432,6 +460,11 @@ class EmbeddedBackend:
     ) -> list[ExecutionSummary]:
         """`list_executions` without input, output and params: for lists."""
         return await rows.list_execution_summaries(self.store, wanted or ExecutionFilter())
+
+    async def page_executions(
+        self, page: Page, *, with_output: bool = False
+    ) -> list[ExecutionRecord]:
+        return await execution_page(self.store, page, with_output=with_output)
 
     async def update_execution(
         self,

@@ -1,29 +1,34 @@
 """Hand-off: a process that does not run the engine asks the live engine to make a change.
 
-Exactly one engine runs per state file (it holds the lease). Another process (a CLI command)
-writes a request row (engine.store.requests) naming a backend method and its JSON arguments;
-the live engine notices at once (it polls `PRAGMA data_version`, which moves whenever another
-connection commits), runs the method on its own backend, and writes the result or the error
-back into the row. The caller reads it, deletes the row, and carries on as if it had called
-the method itself. Requests from a caller that gave up expire unanswered, so a later engine
-never runs a forgotten request.
+Exactly one engine runs per state file (it holds the lease). It serves Mistral's v2 REST API
+(engine.server) on a unix socket beside the state file, made mode 0600 before it listens: the
+same protocol every Mistral client speaks, so our CLI is one more client. A command sends its
+write there and gets the record (or the error, with its type in a header) back as if it had
+called the method itself; waiting for an execution's end is one long poll, not a loop of reads.
+With no live engine, the caller starts a headless one and sends the request once it listens;
+a request that never reached an engine changed nothing. While it starts that engine, the
+caller holds the start lock, so of many commands racing for an engine one starts it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
+import hashlib
+import http.client
 import json
 import logging
 import os
+import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.api import mistral_json
 from engine.api.types import (
-    ActionExecutionRecord,
     AlreadyExistsError,
     ConflictError,
     EngineError,
@@ -32,29 +37,22 @@ from engine.api.types import (
     InputError,
     NotFoundError,
     StoreError,
-    TaskRecord,
     WorkflowError,
     states,
 )
 from engine.store import log_path
-from engine.store import requests as rows
-from engine.store.lease import LeaseLost, try_start_lock
-from engine.store.requests import DONE, FAILED, PENDING, STOPPED_MESSAGE
+from engine.store.lease import try_start_lock
 
 if TYPE_CHECKING:
     from engine.api.embedded import EmbeddedBackend
 
 LOG = logging.getLogger(__name__)
 
-# The backend methods another process may hand over, and the record type each one returns.
-HANDED_OFF: dict[str, type | None] = {
-    "start_execution": ExecutionRecord,
-    "update_execution": ExecutionRecord,
-    "delete_execution": None,
-    "rerun_task": TaskRecord,
-    "update_action_execution": ActionExecutionRecord,
-    "run_action": ActionExecutionRecord,
-}
+ERROR_TYPE_HEADER = "X-Tripleo-Tui-Error"  # ours: the error's class, so it crosses as itself
+WAIT_PATH = "/tripleo-tui/v1/executions/{}/wait"  # ours, beside /v2: the long poll
+CONNECT_TIMEOUT = 30.0  # no engine listening by then: the request is given up, unsent
+LONG_POLL = 30.0  # seconds one wait request may last
+RETRY_EVERY = 0.05  # how often the caller tries again to reach an engine that is starting
 
 # Errors that cross the hand-off as themselves (their message is meant for the user).
 KNOWN_ERRORS: dict[str, type[Exception]] = {
@@ -72,10 +70,6 @@ KNOWN_ERRORS: dict[str, type[Exception]] = {
     )
 }
 
-POLL_INTERVAL = 0.05  # the engine looks for new requests this often
-ANSWER_POLL_INTERVAL = 0.02  # the caller looks for its answer this often
-LIVENESS_EVERY = 1.0  # the caller checks this often that an engine is still there
-
 
 def error_type(error: Exception) -> str:
     """The name the caller raises the error as: its nearest known class, else its own name."""
@@ -83,80 +77,106 @@ def error_type(error: Exception) -> str:
     return next((name for name in names if name in KNOWN_ERRORS), names[0])
 
 
-# ---- the engine's side ---------------------------------------------------------------------
+def socket_path(state_file: Path) -> str:
+    """Where the live engine of a state file listens: `<file>.sock` beside it, or in the temp
+    folder when that path is too long for a unix socket address (about 100 bytes)."""
+    beside = f"{Path(state_file).resolve()}.sock"
+    if len(beside.encode()) < 100:
+        return beside
+    digest = hashlib.sha256(beside.encode()).hexdigest()[:16]
+    return os.path.join(tempfile.gettempdir(), f"tripleo-tui-{digest}.sock")
 
 
-class RequestServer:
-    """Runs the requests other processes leave for this process's engine."""
+# ---- the backend methods a caller hands off, as Mistral v2 requests ----------------------
 
-    def __init__(self, api: EmbeddedBackend, poll_interval: float = POLL_INTERVAL) -> None:
-        self.api = api
-        self.poll_interval = poll_interval
-        self._loop: asyncio.Task | None = None
-        self._running: set[asyncio.Task] = set()
 
-    @property
-    def busy(self) -> bool:
-        """Whether a request is being run (some run long: a synchronous run-action)."""
-        return bool(self._running)
+def _request(method: str, args: dict[str, Any]) -> tuple[str, str, Any, Callable | None]:
+    """(HTTP method, path, JSON body, reader of the answer) for a backend method call."""
+    if method == "start_execution":
+        body = {
+            "workflow_name": args["workflow"],
+            "input": args.get("input") or {},
+            "params": args.get("params") or {},
+            "description": args.get("description") or "",
+            "id": args.get("id"),  # the idempotency key: that execution is returned if stored
+        }
+        return "POST", "/v2/executions", body, mistral_json.execution_record
+    if method == "update_execution":
+        body = {key: args.get(key) for key in ("state", "state_info", "description")}
+        if args.get("env"):
+            body["params"] = {"env": args["env"]}
+        path = f"/v2/executions/{args['execution_id']}"
+        return "PUT", path, body, mistral_json.execution_record
+    if method == "delete_execution":
+        return "DELETE", f"/v2/executions/{args['execution_id']}", None, None
+    if method == "rerun_task":
+        state = states.SKIPPED if args.get("skip") else states.RUNNING
+        body = {"state": state, "reset": args.get("reset", True), "env": args.get("env")}
+        return "PUT", f"/v2/tasks/{args['task_id']}", body, mistral_json.task_record
+    if method == "update_action_execution":
+        body = {"state": args["state"], "output": json.dumps(args.get("output"))}
+        path = f"/v2/action_executions/{args['action_id']}"
+        return "PUT", path, body, mistral_json.action_execution_record
+    if method == "run_action":
+        body = {
+            "name": args["name"],
+            "input": args.get("input") or {},
+            "params": {
+                "save_result": args.get("save_result", False),
+                "run_sync": args.get("run_sync", False),
+            },
+            "description": args.get("description") or "",
+        }
+        return "POST", "/v2/action_executions", body, mistral_json.action_execution_record
+    raise HandoffError(f"The engine does not take '{method}' requests")
 
-    async def start(self) -> None:
-        await self.api.store.write(rows.clean_requests, time.time())
-        self._loop = asyncio.create_task(self._serve(), name="engine-requests")
 
-    async def stop(self) -> None:
-        """Stop looking for requests; those still running are cancelled and answered."""
-        tasks = [task for task in (self._loop, *self._running) if task is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        self._loop = None
+class _UnixConnection(http.client.HTTPConnection):
+    """http.client over a unix socket (the standard library's HTTP, a different address)."""
 
-    async def _serve(self) -> None:
-        seen = None
-        while True:
-            try:
-                seen = await self._take_new(seen)
-            except LeaseLost:  # another engine serves the requests now
-                return
-            except Exception:
-                LOG.exception("Cannot read the requests of other processes")
-            await asyncio.sleep(self.poll_interval)
+    def __init__(self, path: str) -> None:
+        super().__init__("localhost")
+        self.path = path
 
-    async def _take_new(self, seen: int | None) -> int:
-        """Start every new request, if the file changed since version `seen`."""
-        version = await rows.data_version(self.api.store)
-        if version != seen and await rows.any_pending(self.api.store):
-            for request in await self.api.store.write(rows.take_requests, time.time()):
-                task = asyncio.create_task(self._answer(*request))
-                self._running.add(task)
-                task.add_done_callback(self._running.discard)
-        return version
+    def connect(self) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(self.path)
 
-    async def _answer(self, request_id: int, method: str, arguments: str) -> None:
-        result, error = None, None
-        LOG.info("Request %d from another process: %s", request_id, method)
+
+class _NotListening(Exception):
+    """No engine accepted the connection: the request was not sent."""
+
+
+class EngineGone(HandoffError):
+    """The engine went away before it answered (the change may or may not have been made)."""
+
+
+class AnswerLost(EngineGone):
+    """The engine that took a request stopped before it answered, and what it did is not
+    known (no idempotency key, or nothing stored under it)."""
+
+
+class NoEngineAnswered(HandoffError):
+    """No engine listened in time: the request was not sent, nothing was changed."""
+
+
+def _exchange(path: str, verb: str, url: str, body: Any) -> tuple[int, str | None, bytes]:
+    """One request, blocking (run in a thread): (status, error type header, body)."""
+    connection = _UnixConnection(path)
+    try:
         try:
-            if method not in HANDED_OFF:
-                raise HandoffError(f"The engine does not take '{method}' requests")
-            value = await getattr(self.api, method)(**json.loads(arguments))
-            result = json.dumps(None if value is None else dataclasses.asdict(value), default=str)
-        except asyncio.CancelledError:
-            error = HandoffError(STOPPED_MESSAGE)
-        except (EngineError, StoreError, ValueError) as known:
-            error = known
-        except Exception as unexpected:
-            LOG.exception("Request %d (%s) failed", request_id, method)
-            error = unexpected
-        answer = None if error is None else (error_type(error), str(error))
-        await self.api.store.write(rows.finish_request, request_id, result, answer, time.time())
+            connection.connect()
+        except (FileNotFoundError, ConnectionRefusedError) as error:
+            raise _NotListening(str(error)) from None
+        data = None if body is None else json.dumps(body)
+        connection.request(verb, url, body=data, headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        return response.status, response.getheader(ERROR_TYPE_HEADER), response.read()
+    finally:
+        connection.close()
 
 
 # ---- the caller's side ---------------------------------------------------------------------
-
-
-class AnswerLost(HandoffError):
-    """The engine that took a request stopped before it answered."""
 
 
 class EngineClient:
@@ -173,103 +193,86 @@ class EngineClient:
         self._started: subprocess.Popen | None = None
         self._start_lock: int | None = None
         self._log = log_path(api.store.path)
+        self.socket = socket_path(api.store.path)
 
     async def call(self, method: str, **arguments: Any) -> Any:
         """Run `api.<method>(**arguments)` in the live engine (started if none is) and return
         what it returned."""
-        request_id = await self.api.store.write(
-            rows.insert_request, method, json.dumps(arguments), time.time()
-        )
+        verb, url, body, read = _request(method, arguments)
         try:
-            state, result, error_type, error = await self._answer(request_id)
-        except AnswerLost:
-            await self._forget(request_id)
+            status, kind, data = await self._send(verb, url, body)
+        except EngineGone:
             return await self._look_up(method, arguments)
-        except BaseException:
-            await asyncio.shield(self.api.store.write(rows.withdraw_request, request_id))
-            raise
         finally:
             self._release_start_lock()
-        await self._forget(request_id)
-        if state == FAILED and error == STOPPED_MESSAGE:
-            return await self._look_up(method, arguments)
-        if state == FAILED:
-            known = KNOWN_ERRORS.get(error_type)
-            if known is not None:
-                raise known(error)
-            raise HandoffError(f"The engine failed: {error_type}: {error} (details in {self._log})")
-        record_type = HANDED_OFF[method]
-        return None if record_type is None else record_type(**json.loads(result))
-
-    async def _answer(self, request_id: int) -> tuple[str, str | None, str | None, str | None]:
-        next_check = 0.0
-        deadline = time.monotonic() + rows.PICKUP_TIMEOUT
-        while True:
-            answer = await rows.answer_of(self.api.store, request_id)
-            now = time.monotonic()
-            if answer is None or (
-                answer[0] == PENDING
-                and now > deadline
-                and await self.api.store.write(rows.withdraw_request, request_id)
-            ):
-                raise HandoffError(
-                    f"No engine took the request within {rows.PICKUP_TIMEOUT:g} s; nothing "
-                    f"was changed; see {self._log}"
-                )
-            if answer[0] in (DONE, FAILED):
-                return answer
-            if now >= next_check:
-                next_check = now + LIVENESS_EVERY
-                await self._check_engine(waiting_for_pickup=answer[0] == PENDING)
-            await asyncio.sleep(ANSWER_POLL_INTERVAL)
-
-    async def _check_engine(self, waiting_for_pickup: bool) -> None:
-        """Start an engine if none is live; fail if the one that took the request is gone."""
-        if await self.api.live_engine() is not None:
-            self._release_start_lock()
-            if self._started is not None and self._started.poll() is not None:
-                self._started = None  # reaped: an exited child is no zombie lease holder
-            return
-        if not waiting_for_pickup:
-            raise AnswerLost(f"{STOPPED_MESSAGE}; see {self._log}")
-        await self._start_unless_starting()
-
-    async def _forget(self, request_id: int) -> None:
-        """Delete the answered request. The change is made whether or not this succeeds (a full
-        disk, say), so a failure here is not the command's: the engine removes old answers."""
+        if 200 <= status < 300:
+            return read(json.loads(data)) if read is not None else None
         try:
-            await self.api.store.write(rows.delete_request, request_id)
-        except StoreError as error:
-            LOG.warning("Cannot delete answered request %d: %s", request_id, error)
+            message = json.loads(data).get("faultstring") or data.decode()
+        except ValueError:
+            message = data.decode(errors="replace")
+        known = KNOWN_ERRORS.get(kind or "")
+        if known is not None:
+            raise known(message)
+        raise HandoffError(f"The engine failed: {status} {message} (details in {self._log})")
+
+    async def _send(self, verb: str, url: str, body: Any) -> tuple[int, str | None, bytes]:
+        """Send once an engine listens, starting one if none is live; an engine that goes away
+        before it answers is reported (the change may or may not have been made)."""
+        deadline = time.monotonic() + CONNECT_TIMEOUT
+        while True:
+            try:
+                return await asyncio.to_thread(_exchange, self.socket, verb, url, body)
+            except _NotListening:
+                if time.monotonic() > deadline:
+                    raise NoEngineAnswered(
+                        f"No engine answered at {self.socket} within {CONNECT_TIMEOUT:g} s; "
+                        f"nothing was changed; see {self._log}"
+                    ) from None
+                if await self.api.live_engine() is None:
+                    await self._start_unless_starting()
+                else:
+                    self._engine_is_live()
+                await asyncio.sleep(RETRY_EVERY)
+            except (OSError, http.client.HTTPException) as error:
+                raise EngineGone(
+                    f"The engine stopped before it finished the request ({error}); see {self._log}"
+                ) from None
 
     async def _look_up(self, method: str, arguments: dict[str, Any]) -> Any:
         """The engine took the request and stopped before it answered: what it did is looked
         up by the request's idempotency key (never run again). With no key, or nothing found,
         the request failed."""
-        if method == "start_execution":
+        if method == "start_execution" and arguments.get("id"):
             with contextlib.suppress(NotFoundError):
                 return await self.api.get_execution(arguments["id"])
-        raise AnswerLost(f"{STOPPED_MESSAGE}; see {self._log}")
+        raise AnswerLost(f"The engine stopped before it finished the request; see {self._log}")
 
     async def wait_execution(self, execution_id: str) -> ExecutionRecord:
-        """Wait until the execution has ended or is PAUSED, starting an engine again if the
-        one running it stops (it picks the execution up from the state file)."""
-        next_check = 0.0
+        """Wait until the execution has ended or is PAUSED (long polls), starting an engine
+        again if the one running it stops (it picks the execution up from the state file)."""
+        url = f"{WAIT_PATH.format(execution_id)}?timeout={LONG_POLL:g}"
         try:
             while True:
-                execution = await self.api.get_execution(execution_id)
+                try:
+                    execution = await self._wait_once(url)
+                except (EngineGone, NoEngineAnswered):  # the next engine picks the execution up
+                    execution = await self.api.get_execution(execution_id)
+                    settled = states.is_settled(execution.state)
+                    if not settled and await self.api.live_engine() is None:
+                        await self._start_unless_starting()
+                    await asyncio.sleep(RETRY_EVERY)
                 if states.is_settled(execution.state):
                     return execution
-                now = time.monotonic()
-                if now >= next_check:
-                    next_check = now + LIVENESS_EVERY
-                    if await self.api.live_engine() is None:
-                        await self._start_unless_starting()
-                    else:
-                        self._release_start_lock()
-                await asyncio.sleep(ANSWER_POLL_INTERVAL)
         finally:
             self._release_start_lock()
+
+    async def _wait_once(self, url: str) -> ExecutionRecord:
+        status, kind, data = await self._send("GET", url, None)
+        if status != 200:
+            known = KNOWN_ERRORS.get(kind or "", HandoffError)
+            raise known(json.loads(data).get("faultstring"))
+        return mistral_json.execution_record(json.loads(data))
 
     async def _start_unless_starting(self) -> None:
         """Start a headless engine, unless one is starting: the last one started here, or one
@@ -296,6 +299,13 @@ class EngineClient:
             return
         self._started = self._start_engine()
         LOG.info("Started a headless engine (pid %d)", self._started.pid)
+
+    def _engine_is_live(self) -> None:
+        """An engine is live: the start lock is no longer needed, and one we started that has
+        exited since is reaped (an exited child is no zombie lease holder)."""
+        self._release_start_lock()
+        if self._started is not None and self._started.poll() is not None:
+            self._started = None
 
     def _release_start_lock(self) -> None:
         if self._start_lock is not None:

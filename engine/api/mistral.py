@@ -25,6 +25,7 @@ from engine.api.types import (
     ActionRecord,
     AlreadyExistsError,
     AmbiguousIdError,
+    Caller,
     Change,
     EngineError,
     EnvironmentRecord,
@@ -35,6 +36,7 @@ from engine.api.types import (
     InputParam,
     MessageRecord,
     NotFoundError,
+    Page,
     Problem,
     QueueRecord,
     TaskRecord,
@@ -223,7 +225,9 @@ class MistralBackend:
         input: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
         description: str = "",
+        caller: Caller | None = None,
     ) -> ExecutionRecord:
+        """`caller` is not passed on: Mistral's actions act as Mistral is configured to."""
         created = await self._call(
             self.client.executions.create,
             workflow,
@@ -238,6 +242,24 @@ class MistralBackend:
 
     async def list_executions(self, wanted: ExecutionFilter | None = None) -> list[ExecutionRecord]:
         found = await self._list_executions(wanted or ExecutionFilter(), (), include_output=True)
+        return [_execution(item) for item in found]
+
+    async def page_executions(
+        self, page: Page, *, with_output: bool = False
+    ) -> list[ExecutionRecord]:
+        """Mistral's own query (filters, marker, limit, sort keys); no limit: every page."""
+        filters = {each.column: _filter_text(each) for each in page.filters}
+        if page.nulls:
+            filters["nulls"] = ",".join(page.nulls)
+        found = await self._list(
+            self.client.executions.list,
+            page.limit,
+            start=page.marker or "",
+            sort_keys=",".join(page.sort_keys),
+            sort_dirs=",".join(page.directions),
+            include_output=with_output or None,
+            **filters,
+        )
         return [_execution(item) for item in found]
 
     async def list_execution_summaries(
@@ -473,14 +495,15 @@ class MistralBackend:
             raise _remote_error(error, self.url) from None
 
     async def _list(
-        self, lister: Callable[..., list], limit: int | None = None, **query: Any
+        self, lister: Callable[..., list], limit: int | None = None, start: str = "", **query: Any
     ) -> list:
-        """All rows (page by page) when `limit` is None or negative, else at most `limit`."""
+        """All rows (page by page) when `limit` is None or negative, else at most `limit`;
+        those after the row `start` when given."""
         query = {key: value for key, value in query.items() if value not in (None, "", [])}
         if limit is not None and limit >= 0:
-            return await self._call(lister, limit=limit, **query)
+            return await self._call(lister, limit=limit, marker=start, **query)
         rows: list = []
-        marker = ""
+        marker = start
         while True:
             page = await self._call(lister, limit=PAGE, marker=marker, **query)
             rows += page
@@ -703,6 +726,12 @@ def _action(item: Any) -> ActionRecord:
         created_at=_get(item, "created_at"),
         updated_at=_get(item, "updated_at"),
     )
+
+
+def _filter_text(wanted: Any) -> str:
+    """A Filter as Mistral's query takes it: `op:value`, a list's values joined by commas."""
+    value = wanted.value
+    return f"{wanted.op}:{','.join(value) if isinstance(value, list | tuple) else value}"
 
 
 def _execution(item: Any) -> ExecutionRecord:

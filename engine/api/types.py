@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from engine.callers import Caller
 from engine.core import states
 from engine.core.errors import EngineError, InputError, WorkflowError
 from engine.lang import DefinitionError, InputParam, Problem
@@ -23,12 +24,14 @@ from engine.store.executions import (
     TaskRecord,
 )
 from engine.store.ids import MIN_PREFIX, AmbiguousIdError
+from engine.store.pages import Filter, Page, PageError
 from engine.store.queues import MessageRecord, QueueRecord
 
 __all__ = [
     "ActionExecutionRecord",
     "ActionRecord",
     "AlreadyExistsError",
+    "Caller",
     "AmbiguousIdError",
     "MIN_PREFIX",
     "Change",
@@ -40,11 +43,14 @@ __all__ = [
     "ExecutionFilter",
     "ExecutionRecord",
     "ExecutionSummary",
+    "Filter",
     "HandoffError",
     "InputError",
     "InputParam",
     "MessageRecord",
     "NotFoundError",
+    "Page",
+    "PageError",
     "Problem",
     "QueueRecord",
     "StoreError",

@@ -26,6 +26,7 @@ class StartWorkflow:
     description: str = ""
     workflow_id: str | None = None
     execution_id: str | None = None  # the caller's choice (an idempotency key), else a new id
+    caller: Any = field(default=None, repr=False)  # engine.callers.Caller; the runtime keeps it
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from engine.actions import (
     ExecutionInfo,
     run_descriptor,
 )
+from engine.callers import CALLER, Caller
 from engine.core import events, states
 from engine.core.conductor import Conductor
 from engine.core.errors import EngineError
@@ -172,6 +173,8 @@ class Engine:
         self._timer_handles: dict[str, asyncio.TimerHandle] = {}
         self._subscribers: set[asyncio.Queue] = set()
         self._waiters: dict[str, list[asyncio.Future]] = {}
+        # The caller each running root execution acts as (engine.callers); memory only.
+        self._callers: dict[str, Caller] = {}
         self._loading = asyncio.Lock()
         self._loop_task: asyncio.Task | None = None
         self._parse_spec = SpecParser()
@@ -355,6 +358,8 @@ class Engine:
                 if future is not None:
                     future.set_exception(error)
                 continue
+            if type(event) is events.StartWorkflow and event.caller is not None:
+                self._callers[outcome.result.id] = event.caller
             for obj in outcome.changes:
                 changed[id(obj)] = obj
             removed.extend(outcome.removed_timers)
@@ -446,6 +451,7 @@ class Engine:
                     )
                 )
                 return
+            CALLER.set(self._caller_of(command.execution_id))  # this task and its threads
             context = ActionContext(
                 ExecutionInfo(
                     workflow_execution_id=command.execution_id,
@@ -471,6 +477,12 @@ class Engine:
                 )
             )
 
+    def _caller_of(self, execution_id: str | None) -> Caller | None:
+        execution = self.conductor.executions.get(execution_id) if execution_id else None
+        if execution is None:
+            return None
+        return self._callers.get(execution.root_id or execution.id)
+
     def _forget_finished(self, finished: list[WorkflowExecution]) -> None:
         """Drop finished root executions from memory once nothing of theirs is in flight."""
         busy = set()
@@ -482,6 +494,7 @@ class Engine:
         for execution in finished:
             if execution.id not in busy and states.is_completed(execution.state):
                 self.conductor.forget(execution.id)
+                self._callers.pop(execution.id, None)
 
     # ---- recovery ---------------------------------------------------------------------------
 

@@ -1,21 +1,20 @@
 """How commands reach the engine: bad input refused before any hand-off, the headless engine a
-command starts, `tripleo-tui engine` in the foreground, and the request rows themselves."""
+command starts, `tripleo-tui engine` in the foreground, and the engine's unix socket itself."""
 
-import asyncio
+import http.client
 import json
+import os
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
 
 import pytest
 
-from engine.api import ExecutionRecord, HandoffError
+from engine.api import ExecutionRecord, HandoffError, InputError, NotFoundError, handoff
 from engine.api.embedded import EmbeddedBackend
-from engine.api.handoff import EngineClient
-from engine.store import requests
-from engine.store.requests import insert_request
+from engine.api.handoff import EngineClient, socket_path
+from engine.server import serve_others
 from tests.cli.engine_process import cli_command, lease_pid, start_engine, stop_engine, wait_for
 from tripleo_tui.cli import main
 
@@ -100,7 +99,6 @@ def test_bad_input_is_refused_and_changes_nothing(
     out, err = capsys.readouterr()
     assert (code, out, err) == (1, "", f"ERROR: {message}\n")
     assert count(quiet_db, "workflow_executions") == 0
-    assert count(quiet_db, "engine_requests") == 0
     assert lease_pid(quiet_db) is None  # no engine was even started
 
 
@@ -198,7 +196,7 @@ def test_wait_survives_an_engine_killed_midway(tmp_path):
     )
     try:
         wait_for(
-            lambda: count(db, "task_executions") == 1 and count(db, "engine_requests") == 0,
+            lambda: count(db, "task_executions") == 1,
             what="the first task, and the command waiting for the execution's end",
         )
         engine.kill()
@@ -211,15 +209,16 @@ def test_wait_survives_an_engine_killed_midway(tmp_path):
         stop_engine(db)
 
 
-# ---- the request rows, in one process --------------------------------------------------------
+# ---- the engine's socket, in one process -----------------------------------------------------
 
 
 @pytest.fixture
 async def engine_and_client(tmp_path):
-    """A backend running the engine and serving requests, and a second one on the same file."""
+    """A backend running the engine and serving other processes, and a second one on the same
+    file."""
     db = tmp_path / "state.sqlite"
-    serving = await EmbeddedBackend.open(db)
-    await serving.start_engine()  # serves requests too
+    serving = await EmbeddedBackend.open(db, serve_others=serve_others)
+    await serving.start_engine()  # serves the socket too
     caller = await EmbeddedBackend.open(db)
     yield serving, caller
     await caller.close()
@@ -232,6 +231,7 @@ def no_start():
 
 async def test_client_calls_run_in_the_live_engine(engine_and_client):
     serving, caller = engine_and_client
+    assert oct(os.stat(socket_path(serving.state_file)).st_mode & 0o777) == "0o600"
     client = EngineClient(caller, no_start)
     execution = await client.call(
         "start_execution", workflow="tripleo.examples.v1.hello", input={"name": "Jo"}
@@ -241,23 +241,17 @@ async def test_client_calls_run_in_the_live_engine(engine_and_client):
     assert (finished.state, finished.output) == ("SUCCESS", {"greeting": "Hello, Jo!"})
     with pytest.raises(HandoffError, match="The engine does not take 'close' requests"):
         await client.call("close")
-    assert await serving.store.fetch_all("SELECT * FROM engine_requests") == []
+    with pytest.raises(NotFoundError, match="no-such-execution"):
+        await client.call("delete_execution", execution_id="no-such-execution")
+    with pytest.raises(InputError, match="unexpected"):
+        await client.call("start_execution", workflow="tripleo.examples.v1.hello", input={"x": 1})
 
 
-async def test_expired_requests_are_never_run(engine_and_client):
+async def test_the_socket_goes_with_the_engine(engine_and_client):
     serving, _ = engine_and_client
-    arguments = json.dumps({"workflow": "tripleo.examples.v1.hello"})
-    stale = time.time() - requests.PICKUP_TIMEOUT - 1
-    await serving.store.write(insert_request, "start_execution", arguments, stale)
-
-    async def gone():
-        return not await serving.store.fetch_all("SELECT * FROM engine_requests")
-
-    deadline = time.monotonic() + 10
-    while not await gone():
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.05)
-    assert await serving.list_executions() == []
+    path = socket_path(serving.state_file)
+    await serving.stop_engine()
+    assert not os.path.exists(path)
 
 
 async def test_no_engine_to_take_the_request(tmp_path, monkeypatch):
@@ -268,15 +262,14 @@ async def test_no_engine_to_take_the_request(tmp_path, monkeypatch):
         return stand_ins[-1]
 
     async with await EmbeddedBackend.open(tmp_path / "state.sqlite") as caller:
-        monkeypatch.setattr(requests, "PICKUP_TIMEOUT", 0.5)
+        monkeypatch.setattr(handoff, "CONNECT_TIMEOUT", 0.5)
         idle = EngineClient(caller, lambda: start("sleep", "10"))
-        with pytest.raises(HandoffError, match=r"No engine took the request within 0.5 s"):
+        with pytest.raises(HandoffError, match=r"No engine answered .* within 0.5 s; nothing"):
             await idle.call("start_execution", workflow="tripleo.examples.v1.hello")
-        monkeypatch.setattr(requests, "PICKUP_TIMEOUT", 10)
+        monkeypatch.setattr(handoff, "CONNECT_TIMEOUT", 10)
         broken = EngineClient(caller, lambda: start(sys.executable, "-c", "exit(3)"))
         with pytest.raises(HandoffError, match=r"The engine could not start \(exit code 3\)"):
             await broken.call("start_execution", workflow="tripleo.examples.v1.hello")
-        assert await caller.store.fetch_all("SELECT * FROM engine_requests") == []
         assert await caller.list_executions() == []
     for process in stand_ins:
         process.kill()
@@ -286,26 +279,25 @@ async def test_no_engine_to_take_the_request(tmp_path, monkeypatch):
 async def test_a_create_whose_answer_was_lost_is_looked_up_not_failed(
     engine_and_client, monkeypatch
 ):
-    """The engine starts the execution, then cannot write its answer (the disk filled up) and
-    stops: the command finds the execution by its idempotency key and reports it."""
+    """The engine starts the execution, then its answer is lost (the connection drops, as when
+    the engine stops before it answered): the command finds the execution by its idempotency
+    key and reports it; with nothing stored under the key it says the answer was lost."""
     serving, caller = engine_and_client
+    exchange = handoff._exchange
 
-    def disk_full(*_):
-        raise sqlite3.OperationalError("database or disk is full")
+    def answer_lost(*request):
+        exchange(*request)
+        raise http.client.RemoteDisconnected("Remote end closed connection without response")
 
-    monkeypatch.setattr(requests, "finish_request", disk_full)
+    monkeypatch.setattr(handoff, "_exchange", answer_lost)
     client = EngineClient(caller, no_start)
-    calling = asyncio.create_task(
-        client.call("start_execution", workflow="tripleo.examples.v1.hello", id="key-1")
+    execution = await client.call(
+        "start_execution", workflow="tripleo.examples.v1.hello", id="key-1"
     )
-    deadline = time.monotonic() + 10
-    while not await caller.list_executions():
-        assert time.monotonic() < deadline and not calling.done()
-        await asyncio.sleep(0.02)
-    await serving.stop_engine()  # the engine is gone before it answered
-    execution = await asyncio.wait_for(calling, 10)
     assert execution.id == "key-1"
     assert [e.id for e in await caller.list_executions()] == ["key-1"]
+    with pytest.raises(handoff.AnswerLost, match="stopped before it finished the request"):
+        await client.call("delete_execution", execution_id="key-1")
 
 
 async def test_a_create_with_a_stored_id_returns_that_execution(engine_and_client):

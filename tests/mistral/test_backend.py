@@ -15,9 +15,11 @@ import pytest
 from engine.api import (
     AlreadyExistsError,
     ExecutionFilter,
+    Filter,
     InputError,
     InputParam,
     NotFoundError,
+    Page,
     states,
 )
 from engine.api.mistral import MistralBackend, MistralError, _state_info
@@ -139,6 +141,27 @@ async def test_changes_come_by_polling_updated_at(backend, workbook):
     assert all(
         change.root_execution_id == started.id for change in ours if change.kind == "execution"
     )
+
+
+async def test_executions_page_by_page_with_mistral_query(backend, workbook):
+    """page_executions sends Mistral its own query: filters, marker, limit, sort keys."""
+    started = [
+        await backend.start_execution(f"{workbook}.hello", {"who": str(n)}) for n in range(3)
+    ]
+    for execution in started:
+        assert (await _until(backend, execution.id, states.SUCCESS)).state == states.SUCCESS
+    ours = Filter("workflow_name", "eq", f"{workbook}.hello")
+    order = {"sort_keys": ("created_at", "id"), "sort_dirs": ("asc", "asc")}
+    first = await backend.page_executions(Page(filters=(ours,), limit=2, **order))
+    rest = await backend.page_executions(
+        Page(filters=(ours,), marker=first[-1].id, **order), with_output=True
+    )
+    whole = await backend.page_executions(Page(filters=(ours,), **order))
+    assert [e.id for e in first + rest] == [e.id for e in whole]  # Mistral's order: same second
+    assert sorted(e.id for e in whole) == sorted(e.id for e in started)  # sorts by id
+    assert {e.output["said"] for e in rest} <= {"hi 0", "hi 1", "hi 2"} and rest[0].output
+    success = Filter("state", "in", [states.SUCCESS, states.ERROR])
+    assert len(await backend.page_executions(Page(filters=(ours, success)))) == 3
 
 
 async def test_cancel_pause_and_resume(backend, workbook):

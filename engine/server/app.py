@@ -1,0 +1,623 @@
+"""Mistral's v2 REST API over our engine, as an aiohttp application on the engine's event loop.
+
+Paths, bodies, status codes and error bodies (`{"faultstring": ...}`) follow Mistral's v2
+controllers (mistral/api/controllers/v2/*.py), so python-mistralclient and the `mistral` CLI
+work unchanged. Every call goes to the backend (engine/server/backend.py); nothing here knows
+how executions are run or stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import yaml
+from aiohttp import web
+
+from engine.api import (
+    AlreadyExistsError,
+    Backend,
+    Caller,
+    DefinitionError,
+    EngineError,
+    ExecutionFilter,
+    InputError,
+    NotFoundError,
+    Page,
+    PageError,
+    StoreError,
+    WorkflowError,
+)
+from engine.api import mistral_json as resources
+from engine.api.handoff import ERROR_TYPE_HEADER, error_type
+from engine.server.auth import TOKEN_HEADER, TokenCheck
+from engine.server.query import only_fields, page_in_memory, parse_query
+
+LOG = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 4 * 1024 * 1024  # the largest TripleO workbook is about 40 KB
+MAX_WAIT = 60.0  # seconds a long poll may last
+BACKEND = web.AppKey("backend", Backend)
+EXECUTION_COLUMNS = Page().columns  # what executions may be filtered and sorted by
+TOKENS = web.AppKey("tokens", object)
+CALLER = web.RequestKey("caller", object)  # the request's engine.callers.Caller, or None
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Shape = Callable[[Any], dict[str, Any]]  # a record as a Mistral resource
+
+# Columns a short list may be filtered and sorted by: any field of the resource.
+ANY_FIELD = frozenset(
+    {
+        "id",
+        "name",
+        "namespace",
+        "tags",
+        "scope",
+        "project_id",
+        "created_at",
+        "updated_at",
+        "is_system",
+        "input",
+        "description",
+        "workflow_name",
+        "workflow_execution_id",
+        "task_name",
+        "task_execution_id",
+        "state",
+        "state_info",
+        "type",
+        "accepted",
+        "started_at",
+        "finished_at",
+    }
+)
+
+
+class BadRequest(ValueError):
+    """The request itself is wrong (400)."""
+
+
+def fault(status: int, message: str) -> web.Response:
+    return web.json_response({"faultstring": message, "faultcode": "Client"}, status=status)
+
+
+def status_of(error: Exception) -> int:
+    """The status Mistral gives the same failure (mistral/exceptions.py http_code)."""
+    if isinstance(error, NotFoundError):
+        return 404
+    if isinstance(error, AlreadyExistsError):
+        return 409
+    if isinstance(error, (BadRequest, PageError, DefinitionError, StoreError, ValueError)):
+        return 400
+    if isinstance(error, (InputError, WorkflowError)):
+        return 400
+    return 500
+
+
+@dataclass
+class InFlight:
+    count: int = 0
+
+
+IN_FLIGHT = web.AppKey("in_flight", InFlight)
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every failure as Mistral's JSON fault body, one line, never a traceback; the error's
+    class in our header, so our own hand-off raises it as itself."""
+    in_flight = request.app[IN_FLIGHT]
+    in_flight.count += 1
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        return fault(error.status, error.reason if error.text is None else _plain(error))
+    except Exception as error:
+        status = status_of(error)
+        if status == 500 and not isinstance(error, EngineError):
+            LOG.exception("%s %s failed", request.method, request.path)
+            return fault(500, f"Internal server error: {type(error).__name__}")
+        response = fault(status, str(error))
+        response.headers[ERROR_TYPE_HEADER] = error_type(error)
+        return response
+    finally:
+        in_flight.count -= 1
+
+
+def _plain(error: web.HTTPException) -> str:
+    text = (error.text or "").strip()
+    return text.removeprefix(f"{error.status}: ") or error.reason
+
+
+@web.middleware
+async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """With a token check configured, every call but version discovery needs a valid token;
+    a refused call changes nothing. The caller's Keystone token goes with the executions the
+    request starts (engine.callers); without a check, any token sent is taken as the caller's
+    (it grants nothing the token itself does not)."""
+    tokens: TokenCheck | None = request.app[TOKENS]
+    token = request.headers.get(TOKEN_HEADER, "")
+    if tokens is None:
+        request[CALLER] = Caller(token) if token else None
+    elif request.path in ("/", ""):
+        request[CALLER] = None
+    elif token and await tokens.valid(token):
+        request[CALLER] = tokens.caller(token)
+    else:
+        return fault(401, "Authentication required: a valid X-Auth-Token header")
+    return await handler(request)
+
+
+def make_app(backend: Backend, tokens: TokenCheck | None = None) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[errors, authenticate])
+    app[BACKEND] = backend
+    app[TOKENS] = tokens
+    app[IN_FLIGHT] = InFlight()
+    routes = [
+        web.get("/", versions),
+        web.get("/v2", v2_root),
+        web.get("/v2/", v2_root),
+        # workbooks
+        web.get("/v2/workbooks", list_of("workbooks", "list_workbooks", resources.workbook)),
+        web.post("/v2/workbooks", create_workbook),
+        web.put("/v2/workbooks", update_workbook),
+        web.post("/v2/workbooks/validate", validate_workbook),
+        web.get("/v2/workbooks/{name}", one_of("get_workbook", resources.workbook)),
+        web.delete("/v2/workbooks/{name}", deleting("delete_workbook")),
+        # workflows
+        web.get("/v2/workflows", list_of("workflows", "list_workflows", resources.workflow)),
+        web.post("/v2/workflows", create_workflows),
+        web.put("/v2/workflows", update_workflows),
+        web.post("/v2/workflows/validate", validate_workflows),
+        web.get("/v2/workflows/{id}", get_workflow),
+        web.put("/v2/workflows/{id}", update_workflows),
+        web.delete("/v2/workflows/{id}", deleting("delete_workflow")),
+        # actions (python-mistralclient asks for /actions/<name>/<namespace>)
+        web.get("/v2/actions", list_of("actions", "list_actions", resources.action)),
+        web.get("/v2/actions/{name}", one_of("get_action", resources.action)),
+        web.get("/v2/actions/{name}/{namespace:.*}", one_of("get_action", resources.action)),
+        # executions
+        web.get("/v2/executions", list_executions),
+        web.post("/v2/executions", create_execution),
+        web.get("/v2/executions/{id}", one_of("get_execution", resources.execution)),
+        web.put("/v2/executions/{id}", update_execution),
+        web.delete("/v2/executions/{id}", deleting("delete_execution")),
+        web.get("/v2/executions/{id}/tasks", list_tasks),
+        web.get("/v2/executions/{id}/executions", sub_executions),
+        # tasks
+        web.get("/v2/tasks", list_tasks),
+        web.get("/v2/tasks/{id}", one_of("get_task", resources.task)),
+        web.put("/v2/tasks/{id}", rerun_task),
+        web.get("/v2/tasks/{id}/action_executions", list_action_executions),
+        web.get("/v2/tasks/{id}/executions", sub_executions),
+        # action executions
+        web.get("/v2/action_executions", list_action_executions),
+        web.post("/v2/action_executions", run_action),
+        web.get(
+            "/v2/action_executions/{id}",
+            one_of("get_action_execution", resources.action_execution),
+        ),
+        web.put("/v2/action_executions/{id}", update_action_execution),
+        # ours, beside /v2: wait for an execution's end without polling
+        web.get("/tripleo-tui/v1/executions/{id}/wait", wait_execution),
+        # environments
+        web.get(
+            "/v2/environments",
+            list_of("environments", "list_environments", resources.environment),
+        ),
+        web.post("/v2/environments", create_environment),
+        web.put("/v2/environments", update_environment),
+        web.get("/v2/environments/{name}", one_of("get_environment", resources.environment)),
+        web.delete("/v2/environments/{name}", deleting("delete_environment")),
+    ]
+    app.add_routes(routes)
+    return app
+
+
+# ---- helpers ------------------------------------------------------------------------------
+
+
+def backend_of(request: web.Request) -> Backend:
+    return request.app[BACKEND]
+
+
+async def json_body(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object; bad JSON is a 400 naming the position."""
+    text = await request.text()
+    try:
+        body = json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError as error:
+        raise BadRequest(f"Invalid JSON body: {error}") from None
+    if not isinstance(body, dict):
+        raise BadRequest("The JSON body must be an object")
+    return body
+
+
+def json_field(body: dict[str, Any], name: str) -> Any:
+    """A JSON-typed field, which Mistral clients send as JSON text (or as an object)."""
+    value = body.get(name)
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return None
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as error:
+        raise BadRequest(f"Invalid JSON in '{name}': {error}") from None
+
+
+def dict_field(body: dict[str, Any], name: str) -> dict[str, Any]:
+    value = json_field(body, name) or {}
+    if not isinstance(value, dict):
+        raise BadRequest(f"'{name}' must be a JSON object, not {type(value).__name__}")
+    return value
+
+
+def listing(
+    request: web.Request, key: str, items: list[dict[str, Any]], page: Page, fields: tuple
+) -> web.Response:
+    """Mistral's list body: the items and, when the page is full, the link to the next one."""
+    body: dict[str, Any] = {key: [only_fields(item, fields) for item in items]}
+    if page.limit is not None and items and len(items) == page.limit:
+        args = {k: v for k, v in request.query.items() if k not in ("marker", "limit")}
+        args.update(limit=str(page.limit), marker=items[-1]["id"])
+        body["next"] = f"{request.url.origin()}{request.path}?{urlencode(args)}"
+    return web.json_response(body)
+
+
+def short_list(request: web.Request, key: str, items: list[dict[str, Any]]) -> web.Response:
+    """A list short enough to page in memory (definitions, one execution's tasks)."""
+    page, fields = parse_query(request.query, ANY_FIELD)
+    return listing(request, key, page_in_memory(items, page), page, fields)
+
+
+def list_of(key: str, method: str, shape: Shape) -> Handler:
+    """GET of a short list: what `backend.<method>()` returns, as Mistral resources under
+    `key`."""
+
+    async def handler(request: web.Request) -> web.Response:
+        records = await getattr(backend_of(request), method)()
+        return short_list(request, key, [shape(record) for record in records])
+
+    return handler
+
+
+def one_of(method: str, shape: Shape) -> Handler:
+    """GET of one object named by the path's last part: `backend.<method>(name)`."""
+
+    async def handler(request: web.Request) -> web.Response:
+        record = await getattr(backend_of(request), method)(_named(request))
+        return web.json_response(shape(record))
+
+    return handler
+
+
+def deleting(method: str) -> Handler:
+    """DELETE of the object named by the path's last part (`backend.<method>(name)`): 204, as
+    Mistral answers."""
+
+    async def handler(request: web.Request) -> web.Response:
+        await getattr(backend_of(request), method)(_named(request))
+        return web.Response(status=204)
+
+    return handler
+
+
+def _named(request: web.Request) -> str:
+    info = request.match_info
+    return info.get("name") or info["id"]
+
+
+async def definition_text(request: web.Request) -> str:
+    text = await request.text()
+    if not text.strip():
+        raise BadRequest("The definition is empty")
+    return text
+
+
+# ---- version discovery ---------------------------------------------------------------------
+
+
+async def versions(request: web.Request) -> web.Response:
+    href = f"{request.url.origin()}/v2"
+    version = {
+        "id": "v2.0",
+        "status": "CURRENT",
+        "links": [{"href": href, "target": "v2", "rel": "self"}],
+    }
+    return web.json_response({"versions": [version]})
+
+
+async def v2_root(request: web.Request) -> web.Response:
+    return web.json_response({"uri": f"{request.url.origin()}/v2"})
+
+
+# ---- workbooks ------------------------------------------------------------------------------
+
+
+async def create_workbook(request: web.Request) -> web.Response:
+    text = await definition_text(request)
+    record = await backend_of(request).create_workbook(text)
+    return web.json_response(resources.workbook(record), status=201)
+
+
+async def update_workbook(request: web.Request) -> web.Response:
+    text = await definition_text(request)
+    record = await backend_of(request).update_workbook(text)
+    return web.json_response(resources.workbook(record))
+
+
+async def validate_workbook(request: web.Request) -> web.Response:
+    result = await backend_of(request).validate_workbook(await request.text())
+    return web.json_response(_validation(result))
+
+
+def _validation(result: Any) -> dict[str, Any]:
+    if result.valid:
+        return {"valid": True}
+    return {"valid": False, "error": "\n".join(str(problem) for problem in result.problems)}
+
+
+# ---- workflows ------------------------------------------------------------------------------
+
+
+async def get_workflow(request: web.Request) -> web.Response:
+    backend = backend_of(request)
+    record = await backend.get_workflow(request.match_info["id"])
+    inputs = [
+        param.name if param.required else {param.name: param.default}
+        for param in await backend.get_workflow_input(record.id)
+    ]
+    interface = {"input": inputs, "output": await output_keys(record.definition)}
+    return web.json_response(resources.workflow(record, interface))
+
+
+async def output_keys(definition: str) -> list[str]:
+    """The keys of a workflow's `output`, from its definition (a one-workflow document)."""
+    document = await asyncio.to_thread(yaml.safe_load, definition)
+    bodies = [body for key, body in document.items() if key != "version"]
+    output = bodies[0].get("output") if bodies and isinstance(bodies[0], dict) else None
+    return list(output) if isinstance(output, dict) else []
+
+
+async def create_workflows(request: web.Request) -> web.Response:
+    text = await definition_text(request)
+    records = await backend_of(request).create_workflows(text)
+    return web.json_response({"workflows": [resources.workflow(r) for r in records]}, status=201)
+
+
+async def update_workflows(request: web.Request) -> web.Response:
+    text = await definition_text(request)
+    records = await backend_of(request).update_workflows(text)
+    if "id" in request.match_info:
+        wanted = request.match_info["id"]
+        chosen = [r for r in records if wanted in (r.id, r.name)] or records[:1]
+        return web.json_response(resources.workflow(chosen[0]))
+    return web.json_response({"workflows": [resources.workflow(r) for r in records]})
+
+
+async def validate_workflows(request: web.Request) -> web.Response:
+    result = await backend_of(request).validate_workflows(await request.text())
+    return web.json_response(_validation(result))
+
+
+# ---- actions --------------------------------------------------------------------------------
+
+
+# ---- executions -----------------------------------------------------------------------------
+
+
+async def list_executions(request: web.Request) -> web.Response:
+    page, fields = parse_query(request.query, EXECUTION_COLUMNS)
+    with_output = request.query.get("include_output", "").lower() == "true" or "output" in fields
+    records = await backend_of(request).page_executions(page, with_output=with_output)
+    items = [resources.execution(r) for r in records]
+    if not with_output:
+        for item in items:
+            item.pop("output")
+    return listing(request, "executions", items, page, fields)
+
+
+async def create_execution(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    backend = backend_of(request)
+    if body.get("source_execution_id"):
+        raise BadRequest("source_execution_id is not supported")
+    workflow = body.get("workflow_id") or body.get("workflow_name")
+    if not workflow:
+        raise BadRequest(
+            "Workflow ID or workflow name must be provided. Workflow ID is recommended."
+        )
+    record = await backend.start_execution(
+        workflow,
+        dict_field(body, "input"),
+        dict_field(body, "params"),
+        body.get("description") or "",
+        id=body.get("id") or None,  # an execution of that id already stored is returned
+        caller=request[CALLER],
+    )
+    return web.json_response(resources.execution(record), status=201)
+
+
+async def update_execution(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    state = body.get("state") or None
+    description = body.get("description") or None
+    env = dict_field(body, "params").get("env") or None
+    if state is None and description is None and env is None:
+        raise BadRequest("The property state, description, or env is not provided for update.")
+    if description is not None and state is not None:
+        raise BadRequest("The property description must be updated separately from state.")
+    if env is not None and state is not None and state != "RUNNING":
+        raise BadRequest(
+            "The property env can only be updated when workflow execution is not running or "
+            "on resume from pause."
+        )
+    if state not in (None, "RUNNING", "PAUSED", "SUCCESS", "ERROR", "CANCELLED"):
+        raise BadRequest(
+            f"Cannot change state to {state}. Allowed states are: "
+            "'RUNNING, PAUSED, SUCCESS, ERROR, CANCELLED"
+        )
+    record = await backend_of(request).update_execution(
+        request.match_info["id"],
+        state=state,
+        state_info=body.get("state_info") or None,
+        env=env,
+        description=description,
+    )
+    return web.json_response(resources.execution(record))
+
+
+async def wait_execution(request: web.Request) -> web.Response:
+    """The execution once it has ended, or as it is after `timeout` seconds (at most
+    MAX_WAIT): a long poll, so a waiting client makes one request where it made hundreds."""
+    try:
+        timeout = min(float(request.query.get("timeout", MAX_WAIT)), MAX_WAIT)
+    except ValueError:
+        raise BadRequest("timeout must be a number of seconds") from None
+    backend = backend_of(request)
+    execution_id = request.match_info["id"]
+    try:
+        record = await asyncio.wait_for(backend.wait_execution(execution_id), timeout)
+    except TimeoutError:
+        record = await backend.get_execution(execution_id)
+    return web.json_response(resources.execution(record))
+
+
+# ---- tasks ----------------------------------------------------------------------------------
+
+
+async def list_tasks(request: web.Request) -> web.Response:
+    records = await backend_of(request).list_tasks(request.match_info.get("id"), limit=None)
+    return short_list(request, "tasks", [resources.task(r) for r in records])
+
+
+async def rerun_task(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    if body.get("state") not in ("RUNNING", "SKIPPED"):
+        raise BadRequest(
+            "Only a task rerun (state RUNNING) or skip (state SKIPPED) can update a task execution"
+        )
+    record = await backend_of(request).rerun_task(
+        request.match_info["id"],
+        reset=body.get("reset", True) is not False,
+        env=dict_field(body, "env") or None,
+        skip=body["state"] == "SKIPPED",  # Mistral 16+: a failed task is skipped
+    )
+    return web.json_response(resources.task(record))
+
+
+async def sub_executions(request: web.Request) -> web.Response:
+    """`/executions/ID/executions` and `/tasks/ID/executions`: the tree below, depth first, as
+    Mistral lists it (an execution, then what its tasks started); `max_depth` counts
+    execution levels, `errors_only` keeps the paths through failed tasks."""
+    try:
+        max_depth = int(request.query.get("max_depth", -1))
+    except ValueError:
+        raise BadRequest("max_depth must be an integer") from None
+    tree = SubExecutions(
+        backend_of(request), request.query.get("errors_only", "").lower() == "true", max_depth
+    )
+    origin = request.match_info["id"]
+    if request.path.startswith("/v2/executions/"):
+        found = await tree.of_execution(origin, 0)
+    else:
+        found = await tree.of_task(await tree.backend.get_task(origin), 0)
+    return web.json_response({"executions": [resources.execution(r) for r in found]})
+
+
+@dataclass
+class SubExecutions:
+    backend: Backend
+    errors_only: bool
+    max_depth: int
+
+    async def of_execution(self, execution_id: str, depth: int) -> list[Any]:
+        if 0 <= self.max_depth < depth:
+            return []
+        found = [await self.backend.get_execution(execution_id)]
+        for task in await self.backend.list_tasks(execution_id, limit=None):
+            found += await self.of_task(task, depth + 1)
+        return found
+
+    async def of_task(self, task: Any, depth: int) -> list[Any]:
+        if self.errors_only and task.state != "ERROR":
+            return []
+        found = []
+        wanted = ExecutionFilter(task_execution_id=task.id, limit=None)
+        for child in await self.backend.list_executions(wanted):
+            found += await self.of_execution(child.id, depth)
+        return found
+
+
+# ---- action executions ------------------------------------------------------------------------
+
+
+async def list_action_executions(request: web.Request) -> web.Response:
+    records = await backend_of(request).list_action_executions(
+        request.match_info.get("id"), limit=None
+    )
+    items = [resources.action_execution(r) for r in records]
+    return short_list(request, "action_executions", items)
+
+
+async def run_action(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    if not body.get("name"):
+        raise BadRequest('ActionExecution is missing field "name"')
+    params = dict_field(body, "params")
+    record = await backend_of(request).run_action(
+        body["name"],
+        dict_field(body, "input"),
+        save_result=bool(params.get("save_result")),
+        run_sync=bool(params.get("run_sync")),
+        description=body.get("description") or "",
+    )
+    return web.json_response(resources.action_execution(record), status=201)
+
+
+async def update_action_execution(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    if not body.get("state"):
+        raise BadRequest("Please provide the state of the action execution")
+    try:
+        output = json_field(body, "output")
+    except BadRequest:
+        output = body.get("output")  # plain text is a result too
+    record = await backend_of(request).update_action_execution(
+        request.match_info["id"], body["state"], output
+    )
+    return web.json_response(resources.action_execution(record))
+
+
+# ---- environments -----------------------------------------------------------------------------
+
+
+async def create_environment(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    if not body.get("name"):
+        raise BadRequest('Environment is missing field "name"')
+    record = await backend_of(request).create_environment(
+        body["name"],
+        dict_field(body, "variables"),
+        body.get("description"),
+        body.get("scope") or "private",
+    )
+    return web.json_response(resources.environment(record), status=201)
+
+
+async def update_environment(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    if not body.get("name"):
+        raise BadRequest('Environment is missing field "name"')
+    variables = dict_field(body, "variables") if body.get("variables") is not None else None
+    record = await backend_of(request).update_environment(
+        body["name"], variables, body.get("description"), body.get("scope")
+    )
+    return web.json_response(resources.environment(record))
