@@ -4,6 +4,7 @@ changed in place as the engine reports changes; durations of running ones tick e
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -21,6 +22,27 @@ from tripleo_tui.widgets.resource_table import Column
 
 POLL_SECONDS = 3.0  # when another process runs the engine
 POLL_NEWEST = 200
+QUICK_STATES = (states.RUNNING, states.ERROR, states.SUCCESS, None)  # `f` cycles; None: all
+
+
+def _took(execution: ExecutionSummary) -> float:
+    """Seconds from creation to the end (to now while unfinished), for the duration sort."""
+    began = cells.parse_time(execution.created_at)
+    ended = cells.parse_time(execution.finished_at) or datetime.now(UTC)
+    return (ended - began).total_seconds() if began else 0.0
+
+
+# How each column sorts, and whether the largest comes first (the newest, the longest); `s`
+# goes through them in this order.
+SORTS: dict[str, tuple[Callable[[ExecutionSummary], Any], bool]] = {
+    "created": (lambda ex: ex.created_at, True),
+    "id": (lambda ex: ex.id, False),
+    "workflow": (lambda ex: ex.workflow_name, False),
+    "state": (lambda ex: ex.state, False),
+    "duration": (_took, True),
+    "info": (lambda ex: ex.state_info or "", False),
+    "description": (lambda ex: ex.description, False),
+}
 
 if TYPE_CHECKING:
     from tripleo_tui.session import ConsoleSession
@@ -41,12 +63,16 @@ class ExecutionsPane(ListPane):
         Binding("c", "cancel", "Cancel", id="cancel-execution"),
         Binding("e", "failure", "Why failed", id="show-failure"),
         Binding("y", "copy_id", "Copy id", id="copy-id"),
+        Binding("s", "sort", "Sort", id="sort-executions"),
+        Binding("f", "quick_filter", "State filter", id="state-filter"),
     ]
 
     def __init__(self, session: ConsoleSession, *, id: str) -> None:
         super().__init__(session, id=id)
-        self.table.follow_end = True
         self._unfinished: set[str] = set()
+        self.sort_column = "created"
+        self.quick_state: str | None = None
+        self._sort_by("created")
 
     @property
     def executions(self) -> dict[str, ExecutionSummary]:
@@ -151,10 +177,34 @@ class ExecutionsPane(ListPane):
     def update_note(self) -> None:
         unfinished = (self.executions.get(key) for key in self._unfinished)
         running = sum(1 for ex in unfinished if ex is not None and states.is_running(ex.state))
+        label = next(column.label for column in self.COLUMNS if column.key == self.sort_column)
+        arrow = "↓" if SORTS[self.sort_column][1] else "↑"
+        shown = f" · only {self.quick_state}" if self.quick_state else ""
         self.set_note(
-            f"{self.counted('executions')}, {running} running · enter: open · "
-            "e: why failed · p: pause/resume · c: cancel · y: copy id"
+            f"{self.counted('executions')}, {running} running{shown} · sorted by {label} {arrow}"
+            " · s: sort · f: state · enter: open · e: why failed · p: pause/resume · c: cancel"
         )
+
+    # ---- order and quick filter ------------------------------------------------------------
+
+    def _sort_by(self, column: str) -> None:
+        key, newest_first = SORTS[column]
+        self.sort_column = column
+        self.table.set_order(key, reverse=newest_first)
+
+    def action_sort(self) -> None:
+        """The next column's order (created, newest first, is the default)."""
+        keys = list(SORTS)
+        self._sort_by(keys[(keys.index(self.sort_column) + 1) % len(keys)])
+        self.update_note()
+
+    def action_quick_filter(self) -> None:
+        """Only RUNNING, ERROR or SUCCESS executions, then all again."""
+        at = QUICK_STATES.index(self.quick_state)
+        self.quick_state = state = QUICK_STATES[(at + 1) % len(QUICK_STATES)]
+        self.table.row_filter = None if state is None else (lambda ex: ex.state == state)
+        self.table.refill()
+        self.update_note()
 
     # ---- actions ---------------------------------------------------------------------------
 

@@ -98,10 +98,10 @@ class ListPane(Vertical):
         """Write the note again from the pane's state (override); the filter changed."""
 
     def counted(self, noun: str) -> str:
-        """`12 workflows`, or `2 of 12 workflows` while the filter hides some."""
+        """`12 workflows`, or `2 of 12 workflows` while a filter hides some."""
         total = len(self.table.model)
         noun = noun.removesuffix("s") if total == 1 else noun
-        if not self.table.filter_text:
+        if not self.table.filter_text and self.table.row_filter is None:
             return f"{total} {noun}"
         return f"{len(self.table.shown_keys())} of {total} {noun}"
 

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import events
+from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.geometry import Region, Size
@@ -142,6 +143,10 @@ class ResourceTable(DataTable):
         self.search_text = search or (lambda record: _plain(render(record)))
         self.model: dict[str, Any] = {}
         self.filter_text = ""
+        # A pane's own filter (a quick state filter) and order (None: the model's order).
+        self.row_filter: Callable[[Any], bool] | None = None
+        self.sort_key: Callable[[Any], Any] | None = None
+        self.sort_reverse = False
         self._words: list[str] = []
         # Rows as last rendered, kept while their record stays the same: a refill (a filter
         # letter) adds the same objects again instead of rendering and allocating 10,000 anew.
@@ -167,8 +172,8 @@ class ResourceTable(DataTable):
         (Overrides a private DataTable method: textual is pinned below 9.)"""
         super()._update_dimensions(())
 
-    # Rows are added one line high and never sorted: their order, their lines and their places
-    # are read from DataTable's row locations, not from lists or sums over all rows.
+    # Rows are added one line high; a sort only renumbers them (`_reorder`): their order, lines
+    # and places are read from DataTable's row locations, not from lists or sums over all rows.
     # (Overrides of DataTable's private parts: textual is pinned below 9.)
 
     @property
@@ -231,12 +236,20 @@ class ResourceTable(DataTable):
         return key
 
     def shown_keys(self) -> list[str]:
-        """Keys of the records that match the filter, in model order (queued ones included)."""
-        if not self._words:
-            return list(self.model)
-        return [key for key in self.model if self.matches(key)]
+        """Keys of the records that match the filters, in the table's order (queued ones
+        included)."""
+        keys = [key for key in self.model if self.matches(key)]
+        return self._ordered(keys)
+
+    def _ordered(self, keys: list[str]) -> list[str]:
+        if self.sort_key is None:
+            return keys
+        sort_key, model = self.sort_key, self.model
+        return sorted(keys, key=lambda key: sort_key(model[key]), reverse=self.sort_reverse)
 
     def matches(self, key: str) -> bool:
+        if self.row_filter is not None and not self.row_filter(self.model[key]):
+            return False
         if not self._words:
             return True
         text = self._search.get(key)
@@ -279,6 +292,27 @@ class ResourceTable(DataTable):
         if key in self.model:
             self._set(key, self.model[key], force=True)
 
+    def set_order(self, key: Callable[[Any], Any] | None, *, reverse: bool = False) -> None:
+        """Sort the rows by `key(record)` (None: the model's order), the cursor kept on its row."""
+        self.sort_key, self.sort_reverse = key, reverse
+        self._reorder()
+
+    def _reorder(self, *, follow_top: bool = False) -> None:
+        """Put the table's rows in order: a new row is added at the end, then moved here. The
+        cursor stays on its row, or with `follow_top` on the first row if it was there (so it
+        follows the newest execution as they come)."""
+        if self.sort_key is None or not self.row_count:
+            return
+        keep = None if follow_top and self.cursor_row == 0 else self.current_key
+        keys = self._ordered([row_key.value for row_key in self.rows])
+        if keys == self.rows_in_order():
+            return
+        self._row_locations = TwoWayDict({RowKey(key): at for at, key in enumerate(keys)})
+        self._update_count += 1
+        self.refresh()
+        row = self.get_row_index(keep) if keep in self.rows else 0
+        self.move_cursor(row=row, animate=False)
+
     def set_filter(self, text: str) -> None:
         if text != self.filter_text:
             self.filter_text = text
@@ -310,6 +344,7 @@ class ResourceTable(DataTable):
             if cells != self._lines[key].cells:
                 self._lines[key] = line = RowLine(cells, self._widths)
                 self.update_cell(key, ROW, line)
+                self._reorder()
             return
         self._lines.pop(key, None)
         if key not in self._queued and self.matches(key):
@@ -356,6 +391,8 @@ class ResourceTable(DataTable):
                 if line is None:
                     line = self._lines[key] = RowLine(self.render_row(record), self._widths)
                 self.add_row(line, key=key)
+        if self.sort_key is not None and self._keep is None and batch:
+            self._reorder(follow_top=True)
         if self._keep is not None and self._keep in self.rows:
             self.move_cursor(row=self.get_row_index(self._keep), animate=False)
             self._keep = None

@@ -1,0 +1,85 @@
+"""The Executions pane's order and quick state filter: newest first, `s` cycles the sort
+column, `f` cycles RUNNING/ERROR/SUCCESS/all; the note says which."""
+
+from __future__ import annotations
+
+from engine.api import states
+from tests.tui.conftest import wait_for
+
+WORKBOOK = """\
+version: '2.0'
+name: test.order
+workflows:
+  ok:
+    tasks:
+      done:
+        action: std.noop
+  fails:
+    tasks:
+      broken:
+        action: std.fail
+  waits:
+    tasks:
+      wait:
+        action: std.sleep seconds=5
+"""
+
+
+def note(app) -> str:
+    return str(app.pane("executions").query_one(".note").render())
+
+
+async def test_newest_first_then_sorted_by_each_column_and_filtered_by_state(make_app):
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: app.api is not None and app.api_ready.is_set(), "the api")
+        await app.api.create_workbook(WORKBOOK)
+        started = []
+        for name in ("ok", "fails", "waits"):
+            started.append(await app.start_execution(f"test.order.{name}", {}))
+            await pilot.pause(1.05)  # created_at counts whole seconds
+        ok, fails, waits = started
+        await pilot.press("3")
+        pane = app.pane("executions")
+        table = pane.table
+        await wait_for(pilot, lambda: table.row_count == 3, "three rows")
+        await wait_for(
+            pilot,
+            lambda: (
+                [pane.executions[key].state for key in started]
+                == [states.SUCCESS, states.ERROR, states.RUNNING]
+            ),
+            "their states",
+        )
+        assert table.rows_in_order() == [waits, fails, ok]
+        assert table.current_key == waits
+        assert "sorted by Created at ↓" in note(app)
+
+        await pilot.press("s", "s")  # id, then workflow name
+        assert "sorted by Workflow ↑" in note(app)
+        assert table.rows_in_order() == [fails, ok, waits]
+        assert table.current_key == waits  # the cursor stays on its row
+        await pilot.press("s")
+        assert "sorted by State ↑" in note(app)
+        assert table.rows_in_order() == [fails, waits, ok]  # ERROR, RUNNING, SUCCESS
+        await pilot.press(*"s" * 4)  # took, state info, description, then created again
+        assert table.rows_in_order() == [waits, fails, ok]
+
+        await pilot.press("f")
+        assert "only RUNNING" in note(app) and "1 of 3 executions" in note(app)
+        await wait_for(pilot, lambda: table.rows_in_order() == [waits], "the running one")
+        await pilot.press("f")
+        await wait_for(pilot, lambda: table.rows_in_order() == [fails], "the failed one")
+        await pilot.press("f")
+        await wait_for(pilot, lambda: table.rows_in_order() == [ok], "the successful one")
+        await pilot.press("f")
+        assert "only" not in note(app)
+        await wait_for(pilot, lambda: table.row_count == 3, "all again")
+        assert table.rows_in_order() == [waits, fails, ok]
+
+        assert table.current_key == ok  # the cursor kept its row through the filters
+        await pilot.press("g")
+        newest = await app.start_execution("test.order.ok", {})
+        await wait_for(pilot, lambda: newest in table.rows, "the new row")
+        assert table.rows_in_order()[0] == newest  # on top, and the cursor on top follows it
+        assert table.current_key == newest
