@@ -1,10 +1,14 @@
-"""The Executions pane's order and quick state filter: newest first, `s` cycles the sort
-column, `f` cycles RUNNING/ERROR/SUCCESS/all; the note says which."""
+"""The Executions pane's order, quick state filter and deletion: newest first, `s` cycles the
+sort column, `f` cycles RUNNING/ERROR/SUCCESS/all (the note says which), `d` deletes a finished
+execution after a confirmation."""
 
 from __future__ import annotations
 
-from engine.api import states
+import pytest
+
+from engine.api import NotFoundError, states
 from tests.tui.conftest import wait_for
+from tripleo_tui.screens.confirm import ConfirmScreen
 
 WORKBOOK = """\
 version: '2.0'
@@ -83,3 +87,43 @@ async def test_newest_first_then_sorted_by_each_column_and_filtered_by_state(mak
         await wait_for(pilot, lambda: newest in table.rows, "the new row")
         assert table.rows_in_order()[0] == newest  # on top, and the cursor on top follows it
         assert table.current_key == newest
+
+
+async def test_d_deletes_a_finished_execution_after_a_confirmation_and_refuses_a_running_one(
+    make_app,
+):
+    app = make_app()
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.api is not None and app.api_ready.is_set(), "the api")
+        await app.api.create_workbook(WORKBOOK)
+        ok = await app.start_execution("test.order.ok", {})
+        await pilot.pause(1.05)
+        waits = await app.start_execution("test.order.waits", {})
+        await pilot.press("3")
+        pane = app.pane("executions")
+        table = pane.table
+        await wait_for(pilot, lambda: table.row_count == 2, "two rows")
+        await wait_for(pilot, lambda: pane.executions[ok].state == states.SUCCESS, "SUCCESS")
+        assert table.current_key == waits
+
+        await pilot.press("d")
+        refusal = "Not deleted: test.order.waits is RUNNING; cancel it first"
+        await wait_for(
+            pilot, lambda: refusal in [n.message for n in app._notifications], "the refusal"
+        )
+        assert not isinstance(app.screen, ConfirmScreen)
+
+        await pilot.press("j", "d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        assert app.screen.question == "Delete 1 finished execution and its tasks?"
+        assert app.screen.targets == [f"{ok[:8]} test.order.ok (SUCCESS)"]
+        await pilot.press("n")
+        assert (await app.api.get_execution(ok)).state == states.SUCCESS  # still there
+
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: ok not in table.rows, "the row gone")
+        with pytest.raises(NotFoundError):
+            await app.api.get_execution(ok)
+        assert note(app).startswith("1 execution, 1 running")

@@ -16,6 +16,7 @@ from engine.api import ExecutionFilter, ExecutionSummary, NotFoundError, states
 from engine.masking import mask_text
 from tripleo_tui.changes import follow_changes
 from tripleo_tui.messages import ExecutionFinished, OpenExecution
+from tripleo_tui.screens.confirm import ConfirmScreen
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.list_pane import ListPane
 from tripleo_tui.widgets.resource_table import Column
@@ -48,6 +49,14 @@ if TYPE_CHECKING:
     from tripleo_tui.session import ConsoleSession
 
 
+def _why_not_deleted(execution: ExecutionSummary) -> str | None:
+    if not states.is_completed(execution.state):
+        return f"{execution.workflow_name} is {execution.state}; cancel it first"
+    if execution.task_execution_id:
+        return f"{execution.workflow_name} is a sub-workflow; delete its parent execution"
+    return None
+
+
 class ExecutionsPane(ListPane):
     COLUMNS = (
         Column("id", "ID", 8),
@@ -65,6 +74,7 @@ class ExecutionsPane(ListPane):
         Binding("y", "copy_id", "Copy id", id="copy-id"),
         Binding("s", "sort", "Sort", id="sort-executions"),
         Binding("f", "quick_filter", "State filter", id="state-filter"),
+        Binding("d", "delete", "Delete", id="delete-execution"),
     ]
 
     def __init__(self, session: ConsoleSession, *, id: str) -> None:
@@ -182,7 +192,7 @@ class ExecutionsPane(ListPane):
         shown = f" · only {self.quick_state}" if self.quick_state else ""
         self.set_note(
             f"{self.counted('executions')}, {running} running{shown} · sorted by {label} {arrow}"
-            " · s: sort · f: state · enter: open · e: why failed · p: pause/resume · c: cancel"
+            " · s: sort · f: state · d: delete · enter: open · e: why failed · p: pause/resume"
         )
 
     # ---- order and quick filter ------------------------------------------------------------
@@ -234,6 +244,27 @@ class ExecutionsPane(ListPane):
         execution = self._current()
         if execution is not None:
             await self.session.cancel_execution(execution)
+
+    @work(group="execution-action", exit_on_error=False)
+    async def action_delete(self) -> None:
+        """Delete the execution under the cursor once finished, after a confirmation."""
+        execution = self._current()
+        if execution is None:
+            return
+        refusal = _why_not_deleted(execution)
+        if refusal:
+            self.notify(f"Not deleted: {refusal}", severity="warning", markup=False)
+            return
+        target = f"{execution.id[:8]} {execution.workflow_name} ({execution.state})"
+        if not await self.app.push_screen_wait(
+            ConfirmScreen("Delete 1 finished execution and its tasks?", [target])
+        ):
+            return
+        await self.api.delete_execution(execution.id)
+        self._unfinished.discard(execution.id)
+        self.table.remove(execution.id)
+        self.update_note()
+        self.notify(f"Deleted execution {execution.id[:8]}")
 
     def action_copy_id(self) -> None:
         execution = self._current()
