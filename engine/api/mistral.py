@@ -772,6 +772,9 @@ def _task(item: Any) -> TaskRecord:
         updated_at=_get(item, "updated_at"),
         started_at=_get(item, "started_at"),
         finished_at=_get(item, "finished_at"),
+        retries=(_json(item, "runtime_context", {}) or {})
+        .get("retry_task_policy", {})
+        .get("retry_no", 0),
     )
 
 

@@ -537,6 +537,7 @@ class TaskRecord:
     updated_at: str | None
     started_at: str | None
     finished_at: str | None
+    retries: int = 0  # runs again by its retry policy so far
 
 
 @dataclass(frozen=True, slots=True)
@@ -619,7 +620,8 @@ TASK_SELECT = (
 
 async def _task_record(store: Store, row: sqlite3.Row) -> TaskRecord:
     result = await task_result(store, row["id"], bool(row["with_items"]), row["type"])
-    return to_record(TaskRecord, row, {"published": json_object}, result=result)
+    retries = (loads(row["runtime"]) or {}).get("policy", {}).get("retry_no", 0)
+    return to_record(TaskRecord, row, {"published": json_object}, result=result, retries=retries)
 
 
 async def task_result(store: Store, task_id: str, with_items: bool, task_type: str) -> Any:

@@ -1,6 +1,6 @@
 """The Executions pane's order, quick state filter and deletion: newest first, `s` cycles the
 sort column, `f` cycles RUNNING/ERROR/SUCCESS/all (the note says which), `d` deletes a finished
-execution after a confirmation."""
+execution after a confirmation; an execution's task list shows each task's duration and retries."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ import pytest
 
 from engine.api import NotFoundError, states
 from tests.tui.conftest import wait_for
+from tripleo_tui.messages import OpenExecution
 from tripleo_tui.screens.confirm import ConfirmScreen
+from tripleo_tui.screens.execution import ExecutionScreen
+from tripleo_tui.widgets.resource_table import ResourceTable
 
 WORKBOOK = """\
 version: '2.0'
@@ -127,3 +130,41 @@ async def test_d_deletes_a_finished_execution_after_a_confirmation_and_refuses_a
         with pytest.raises(NotFoundError):
             await app.api.get_execution(ok)
         assert note(app).startswith("1 execution, 1 running")
+
+
+RETRY_WORKBOOK = """\
+version: '2.0'
+name: test.retry
+workflows:
+  flaky:
+    tasks:
+      try_twice:
+        action: std.fail
+        retry:
+          count: 2
+          delay: 0
+"""
+
+
+async def test_the_task_list_shows_how_long_a_task_took_and_its_retries(make_app):
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: app.api is not None and app.api_ready.is_set(), "the api")
+        await app.api.create_workbook(RETRY_WORKBOOK)
+        execution_id = await app.start_execution("test.retry.flaky", {})
+        pane = app.pane("executions")
+        await pilot.press("3")
+        await wait_for(
+            pilot,
+            lambda: getattr(pane.executions.get(execution_id), "state", None) == states.ERROR,
+            "ERROR",
+        )
+        (task,) = await app.api.list_tasks(execution_id)
+        assert task.retries == 2
+        app.post_message(OpenExecution(execution_id))
+        await wait_for(pilot, lambda: isinstance(app.screen, ExecutionScreen), "the execution")
+        table = app.screen.query_one("#tasks-table", ResourceTable)
+        await wait_for(pilot, lambda: table.row_count == 1, "the task row")
+        (key,) = table.rows_in_order()
+        assert table.cell(key, "retries").plain == "2"
+        assert table.cell(key, "took").plain.endswith("s")

@@ -35,6 +35,7 @@ TASK_COLUMNS = (
     Column("state", "State", 9),
     Column("started", "Started at", 19),
     Column("took", "Took", 7),
+    Column("retries", "Retries", 7),
     Column("info", "State info", 40),
 )
 SUB_COLUMNS = (
@@ -75,6 +76,7 @@ def task_cells(task: Any) -> cells.Cells:
         cells.state(task.state),
         cells.text(task.started_at),
         cells.duration(task.started_at or task.created_at, end, datetime.now(UTC)),
+        cells.text(task.retries or None),
         cells.text(task.state_info, "red" if task.state == states.ERROR else ""),
     )
 
