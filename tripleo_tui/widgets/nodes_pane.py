@@ -4,6 +4,7 @@ profile, remove it, manage or provide them by running our baremetal workflows.""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -63,6 +64,8 @@ class NodesPane(ListPane):
         self.following: dict[str, tuple[str, list[str]]] = {}  # execution -> (what, node uuids)
         self.loaded = asyncio.Event()
         self._last_error = ""
+        self.last_good_read: datetime | None = None  # when Ironic last answered
+        self.stale_reason = ""  # why the rows shown may be out of date (Ironic unreachable)
         self._busy = False
         self.waiting: str | None = None  # why there are no nodes to read yet (sandbox starting)
 
@@ -85,6 +88,7 @@ class NodesPane(ListPane):
         finally:
             self._busy = False
         self._last_error = ""
+        self.last_good_read, self.stale_reason = datetime.now(), ""
         self.post_message(self.EndpointChecked(True))
         nodes = {node.uuid: node for node in found}
         self.marked &= nodes.keys()
@@ -105,7 +109,11 @@ class NodesPane(ListPane):
 
     def _ironic_failed(self, error: Exception) -> None:
         message = str(error) or type(error).__name__
-        self.set_note(f"Nodes unavailable: {message}")
+        if self.last_good_read is None:
+            self.set_note(f"Nodes unavailable: {message}")
+        else:
+            self.stale_reason = message.splitlines()[0]
+            self.update_note()
         self.post_message(self.EndpointChecked(False, message))
         if message != self._last_error and message != clouds.NO_ENDPOINT:
             self._last_error = message
@@ -146,6 +154,9 @@ class NodesPane(ListPane):
 
     def update_note(self) -> None:
         note = self.counted("nodes")
+        if self.stale_reason and self.last_good_read is not None:
+            read_at = self.last_good_read.strftime("%H:%M:%S")
+            note = f"STALE (as read at {read_at}; Ironic: {self.stale_reason}) · {note}"
         if self.following:
             running = ", ".join(what for what, _ in self.following.values())
             note += f" · running: {running}"
