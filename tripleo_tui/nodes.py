@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from engine.masking import mask_secrets
+
 NODE_FIELDS = [
     "uuid",
     "name",
@@ -75,3 +77,23 @@ def known_profiles(nodes: list[NodeInfo]) -> list[str]:
     """Profiles in use, then TripleO's usual ones."""
     used = sorted({node.profile for node in nodes if node.profile})
     return used + [profile for profile in DEFAULT_PROFILES if profile not in used]
+
+
+DETAIL_FIELDS = (
+    "name", "uuid", "driver", "driver_info", "properties", "last_error", "maintenance",
+    "maintenance_reason", "power_state", "target_power_state", "provision_state",
+    "target_provision_state", "instance_uuid", "resource_class",
+)  # fmt: skip
+
+
+def node_details(client: Any, uuid: str) -> dict[str, Any]:
+    """What the node details screen shows of one node, secrets masked (blocking: call it in a
+    thread): its fields, its capabilities parsed, and its ports."""
+    node = client.node.get(uuid)
+    details = {field: getattr(node, field, None) for field in DETAIL_FIELDS}
+    details["capabilities"] = capabilities(details["properties"])
+    details["ports"] = [
+        {"address": port.address, "uuid": port.uuid, "pxe_enabled": port.pxe_enabled}
+        for port in client.port.list(node=uuid, detail=True)
+    ]
+    return mask_secrets(details)

@@ -1,16 +1,19 @@
-"""The Nodes pane when Ironic stops answering: the rows stay, marked stale with the time of the
-last good read; they are fresh again once Ironic answers."""
+"""A node's details (enter on the Nodes pane) from the sandbox Ironic, secrets masked; and the
+pane when Ironic stops answering: the rows stay, marked stale with the time of the last good
+read, fresh again once Ironic answers. Only nodes these tests enroll are changed."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+import yaml
 
 from engine import clouds
 from tests.openstack.conftest import ironic_cloud, make_node  # noqa: F401 (fixtures)
 from tests.tui.conftest import wait_for
 from tripleo_tui.app import TripleoTuiApp
+from tripleo_tui.screens.node import NodeScreen
 from tripleo_tui.widgets import nodes_pane
 
 SLOW = 60.0
@@ -55,3 +58,46 @@ async def test_unreachable_ironic_marks_the_rows_stale_with_the_last_good_read(
 
         reach["client"] = clouds.ironic_client()
         await wait_for(pilot, lambda: "STALE" not in note(app), "fresh rows again", SLOW)
+
+
+SECRET = "n0de-s3cret-pw"
+
+
+async def test_enter_opens_a_node_s_details_with_its_secrets_masked(
+    tmp_path,
+    ironic_cloud,  # noqa: F811
+    make_node,  # noqa: F811
+):
+    client = clouds.ironic_client()
+    made = make_node(
+        capabilities="profile:compute,boot_option:local",
+        driver_info={"ipmi_address": "192.0.2.7", "ipmi_password": SECRET},
+    )
+    uuid = made["uuid"]
+    client.port.create(node_uuid=uuid, address="52:54:00:aa:bb:07")
+    client.node.set_maintenance(uuid, True, maint_reason="fan replaced by the test")
+    app = TripleoTuiApp(tmp_path / "state.sqlite")
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.press("4")
+        table = app.pane("nodes").table
+        await wait_for(pilot, lambda: uuid in table.rows, "the node", SLOW)
+        table.move_cursor(row=table.get_row_index(uuid), animate=False)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, NodeScreen), "the details", SLOW)
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.details is not None, "the node read", SLOW)
+        text = screen.query_one("#node").text
+        assert SECRET not in text
+        details = yaml.safe_load(text)
+        assert details["name"] == made["name"] and details["driver"] == "fake-hardware"
+        assert details["driver_info"]["ipmi_address"] == "192.0.2.7"
+        assert details["driver_info"]["ipmi_password"] != SECRET
+        assert details["capabilities"] == {"profile": "compute", "boot_option": "local"}
+        assert details["maintenance"] is True
+        assert details["maintenance_reason"] == "fan replaced by the test"
+        assert details["power_state"] is None or "power" in details["power_state"]
+        assert [port["address"] for port in details["ports"]] == ["52:54:00:aa:bb:07"]
+        await pilot.press("y")
+        assert app.clipboard == text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, NodeScreen)

@@ -7,14 +7,16 @@ import asyncio
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import on, work
 from textual.binding import Binding
 from textual.message import Message
+from textual.widgets import DataTable
 
 from engine import clouds
 from tripleo_tui import nodes as baremetal
 from tripleo_tui.messages import MarksChanged
 from tripleo_tui.screens.confirm import ConfirmScreen
+from tripleo_tui.screens.node import NodeScreen
 from tripleo_tui.screens.profile import ProfileScreen
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.list_pane import ListPane
@@ -147,6 +149,12 @@ class NodesPane(ListPane):
             cells.text(node.uuid),
             cells.text(node.instance_uuid),
         )
+
+    @on(DataTable.RowSelected)
+    def _open(self, event: DataTable.RowSelected) -> None:
+        node = self.nodes.get(event.row_key.value)
+        if node is not None:
+            self.app.push_screen(NodeScreen(self.session, node))
 
     def _redraw(self, uuid: str) -> None:
         """The mark and a pending profile are shown from the pane's state, not the node's."""
