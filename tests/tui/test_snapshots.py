@@ -65,7 +65,7 @@ def test_execution_tasks(snap_compare, snapshot_app):
         return getattr(app.screen, "tasks", None) and app.screen.execution_id == fixed_id(3)
 
     failure_shown = keys_then(
-        "3", "up", "up", "enter", until=lambda app: app.screen.query("#failure")
+        "3", "down", "down", "enter", until=lambda app: app.screen.query("#failure")
     )
 
     async def run_before(pilot) -> None:  # enter on an ERROR row: why it failed, over it
@@ -122,5 +122,5 @@ def test_failure_view(snap_compare, snapshot_app):
         area = app.screen.query("#failure")
         return area and "task parse" in area.first().text
 
-    run_before = keys_then("3", "up", "up", "e", until=shown)
+    run_before = keys_then("3", "down", "down", "e", until=shown)
     assert snap_compare(snapshot_app, terminal_size=SMALL, run_before=run_before)
