@@ -9,6 +9,7 @@ from engine.api import states
 from tests.tui.conftest import wait_for
 from tests.tui.test_executions import pane_state
 from tripleo_tui.screens.execution import ExecutionScreen
+from tripleo_tui.screens.failure import FailureScreen
 from tripleo_tui.widgets.json_view import JsonView, dump
 
 PASSWORD = "Hunter2-Sekret"
@@ -38,7 +39,12 @@ async def test_the_execution_screen_masks_secret_copies(make_app):
         await app.api.create_workbook(WORKBOOK)
         execution_id = await app.start_execution("test.secrets.copy", {"admin_password": PASSWORD})
         await wait_for(pilot, lambda: pane_state(app, execution_id) == states.ERROR, "ERROR")
-        await pilot.press("3", "enter")
+        await pilot.press("3", "enter")  # on an ERROR row: the error view, over the execution
+        await wait_for(pilot, lambda: isinstance(app.screen, FailureScreen), "the error view")
+        failure = app.screen.query_one("#failure")
+        await wait_for(pilot, lambda: "could not log in" in failure.text, "the failure")
+        assert PASSWORD not in failure.text
+        await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ExecutionScreen), "execution")
         screen = app.screen
         await wait_for(pilot, lambda: len(screen.tasks) == 2, "the tasks")
