@@ -1,6 +1,7 @@
 """A node's details (enter on the Nodes pane) from the sandbox Ironic, secrets masked; and the
 pane when Ironic stops answering: the rows stay, marked stale with the time of the last good
-read, fresh again once Ironic answers. Only nodes these tests enroll are changed."""
+read, fresh again once Ironic answers; M and P through Ironic actions the backend runs.
+Only nodes these tests enroll are changed."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from engine import clouds
 from tests.openstack.conftest import ironic_cloud, make_node  # noqa: F401 (fixtures)
 from tests.tui.conftest import wait_for
 from tripleo_tui.app import TripleoTuiApp
+from tripleo_tui.screens.confirm import ConfirmScreen
 from tripleo_tui.screens.node import NodeScreen
+from tripleo_tui.screens.reason import ReasonScreen
 from tripleo_tui.widgets import nodes_pane
 
 SLOW = 60.0
@@ -101,3 +104,54 @@ async def test_enter_opens_a_node_s_details_with_its_secrets_masked(
         assert app.clipboard == text
         await pilot.press("escape")
         assert not isinstance(app.screen, NodeScreen)
+
+
+def node_now(uuid: str):
+    return clouds.ironic_client().node.get(uuid)
+
+
+async def test_maintenance_with_a_reason_and_power_through_ironic_actions(
+    tmp_path,
+    ironic_cloud,  # noqa: F811
+    make_node,  # noqa: F811
+):
+    made = make_node()
+    uuid = made["uuid"]
+    app = TripleoTuiApp(tmp_path / "state.sqlite")
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.press("4")
+        pane = app.pane("nodes")
+        table = pane.table
+        await wait_for(pilot, lambda: uuid in table.rows, "the node", SLOW)
+        table.move_cursor(row=table.get_row_index(uuid), animate=False)
+
+        await pilot.press("M")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReasonScreen), "the reason dialog")
+        assert app.screen.question == f"Put node {made['name']} into maintenance?"
+        assert app.screen.targets == [f"{made['name']} ({uuid})"]
+        await pilot.press(*"disk swap", "enter")
+        await wait_for(pilot, lambda: pane.nodes[uuid].maintenance, "maintenance shown", SLOW)
+        stored = node_now(uuid)
+        assert stored.maintenance and stored.maintenance_reason == "disk swap"
+
+        await pilot.press("M")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        assert app.screen.question == f"Take node {made['name']} out of maintenance?"
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not pane.nodes[uuid].maintenance, "maintenance off", SLOW)
+        assert not node_now(uuid).maintenance
+
+        before = node_now(uuid).power_state
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        wanted = "off" if before == "power on" else "on"
+        assert app.screen.question == f"Power {wanted} node {made['name']}?"
+        assert app.screen.targets == [f"{made['name']} ({uuid})"]
+        await pilot.press("n")
+        assert node_now(uuid).power_state == before
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        await pilot.press("y")
+        await wait_for(
+            pilot, lambda: node_now(uuid).power_state == f"power {wanted}", "the power", SLOW
+        )

@@ -13,11 +13,14 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from engine import clouds
+from engine.api import states
+from engine.masking import mask_text
 from tripleo_tui import nodes as baremetal
 from tripleo_tui.messages import MarksChanged
 from tripleo_tui.screens.confirm import ConfirmScreen
 from tripleo_tui.screens.node import NodeScreen
 from tripleo_tui.screens.profile import ProfileScreen
+from tripleo_tui.screens.reason import ReasonScreen
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.list_pane import ListPane
 from tripleo_tui.widgets.resource_table import Column
@@ -57,6 +60,8 @@ class NodesPane(ListPane):
         Binding("u", "untag", "Remove profile", id="untag"),
         Binding("m", "manage", "Manage", id="manage"),
         Binding("v", "provide", "Provide", id="provide"),
+        Binding("M", "maintenance", "Maintenance", id="maintenance"),
+        Binding("P", "power", "Power on/off", id="power"),
     ]
 
     def __init__(self, session: ConsoleSession, *, id: str) -> None:
@@ -155,6 +160,56 @@ class NodesPane(ListPane):
         node = self.nodes.get(event.row_key.value)
         if node is not None:
             self.app.push_screen(NodeScreen(self.session, node))
+
+    # ---- maintenance and power: Ironic actions the backend runs ----------------------------
+
+    @work(group="node-action", exit_on_error=False)
+    async def action_maintenance(self) -> None:
+        """Into maintenance with a reason, or out of it (after a confirmation)."""
+        targets = self.targets()
+        if not targets:
+            return
+        turn_on = not targets[0].maintenance
+        names = [node.label for node in targets]
+        if turn_on:
+            reason = await self.app.push_screen_wait(
+                ReasonScreen(f"Put {_count(targets)} into maintenance?", names, "reason (optional)")
+            )
+            if reason is None:
+                return
+            inputs = {"state": True, "maint_reason": reason or None}
+        else:
+            question = f"Take {_count(targets)} out of maintenance?"
+            if not await self.app.push_screen_wait(ConfirmScreen(question, names)):
+                return
+            inputs = {"state": False}
+        what = "maintenance on" if turn_on else "maintenance off"
+        await self._each_node("ironic.node_set_maintenance", targets, inputs, what)
+
+    @work(group="node-action", exit_on_error=False)
+    async def action_power(self) -> None:
+        """Power on a node that is off, off one that is on (after a confirmation)."""
+        targets = self.targets()
+        if not targets:
+            return
+        state = "off" if targets[0].power_state == "power on" else "on"
+        question = f"Power {state} {_count(targets)}?"
+        if await self.app.push_screen_wait(ConfirmScreen(question, [n.label for n in targets])):
+            await self._each_node("ironic.node_set_power_state", targets, {"state": state}, state)
+
+    async def _each_node(
+        self, action: str, targets: list[baremetal.NodeInfo], inputs: dict, what: str
+    ) -> None:
+        """Run `action` for each node through the backend (so the Mistral backend runs it too);
+        a failure names the node and Ironic's reason."""
+        for node in targets:
+            record = await self.api.run_action(action, {"node_id": node.uuid, **inputs})
+            if record.state != states.SUCCESS:
+                reason = mask_text(str((record.output or {}).get("result") or record.state_info))
+                self.notify(f"{what} {node.label}: {reason}", severity="error", markup=False)
+                return
+        self.notify(f"{what}: {_count(targets)}")
+        self.reload()
 
     def _redraw(self, uuid: str) -> None:
         """The mark and a pending profile are shown from the pane's state, not the node's."""
