@@ -1,6 +1,7 @@
 """The Executions pane's order, quick state filter and deletion: newest first, `s` cycles the
-sort column, `f` cycles RUNNING/ERROR/SUCCESS/all (the note says which), `d` deletes a finished
-execution after a confirmation; an execution's task list shows each task's duration and retries."""
+sort column (a header click picks one), `f` cycles RUNNING/ERROR/SUCCESS/all (the note says
+which), `d` deletes a finished execution after a confirmation; an execution's task list shows
+each task's duration and retries."""
 
 from __future__ import annotations
 
@@ -70,6 +71,13 @@ async def test_newest_first_then_sorted_by_each_column_and_filtered_by_state(mak
         assert "sorted by State ↑" in note(app)
         assert table.rows_in_order() == [fails, waits, ok]  # ERROR, RUNNING, SUCCESS
         await pilot.press(*"s" * 4)  # took, state info, description, then created again
+        assert table.rows_in_order() == [waits, fails, ok]
+
+        await pilot.click("#executions-table", offset=(12, 0))  # the Workflow header
+        assert "sorted by Workflow ↑" in note(app)
+        assert table.rows_in_order() == [fails, ok, waits]
+        await pilot.click("#executions-table", offset=(64, 0))  # Created at
+        assert "sorted by Created at ↓" in note(app)
         assert table.rows_in_order() == [waits, fails, ok]
 
         await pilot.press("f")

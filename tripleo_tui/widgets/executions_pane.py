@@ -19,7 +19,7 @@ from tripleo_tui.messages import ExecutionFinished, OpenExecution
 from tripleo_tui.screens.confirm import ConfirmScreen
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.list_pane import ListPane
-from tripleo_tui.widgets.resource_table import Column
+from tripleo_tui.widgets.resource_table import Column, ResourceTable
 
 POLL_SECONDS = 3.0  # when another process runs the engine
 POLL_NEWEST = 200
@@ -203,10 +203,18 @@ class ExecutionsPane(ListPane):
         self.table.set_order(key, reverse=newest_first)
 
     def action_sort(self) -> None:
-        """The next column's order (created, newest first, is the default)."""
+        """The next column's order (created, newest first, is the default); a click on a
+        column's header sorts by it."""
         keys = list(SORTS)
         self._sort_by(keys[(keys.index(self.sort_column) + 1) % len(keys)])
         self.update_note()
+
+    @on(ResourceTable.HeaderClicked)
+    def _sort_by_clicked(self, event: ResourceTable.HeaderClicked) -> None:
+        event.stop()
+        if event.column in SORTS:
+            self._sort_by(event.column)
+            self.update_note()
 
     def action_quick_filter(self) -> None:
         """Only RUNNING, ERROR or SUCCESS executions, then all again."""

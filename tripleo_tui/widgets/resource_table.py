@@ -19,6 +19,7 @@ from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.widget import PseudoClasses, Widget
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, Row, RowKey
@@ -125,6 +126,13 @@ class ResourceTable(DataTable):
         Binding("k", "cursor_up", "Previous row", show=False),
     ]
 
+    class HeaderClicked(Message):
+        """A click on a column's label in the header (the table draws one DataTable column)."""
+
+        def __init__(self, column: str) -> None:
+            super().__init__()
+            self.column = column
+
     def __init__(
         self,
         columns: Iterable[Column],
@@ -213,6 +221,16 @@ class ResourceTable(DataTable):
         self._styles_cache.clear()
         self._get_styles_to_render_cell.cache_clear()
         self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        if not self.show_header or event.y != 0:
+            return
+        x = event.x + int(self.scroll_x) - self.cell_padding
+        for column, width in zip(self.spec, self._widths, strict=True):
+            if 0 <= x < width + len(GAP):
+                self.post_message(self.HeaderClicked(column.key))
+                return
+            x -= width + len(GAP)
 
     def rows_in_order(self) -> list[str]:
         """Keys of the rows in the table, top to bottom."""
