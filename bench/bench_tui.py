@@ -201,8 +201,8 @@ async def one_run(path: Path, nodes: list[SimpleNamespace], executions: int) -> 
             row = table.cursor_row
             return lambda: table.cursor_row != row
 
-        await measure("cursor up", "up", row_moved)
-        await measure("page up", "pageup", row_moved)
+        await measure("cursor down", "down", row_moved)  # newest first: the cursor starts on top
+        await measure("page down", "pagedown", row_moved)
 
         async def filter_letter(letter: str) -> float:
             app._driver.send_message(events.Key("slash", "/"))

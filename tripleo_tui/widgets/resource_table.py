@@ -291,6 +291,7 @@ class ResourceTable(DataTable):
             self.remove(key)
         for key, record in records.items():
             self._set(key, record)
+        self._queue = self._ordered(self._queue)  # the first screenful is the top one
         self._drain()
 
     def upsert(self, key: str, record: Any) -> None:
