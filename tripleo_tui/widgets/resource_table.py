@@ -155,6 +155,7 @@ class ResourceTable(DataTable):
         self.row_filter: Callable[[Any], bool] | None = None
         self.sort_key: Callable[[Any], Any] | None = None
         self.sort_reverse = False
+        self._order: list[str] | None = None  # every model key sorted, until the model changes
         self._words: list[str] = []
         # Rows as last rendered, kept while their record stays the same: a refill (a filter
         # letter) adds the same objects again instead of rendering and allocating 10,000 anew.
@@ -256,14 +257,22 @@ class ResourceTable(DataTable):
     def shown_keys(self) -> list[str]:
         """Keys of the records that match the filters, in the table's order (queued ones
         included)."""
-        keys = [key for key in self.model if self.matches(key)]
-        return self._ordered(keys)
+        return [key for key in self._all_in_order() if self.matches(key)]
 
-    def _ordered(self, keys: list[str]) -> list[str]:
+    def _all_in_order(self) -> list[str]:
+        """Every model key in the table's order; sorted once per change, not per filter letter."""
         if self.sort_key is None:
-            return keys
-        sort_key, model = self.sort_key, self.model
-        return sorted(keys, key=lambda key: sort_key(model[key]), reverse=self.sort_reverse)
+            return list(self.model)
+        if self._order is None:
+            sort_key, model = self.sort_key, self.model
+            self._order = sorted(
+                model, key=lambda key: sort_key(model[key]), reverse=self.sort_reverse
+            )
+        return self._order
+
+    def _ordered(self, keys: Iterable[str]) -> list[str]:
+        wanted = set(keys)
+        return [key for key in self._all_in_order() if key in wanted]
 
     def matches(self, key: str) -> bool:
         if self.row_filter is not None and not self.row_filter(self.model[key]):
@@ -283,6 +292,7 @@ class ResourceTable(DataTable):
         gone = [key for key in self.model if key not in records]
         if len(gone) > MANY_GONE:
             self.model = dict(records)
+            self._order = None
             self._search.clear()
             self._lines.clear()
             self.refill()
@@ -301,6 +311,7 @@ class ResourceTable(DataTable):
 
     def remove(self, key: str) -> None:
         self.model.pop(key, None)
+        self._order = None
         self._search.pop(key, None)
         self._lines.pop(key, None)
         if key in self.rows:
@@ -313,7 +324,7 @@ class ResourceTable(DataTable):
 
     def set_order(self, key: Callable[[Any], Any] | None, *, reverse: bool = False) -> None:
         """Sort the rows by `key(record)` (None: the model's order), the cursor kept on its row."""
-        self.sort_key, self.sort_reverse = key, reverse
+        self.sort_key, self.sort_reverse, self._order = key, reverse, None
         self._reorder()
 
     def _reorder(self, *, follow_top: bool = False) -> None:
@@ -323,7 +334,7 @@ class ResourceTable(DataTable):
         if self.sort_key is None or not self.row_count:
             return
         keep = None if follow_top and self.cursor_row == 0 else self.current_key
-        keys = self._ordered([row_key.value for row_key in self.rows])
+        keys = self._ordered(row_key.value for row_key in self.rows)
         if keys == self.rows_in_order():
             return
         self._row_locations = TwoWayDict({RowKey(key): at for at, key in enumerate(keys)})
@@ -354,6 +365,10 @@ class ResourceTable(DataTable):
         self.model[key] = record
         if old == record and not force:
             return
+        if self.sort_key is not None and (
+            old is None or self.sort_key(old) != self.sort_key(record)
+        ):
+            self._order = None
         self._search.pop(key, None)
         if key in self.rows:
             if not self.matches(key):
