@@ -141,8 +141,7 @@ class RunFormScreen(Screen[RunRequest | None]):
             return SelectionList[str](*choices, id=widget_id, compact=True)
         if spec.kind in (Kind.JSON, Kind.NODES):
             return TextArea(spec.initial_text, id=widget_id, compact=True)
-        placeholder = "required" if spec.required else "empty: the default (null)"
-        return Input(spec.initial_text, placeholder=placeholder, id=widget_id, compact=True)
+        return Input(spec.initial_text, placeholder=spec.placeholder, id=widget_id, compact=True)
 
     def on_mount(self) -> None:
         first = "#field-0" if self.fields else "#description"

@@ -7,6 +7,7 @@ which counts with 10,000 rows of seven cells.
 
 from __future__ import annotations
 
+import ast
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -86,6 +87,21 @@ def tags(values: tuple[str, ...] | list[str]) -> Cell:
 def compact_json(value: Any) -> str:
     """One line of JSON, for previews and filters."""
     return json.dumps(value, separators=(", ", ": "), default=str, ensure_ascii=False)
+
+
+def input_signature(text: str) -> str:
+    """Mistral's input line (`nodes, role=None`, Python reprs) with its defaults as JSON.
+
+    The line parses as a call's arguments; a line that does not is shown as it came.
+    """
+    try:
+        call = ast.parse(f"f({text})", mode="eval").body
+        assert isinstance(call, ast.Call)
+        names = [ast.unparse(arg) for arg in call.args]
+        defaults = [f"{kw.arg}={compact_json(ast.literal_eval(kw.value))}" for kw in call.keywords]
+    except (SyntaxError, ValueError, AssertionError):
+        return text
+    return ", ".join(names + defaults)
 
 
 def parse_time(value: str | None) -> datetime | None:

@@ -83,7 +83,7 @@ class WorkflowsPane(DefinitionsPane):
         return (
             cells.text(workflow.name, "bold"),
             cells.text(workflow.namespace),
-            cells.text(workflow.input),
+            cells.text(cells.input_signature(workflow.input)),
             cells.tags(workflow.tags),
         )
 
