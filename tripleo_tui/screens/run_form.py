@@ -43,6 +43,7 @@ from tripleo_tui.form_fields import (
     parse_text,
 )
 from tripleo_tui.nodes import NodeInfo
+from tripleo_tui.type_ahead import TypeAhead
 from tripleo_tui.widgets.key_bar import KeyBar
 
 
@@ -83,8 +84,10 @@ class RunFormScreen(Screen[RunRequest | None]):
         *,
         nodes: list[NodeInfo] | None = None,
         environments: list[str] | None = None,
+        type_ahead: TypeAhead | None = None,
     ) -> None:
         super().__init__()
+        self.type_ahead = type_ahead
         self.workflow = workflow
         self.fields = fields_for(params)
         self.nodes = nodes or []
@@ -147,6 +150,8 @@ class RunFormScreen(Screen[RunRequest | None]):
         first = "#field-0" if self.fields else "#description"
         self.query_one(first).focus()
         self._refresh_preview()
+        if self.type_ahead is not None:
+            self.call_after_refresh(self.type_ahead.replay)  # once the focus has moved
 
     # ---- values ----------------------------------------------------------------------------
 
