@@ -24,11 +24,11 @@ def test_defaults_in_a_definition_are_json_not_python():
 
 
 def test_the_workflows_input_column_shows_json_defaults():
-    line = "nodes, role=None, remove=False, queue_name='tripleo', extra={'a': [1, True]}"
+    line = "nodes, role=None, remove=False, queue_name=tripleo, extra={'a': [1, True]}, w=a b"
     assert cells.input_signature(line) == (
-        'nodes, role=null, remove=false, queue_name="tripleo", extra={"a": [1, true]}'
+        'nodes, role=null, remove=false, queue_name="tripleo", extra={"a": [1, true]}, w="a b"'
     )
-    assert cells.input_signature("not (valid") == "not (valid"
+    assert cells.input_signature("") == ""
 
 
 def test_a_placeholder_names_the_real_default():

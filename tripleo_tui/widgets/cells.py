@@ -90,18 +90,38 @@ def compact_json(value: Any) -> str:
 
 
 def input_signature(text: str) -> str:
-    """Mistral's input line (`nodes, role=None`, Python reprs) with its defaults as JSON.
+    """Mistral's input line (`nodes, role=None, queue_name=tripleo`: each default as Python's
+    str() made it) with the defaults as JSON (`role=null, queue_name="tripleo"`)."""
+    return ", ".join(_param_as_json(part) for part in _top_level_parts(text))
 
-    The line parses as a call's arguments; a line that does not is shown as it came.
-    """
+
+def _param_as_json(part: str) -> str:
+    name, equals, default = part.partition("=")
+    if not equals:
+        return part
     try:
-        call = ast.parse(f"f({text})", mode="eval").body
-        assert isinstance(call, ast.Call)
-        names = [ast.unparse(arg) for arg in call.args]
-        defaults = [f"{kw.arg}={compact_json(ast.literal_eval(kw.value))}" for kw in call.keywords]
-    except (SyntaxError, ValueError, AssertionError):
-        return text
-    return ", ".join(names + defaults)
+        value = ast.literal_eval(default)  # None, False, 3, [...], {...} as str() wrote them
+    except (SyntaxError, ValueError):
+        value = default  # a string, written without quotes
+    return f"{name}={compact_json(value)}"
+
+
+def _top_level_parts(text: str) -> list[str]:
+    """`text` split at the commas outside brackets and quotes."""
+    parts, depth, quote, start = [], 0, "", 0
+    for index, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(text[start:index].strip())
+            start = index + 1
+    return [*parts, text[start:].strip()] if text.strip() else []
 
 
 def parse_time(value: str | None) -> datetime | None:
