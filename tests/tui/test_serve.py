@@ -29,10 +29,22 @@ async def first_screen(url: str, wanted: str, timeout: float = 60.0) -> str:
                 async for message in websocket:
                     data = message.data
                     chunk = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-                    seen += ESCAPES.sub("", str(chunk))
-                    if wanted in seen:
-                        return seen
-    return seen
+                    seen += str(chunk)  # an escape sequence may span two messages
+                    if wanted in ESCAPES.sub("", seen):
+                        return ESCAPES.sub("", seen)
+    return ESCAPES.sub("", seen)
+
+
+async def listening(port: int, timeout: float = 20.0) -> None:
+    async with asyncio.timeout(timeout):
+        while True:
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                await asyncio.sleep(0.1)
+                continue
+            writer.close()
+            return
 
 
 async def test_the_console_arrives_over_the_websocket_and_only_with_the_token(tmp_path):
@@ -49,6 +61,7 @@ async def test_the_console_arrives_over_the_websocket_and_only_with_the_token(tm
     try:
         line = await asyncio.to_thread(server.stdout.readline)
         url = re.search(r"http://127\.0\.0\.1:\d+/[\w-]{16,}/", line).group(0)
+        await listening(port)  # the URL is printed as the server starts, before it listens
         async with aiohttp.ClientSession() as client:
             for guess in ("/", "/ws", "/static/js/textual.js", "/wrong-token/"):
                 response = await client.get(f"http://127.0.0.1:{port}{guess}")
