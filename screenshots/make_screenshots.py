@@ -4,8 +4,9 @@
 
 Brings the sandbox up if it is not running (and down again after), opens the console on a
 fresh state file, runs a few example workflows and takes one screenshot per pane, of the run
-form, of an execution's output and of a tagging in progress. The tagging gives two nodes the
-profile they already have, so the sandbox is left as it was.
+form, of an execution's output, of a failed execution's error view and task graph, and of a
+tagging in progress. The tagging works on two nodes of its own, enrolled for it and deleted after,
+so the sandbox's other nodes are left as they were.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,12 +24,39 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from engine import clouds, sandbox  # noqa: E402
+from engine.sandbox.service import ironic_client  # noqa: E402
 from tripleo_tui.app import TripleoTuiApp  # noqa: E402
 from tripleo_tui.screens.execution import ExecutionScreen  # noqa: E402
+from tripleo_tui.screens.failure import FailureScreen  # noqa: E402
+from tripleo_tui.screens.graph import GraphScreen  # noqa: E402
 from tripleo_tui.screens.profile import ProfileScreen  # noqa: E402
 from tripleo_tui.screens.run_form import RunFormScreen  # noqa: E402
 
 SIZE = (120, 36)
+PROFILE = "compute"
+FAILING = """\
+version: '2.0'
+name: screenshots.deploy
+workflows:
+  provide_nodes:
+    tasks:
+      check_nodes:
+        action: std.noop
+        on-success: [provide]
+        on-error: [report_failure]
+      provide:
+        action: std.fail
+        input:
+          error_data: 'Node compute-3 cannot be provided in state "available". (HTTP 400)'
+        on-success: [notify]
+        on-error: [report_failure]
+      notify:
+        action: std.noop
+      report_failure:
+        action: std.echo output="provide failed"
+        on-complete:
+          - fail
+"""
 
 
 async def wait_for(pilot, condition: Callable[[], object], timeout: float = 60.0) -> None:
@@ -50,14 +79,27 @@ async def main() -> None:
     if started:
         print("starting the Ironic sandbox ...")
         sandbox.up(nodes=4)
+    client = ironic_client(sandbox.find_endpoint())
+    suffix = uuid.uuid4().hex[:4]
+    own = [
+        client.node.create(
+            name=f"shots-{suffix}-{index}",
+            driver="fake-hardware",
+            resource_class="baremetal",
+            properties={"cpus": 16, "memory_mb": 65536, "local_gb": 200, "cpu_arch": "x86_64"},
+        ).uuid
+        for index in (1, 2)
+    ]
     try:
-        await take_all()
+        await take_all(own)
     finally:
+        for node_uuid in own:
+            client.node.delete(node_uuid)
         if started:
             sandbox.down()
 
 
-async def take_all() -> None:
+async def take_all(own_nodes: list[str]) -> None:
     for name in [name for name in os.environ if name.startswith("OS_")]:
         del os.environ[name]
     clouds.reset()
@@ -83,17 +125,14 @@ async def take_all() -> None:
         await pilot.press("4")
         await shoot(pilot, "nodes")
 
-        # A tagging in progress: two nodes of one profile, tagged with that same profile.
-        by_profile: dict[str, list[str]] = {}
-        for node in nodes.nodes.values():
-            by_profile.setdefault(node.profile or "", []).append(node.uuid)
-        profile, uuids = max(by_profile.items(), key=lambda item: len(item[1]))
-        for uuid in uuids[:2]:
-            nodes.table.move_cursor(row=nodes.table.get_row_index(uuid), animate=False)
+        # A tagging in progress: this script's own two nodes.
+        await wait_for(pilot, lambda: all(uuid in nodes.table.rows for uuid in own_nodes))
+        for node_uuid in own_nodes:
+            nodes.table.move_cursor(row=nodes.table.get_row_index(node_uuid), animate=False)
             await pilot.press("space")
         await pilot.press("t")
         await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen))
-        await pilot.press(*profile, "enter")
+        await pilot.press(*PROFILE, "enter")
         await wait_for(pilot, lambda: nodes.following)
         await shoot(pilot, "tagging")
         await wait_for(pilot, lambda: not nodes.following)
@@ -112,6 +151,28 @@ async def take_all() -> None:
         await pilot.press("escape", "5")
         await wait_for(pilot, lambda: app.pane("messages").messages)
         await shoot(pilot, "messages")
+
+        await app.api.create_workbook(FAILING)
+        failed = await app.start_execution("screenshots.deploy.provide_nodes", {})
+        executions = app.pane("executions").executions
+        await wait_for(pilot, lambda: getattr(executions.get(failed), "state", "") == "ERROR")
+        app.clear_notifications()
+        app.open_execution(failed)
+        await wait_for(pilot, lambda: isinstance(app.screen, ExecutionScreen) and app.screen.tasks)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, GraphScreen) and app.screen.graph)
+        app.clear_notifications()  # the failure's toast
+        await shoot(pilot, "task_graph")
+        await pilot.press("escape", "e")
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, FailureScreen)
+                and "std.fail" in app.screen.query_one("#failure").text
+            ),
+        )
+        app.clear_notifications()
+        await shoot(pilot, "error_view")
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from tripleo_tui.screens.help import HelpScreen
 from tripleo_tui.screens.quit import HAND_OVER, QUIT, QuitScreen
 from tripleo_tui.screens.run_form import RunFormScreen
 from tripleo_tui.session import ConsoleSession
+from tripleo_tui.type_ahead import TypeAhead
 from tripleo_tui.widgets.definition_panes import WorkbooksPane, WorkflowsPane
 from tripleo_tui.widgets.executions_pane import ExecutionsPane
 from tripleo_tui.widgets.json_view import JsonView
@@ -358,18 +359,24 @@ class TripleoTuiApp(App[None]):
             self.push_screen(FailureScreen(self.session, message.execution_id))
 
     def on_open_run_form(self, message: OpenRunForm) -> None:
-        self.open_run_form(message.workflow)
+        self.open_run_form(message.workflow, message.type_ahead)
 
     def known_executions(self) -> list[Any]:
         return list(self.panes["executions"].executions.values())
 
     @work(group="run-form", exit_on_error=False)
-    async def open_run_form(self, workflow: str) -> None:
-        inputs = await self.api.get_workflow_input(workflow)
-        nodes = list(self.panes["nodes"].nodes.values())
-        environments = [env.name for env in await self.api.list_environments()]
-        form = RunFormScreen(workflow, inputs, nodes=nodes, environments=environments)
-        request = await self.push_screen_wait(form)
+    async def open_run_form(self, workflow: str, type_ahead: TypeAhead | None = None) -> None:
+        try:
+            inputs = await self.api.get_workflow_input(workflow)
+            nodes = list(self.panes["nodes"].nodes.values())
+            environments = [env.name for env in await self.api.list_environments()]
+            form = RunFormScreen(
+                workflow, inputs, nodes=nodes, environments=environments, type_ahead=type_ahead
+            )
+            request = await self.push_screen_wait(form)
+        finally:
+            if type_ahead is not None:
+                type_ahead.close()
         if request is None:
             return
         execution_id = await self.start_execution(

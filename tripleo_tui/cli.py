@@ -41,6 +41,7 @@ from engine.api import (
     state_path,
 )
 from engine.sandbox import cli as sandbox_cli
+from tripleo_tui import serve
 from tripleo_tui.formatting import Output, add_format_options, render
 
 COMMAND_GROUPS = (
@@ -241,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     for module in COMMAND_GROUPS:
         importlib.import_module(module).register(adder)
     sandbox_cli.register_cli(subparsers)  # sets `func`: synchronous, needs no state file
+    serve.register_cli(subparsers)
     helper = subparsers.add_parser("help", help="Show the help of a command, or of all.")
     helper.add_argument("topic", metavar="COMMAND", nargs="?", help="a command's name")
     helper.set_defaults(func=partial(_help, parser, subparsers.choices))

@@ -51,6 +51,14 @@ class FieldSpec:
             return json.dumps(self.default)
         return str(self.default)
 
+    @property
+    def placeholder(self) -> str:
+        """What an emptied field says it sends: the real default, a string as typed, else JSON."""
+        if self.required:
+            return "required"
+        shown = self.default if isinstance(self.default, str) else json.dumps(self.default)
+        return f"empty: the default ({shown})"
+
 
 def field_for(param: InputParam) -> FieldSpec:
     name = param.name.lower()

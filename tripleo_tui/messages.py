@@ -5,6 +5,8 @@ from __future__ import annotations
 from textual.message import Message
 from textual.widget import Widget
 
+from tripleo_tui.type_ahead import TypeAhead
+
 
 class FilterChanged(Message):
     """A pane's `/` filter changed (the status bar shows it)."""
@@ -35,9 +37,10 @@ class OpenExecution(Message):
 class OpenRunForm(Message):
     """Ask for this workflow's input and run it."""
 
-    def __init__(self, workflow: str) -> None:
+    def __init__(self, workflow: str, type_ahead: TypeAhead | None = None) -> None:
         super().__init__()
         self.workflow = workflow
+        self.type_ahead = type_ahead
 
 
 class ExecutionFinished(Message):

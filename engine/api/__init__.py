@@ -29,6 +29,8 @@ __all__ = [
     "open_backend",
     "open_mistral",
     "state_path",
+    "GraphEdge",
+    "WorkflowGraph",
     *_types,
 ]
 
@@ -41,6 +43,8 @@ __getattr__, __dir__ = lazy_attributes(
         "refuse_unsafe_path": "engine.store.database",
         "log_path": "engine.store.paths",
         "state_path": "engine.store.paths",
+        "GraphEdge": "engine.api.graph",
+        "WorkflowGraph": "engine.api.graph",
         **dict.fromkeys(_types, "engine.api.types"),
     },
 )

@@ -30,6 +30,7 @@ from engine.api.types import (
 )
 
 if TYPE_CHECKING:
+    from engine.api.graph import WorkflowGraph
     from engine.api.types import Change  # the engine's; loaded with it
 
 
@@ -76,6 +77,9 @@ class Backend(Protocol):
     async def get_workflow_definition(self, id_or_name: str) -> str: ...
     async def get_workflow_input(self, id_or_name: str) -> tuple[InputParam, ...]:
         """The workflow's declared input parameters, in order."""
+
+    async def get_workflow_graph(self, id_or_name: str) -> WorkflowGraph:
+        """The workflow's tasks and transitions, for drawing."""
 
     async def check_execution_input(self, workflow: str, input: Mapping[str, Any]) -> None:
         """Raise InputError (Mistral's message) when `input` misses or adds parameters."""

@@ -63,6 +63,7 @@ from engine.store.lease import LeaseHolder, lease_holder, lease_is_live
 from engine.store.pages import execution_page
 
 if TYPE_CHECKING:
+    from engine.api.graph import WorkflowGraph
     from engine.api.types import Change
     from engine.runtime.service import Engine
 
@@ -237,6 +238,11 @@ class EmbeddedBackend:
 
     async def get_workflow_input(self, id_or_name: str) -> tuple[InputParam, ...]:
         return (await self.get_workflow_spec(id_or_name)).input
+
+    async def get_workflow_graph(self, id_or_name: str) -> WorkflowGraph:
+        from engine.api.graph import graph_of
+
+        return graph_of(await self.get_workflow_spec(id_or_name))
 
     async def check_execution_input(self, workflow: str, input: Mapping[str, Any]) -> None:
         from engine.core.conductor import check_workflow_input

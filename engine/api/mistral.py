@@ -17,7 +17,7 @@ import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from engine.api.types import (
     MIN_PREFIX,
@@ -46,6 +46,9 @@ from engine.api.types import (
     states,
 )
 from engine.core.errors import invalid_input
+
+if TYPE_CHECKING:
+    from engine.api.graph import WorkflowGraph
 
 SERVICE_TYPE = "workflowv2"
 TIMEOUT = 60.0  # seconds for one HTTP request
@@ -167,6 +170,22 @@ class MistralBackend:
             else:
                 params.append(InputParam(str(item)))
         return tuple(params)
+
+    async def get_workflow_graph(self, id_or_name: str) -> WorkflowGraph:
+        """Parsed with engine.lang from the definition Mistral keeps: for a workflow of a
+        workbook, its own section (`parent:\n  tasks: ...`), without a version line."""
+        from engine.api.graph import graph_of
+        from engine.lang import parse_workflows
+
+        record = await self.get_workflow(id_or_name)
+        text = record.definition
+        if not re.search(r"^version\s*:", text, re.MULTILINE):
+            text = f"version: '2.0'\n{text}"
+        document = await asyncio.to_thread(parse_workflows, text, record.name)
+        short_name = record.name.removeprefix(f"{record.workbook_name}.")
+        workflows = document.workflows
+        spec = workflows.get(record.name) or workflows.get(short_name)
+        return graph_of(spec or next(iter(workflows.values())))
 
     async def check_execution_input(self, workflow: str, input: Mapping[str, Any]) -> None:
         declared = await self.get_workflow_input(workflow)

@@ -91,6 +91,13 @@ async def test_definitions(backend, workbook):
     assert "std.echo" in {action.name for action in await backend.list_actions()}
 
 
+async def test_the_workflow_graph_is_parsed_from_mistrals_definition(backend, workbook):
+    graph = await backend.get_workflow_graph(f"{workbook}.parent")
+    assert (graph.tasks, graph.start_tasks, graph.edges) == (("child",), ("child",), ())
+    graph = await backend.get_workflow_graph(f"{workbook}.hello")
+    assert graph.tasks == ("say",)
+
+
 async def test_validation_and_duplicates_keep_mistral_words(backend, workbook):
     broken = WORKBOOK.format(name=workbook).replace("workflow: ", "workflow_: ")
     validation = await backend.validate_workbook(broken, "broken.yaml")

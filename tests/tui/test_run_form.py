@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from textual import events
 from textual.widgets import Input, SelectionList, Static, Switch, TextArea
 
 from engine.lang.spec import InputParam
@@ -161,3 +162,22 @@ async def test_escape_cancels_the_form(make_app):
         await pilot.press("escape")
         await wait_for(pilot, lambda: results, "the form's result")
         assert results == [None]
+
+
+async def test_keys_typed_while_the_form_opens_reach_its_first_field(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.api_ready.is_set(), "the api")
+        await pilot.press("2")
+        pane = app.pane("workflows")
+        await wait_for(pilot, lambda: "tripleo.examples.v1.hello" in pane.table.rows, "hello")
+        await pilot.press("slash", *"tr")  # r in the filter line is text, not Run
+        assert app.focused.value == "tr" and not isinstance(app.screen, RunFormScreen)
+        await pilot.press("enter")
+        pane.table.move_cursor(row=pane.table.get_row_index("tripleo.examples.v1.hello"))
+        for key in "rAnn":  # as a terminal delivers them: no waiting between keys
+            app.post_message(events.Key(key, key))
+        await wait_for(pilot, lambda: isinstance(app.screen, RunFormScreen), "the form")
+        field = app.screen.query_one("#field-0", Input)
+        await wait_for(pilot, lambda: field.value.endswith("Ann"), "the typed keys")
+        assert field.value == "Ann"  # the default was selected on focus: typing replaces it

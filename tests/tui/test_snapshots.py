@@ -124,3 +124,12 @@ def test_failure_view(snap_compare, snapshot_app):
 
     run_before = keys_then("3", "down", "down", "e", until=shown)
     assert snap_compare(snapshot_app, terminal_size=SMALL, run_before=run_before)
+
+
+def test_task_graph(snap_compare, snapshot_app):
+    def drawn(app):
+        graph = app.screen.query("#graph")
+        return graph and "wait_and_echo" in str(graph.first().content)
+
+    run_before = keys_then("3", "down", "down", "down", "enter", "g", until=drawn)
+    assert snap_compare(snapshot_app, terminal_size=SMALL, run_before=run_before)

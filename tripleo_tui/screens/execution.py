@@ -20,6 +20,7 @@ from engine.masking import execution_secrets, mask_record
 from tripleo_tui.changes import follow_changes
 from tripleo_tui.messages import OpenExecution
 from tripleo_tui.screens.failure import FailureScreen
+from tripleo_tui.screens.graph import GraphScreen
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.json_view import JsonView
 from tripleo_tui.widgets.key_bar import KeyBar
@@ -99,6 +100,7 @@ class ExecutionScreen(Screen):
         Binding("c", "cancel", "Cancel", id="cancel-execution"),
         Binding("R", "rerun", "Rerun task", id="rerun-task"),
         Binding("e", "failure", "Why failed", id="show-failure"),
+        Binding("g", "graph", "Task graph", id="task-graph", priority=True),
         Binding("y", "copy", "Copy", id="copy"),
         Binding("right_square_bracket", "next_tab(1)", "Next tab", id="next-tab"),
         Binding("left_square_bracket", "next_tab(-1)", "Previous tab", show=False, id="prev-tab"),
@@ -275,6 +277,10 @@ class ExecutionScreen(Screen):
 
     def action_failure(self) -> None:
         self.app.push_screen(FailureScreen(self.session, self.execution_id))
+
+    def action_graph(self) -> None:
+        if self.execution is not None:
+            self.app.push_screen(GraphScreen(self.session, self.execution))
 
     def action_copy(self) -> None:
         """The focused JSON view's selected value, else the selected row's id."""

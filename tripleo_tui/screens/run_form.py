@@ -43,6 +43,7 @@ from tripleo_tui.form_fields import (
     parse_text,
 )
 from tripleo_tui.nodes import NodeInfo
+from tripleo_tui.type_ahead import TypeAhead
 from tripleo_tui.widgets.key_bar import KeyBar
 
 
@@ -83,8 +84,10 @@ class RunFormScreen(Screen[RunRequest | None]):
         *,
         nodes: list[NodeInfo] | None = None,
         environments: list[str] | None = None,
+        type_ahead: TypeAhead | None = None,
     ) -> None:
         super().__init__()
+        self.type_ahead = type_ahead
         self.workflow = workflow
         self.fields = fields_for(params)
         self.nodes = nodes or []
@@ -141,13 +144,14 @@ class RunFormScreen(Screen[RunRequest | None]):
             return SelectionList[str](*choices, id=widget_id, compact=True)
         if spec.kind in (Kind.JSON, Kind.NODES):
             return TextArea(spec.initial_text, id=widget_id, compact=True)
-        placeholder = "required" if spec.required else "empty: the default (null)"
-        return Input(spec.initial_text, placeholder=placeholder, id=widget_id, compact=True)
+        return Input(spec.initial_text, placeholder=spec.placeholder, id=widget_id, compact=True)
 
     def on_mount(self) -> None:
         first = "#field-0" if self.fields else "#description"
         self.query_one(first).focus()
         self._refresh_preview()
+        if self.type_ahead is not None:
+            self.call_after_refresh(self.type_ahead.replay)  # once the focus has moved
 
     # ---- values ----------------------------------------------------------------------------
 

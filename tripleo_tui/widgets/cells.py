@@ -7,6 +7,7 @@ which counts with 10,000 rows of seven cells.
 
 from __future__ import annotations
 
+import ast
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -86,6 +87,41 @@ def tags(values: tuple[str, ...] | list[str]) -> Cell:
 def compact_json(value: Any) -> str:
     """One line of JSON, for previews and filters."""
     return json.dumps(value, separators=(", ", ": "), default=str, ensure_ascii=False)
+
+
+def input_signature(text: str) -> str:
+    """Mistral's input line (`nodes, role=None, queue_name=tripleo`: each default as Python's
+    str() made it) with the defaults as JSON (`role=null, queue_name="tripleo"`)."""
+    return ", ".join(_param_as_json(part) for part in _top_level_parts(text))
+
+
+def _param_as_json(part: str) -> str:
+    name, equals, default = part.partition("=")
+    if not equals:
+        return part
+    try:
+        value = ast.literal_eval(default)  # None, False, 3, [...], {...} as str() wrote them
+    except (SyntaxError, ValueError):
+        value = default  # a string, written without quotes
+    return f"{name}={compact_json(value)}"
+
+
+def _top_level_parts(text: str) -> list[str]:
+    """`text` split at the commas outside brackets and quotes."""
+    parts, depth, quote, start = [], 0, "", 0
+    for index, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(text[start:index].strip())
+            start = index + 1
+    return [*parts, text[start:].strip()] if text.strip() else []
 
 
 def parse_time(value: str | None) -> datetime | None:

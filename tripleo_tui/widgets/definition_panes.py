@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.binding import Binding
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from engine.api import WorkbookRecord, WorkflowRecord
 from tripleo_tui.messages import OpenRunForm
 from tripleo_tui.screens.definition import DefinitionScreen
+from tripleo_tui.type_ahead import TypeAhead
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.list_pane import ListPane
 from tripleo_tui.widgets.resource_table import Column
@@ -69,7 +70,10 @@ class WorkflowsPane(DefinitionsPane):
         Column("input", "Input", 40),
         Column("tags", "Tags", 24),
     )
-    BINDINGS: ClassVar = [Binding("r", "run", "Run", id="run")]
+    # A priority binding runs as the key arrives, before the keys typed after it reach the
+    # list: they are kept for the form (TypeAhead); not while a text field (the filter) is typed.
+    BINDINGS: ClassVar = [Binding("r", "run", "Run", id="run", priority=True)]
+    type_ahead: TypeAhead | None = None  # keys typed while the run form opens
 
     async def load(self) -> None:
         workflows = await self.api.list_workflows()
@@ -83,7 +87,7 @@ class WorkflowsPane(DefinitionsPane):
         return (
             cells.text(workflow.name, "bold"),
             cells.text(workflow.namespace),
-            cells.text(workflow.input),
+            cells.text(cells.input_signature(workflow.input)),
             cells.tags(workflow.tags),
         )
 
@@ -98,4 +102,12 @@ class WorkflowsPane(DefinitionsPane):
     def action_run(self) -> None:
         name = self.table.current_key
         if name is not None:
-            self.post_message(OpenRunForm(name))
+            self.type_ahead = TypeAhead(self.app)
+            self.post_message(OpenRunForm(name, self.type_ahead))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action != "run" or not isinstance(self.app.focused, Input)
+
+    def on_key(self, event: events.Key) -> None:
+        if self.type_ahead is not None:
+            self.type_ahead.catch(event)
