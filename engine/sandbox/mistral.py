@@ -145,16 +145,7 @@ def up(directory: Path | None = None, venv: Path | None = None) -> MistralUpRepo
 
 def down(directory: Path | None = None) -> bool:
     """Stop the sandbox's Mistral; True when one was running."""
-    directory = directory or mistral_dir()
-    if read_state(directory) is None:
-        return False
-    with processes.locked(directory / "up.lock"):
-        state = read_state(directory)
-        if state is None:
-            return False
-        was_running = processes.runs_with(state.pid, state.config_file)
-        _stop(state)
-        return was_running
+    return processes.down((directory or mistral_dir()) / STATE_FILE, MistralState, STOP_TIMEOUT)
 
 
 def status(directory: Path | None = None) -> dict:
@@ -223,8 +214,7 @@ def _start(directory: Path, venv: Path) -> MistralState:
 
 
 def _stop(state: MistralState) -> None:
-    processes.stop_group(state.pid, state.config_file, STOP_TIMEOUT)
-    (Path(state.directory) / STATE_FILE).unlink(missing_ok=True)
+    processes.stop_recorded(state, Path(state.directory) / STATE_FILE, STOP_TIMEOUT)
 
 
 def _healthy(state: MistralState) -> bool:

@@ -165,6 +165,26 @@ def stop_group(pid: int, config_file: str, timeout: float) -> None:
     _children.pop(pid, None)
 
 
+def stop_recorded(state: object, state_file: Path, timeout: float) -> None:
+    """Stop the service a state file records (its `pid` and `config_file`) and forget it."""
+    stop_group(state.pid, state.config_file, timeout)
+    state_file.unlink(missing_ok=True)
+
+
+def down(state_file: Path, kind: type, timeout: float) -> bool:
+    """Stop the service recorded in `state_file` (a `kind`), under its folder's up lock; True
+    when one was running."""
+    if read_state(state_file, kind) is None:
+        return False
+    with locked(state_file.parent / "up.lock"):
+        state = read_state(state_file, kind)
+        if state is None:
+            return False
+        was_running = runs_with(state.pid, state.config_file)
+        stop_recorded(state, state_file, timeout)
+        return was_running
+
+
 def _group_alive(pgid: int) -> bool:
     exit_code(pgid)  # reap the leader if it was ours
     try:

@@ -172,16 +172,7 @@ def up(
 
 def down(directory: Path | None = None) -> bool:
     """Stop the sandbox's Ironic (SIGTERM, then wait); True when one was running."""
-    directory = directory or sandbox_dir()
-    if read_state(directory) is None:
-        return False
-    with processes.locked(directory / "up.lock"):
-        state = read_state(directory)
-        if state is None:
-            return False
-        was_running = _is_our_ironic(state)
-        _stop(state)
-        return was_running
+    return processes.down((directory or sandbox_dir()) / STATE_FILE, SandboxState, STOP_TIMEOUT)
 
 
 def status(directory: Path | None = None) -> dict:
@@ -269,8 +260,7 @@ def _start(directory: Path, venv: Path, reporter: Reporter) -> SandboxState:
 
 def _stop(state: SandboxState) -> None:
     """SIGTERM the master and wait for its process group (the forked worker) to end."""
-    processes.stop_group(state.pid, state.config_file, STOP_TIMEOUT)
-    (Path(state.directory) / STATE_FILE).unlink(missing_ok=True)
+    processes.stop_recorded(state, Path(state.directory) / STATE_FILE, STOP_TIMEOUT)
 
 
 def _is_our_ironic(state: SandboxState) -> bool:
