@@ -47,6 +47,7 @@ from tripleo_tui.formatting import Output, add_format_options, render
 COMMAND_GROUPS = (
     "tripleo_tui.definition_commands",
     "tripleo_tui.execution_commands",
+    "tripleo_tui.tree_commands",
     "tripleo_tui.environment_commands",
     "tripleo_tui.engine_command",
     "tripleo_tui.queue_commands",
