@@ -8,13 +8,15 @@ state info goes through the masking of the root execution's secrets.
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine.api import Backend
 from engine.masking import mask_text
-from tripleo_tui.cli import CommandAdder
+from tripleo_tui.cli import CommandAdder, argument, id_argument
 from tripleo_tui.execution_commands import EXECUTION_COLUMNS, Shown, execution_row
 from tripleo_tui.formatting import Listing, Text
+
+if TYPE_CHECKING:
+    from engine.api import Backend
 
 INDENT = 4  # mistralclient's REPORT_ENTRY_INDENT
 FRAME = "=" * 30
@@ -104,14 +106,14 @@ async def task_get_sub_executions(api: Backend, args: argparse.Namespace) -> Lis
     return await sub_executions(api, args, "task")
 
 
-def _depth_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
+def register(commands: CommandAdder) -> None:
+    errors_only = argument(
         "--errors-only",
         dest="errors_only",
         action="store_true",
         help="Only error paths will be included.",
     )
-    parser.add_argument(
+    max_depth = argument(
         "--max-depth",
         dest="max_depth",
         nargs="?",
@@ -121,45 +123,41 @@ def _depth_options(parser: argparse.ArgumentParser) -> None:
         help="Maximum depth of the workflow execution tree. If 0, only the root workflow "
         "execution and its tasks will be included",
     )
-
-
-def register(commands: CommandAdder) -> None:
-    report = commands.add(
+    commands.add(
         "execution-get-report",
         execution_get_report,
         "Print execution report.",
+        id_argument("execution", "id", metavar="ID", help="Execution ID"),
+        errors_only,
+        argument(
+            "--statistics-only",
+            dest="statistics_only",
+            action="store_true",
+            help="Only the statistics will be included.",
+        ),
+        argument(
+            "--no-errors-only",
+            dest="errors_only",
+            action="store_false",
+            help="Not only error paths will be included.",
+        ),
+        max_depth,
+        lambda parser: parser.set_defaults(errors_only=True),  # as mistralclient: errors only
         formatted=False,
     )
-    commands.add_id(report, "execution", "id", metavar="ID", help="Execution ID")
-    _depth_options(report)
-    report.add_argument(
-        "--statistics-only",
-        dest="statistics_only",
-        action="store_true",
-        help="Only the statistics will be included.",
+    commands.add(
+        "execution-get-sub-executions",
+        execution_get_sub_executions,
+        "Show the sub-executions of an execution (itself first).",
+        id_argument("execution", "id", metavar="ID", help="origin id"),
+        errors_only,
+        max_depth,
     )
-    report.add_argument(
-        "--no-errors-only",
-        dest="errors_only",
-        action="store_false",
-        help="Not only error paths will be included.",
+    commands.add(
+        "task-get-sub-executions",
+        task_get_sub_executions,
+        "Show the sub-executions of a task.",
+        id_argument("task", "id", metavar="ID", help="origin id"),
+        errors_only,
+        max_depth,
     )
-    report.set_defaults(errors_only=True)  # as mistralclient: errors only unless asked
-
-    for name, handler, kind, help in (
-        (
-            "execution-get-sub-executions",
-            execution_get_sub_executions,
-            "execution",
-            "Show the sub-executions of an execution (itself first).",
-        ),
-        (
-            "task-get-sub-executions",
-            task_get_sub_executions,
-            "task",
-            "Show the sub-executions of a task.",
-        ),
-    ):
-        parser = commands.add(name, handler, help)
-        commands.add_id(parser, kind, "id", metavar="ID", help="origin id")
-        _depth_options(parser)
