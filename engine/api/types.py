@@ -13,6 +13,7 @@ from engine.core import states
 from engine.core.errors import EngineError, InputError, WorkflowError
 from engine.lang import DefinitionError, InputParam, Problem
 from engine.lazy import lazy_attributes
+from engine.store.cron_triggers import CronTriggerRecord
 from engine.store.definitions import ActionRecord, WorkbookRecord, WorkflowRecord
 from engine.store.errors import AlreadyExistsError, ConflictError, NotFoundError, StoreError
 from engine.store.executions import (
@@ -36,6 +37,7 @@ __all__ = [
     "MIN_PREFIX",
     "Change",
     "ConflictError",
+    "CronTriggerRecord",
     "DefinitionError",
     "EngineBusy",
     "EngineError",

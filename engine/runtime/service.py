@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import sqlite3
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -33,12 +34,15 @@ from engine.actions import (
 from engine.callers import CALLER, Caller
 from engine.core import events, states
 from engine.core.conductor import Conductor
-from engine.core.errors import EngineError
+from engine.core.errors import EngineError, InputError
 from engine.core.model import ActionExecution, TaskExecution, Timer, WorkflowExecution
 from engine.runtime.catalog import StoreCatalog
-from engine.store import Store
+from engine.runtime.scheduler import CronScheduler
+from engine.store import NotFoundError, Store
+from engine.store.definitions import find_workflow
 from engine.store.executions import (
     SpecParser,
+    find_environment,
     journal_rows,
     load_trees,
     running_standalone_actions,
@@ -132,12 +136,18 @@ def _changes(objects: Iterable[Any]) -> list[Change]:
     return found
 
 
+Write = Callable[[sqlite3.Connection], None]  # a store write that commits with a turn
+# An event (None: only a write), who waits for it, and a write that commits with its changes.
+Item = tuple[Any, asyncio.Future | None, Write | None]
+
+
 @dataclass(slots=True)
 class _Turn:
     """One batch of events applied in memory, waiting for its commit."""
 
-    batch: list[tuple[Any, asyncio.Future | None]]
+    batch: list[Item]
     rows: Any = None
+    writes: list[Write] = field(default_factory=list)
     commands: list[Any] = field(default_factory=list)
     replies: list[tuple[asyncio.Future, Any]] = field(default_factory=list)
     ended: list[str] = field(default_factory=list)
@@ -167,7 +177,7 @@ class Engine:
         self.lease_lost = asyncio.Event()  # set once another engine took over: this one stopped
         self.halted = asyncio.Event()  # set when the engine stopped by itself (`halt_reason`)
         self.halt_reason = ""
-        self._inbox: list[tuple[Any, asyncio.Future | None]] = []
+        self._inbox: list[Item] = []
         self._wake = asyncio.Event()
         self._inflight: dict[str, asyncio.Task] = {}
         self._timer_handles: dict[str, asyncio.TimerHandle] = {}
@@ -178,6 +188,7 @@ class Engine:
         self._loading = asyncio.Lock()
         self._loop_task: asyncio.Task | None = None
         self._parse_spec = SpecParser()
+        self.cron = CronScheduler(self)
         self.running = False
 
     # ---- lifecycle --------------------------------------------------------------------------
@@ -211,6 +222,7 @@ class Engine:
             await self.stop()
             raise
         self._loop_task = asyncio.create_task(self._run(), name="engine-loop")
+        self.cron.start()
 
     async def stop(self) -> None:
         """Finish the current turn, stop, release the lease. Actions still in flight are
@@ -218,6 +230,7 @@ class Engine:
         if not self.running:
             return
         self.running = False
+        await self.cron.stop()
         for task in list(self._inflight.values()):
             task.cancel()
         for handle in self._timer_handles.values():
@@ -228,7 +241,7 @@ class Engine:
             await asyncio.gather(self._loop_task, return_exceptions=True)
         await asyncio.gather(*self._inflight.values(), return_exceptions=True)
         self._inflight.clear()
-        for _, future in self._inbox:
+        for _, future, _ in self._inbox:
             if future is not None and not future.done():
                 future.set_exception(EngineStopped("The engine stopped"))
         self._inbox.clear()
@@ -257,20 +270,57 @@ class Engine:
 
     def post(self, event: Any) -> None:
         """Queue an event nobody waits for (an action result, a timer)."""
-        self._inbox.append((event, None))
+        self._inbox.append((event, None, None))
         self._wake.set()
 
-    async def submit(self, event: Any) -> Any:
+    async def submit(self, event: Any, *, also_write: Write | None = None) -> Any:
         """Apply an event and wait until its changes are committed; return what it created.
 
-        Raises the conductor's EngineError (bad input, invalid state change) unchanged.
+        `also_write(conn)` commits in the same transaction, even when the conductor refuses the
+        event (with event None, it is all there is). Raises the conductor's EngineError (bad
+        input, invalid state change) unchanged.
         """
         if not self.running:
             raise EngineStopped("The engine is not running")
         future = asyncio.get_running_loop().create_future()
-        self._inbox.append((event, future))
+        self._inbox.append((event, future, also_write))
         self._wake.set()
         return await future
+
+    async def prepare_start(
+        self,
+        workflow: str,
+        input: dict[str, Any],
+        params: dict[str, Any],
+        description: str = "",
+        execution_id: str | None = None,
+        caller: Caller | None = None,
+    ) -> events.StartWorkflow:
+        """The event that starts `workflow` (a name or id) as the definitions stand now; a
+        named environment in `params` is replaced by its variables."""
+        await self.catalog.refresh()
+        record = await find_workflow(self.store, workflow)
+        entry = self.catalog.workflow(record.name) if record is not None else None
+        if entry is None:
+            raise NotFoundError(f"Workflow '{workflow}' not found")
+        params = dict(params)
+        env = params.get("env")
+        if isinstance(env, str):
+            stored = await find_environment(self.store, env)
+            if stored is None:
+                raise InputError(f"Environment is not found: {env}")
+            params["env"] = stored.variables
+        return events.StartWorkflow(
+            entry.spec,
+            entry.name,
+            entry.text,
+            dict(input),
+            params,
+            description,
+            entry.id,
+            execution_id=execution_id,
+            caller=caller,
+        )
 
     async def subscribe(self) -> AsyncIterator[list[Change]]:
         """Committed changes, one list per engine turn, until the caller stops iterating."""
@@ -322,7 +372,7 @@ class Engine:
         if committing is not None:
             await committing
 
-    def _fail_stop(self, batch: list[tuple[Any, asyncio.Future | None]], error: Exception) -> None:
+    def _fail_stop(self, batch: list[Item], error: Exception) -> None:
         """The state file could not be written (or a bug): memory and file may differ now, so
         the engine stops; the next start recovers from the file."""
         if isinstance(error, LeaseLost):
@@ -330,7 +380,7 @@ class Engine:
         LOG.error("The engine stops: it could not record its changes: %s", error)
         stopped = EngineStopped(f"The engine stopped: it could not record its changes ({error})")
         self._halt(str(stopped))
-        for _, future in batch:
+        for _, future, _ in batch:
             if future is not None and not future.done():
                 future.set_exception(stopped)
         if self.running:
@@ -341,12 +391,18 @@ class Engine:
             self.halt_reason = reason
             self.halted.set()
 
-    def _apply(self, batch: list[tuple[Any, asyncio.Future | None]]) -> _Turn:
+    def _apply(self, batch: list[Item]) -> _Turn:
         """Feed the events to the conductor; snapshot what must be written and announced."""
         changed: dict[int, Any] = {}
         removed: list[str] = []
         turn = _Turn(batch)
-        for event, future in batch:
+        for event, future, write in batch:
+            if write is not None:
+                turn.writes.append(write)
+            if event is None:
+                if future is not None:
+                    turn.replies.append((future, None))
+                continue
             try:
                 outcome = self.conductor.handle(event, self.clock())
             except EngineError as error:
@@ -388,9 +444,10 @@ class Engine:
 
     async def _commit(self, turn: _Turn) -> bool:
         """Write the turn, then act on it: replies, actions, timers, announcements."""
-        if turn.rows is not None:
+        if turn.rows is not None or turn.writes:
             try:
-                await self.store.write(write_journal, [turn.rows])
+                batches = [] if turn.rows is None else [turn.rows]
+                await self.store.write(write_journal, batches, turn.writes)
             except Exception as error:
                 self._fail_stop(turn.batch, error)
                 return False

@@ -204,6 +204,7 @@ def update_workbook(
 
 def delete_workbook(conn: sqlite3.Connection, name: str) -> None:
     """Delete a workbook and, through the foreign keys, its workflows and actions."""
+    _refuse_if_triggered(conn, "workbook_name = ?", (name,))
     if conn.execute("DELETE FROM workbooks WHERE name = ?", (name,)).rowcount == 0:
         raise NotFoundError(f"Workbook '{name}' not found")
 
@@ -243,6 +244,7 @@ def delete_workflow(conn: sqlite3.Connection, id_or_name: str) -> None:
     if row is None:
         raise NotFoundError(f"Workflow '{id_or_name}' not found")
     _refuse_if_in_workbook("Workflow", row, "delete")
+    _refuse_if_triggered(conn, "name = ?", (row["name"],))
     conn.execute("DELETE FROM workflow_definitions WHERE name = ?", (row["name"],))
 
 
@@ -290,6 +292,22 @@ def _refuse_if_in_workbook(kind: str, row: sqlite3.Row, verb: str) -> None:
         )
 
 
+def _refuse_if_triggered(conn: sqlite3.Connection, where: str, args: tuple) -> None:
+    """Mistral's rule: a workflow that cron triggers start cannot be deleted (`where` selects
+    the workflows a write would delete)."""
+    rows = conn.execute(
+        "SELECT workflow_name, group_concat(name, ', ') FROM cron_triggers WHERE workflow_id IN"
+        f" (SELECT id FROM workflow_definitions WHERE {where}) GROUP BY workflow_name",
+        args,
+    ).fetchall()
+    if rows:
+        workflow, triggers = rows[0]
+        raise ConflictError(
+            f"Can't delete workflow '{workflow}': cron triggers start it ({triggers}); "
+            "delete them first (cron-trigger-delete)"
+        )
+
+
 def _replace_children(
     conn: sqlite3.Connection,
     workbook_name: str,
@@ -302,11 +320,10 @@ def _replace_children(
             if row is not None and row["workbook_name"] != workbook_name:
                 raise AlreadyExistsError(f"{kind} '{item.name}' already exists")
         keep = json.dumps([item.name for item in items])
-        conn.execute(
-            f"DELETE FROM {table} WHERE workbook_name = ?"
-            " AND name NOT IN (SELECT value FROM json_each(?))",
-            (workbook_name, keep),
-        )
+        dropped = "workbook_name = ? AND name NOT IN (SELECT value FROM json_each(?))"
+        if table == "workflow_definitions":
+            _refuse_if_triggered(conn, dropped, (workbook_name, keep))
+        conn.execute(f"DELETE FROM {table} WHERE {dropped}", (workbook_name, keep))
         for item in items:
             if _row_by_name(conn, table, item.name) is None:
                 _insert_child(conn, table, workbook_name, item, now)
