@@ -15,7 +15,7 @@ definition) and the traceback goes to `tripleo-tui.log` beside the state file.
 from __future__ import annotations
 
 import argparse
-import asyncio
+import functools
 import importlib
 import logging
 import logging.handlers
@@ -23,26 +23,14 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from engine import clouds, sandbox
-from engine.api import (
-    MISTRAL_URL_ENV,
-    Backend,
-    DefinitionError,
-    EngineError,
-    StoreError,
-    log_path,
-    open_backend,
-    open_mistral,
-    open_private_file,
-    refuse_unsafe_path,
-    state_path,
-)
-from engine.sandbox import cli as sandbox_cli
-from tripleo_tui import serve
-from tripleo_tui.formatting import Output, add_format_options, render
+from engine.api import MISTRAL_URL_ENV
+
+if TYPE_CHECKING:
+    from engine.api import Backend
+    from tripleo_tui.formatting import Output
 
 COMMAND_GROUPS = (
     "tripleo_tui.definition_commands",
@@ -94,35 +82,95 @@ class Outcome:
     errors: tuple[str, ...] = ()
 
 
-Handler = Callable[[Backend, argparse.Namespace], Awaitable[Output | Outcome]]
+Handler = Callable[["Backend", argparse.Namespace], Awaitable["Output | Outcome"]]
+Arguments = Callable[[argparse.ArgumentParser], object]  # adds a command's own arguments
+
+
+def argument(*flags: str, **options: Any) -> Arguments:
+    """An argument of a command, added when its parser is built (`add_argument`'s arguments)."""
+    return lambda parser: parser.add_argument(*flags, **options)
+
+
+def id_argument(kind: str, *flags: str, **options: Any) -> Arguments:
+    """An argument naming an execution, task or action execution (`kind`) by its id or a
+    unique start of it (8 characters, as the console shows); resolved before the handler
+    runs, so a handler always gets whole ids."""
+
+    def add(parser: argparse.ArgumentParser) -> None:
+        action = parser.add_argument(*flags, **options)
+        parser.get_default("id_kinds")[action.dest] = kind
+
+    return add
+
+
+class CommandParsers(argparse._SubParsersAction):
+    """The sub-commands, each parser built only when its command is chosen (argparse calls
+    this action with its name) or its help is asked for: building all of them took ~15 ms,
+    a tenth of a quick command."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._builders: dict[str, Callable[[], argparse.ArgumentParser]] = {}
+
+    def add_command(
+        self, name: str, help: str, build: Callable[[str], argparse.ArgumentParser]
+    ) -> None:
+        """List `name` with its `help`; `build(prog)` makes its parser when it is needed."""
+        self._choices_actions.append(self._ChoicesPseudoAction(name, (), help))
+        self._name_parser_map[name] = None  # a valid choice; built by `parser`
+        self._builders[name] = lambda: build(f"{self._prog_prefix} {name}")
+
+    def parser(self, name: str) -> argparse.ArgumentParser:
+        if self._name_parser_map[name] is None:
+            self._name_parser_map[name] = self._builders[name]()
+        return self._name_parser_map[name]
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # noqa: ANN001
+        self.parser(values[0])
+        super().__call__(parser, namespace, values, option_string)
 
 
 class CommandAdder:
     """Adds commands to the parser; handed to each command group's `register`."""
 
-    def __init__(self, subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser):
-        self._subparsers = subparsers
+    def __init__(self, commands: CommandParsers, common: Callable[[], argparse.ArgumentParser]):
+        self._commands = commands
         self._common = common
 
     def add(
-        self, name: str, handler: Handler, help: str, *, formatted: bool = True
-    ) -> argparse.ArgumentParser:
-        """A new sub-command; `formatted` adds cliff's output options (formatting)."""
-        parser = self._subparsers.add_parser(
-            name, help=help, description=help, parents=[self._common]
-        )
-        if formatted:
-            add_format_options(parser)
-        parser.set_defaults(handler=handler, id_kinds={})
-        return parser
+        self,
+        name: str,
+        handler: Handler,
+        help: str,
+        *arguments: Arguments,
+        formatted: bool = True,
+    ) -> None:
+        """A new sub-command with its `arguments` (see `argument`); `formatted` adds cliff's
+        output options (formatting)."""
 
-    @staticmethod
-    def add_id(parser: argparse.ArgumentParser, kind: str, *flags: str, **options: object) -> None:
-        """An argument naming an execution, task or action execution (`kind`) by its id or
-        a unique start of it (8 characters, as the console shows); resolved before the
-        handler runs, so a handler always gets whole ids."""
-        action = parser.add_argument(*flags, **options)
-        parser.get_default("id_kinds")[action.dest] = kind
+        def build(prog: str) -> argparse.ArgumentParser:
+            parser = argparse.ArgumentParser(prog=prog, description=help, parents=[self._common()])
+            if formatted:
+                from tripleo_tui.formatting import add_format_options
+
+                add_format_options(parser)
+            parser.set_defaults(handler=handler, id_kinds={})
+            for add_arguments in arguments:
+                add_arguments(parser)
+            return parser
+
+        self._commands.add_command(name, help, build)
+
+    def add_plain(self, name: str, help: str, configure: Callable[[argparse.ArgumentParser], None]):
+        """A command that runs by itself (`configure` sets its `func(args)`): no state file,
+        no global options after its name."""
+
+        def build(prog: str) -> argparse.ArgumentParser:
+            parser = argparse.ArgumentParser(prog=prog)
+            configure(parser)
+            return parser
+
+        self._commands.add_command(name, help, build)
 
 
 def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
@@ -204,19 +252,29 @@ class _VersionAction(argparse.Action):
 
 
 def _help(
-    parser: argparse.ArgumentParser,
-    commands: dict[str, argparse.ArgumentParser],
-    args: argparse.Namespace,
+    parser: argparse.ArgumentParser, commands: CommandParsers, args: argparse.Namespace
 ) -> int:
     """`help [COMMAND]`: the command's help (as `COMMAND --help`), else everything's."""
     if args.topic is None:
         parser.print_help()
         return 0
-    if args.topic not in commands:
+    if args.topic not in commands.choices:
         print(f"ERROR: Unknown command '{args.topic}'; see tripleo-tui help", file=sys.stderr)
         return 2
-    commands[args.topic].print_help()
+    commands.parser(args.topic).print_help()
     return 0
+
+
+def _sandbox_arguments(parser: argparse.ArgumentParser) -> None:
+    from engine.sandbox import cli as sandbox_cli
+
+    sandbox_cli.configure(parser)  # sets `func`: synchronous, needs no state file
+
+
+def _serve_arguments(parser: argparse.ArgumentParser) -> None:
+    from tripleo_tui import serve
+
+    serve.configure(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -235,20 +293,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="open the console and bring up the Ironic sandbox (engine.sandbox) in the "
         "background, installing it first if needed",
     )
-    # The same options after the command name; SUPPRESS keeps them from hiding earlier ones.
-    common = argparse.ArgumentParser(add_help=False)
-    _global_options(common, argparse.SUPPRESS)
-    subparsers = parser.add_subparsers(dest="command", metavar="<command>")
-    adder = CommandAdder(subparsers, common)
+    commands = parser.add_subparsers(action=CommandParsers, dest="command", metavar="<command>")
+    adder = CommandAdder(commands, _common_options)
     for module in COMMAND_GROUPS:
         importlib.import_module(module).register(adder)
-    sandbox_cli.register_cli(subparsers)  # sets `func`: synchronous, needs no state file
-    serve.register_cli(subparsers)
-    helper = subparsers.add_parser("help", help="Show the help of a command, or of all.")
-    helper.add_argument("topic", metavar="COMMAND", nargs="?", help="a command's name")
-    helper.set_defaults(func=partial(_help, parser, subparsers.choices))
+    adder.add_plain("sandbox", "a real Ironic on loopback with demo nodes", _sandbox_arguments)
+    adder.add_plain(
+        "serve",
+        "the console in a browser on loopback (textual-serve; a token in the URL)",
+        _serve_arguments,
+    )
+
+    def help_arguments(helper: argparse.ArgumentParser) -> None:
+        helper.add_argument("topic", metavar="COMMAND", nargs="?", help="a command's name")
+        helper.set_defaults(func=lambda args: _help(parser, commands, args))
+
+    adder.add_plain("help", "Show the help of a command, or of all.", help_arguments)
     parser.set_defaults(handler=None)
     return parser
+
+
+@functools.cache
+def _common_options() -> argparse.ArgumentParser:
+    """The global options again, for after the command's name; SUPPRESS keeps them from
+    hiding the ones given before it."""
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, argparse.SUPPRESS)
+    return common
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -258,7 +329,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         given = getattr(args, f"os_{name}", None)
         if given is not None:
             os.environ[f"OS_{name.upper()}"] = given
-    clouds.add_endpoint_source(sandbox.ENDPOINT_SOURCE)
+    from engine import clouds
+    from engine.api import StoreError, log_path, refuse_unsafe_path, state_path
+    from engine.sandbox.endpoint import ENDPOINT_SOURCE
+
+    clouds.add_endpoint_source(ENDPOINT_SOURCE)
     db_path = state_path(args.db)
     try:
         refuse_unsafe_path(db_path)  # before anything is created beside it (the log)
@@ -276,16 +351,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "func", None):
         return args.func(args)
     if args.handler is None:
+        from engine.sandbox.cli import DEFAULT_NODES
         from tripleo_tui.app import TripleoTuiApp
 
-        sandbox_nodes = sandbox_cli.DEFAULT_NODES if args.sandbox else None
         TripleoTuiApp(
             db_path,
             reload_workbooks=args.reload,
-            sandbox_nodes=sandbox_nodes,
+            sandbox_nodes=DEFAULT_NODES if args.sandbox else None,
             mistral=mistral_choice(args),
         ).run()
         return 0
+    import asyncio
+
     try:
         outcome = asyncio.run(_run(db_path, args))
         text = "" if outcome.output is None else _render(outcome.output, args)
@@ -293,7 +370,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as error:
         message = error_message(error, db_path)
-        if isinstance(error, USER_ERRORS):  # the user's to fix: one line, no traceback
+        if isinstance(error, user_errors()):  # the user's to fix: one line, no traceback
             log.error("tripleo-tui %s: %s", args.command, " ".join(message.split()))
         else:
             log.exception("tripleo-tui %s failed", args.command)
@@ -318,6 +395,8 @@ def _print_output(text: str) -> bool:
 
 
 def _render(output: Output, args: argparse.Namespace) -> str:
+    from tripleo_tui.formatting import render
+
     if not hasattr(args, "format"):  # a command without output options prints only Text
         return render(output)
     return render(output, args.format, args.columns, args)
@@ -342,6 +421,8 @@ async def open_chosen(
     db_path: Path, reload_workbooks: bool, mistral: MistralChoice | None
 ) -> Backend:
     """The backend the options chose: a real Mistral, or the embedded engine's state file."""
+    from engine.api import open_backend, open_mistral
+
     if mistral is not None:
         return await open_mistral(mistral.url)
     from tripleo_tui.engine_command import serve_others, start_background_engine
@@ -373,17 +454,22 @@ async def _resolve_ids(api: Backend, args: argparse.Namespace) -> None:
             setattr(args, dest, await api.resolve_id(kind, given))
 
 
-# Errors a user caused and can fix: their message says all (the log gets it on one line).
-USER_ERRORS = (DefinitionError, CommandError, StoreError, EngineError, ValueError, OSError)
+def user_errors() -> tuple[type[Exception], ...]:
+    """Errors a user caused and can fix: their message says all (the log gets it on one line)."""
+    from engine.api import DefinitionError, EngineError, StoreError
+
+    return (DefinitionError, CommandError, StoreError, EngineError, ValueError, OSError)
 
 
 def error_message(error: Exception, db_path: Path) -> str:
     """The one message a user sees for an error."""
+    from engine.api import DefinitionError, log_path
+
     if isinstance(error, DefinitionError):
         count = len(error.problems)
         lines = "\n".join(f"  {problem}" for problem in error.problems)
         return f"Invalid definition ({count} problem{'s' if count != 1 else ''}):\n{lines}"
-    if isinstance(error, USER_ERRORS):
+    if isinstance(error, user_errors()):
         return str(error)
     return f"{type(error).__name__}: {error} (details in {log_path(db_path)})"
 
@@ -399,6 +485,8 @@ class _PrivateFileHandler(logging.handlers.RotatingFileHandler):
         super().__init__(path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
 
     def _open(self):  # noqa: ANN202 (logging's own hook)
+        from engine.api import open_private_file
+
         fd = open_private_file(Path(self.baseFilename), os.O_WRONLY | os.O_APPEND)
         return open(fd, "a", encoding=self.encoding, errors=self.errors)
 

@@ -11,14 +11,17 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import UTC
+from typing import TYPE_CHECKING
 
-from engine.api import Backend, CronTriggerRecord
 from engine.masking import mask_secrets
-from tripleo_tui.cli import CommandAdder, Outcome
+from tripleo_tui.cli import CommandAdder, Outcome, argument
 from tripleo_tui.definition_commands import delete_each
 from tripleo_tui.formatting import Listing, Record
 from tripleo_tui.json_arguments import load_mapping
-from tripleo_tui.list_options import add_list_options, choose
+from tripleo_tui.list_options import choose, list_options
+
+if TYPE_CHECKING:
+    from engine.api import Backend, CronTriggerRecord
 
 CRON_TRIGGER_COLUMNS = (
     "Name",
@@ -81,41 +84,48 @@ async def cron_trigger_delete(api: Backend, args: argparse.Namespace) -> Outcome
 
 
 def register(commands: CommandAdder) -> None:
-    create = commands.add(
+    commands.add(
         "cron-trigger-create",
         cron_trigger_create,
-        "Create a cron trigger: a workflow on a schedule.",
-    )
-    create.add_argument("name", metavar="NAME", help="cron trigger name")
-    create.add_argument("workflow", metavar="WORKFLOW", help="workflow name or id")
-    create.add_argument(
-        "workflow_input",
-        metavar="WORKFLOW_INPUT",
-        nargs="?",
-        help="workflow input: JSON, or a JSON or YAML file",
-    )
-    create.add_argument(
-        "--params", help='workflow params, e.g. {"env": "name"}: JSON, or a JSON or YAML file'
-    )
-    create.add_argument(
-        "--pattern", metavar="<* * * * *>", help="cron pattern (minute hour day month weekday)"
-    )
-    create.add_argument(
-        "--first-time",
-        metavar="<YYYY-MM-DD HH:MM>",
-        help="date and time of the first execution; local time unless --utc is also given",
-    )
-    create.add_argument("--count", type=int, metavar="<integer>", help="number of executions")
-    create.add_argument(
-        "--utc", action="store_true", help="--first-time is UTC (times shown always are)"
-    )
-    add_list_options(
-        commands.add("cron-trigger-list", cron_trigger_list, "List cron triggers."),
-        executions=False,
-    )
-    commands.add("cron-trigger-get", cron_trigger_get, "Show a cron trigger.").add_argument(
-        "name", metavar="NAME", help="cron trigger name or id"
+        "Create a cron trigger: a workflow started on a schedule.",
+        argument("name", metavar="NAME", help="cron trigger name"),
+        argument("workflow", metavar="WORKFLOW", help="workflow name or id"),
+        argument(
+            "workflow_input",
+            metavar="WORKFLOW_INPUT",
+            nargs="?",
+            help="workflow input: JSON, or a JSON or YAML file",
+        ),
+        argument(
+            "--params", help='workflow params, e.g. {"env": "name"}: JSON, or a JSON or YAML file'
+        ),
+        argument(
+            "--pattern", metavar="<* * * * *>", help="cron pattern (minute hour day month weekday)"
+        ),
+        argument(
+            "--first-time",
+            metavar="<YYYY-MM-DD HH:MM>",
+            help="date and time of the first execution; local time unless --utc is also given",
+        ),
+        argument("--count", type=int, metavar="<integer>", help="number of executions"),
+        argument("--utc", action="store_true", help="--first-time is UTC (times shown always are)"),
     )
     commands.add(
-        "cron-trigger-delete", cron_trigger_delete, "Delete cron triggers.", formatted=False
-    ).add_argument("names", metavar="NAME", nargs="+", help="cron trigger name(s) or id(s)")
+        "cron-trigger-list",
+        cron_trigger_list,
+        "List cron triggers.",
+        list_options(executions=False),
+    )
+    commands.add(
+        "cron-trigger-get",
+        cron_trigger_get,
+        "Show a cron trigger.",
+        argument("name", metavar="NAME", help="cron trigger name or id"),
+    )
+    commands.add(
+        "cron-trigger-delete",
+        cron_trigger_delete,
+        "Delete cron triggers.",
+        argument("names", metavar="NAME", nargs="+", help="cron trigger name(s) or id(s)"),
+        formatted=False,
+    )

@@ -6,20 +6,15 @@ import argparse
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from engine.api import (
-    ActionRecord,
-    Backend,
-    DefinitionError,
-    EngineError,
-    StoreError,
-    Validation,
-    WorkbookRecord,
-    WorkflowRecord,
-)
-from tripleo_tui.cli import CommandAdder, CommandError, Outcome
+from engine.api import DefinitionError, EngineError, StoreError
+from tripleo_tui.cli import CommandAdder, CommandError, Outcome, argument
 from tripleo_tui.formatting import Listing, Record, Text, cut, tags_cell
-from tripleo_tui.list_options import add_list_options, choose
+from tripleo_tui.list_options import choose, list_options
+
+if TYPE_CHECKING:
+    from engine.api import ActionRecord, Backend, Validation, WorkbookRecord, WorkflowRecord
 
 # python-mistralclient 6.x's columns, in its order; workbooks are in Mistral's default
 # namespace, ''.
@@ -239,60 +234,84 @@ async def action_get(api: Backend, args: argparse.Namespace) -> Record:
 
 
 def register(commands: CommandAdder) -> None:
-    add_list_options(
-        commands.add("workbook-list", workbook_list, "List all workbooks."), executions=False
-    )
-    commands.add("workbook-get", workbook_get, "Show a workbook.").add_argument(
-        "name", help="workbook name"
-    )
-    commands.add("workbook-create", workbook_create, "Create a workbook.").add_argument(
-        "definition", metavar="DEF_FILE", help="workbook definition file ('-' for stdin)"
+    listed = list_options(executions=False)
+    commands.add("workbook-list", workbook_list, "List all workbooks.", listed)
+    commands.add(
+        "workbook-get", workbook_get, "Show a workbook.", argument("name", help="workbook name")
     )
     commands.add(
-        "workbook-update", workbook_update, "Replace a workbook and its workflows and actions."
-    ).add_argument("definition", metavar="DEF_FILE", help="workbook definition file")
+        "workbook-create",
+        workbook_create,
+        "Create a workbook.",
+        argument("definition", metavar="DEF_FILE", help="workbook definition file ('-' for stdin)"),
+    )
     commands.add(
-        "workbook-delete", workbook_delete, "Delete workbooks.", formatted=False
-    ).add_argument("names", metavar="NAME", nargs="+", help="workbook name(s)")
-    commands.add("workbook-validate", workbook_validate, "Validate a workbook.").add_argument(
-        "definition", metavar="DEF_FILE", help="workbook definition file"
+        "workbook-update",
+        workbook_update,
+        "Replace a workbook and its workflows and actions.",
+        argument("definition", metavar="DEF_FILE", help="workbook definition file"),
+    )
+    commands.add(
+        "workbook-delete",
+        workbook_delete,
+        "Delete workbooks.",
+        argument("names", metavar="NAME", nargs="+", help="workbook name(s)"),
+        formatted=False,
+    )
+    commands.add(
+        "workbook-validate",
+        workbook_validate,
+        "Validate a workbook.",
+        argument("definition", metavar="DEF_FILE", help="workbook definition file"),
     )
     commands.add(
         "workbook-get-definition",
         workbook_get_definition,
         "Show a workbook's definition.",
+        argument("name", help="workbook name"),
         formatted=False,
-    ).add_argument("name", help="workbook name")
+    )
 
-    add_list_options(
-        commands.add("workflow-list", workflow_list, "List all workflows."), executions=False
-    )
-    commands.add("workflow-get", workflow_get, "Show a workflow.").add_argument(
-        "workflow", metavar="ID|NAME", help="workflow id or name"
-    )
-    commands.add("workflow-create", workflow_create, "Create workflows.").add_argument(
-        "definition", metavar="DEF_FILE", help="workflow definition file ('-' for stdin)"
+    workflow = argument("workflow", metavar="ID|NAME", help="workflow id or name")
+    commands.add("workflow-list", workflow_list, "List all workflows.", listed)
+    commands.add("workflow-get", workflow_get, "Show a workflow.", workflow)
+    commands.add(
+        "workflow-create",
+        workflow_create,
+        "Create workflows.",
+        argument("definition", metavar="DEF_FILE", help="workflow definition file ('-' for stdin)"),
     )
     commands.add(
-        "workflow-update", workflow_update, "Replace stand-alone workflows by name."
-    ).add_argument("definition", metavar="DEF_FILE", help="workflow definition file")
+        "workflow-update",
+        workflow_update,
+        "Replace stand-alone workflows by name.",
+        argument("definition", metavar="DEF_FILE", help="workflow definition file"),
+    )
     commands.add(
-        "workflow-delete", workflow_delete, "Delete stand-alone workflows.", formatted=False
-    ).add_argument("workflows", metavar="ID|NAME", nargs="+", help="workflow id(s) or name(s)")
-    commands.add("workflow-validate", workflow_validate, "Validate workflows.").add_argument(
-        "definition", metavar="DEF_FILE", help="workflow definition file"
+        "workflow-delete",
+        workflow_delete,
+        "Delete stand-alone workflows.",
+        argument("workflows", metavar="ID|NAME", nargs="+", help="workflow id(s) or name(s)"),
+        formatted=False,
+    )
+    commands.add(
+        "workflow-validate",
+        workflow_validate,
+        "Validate workflows.",
+        argument("definition", metavar="DEF_FILE", help="workflow definition file"),
     )
     commands.add(
         "workflow-get-definition",
         workflow_get_definition,
         "Show a workflow's definition.",
+        workflow,
         formatted=False,
-    ).add_argument("workflow", metavar="ID|NAME", help="workflow id or name")
-
-    add_list_options(
-        commands.add("action-list", action_list, "List all actions (system and ad-hoc)."),
-        executions=False,
     )
-    commands.add("action-get", action_get, "Show an action.").add_argument(
-        "action", metavar="NAME|ID", help="action name or id"
+
+    commands.add("action-list", action_list, "List all actions (system and ad-hoc).", listed)
+    commands.add(
+        "action-get",
+        action_get,
+        "Show an action.",
+        argument("action", metavar="NAME|ID", help="action name or id"),
     )

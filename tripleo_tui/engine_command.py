@@ -20,8 +20,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from engine.api import log_path
-from tripleo_tui.cli import CommandAdder, CommandError, Outcome, mistral_choice
+from tripleo_tui.cli import CommandAdder, CommandError, Outcome, argument, mistral_choice
 from tripleo_tui.formatting import Text
 
 if TYPE_CHECKING:  # the engine runs only in the embedded backend
@@ -62,7 +61,8 @@ async def run_engine(api: EmbeddedBackend, args: argparse.Namespace) -> Outcome:
         return await engine_status(api, args)
     if mistral_choice(args) is not None:
         raise CommandError(f"Mistral {api.url} runs its own engine; nothing to run here")
-    from engine.api import EngineBusy  # the engine's own: other commands never load it
+    # EngineBusy is the engine's own: other commands never load it.
+    from engine.api import EngineBusy, log_path
     from engine.server import checked_listen, serve, token_check
 
     background = args.idle_exit is not None
@@ -156,38 +156,38 @@ async def engine_status(api: Backend, args: argparse.Namespace) -> Outcome:
 
 
 def register(commands: CommandAdder) -> None:
-    parser = commands.add(
+    commands.add(
         "engine",
         run_engine,
         "Run the engine without the console, for the commands run in other shells "
         "(Ctrl-C stops it).",
+        argument(
+            "action",
+            nargs="?",
+            choices=("status",),
+            help="status: say which backend is in use and whether its engine runs",
+        ),
+        argument(
+            "--idle-exit",
+            type=float,
+            metavar="SECONDS",
+            help="stop after this long with nothing running (commands start it this way)",
+        ),
+        argument(
+            "--listen",
+            metavar="HOST:PORT",
+            help="also serve Mistral's v2 REST API at http://HOST:PORT/v2 (loopback only unless "
+            "--auth-token-file or --keystone-url is given)",
+        ),
+        argument(
+            "--auth-token-file",
+            metavar="FILE",
+            help="require the X-Auth-Token header to equal the token in FILE (mode 0600)",
+        ),
+        argument(
+            "--keystone-url",
+            metavar="URL",
+            help="require an X-Auth-Token that this Keystone accepts",
+        ),
         formatted=False,
-    )
-    parser.add_argument(
-        "action",
-        nargs="?",
-        choices=("status",),
-        help="status: say which backend is in use and whether its engine runs",
-    )
-    parser.add_argument(
-        "--idle-exit",
-        type=float,
-        metavar="SECONDS",
-        help="stop after this long with nothing running (commands start it this way)",
-    )
-    parser.add_argument(
-        "--listen",
-        metavar="HOST:PORT",
-        help="also serve Mistral's v2 REST API at http://HOST:PORT/v2 (loopback only unless "
-        "--auth-token-file or --keystone-url is given)",
-    )
-    parser.add_argument(
-        "--auth-token-file",
-        metavar="FILE",
-        help="require the X-Auth-Token header to equal the token in FILE (mode 0600)",
-    )
-    parser.add_argument(
-        "--keystone-url",
-        metavar="URL",
-        help="require an X-Auth-Token that this Keystone accepts",
     )

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine.api import Backend, EnvironmentRecord
 from engine.masking import mask_secrets
-from tripleo_tui.cli import CommandAdder, CommandError, Outcome
+from tripleo_tui.cli import CommandAdder, CommandError, Outcome, argument
 from tripleo_tui.definition_commands import delete_each
 from tripleo_tui.formatting import Listing, Record, cut
 from tripleo_tui.json_arguments import load_mapping_file
-from tripleo_tui.list_options import add_list_options, choose
+from tripleo_tui.list_options import choose, list_options
+
+if TYPE_CHECKING:
+    from engine.api import Backend, EnvironmentRecord
 
 ENVIRONMENT_LIST_COLUMNS = ("Name", "Description", "Scope", "Created at", "Updated at")
 ENVIRONMENT_COLUMNS = ("Name", "Description", "Variables", "Scope", "Created at", "Updated at")
@@ -102,19 +104,26 @@ async def environment_delete(api: Backend, args: argparse.Namespace) -> Outcome:
 
 
 def register(commands: CommandAdder) -> None:
-    file_help = "JSON or YAML file: {name, description, variables, scope}"
-    commands.add("environment-create", environment_create, "Create an environment.").add_argument(
-        "file", metavar="FILE", help=file_help
+    file = argument(
+        "file", metavar="FILE", help="JSON or YAML file: {name, description, variables, scope}"
+    )
+    commands.add("environment-create", environment_create, "Create an environment.", file)
+    commands.add(
+        "environment-update", environment_update, "Update an environment (named in FILE).", file
     )
     commands.add(
-        "environment-update", environment_update, "Update an environment (named in FILE)."
-    ).add_argument("file", metavar="FILE", help=file_help)
-    add_list_options(
-        commands.add("environment-list", environment_list, "List environments."), executions=False
-    )
-    commands.add("environment-get", environment_get, "Show an environment.").add_argument(
-        "name", metavar="NAME", help="environment name"
+        "environment-list", environment_list, "List environments.", list_options(executions=False)
     )
     commands.add(
-        "environment-delete", environment_delete, "Delete environments.", formatted=False
-    ).add_argument("names", metavar="NAME", nargs="+", help="environment name(s)")
+        "environment-get",
+        environment_get,
+        "Show an environment.",
+        argument("name", metavar="NAME", help="environment name"),
+    )
+    commands.add(
+        "environment-delete",
+        environment_delete,
+        "Delete environments.",
+        argument("names", metavar="NAME", nargs="+", help="environment name(s)"),
+        formatted=False,
+    )

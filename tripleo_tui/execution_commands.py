@@ -10,27 +10,33 @@ are copies of them (a published variable or an action input made from a secret i
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine.api import (
-    ActionExecutionRecord,
-    Backend,
-    ExecutionFilter,
-    ExecutionRecord,
-    NotFoundError,
-    TaskRecord,
-    WorkflowRecord,
-    states,
-)
+from engine.api import NotFoundError, states
 from engine.masking import execution_secrets, mask_record, mask_secrets, secret_values
-from tripleo_tui.cli import CommandAdder, CommandError, Outcome
+from tripleo_tui.cli import (
+    Arguments,
+    CommandAdder,
+    CommandError,
+    Outcome,
+    argument,
+    id_argument,
+)
 from tripleo_tui.definition_commands import delete_each
 from tripleo_tui.formatting import NONE, Listing, Record, Text, cut
 from tripleo_tui.json_arguments import load_mapping
-from tripleo_tui.list_options import add_list_options, choose
+from tripleo_tui.list_options import choose, list_options
+
+if TYPE_CHECKING:
+    from engine.api import (
+        ActionExecutionRecord,
+        Backend,
+        ExecutionRecord,
+        TaskRecord,
+        WorkflowRecord,
+    )
 
 # python-mistralclient 6.x's columns, in its order (Pike's names where they are the same).
 # Executions carry no namespace here: their workflow's is Mistral's default, ''.
@@ -198,6 +204,8 @@ class Shown:
 
 def close_names(wanted: str, names: list[str]) -> list[str]:
     """Names like `wanted`, also when only the last dotted part was given ('hello')."""
+    import difflib  # only when a name is not found
+
     found = difflib.get_close_matches(wanted, names, n=3, cutoff=0.8)
     last = wanted.rsplit(".", 1)[-1]
     by_last: dict[str, list[str]] = {}
@@ -253,6 +261,8 @@ async def execution_create(api: Backend, args: argparse.Namespace) -> Outcome:
 
 
 async def execution_list(api: Backend, args: argparse.Namespace) -> Listing:
+    from engine.api import ExecutionFilter
+
     executions = await api.list_executions(
         ExecutionFilter(task_execution_id=args.task, root_only=args.rootsonly, limit=None)
     )
@@ -415,140 +425,155 @@ def resource_fields(value: Any) -> Any:
 # ---- the parser ----------------------------------------------------------------------------
 
 
-def register(commands: CommandAdder) -> None:
-    create = commands.add("execution-create", execution_create, "Start a workflow execution.")
-    create.add_argument("workflow", metavar="WORKFLOW", help="workflow name or id")
-    create.add_argument(
-        "input", metavar="INPUT", nargs="?", help="workflow input: JSON, or a JSON or YAML file"
-    )
-    create.add_argument(
-        "params",
-        metavar="PARAMS",
-        nargs="?",
-        help='execution parameters, e.g. {"env": "name"}: JSON, or a JSON or YAML file',
-    )
-    create.add_argument("-d", "--description", default="", help="execution description")
-    create.add_argument(
-        "--wait",
-        action="store_true",
-        help="return when the execution has ended or is PAUSED (exit code 1 unless it succeeded)",
+def new_state(*flags: str, **options: Any) -> Arguments:
+    """The state an execution or an action execution is set to (-s/--state)."""
+    return argument(
+        *flags,
+        choices=(states.RUNNING, states.PAUSED, *states.COMPLETED),
+        help="new state",
+        **options,
     )
 
-    listing = commands.add("execution-list", execution_list, "List workflow executions.")
-    commands.add_id(
-        listing, "task", "--task", metavar="TASK_ID", help="only sub-workflows of this task"
+
+def register(commands: CommandAdder) -> None:
+    commands.add(
+        "execution-create",
+        execution_create,
+        "Start a workflow execution.",
+        argument("workflow", metavar="WORKFLOW", help="workflow name or id"),
+        argument(
+            "input", metavar="INPUT", nargs="?", help="workflow input: JSON, or a JSON or YAML file"
+        ),
+        argument(
+            "params",
+            metavar="PARAMS",
+            nargs="?",
+            help='execution parameters, e.g. {"env": "name"}: JSON, or a JSON or YAML file',
+        ),
+        argument("-d", "--description", default="", help="execution description"),
+        argument(
+            "--wait",
+            action="store_true",
+            help="return when the execution has ended or is PAUSED (exit code 1 unless it "
+            "succeeded)",
+        ),
     )
-    listing.add_argument("--rootsonly", action="store_true", help="only root executions")
-    add_list_options(listing, executions=True)
+    newest_first = list_options(executions=True)
+    env = argument("-e", "--env", metavar="ENV", help="env to merge: JSON or a file")
+
+    commands.add(
+        "execution-list",
+        execution_list,
+        "List workflow executions.",
+        id_argument("task", "--task", metavar="TASK_ID", help="only sub-workflows of this task"),
+        argument("--rootsonly", action="store_true", help="only root executions"),
+        newest_first,
+    )
+    execution_id = id_argument(
+        "execution", "id", metavar="ID", help="execution id (or its first characters)"
+    )
+    commands.add("execution-get", execution_get, "Show a workflow execution.", execution_id)
     for name, handler, help in (
-        ("execution-get", execution_get, "Show a workflow execution."),
         ("execution-get-input", execution_get_input, "Show an execution's input (JSON)."),
         ("execution-get-output", execution_get_output, "Show an execution's output (JSON)."),
     ):
-        commands.add_id(
-            commands.add(name, handler, help, formatted=name == "execution-get"),
-            "execution",
-            "id",
-            metavar="ID",
-            help="execution id (or its first characters)",
-        )
-    update = commands.add(
+        commands.add(name, handler, help, execution_id, formatted=False)
+    commands.add(
         "execution-update",
         execution_update,
         "Pause (-s PAUSED), resume (-s RUNNING), end (-s SUCCESS|ERROR|CANCELLED) an execution,"
         " or change its env or description.",
+        id_argument("execution", "id", metavar="ID", help="execution id"),
+        new_state("-s", "--state"),
+        env,
+        argument("-d", "--description", help="new description"),
     )
-    commands.add_id(update, "execution", "id", metavar="ID", help="execution id")
-    update.add_argument(
-        "-s",
-        "--state",
-        choices=(states.RUNNING, states.PAUSED, *states.COMPLETED),
-        help="new state",
-    )
-    update.add_argument("-e", "--env", metavar="ENV", help="env to merge: JSON or a file")
-    update.add_argument("-d", "--description", help="new description")
-    commands.add_id(
-        commands.add(
-            "execution-delete", execution_delete, "Delete ended executions.", formatted=False
-        ),
-        "execution",
-        "ids",
-        metavar="ID",
-        nargs="+",
-        help="execution id(s)",
+    commands.add(
+        "execution-delete",
+        execution_delete,
+        "Delete ended executions.",
+        id_argument("execution", "ids", metavar="ID", nargs="+", help="execution id(s)"),
+        formatted=False,
     )
 
-    tasks = commands.add("task-list", task_list, "List task executions.")
-    commands.add_id(
-        tasks, "execution", "execution", metavar="EXECUTION_ID", nargs="?", help="of this execution"
+    commands.add(
+        "task-list",
+        task_list,
+        "List task executions.",
+        id_argument(
+            "execution",
+            "execution",
+            metavar="EXECUTION_ID",
+            nargs="?",
+            help="of this execution",
+        ),
+        newest_first,
     )
-    add_list_options(tasks, executions=True)
+    task_id = id_argument(
+        "task", "id", metavar="ID", help="task execution id (or its first characters)"
+    )
+    commands.add("task-get", task_get, "Show a task execution.", task_id)
     for name, handler, help in (
-        ("task-get", task_get, "Show a task execution."),
         ("task-get-result", task_get_result, "Show a task's result (JSON)."),
         ("task-get-published", task_get_published, "Show what a task published (JSON)."),
     ):
-        commands.add_id(
-            commands.add(name, handler, help, formatted=name == "task-get"),
-            "task",
-            "id",
-            metavar="ID",
-            help="task execution id (or its first characters)",
-        )
-    rerun = commands.add("task-rerun", task_rerun, "Run a failed task again.")
-    commands.add_id(rerun, "task", "id", metavar="ID", help="task execution id")
-    rerun.add_argument(
-        "--resume",
-        action="store_true",
-        help="with-items tasks: run only the failed and not-started items",
-    )
-    rerun.add_argument("-e", "--env", metavar="ENV", help="env to merge: JSON or a file")
-    rerun.add_argument(
-        "--skip",
-        action="store_true",
-        help="do not run it again: mark it SKIPPED and follow its on-skip",
+        commands.add(name, handler, help, task_id, formatted=False)
+    commands.add(
+        "task-rerun",
+        task_rerun,
+        "Run a failed task again.",
+        id_argument("task", "id", metavar="ID", help="task execution id"),
+        argument(
+            "--resume",
+            action="store_true",
+            help="with-items tasks: run only the failed and not-started items",
+        ),
+        env,
+        argument(
+            "--skip",
+            action="store_true",
+            help="do not run it again: mark it SKIPPED and follow its on-skip",
+        ),
     )
 
-    actions = commands.add("action-execution-list", action_execution_list, "List action runs.")
-    commands.add_id(
-        actions, "task", "task", metavar="TASK_EXECUTION_ID", nargs="?", help="of this task"
+    commands.add(
+        "action-execution-list",
+        action_execution_list,
+        "List action runs.",
+        id_argument("task", "task", metavar="TASK_EXECUTION_ID", nargs="?", help="of this task"),
+        newest_first,
     )
-    add_list_options(actions, executions=True)
+    action_id = id_argument(
+        "action execution", "id", metavar="ID", help="action execution id (or its first characters)"
+    )
+    commands.add(
+        "action-execution-get", action_execution_get, "Show an action execution.", action_id
+    )
     for name, handler, help in (
-        ("action-execution-get", action_execution_get, "Show an action execution."),
         ("action-execution-get-input", action_execution_get_input, "Show its input (JSON)."),
         ("action-execution-get-output", action_execution_get_output, "Show its output (JSON)."),
     ):
-        commands.add_id(
-            commands.add(name, handler, help, formatted=name == "action-execution-get"),
-            "action execution",
-            "id",
-            metavar="ID",
-            help="action execution id (or its first characters)",
-        )
-    update_action = commands.add(
+        commands.add(name, handler, help, action_id, formatted=False)
+    commands.add(
         "action-execution-update",
         action_execution_update,
         "Report the result (or PAUSED / RUNNING) of an asynchronous action.",
+        id_argument("action execution", "id", metavar="ID", help="action execution id"),
+        new_state("--state", required=True),
+        argument("--output", help="the result (JSON, or text for an error)"),
     )
-    commands.add_id(
-        update_action, "action execution", "id", metavar="ID", help="action execution id"
-    )
-    update_action.add_argument(
-        "--state",
-        required=True,
-        choices=(states.RUNNING, states.PAUSED, *states.COMPLETED),
-        help="new state",
-    )
-    update_action.add_argument("--output", help="the result (JSON, or text for an error)")
 
-    run = commands.add("run-action", run_action, "Run one action outside any workflow.")
-    run.add_argument("name", metavar="NAME", help="action name")
-    run.add_argument("input", metavar="INPUT", nargs="?", help="action input: JSON or a file")
-    run.add_argument(
-        "-s",
-        "--save-result",
-        action="store_true",
-        help="keep the action execution (and return before it ends, unless --run-sync)",
+    commands.add(
+        "run-action",
+        run_action,
+        "Run one action outside any workflow.",
+        argument("name", metavar="NAME", help="action name"),
+        argument("input", metavar="INPUT", nargs="?", help="action input: JSON or a file"),
+        argument(
+            "-s",
+            "--save-result",
+            action="store_true",
+            help="keep the action execution (and return before it ends, unless --run-sync)",
+        ),
+        argument("--run-sync", action="store_true", help="with -s: wait for the action to end"),
     )
-    run.add_argument("--run-sync", action="store_true", help="with -s: wait for the action to end")

@@ -11,37 +11,43 @@ cost about 2 ms to import (python3 -X importtime); cliff's app and stevedore are
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cliff.formatters.base import Formatter
-from cliff.formatters.commaseparated import CSVLister
-from cliff.formatters.json_format import JSONFormatter
-from cliff.formatters.shell import ShellFormatter
-from cliff.formatters.table import TableFormatter
-from cliff.formatters.value import ValueFormatter
-from cliff.formatters.yaml_format import YAMLFormatter
+if TYPE_CHECKING:
+    from cliff.formatters.base import Formatter
 
 # cliff's `cliff.formatter.list` and `cliff.formatter.show` entry points, without stevedore.
-_TABLE, _JSON, _YAML, _VALUE = TableFormatter(), JSONFormatter(), YAMLFormatter(), ValueFormatter()
-LIST_FORMATTERS: dict[str, Formatter] = {
-    "csv": CSVLister(),
-    "json": _JSON,
-    "table": _TABLE,
-    "value": _VALUE,
-    "yaml": _YAML,
-}
-SHOW_FORMATTERS: dict[str, Formatter] = {
-    "json": _JSON,
-    "shell": ShellFormatter(),
-    "table": _TABLE,
-    "value": _VALUE,
-    "yaml": _YAML,
-}
-FORMATS = tuple(sorted(LIST_FORMATTERS.keys() | SHOW_FORMATTERS.keys()))
+LIST_FORMATS = ("csv", "json", "table", "value", "yaml")
+SHOW_FORMATS = ("json", "shell", "table", "value", "yaml")
+FORMATS = tuple(sorted({*LIST_FORMATS, *SHOW_FORMATS}))
+
+
+@functools.cache
+def formatters() -> dict[str, Formatter]:
+    """cliff's formatters by format name, imported when output is printed or a command's
+    options are built (not for `--help` or a command that prints none)."""
+    from cliff.formatters.commaseparated import CSVLister
+    from cliff.formatters.json_format import JSONFormatter
+    from cliff.formatters.shell import ShellFormatter
+    from cliff.formatters.table import TableFormatter
+    from cliff.formatters.value import ValueFormatter
+    from cliff.formatters.yaml_format import YAMLFormatter
+
+    return {  # in the order their options show in a command's help
+        "csv": CSVLister(),
+        "json": JSONFormatter(),
+        "table": TableFormatter(),
+        "value": ValueFormatter(),
+        "yaml": YAMLFormatter(),
+        "shell": ShellFormatter(),
+    }
+
+
 NONE = "<none>"
 CELL_WIDTH = 25
 
@@ -109,9 +115,7 @@ def add_format_options(parser: argparse.ArgumentParser) -> None:
         const="desc",
         help="sort the column(s) in descending order",
     )
-    for formatter in {
-        id(f): f for f in (*LIST_FORMATTERS.values(), *SHOW_FORMATTERS.values())
-    }.values():
+    for formatter in formatters().values():
         formatter.add_argument_group(parser)
 
 
@@ -191,9 +195,9 @@ def render(
     options = options or default_options()
     stream = io.StringIO()
     if isinstance(output, Listing):
-        if fmt not in LIST_FORMATTERS:
+        if fmt not in LIST_FORMATS:
             raise ValueError(
-                f"-f {fmt} is for single records; a list prints as {', '.join(LIST_FORMATTERS)}"
+                f"-f {fmt} is for single records; a list prints as {', '.join(LIST_FORMATS)}"
             )
         # mistral 6.x lists nothing as one row of empty cells, in every format.
         rows = sort_rows(
@@ -203,13 +207,11 @@ def render(
         )
         columns, indexes = select_columns(output.columns, wanted)
         shown = [tuple(row[index] for index in indexes) for row in rows]
-        LIST_FORMATTERS[fmt].emit_list(columns, shown, stream, options)
+        formatters()[fmt].emit_list(columns, shown, stream, options)
     else:
-        if fmt not in SHOW_FORMATTERS:
-            raise ValueError(
-                f"-f {fmt} is for lists; a record prints as {', '.join(SHOW_FORMATTERS)}"
-            )
+        if fmt not in SHOW_FORMATS:
+            raise ValueError(f"-f {fmt} is for lists; a record prints as {', '.join(SHOW_FORMATS)}")
         columns, indexes = select_columns(output.columns, wanted)
         values = tuple(output.values[index] for index in indexes)
-        SHOW_FORMATTERS[fmt].emit_one(columns, values, stream, options)
+        formatters()[fmt].emit_one(columns, values, stream, options)
     return stream.getvalue().removesuffix("\n")

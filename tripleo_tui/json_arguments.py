@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from tripleo_tui.cli import CommandError
+
+if TYPE_CHECKING:
+    import yaml
 
 FILE_SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -55,12 +56,15 @@ def load_file(path: Path, what: str) -> Any:
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise CommandError(f"Cannot read {what} file '{path}': {reason}") from None
-    try:
-        if path.suffix == ".json":
+    if path.suffix == ".json":
+        try:
             return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise CommandError(f"{what} file '{path}' is not valid JSON: {error}") from None
+    import yaml  # only for a YAML file: it takes longer to import than most commands run
+
+    try:
         return yaml.safe_load(text)
-    except json.JSONDecodeError as error:
-        raise CommandError(f"{what} file '{path}' is not valid JSON: {error}") from None
     except yaml.YAMLError as error:
         problem = _yaml_problem(error)
         raise CommandError(f"{what} file '{path}' is not valid YAML: {problem}") from None

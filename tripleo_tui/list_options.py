@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -55,6 +56,11 @@ def add_list_options(parser: argparse.ArgumentParser, *, executions: bool) -> No
             action="store_true",
             help="show the oldest rows first instead of the newest",
         )
+
+
+def list_options(*, executions: bool) -> Callable[[argparse.ArgumentParser], None]:
+    """The options as a command's arguments (tripleo_tui.cli.CommandAdder.add)."""
+    return functools.partial(add_list_options, executions=executions)
 
 
 Matcher = Callable[[Any], bool]

@@ -4,10 +4,13 @@ status messages), read from the state file."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from engine.api import Backend
-from tripleo_tui.cli import CommandAdder
+from tripleo_tui.cli import CommandAdder, argument, id_argument
 from tripleo_tui.formatting import Listing, cut
+
+if TYPE_CHECKING:
+    from engine.api import Backend
 
 QUEUE_COLUMNS = ("Name", "Messages", "Updated at")
 MESSAGE_COLUMNS = ("ID", "Type", "Status", "Message", "Execution", "Created at")
@@ -42,13 +45,15 @@ async def queue_messages(api: Backend, args: argparse.Namespace) -> Listing:
 
 def register(commands: CommandAdder) -> None:
     commands.add("queue-list", queue_list, "List message queues with their message counts.")
-    parser = commands.add(
-        "queue-messages", queue_messages, "List a queue's messages, oldest first."
-    )
-    parser.add_argument("name", metavar="NAME", help="queue name, e.g. tripleo")
-    commands.add_id(
-        parser, "execution", "--execution", metavar="ID", help="only messages of this execution"
-    )
-    parser.add_argument(
-        "--limit", type=int, metavar="N", help="only the newest N messages (default: all)"
+    commands.add(
+        "queue-messages",
+        queue_messages,
+        "List a queue's messages, oldest first.",
+        argument("name", metavar="NAME", help="queue name, e.g. tripleo"),
+        id_argument(
+            "execution", "--execution", metavar="ID", help="only messages of this execution"
+        ),
+        argument(
+            "--limit", type=int, metavar="N", help="only the newest N messages (default: all)"
+        ),
     )

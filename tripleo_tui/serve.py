@@ -18,12 +18,11 @@ from pathlib import Path
 HOST = "127.0.0.1"
 
 
-def register_cli(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "serve",
-        help="the console in a browser on loopback (textual-serve; a token in the URL)",
-        description="Serve the console on http://127.0.0.1:PORT/TOKEN/ (one console process "
-        "per browser tab). Requests without the token get 404.",
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Make `parser` the `serve` command's; it runs as `args.func`."""
+    parser.description = (
+        "Serve the console on http://127.0.0.1:PORT/TOKEN/ (one console process "
+        "per browser tab). Requests without the token get 404."
     )
     parser.add_argument("--port", type=int, default=0, help="the port (default: a free one)")
     parser.set_defaults(func=run_serve)

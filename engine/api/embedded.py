@@ -13,6 +13,7 @@ large workbook takes tens of milliseconds) and parsed specs are cached by their 
 from __future__ import annotations
 
 import asyncio
+import functools
 import subprocess
 import time
 import uuid
@@ -21,32 +22,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from engine.api.handoff import EngineClient
-from engine.api.types import (
-    ActionExecutionRecord,
-    Caller,
-    CronTriggerRecord,
-    EnvironmentRecord,
-    ExecutionFilter,
-    ExecutionRecord,
-    ExecutionSummary,
-    InputParam,
-    MessageRecord,
-    Page,
-    QueueRecord,
-    TaskRecord,
-    Validation,
-)
+from engine.api.types import ActionExecutionRecord, ExecutionFilter, Validation
 from engine.core import states
 from engine.core.errors import InputError, WorkflowError
-from engine.lang import DefinitionError, WorkbookSpec, WorkflowSpec
+from engine.lang.errors import DefinitionError
 from engine.store import (
     AlreadyExistsError,
     NotFoundError,
     Store,
     StoreError,
     ids,
-    queues,
     requests,
     state_path,
 )
@@ -62,15 +47,29 @@ from engine.store.definitions import (
     WorkflowRecord,
 )
 from engine.store.lease import LeaseHolder, lease_holder, lease_is_live
-from engine.store.pages import execution_page
 
 if TYPE_CHECKING:
     from engine.api.graph import WorkflowGraph
-    from engine.api.types import Change
+    from engine.api.handoff import EngineClient
+    from engine.api.types import (
+        Caller,
+        Change,
+        CronTriggerRecord,
+        EnvironmentRecord,
+        ExecutionRecord,
+        ExecutionSummary,
+        InputParam,
+        MessageRecord,
+        Page,
+        QueueRecord,
+        TaskRecord,
+    )
+    from engine.lang import WorkbookSpec, WorkflowSpec
     from engine.runtime.service import Engine
 
-# The engine, the action registry, the parsers and YAQL are imported by the methods that use
-# them, so a command that only reads (a list, a get) never loads them.
+# The engine, the action registry, the parsers, YAQL, the hand-off client and the queue and
+# paging queries are imported by the methods that use them, so a command that only reads (a
+# list, a get) never loads them.
 
 EngineStarter = Callable[[Path], subprocess.Popen]  # starts a headless engine for a state file
 
@@ -120,7 +119,8 @@ class EmbeddedBackend:
     _engine: Engine | None = None
     _serve_others: OthersServing | None = None  # how our engine serves other processes
     serving: Serving | None = None  # while our engine serves them
-    _handoff: EngineClient | None = None  # set when writes may go to another process's engine
+    # Set when writes may go to another process's engine: starts a headless one.
+    _start_headless: Callable[[], subprocess.Popen] | None = None
     _registry_loading: asyncio.Future | None = None  # the action registry loading in a thread
 
     def __init__(self, store: Store, workbooks_folder: Path = BUNDLED_WORKBOOKS) -> None:
@@ -150,7 +150,7 @@ class EmbeddedBackend:
         api = cls(await Store.open(state_path(db_path)), workbooks_folder)
         api._serve_others = serve_others
         if start_engine is not None:
-            api._handoff = EngineClient(api, lambda: start_engine(api.store.path))
+            api._start_headless = lambda: start_engine(api.store.path)
         try:
             api.workbook_load_problems = await api.load_bundled_workbooks(reload=reload_workbooks)
         except BaseException:
@@ -388,7 +388,14 @@ class EmbeddedBackend:
 
     def _hands_off(self) -> bool:
         """Whether engine writes go to another process's engine instead of one run here."""
-        return self._handoff is not None and not self.engine_running
+        return self._start_headless is not None and not self.engine_running
+
+    @functools.cached_property
+    def _handoff(self) -> EngineClient:
+        """The client of the live engine, for the writes handed off (`_hands_off`)."""
+        from engine.api.handoff import EngineClient
+
+        return EngineClient(self, self._start_headless)
 
     async def _running_engine(self) -> Engine:
         return await self.start_engine()
@@ -449,6 +456,8 @@ class EmbeddedBackend:
     async def page_executions(
         self, page: Page, *, with_output: bool = False
     ) -> list[ExecutionRecord]:
+        from engine.store.pages import execution_page
+
         return await execution_page(self.store, page, with_output=with_output)
 
     async def update_execution(
@@ -476,17 +485,19 @@ class EmbeddedBackend:
             )
         if description is not None and state is not None:
             raise WorkflowError("The description cannot be updated together with the state")
-        engine = await self._loaded(execution_id)
+        engine = await self._running_engine()
+        tree = await self._root_of(execution_id)
         if description is not None:
-            await engine.submit(events.SetDescription(execution_id, description))
+            await engine.submit(events.SetDescription(execution_id, description), tree)
         if state == states.PAUSED:
-            await engine.submit(events.PauseWorkflow(execution_id, state_info))
+            await engine.submit(events.PauseWorkflow(execution_id, state_info), tree)
         elif state == states.RUNNING:
-            await engine.submit(events.ResumeWorkflow(execution_id, dict(env) if env else None))
+            resume = events.ResumeWorkflow(execution_id, dict(env) if env else None)
+            await engine.submit(resume, tree)
         elif state is not None:
-            await engine.submit(events.StopWorkflow(execution_id, state, state_info))
+            await engine.submit(events.StopWorkflow(execution_id, state, state_info), tree)
         elif env:
-            await engine.submit(events.UpdateEnvironment(execution_id, dict(env)))
+            await engine.submit(events.UpdateEnvironment(execution_id, dict(env)), tree)
         return await self.get_execution(execution_id)
 
     async def wait_execution(
@@ -525,7 +536,7 @@ class EmbeddedBackend:
                 raise WorkflowError(
                     f"Execution {execution_id} is {found.state}; cancel it before deleting it"
                 )
-            self._engine.conductor.forget(execution_id)
+            await self._engine.forget(execution_id)
         elif not states.is_completed(found.state):
             raise WorkflowError(
                 f"Execution {execution_id} is {found.state}; cancel it before deleting it"
@@ -533,14 +544,13 @@ class EmbeddedBackend:
         await self.store.write(rows.delete_execution_tree, execution_id)
         await self.store.truncate_wal()  # its input may hold passwords
 
-    async def _loaded(self, execution_id: str) -> Engine:
-        """The engine, with the execution's tree in its memory."""
-        engine = await self._running_engine()
+    async def _root_of(self, execution_id: str) -> str:
+        """The root of the execution's tree: an event acting on it names it, so the engine
+        can bring the tree back into memory if it was forgotten."""
         root = await self.store.write(rows.root_of, execution_id)
         if root is None:
             raise NotFoundError(f"Execution '{execution_id}' not found")
-        await engine.ensure_loaded(root)
-        return engine
+        return root
 
     # ---- task executions ----------------------------------------------------------------
 
@@ -585,9 +595,11 @@ class EmbeddedBackend:
         execution_id = await self.store.write(rows.execution_of_task, task_id)
         if execution_id is None:
             raise NotFoundError(f"Task execution '{task_id}' not found")
-        engine = await self._loaded(execution_id)
+        engine = await self._running_engine()
+        tree = await self._root_of(execution_id)
         await engine.catalog.refresh()
-        await engine.submit(events.RerunTask(task_id, reset, dict(env) if env else None, skip))
+        rerun = events.RerunTask(task_id, reset, dict(env) if env else None, skip)
+        await engine.submit(rerun, tree)
         return await self.get_task(task_id)
 
     # ---- action executions --------------------------------------------------------------
@@ -616,9 +628,10 @@ class EmbeddedBackend:
             )
         found = await self.get_action_execution(action_id)
         engine = await self._running_engine()
+        tree = None
         if found.task_execution_id is not None:
             execution_id = await self.store.write(rows.execution_of_task, found.task_execution_id)
-            await self._loaded(execution_id)
+            tree = await self._root_of(execution_id)
         elif action_id not in engine.conductor.actions:
             raise WorkflowError(f"Action execution {action_id} is not running")
         if state == states.SUCCESS:
@@ -631,7 +644,7 @@ class EmbeddedBackend:
             event = events.ActionStateChanged(action_id, state)
         else:
             raise WorkflowError(f"Invalid action execution state: {state}")
-        await engine.submit(event)
+        await engine.submit(event, tree)
         return await self.get_action_execution(action_id)
 
     async def run_action(
@@ -831,11 +844,15 @@ class EmbeddedBackend:
     # ---- queues -------------------------------------------------------------------------
 
     async def list_queues(self) -> list[QueueRecord]:
+        from engine.store import queues
+
         return await queues.list_queues(self.store, time.time())
 
     async def list_messages(
         self, queue_name: str, *, after: str | None = None
     ) -> list[MessageRecord]:
+        from engine.store import queues
+
         now = time.time()
         found = await queues.list_messages(self.store, queue_name, now, marker=after)
         if not found and await queues.find_queue(self.store, queue_name, now) is None:

@@ -6,72 +6,57 @@ that talks to a REST API builds them from JSON as the embedded one builds them f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from engine.callers import Caller
 from engine.core import states
 from engine.core.errors import EngineError, InputError, WorkflowError
-from engine.lang import DefinitionError, InputParam, Problem
+from engine.lang.errors import DefinitionError, Problem
 from engine.lazy import lazy_attributes
-from engine.store.cron_triggers import CronTriggerRecord
-from engine.store.definitions import ActionRecord, WorkbookRecord, WorkflowRecord
 from engine.store.errors import AlreadyExistsError, ConflictError, NotFoundError, StoreError
-from engine.store.executions import (
-    ActionExecutionRecord,
-    EnvironmentRecord,
-    ExecutionFilter,
-    ExecutionRecord,
-    ExecutionSummary,
-    TaskRecord,
-)
-from engine.store.ids import MIN_PREFIX, AmbiguousIdError
-from engine.store.pages import Filter, Page, PageError
-from engine.store.queues import MessageRecord, QueueRecord
+
+# The records and their queries, the parsed input parameters and the engine's own names are
+# imported on first use: `--help` or a command run against Mistral never needs the state file's.
+_LAZY = {
+    "CronTriggerRecord": "engine.store.cron_triggers",
+    "ActionRecord": "engine.store.definitions",
+    "WorkbookRecord": "engine.store.definitions",
+    "WorkflowRecord": "engine.store.definitions",
+    "ActionExecutionRecord": "engine.store.executions",
+    "EnvironmentRecord": "engine.store.executions",
+    "ExecutionFilter": "engine.store.executions",
+    "ExecutionRecord": "engine.store.executions",
+    "ExecutionSummary": "engine.store.executions",
+    "TaskRecord": "engine.store.executions",
+    "MIN_PREFIX": "engine.store.ids",
+    "AmbiguousIdError": "engine.store.ids",
+    "Filter": "engine.store.pages",
+    "Page": "engine.store.pages",
+    "PageError": "engine.store.pages",
+    "MessageRecord": "engine.store.queues",
+    "QueueRecord": "engine.store.queues",
+    "InputParam": "engine.lang.spec",
+    "Change": "engine.runtime.service",
+    "EngineBusy": "engine.runtime.service",
+}
 
 __all__ = [
-    "ActionExecutionRecord",
-    "ActionRecord",
     "AlreadyExistsError",
     "Caller",
-    "AmbiguousIdError",
-    "MIN_PREFIX",
-    "Change",
     "ConflictError",
-    "CronTriggerRecord",
     "DefinitionError",
-    "EngineBusy",
     "EngineError",
-    "EnvironmentRecord",
-    "ExecutionFilter",
-    "ExecutionRecord",
-    "ExecutionSummary",
-    "Filter",
     "HandoffError",
     "InputError",
-    "InputParam",
-    "MessageRecord",
     "NotFoundError",
-    "Page",
-    "PageError",
     "Problem",
-    "QueueRecord",
     "StoreError",
-    "TaskRecord",
     "Validation",
-    "WorkbookRecord",
     "WorkflowError",
-    "WorkflowRecord",
     "states",
+    *_LAZY,
 ]
 
-
-if TYPE_CHECKING:
-    from engine.runtime.service import Change, EngineBusy
-
-# The engine's own names, loaded with it: a command that only reads never needs them.
-__getattr__, __dir__ = lazy_attributes(
-    __name__, {"Change": "engine.runtime.service", "EngineBusy": "engine.runtime.service"}
-)
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
 
 
 class HandoffError(EngineError):

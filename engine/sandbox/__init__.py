@@ -7,26 +7,7 @@ use (engine.lazy): `--help` and the commands that never look for an endpoint sta
 
 from __future__ import annotations
 
-from engine import clouds
 from engine.lazy import lazy_attributes
-from engine.sandbox.paths import STATE_FILE, sandbox_dir
-
-
-def _find_endpoint() -> str | None:
-    from engine.sandbox.service import find_endpoint
-
-    return find_endpoint()
-
-
-def _state_stamp():
-    """Changes when `sandbox up` or `down` rewrites the state file (a new port, say)."""
-    return clouds.file_stamp(sandbox_dir() / STATE_FILE)
-
-
-ENDPOINT_SOURCE = clouds.EndpointSource(
-    "sandbox", _find_endpoint, "the local sandbox", stamp=_state_stamp
-)
-
 
 __all__ = [
     "DIR_ENV",
@@ -46,7 +27,6 @@ __all__ = [
     "ironic_client",
     "is_installed",
     "read_state",
-    "register_cli",
     "sandbox_dir",
     "status",
     "up",
@@ -56,7 +36,7 @@ __all__ = [
 __getattr__, __dir__ = lazy_attributes(
     __name__,
     {
-        "register_cli": "engine.sandbox.cli",
+        "ENDPOINT_SOURCE": "engine.sandbox.endpoint",
         "SandboxError": "engine.sandbox.errors",
         "DemoNode": "engine.sandbox.nodes",
         "EnrollReport": "engine.sandbox.nodes",

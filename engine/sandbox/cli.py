@@ -1,5 +1,5 @@
 """`tripleo-tui sandbox up|status|down` (Ironic) and `sandbox mistral up|status|down`:
-argparse registration and handlers.
+their arguments and handlers.
 
 Each handler takes the parsed arguments, prints plain lines and returns an exit code.
 """
@@ -18,13 +18,11 @@ from engine.sandbox.progress import Progress
 DEFAULT_NODES = 4
 
 
-def register_cli(subparsers: argparse._SubParsersAction) -> None:
-    """Add the `sandbox` command group; handlers are stored as `args.func`."""
-    parser = subparsers.add_parser(
-        "sandbox",
-        help="a real Ironic on loopback with demo nodes",
-        description=f"Run OpenStack Ironic {paths.IRONIC_VERSION} (fake hardware, no auth) "
-        f"on 127.0.0.1 from {paths.sandbox_dir()} (set ${paths.DIR_ENV} to move it).",
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Make `parser` the `sandbox` command group's; handlers are stored as `args.func`."""
+    parser.description = (
+        f"Run OpenStack Ironic {paths.IRONIC_VERSION} (fake hardware, no auth) "
+        f"on 127.0.0.1 from {paths.sandbox_dir()} (set ${paths.DIR_ENV} to move it)."
     )
     commands = parser.add_subparsers(dest="sandbox_command", metavar="COMMAND", required=True)
     up = commands.add_parser("up", help="install if needed, start, enroll demo nodes")

@@ -1,14 +1,9 @@
-"""The SQLite state file: schema and migrations, one writer, definitions."""
+"""The SQLite state file: schema and migrations, one writer, definitions.
 
-from engine.store.database import (
-    Store,
-    open_private_file,
-    refuse_unsafe_path,
-    utc_now,
-)
-from engine.store.errors import AlreadyExistsError, ConflictError, NotFoundError, StoreError
-from engine.store.paths import log_path, state_path
-from engine.store.schema import SCHEMA_VERSION
+Its names are imported on first use (engine.lazy): its errors and paths without the database.
+"""
+
+from engine.lazy import lazy_attributes
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -23,3 +18,20 @@ __all__ = [
     "state_path",
     "utc_now",
 ]
+
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    {
+        "Store": "engine.store.database",
+        "open_private_file": "engine.store.database",
+        "refuse_unsafe_path": "engine.store.database",
+        "utc_now": "engine.store.database",
+        "AlreadyExistsError": "engine.store.errors",
+        "ConflictError": "engine.store.errors",
+        "NotFoundError": "engine.store.errors",
+        "StoreError": "engine.store.errors",
+        "log_path": "engine.store.paths",
+        "state_path": "engine.store.paths",
+        "SCHEMA_VERSION": "engine.store.schema",
+    },
+)
