@@ -9,7 +9,9 @@ process used meanwhile. Then a `tripleo-tui engine` process on a new state file:
 hostile workflow it starts one execution and, while it runs, times `execution-list` (read from
 the state file) and `execution-create` of a no-op workflow (handed to the engine, which must
 answer). Prints the engine's peak resident size (VmHWM) after each input and the command
-times, next to the same commands at rest (CLI start-up is most of them). Timing depends on the
+times, next to the same commands at rest (CLI start-up is most of them). The conductor turn
+runs in its own thread, so the loop stays free; a create handed to the engine during a long turn
+still waits for that turn (the conductor applies one turn at a time). Timing depends on the
 machine's load; the time limit counts CPU, so on a loaded machine the loop is held longer.
 """
 

@@ -304,13 +304,16 @@ class TripleoTuiApp(App[None]):
 
     def _show_pane_status(self, name: str) -> None:
         self.status.filter_text = self.pane(name).table.filter_text
+        self.status.marked = len(self.pane(name).marked)
         self.sub_title = dict(self.pane_titles())[name]
 
     def on_filter_changed(self, message: FilterChanged) -> None:
         self.status.filter_text = message.text
 
     def on_marks_changed(self, message: MarksChanged) -> None:
-        self.status.marked = message.count
+        shown = self.screen_stack[0].query_one("#panes", TabbedContent).active
+        if shown == f"tab-{message.pane.id}":
+            self.status.marked = message.count
 
     def on_execution_finished(self, message: ExecutionFinished) -> None:
         # A call, not a message: a message posted to a pane would bubble back up to here.

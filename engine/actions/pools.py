@@ -35,10 +35,13 @@ class DaemonPool(Executor):
         self._waiting = 0  # calls not yet taken by a thread
         self._busy = 0  # threads running a call
         self._lock = threading.Lock()
+        self._shut_down = False
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
         future: Future = Future()
         with self._lock:
+            if self._shut_down:
+                raise RuntimeError(f"The {self.name} threads have been shut down")
             self._waiting += 1
             free = len(self._threads) - self._busy
             if self._waiting > free and len(self._threads) < self.size:
@@ -47,12 +50,24 @@ class DaemonPool(Executor):
                 )
                 self._threads.append(thread)
                 thread.start()
-        self._calls.put((future, fn, args, kwargs))
+            self._calls.put((future, fn, args, kwargs))  # before a shutdown's end marks
         return future
 
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """The threads end once the calls already queued are done (`cancel_futures` is not
+        supported: nothing queued is dropped)."""
+        with self._lock:
+            self._shut_down = True
+            threads = list(self._threads)
+        for _ in threads:
+            self._calls.put(None)
+        if wait:
+            for thread in threads:
+                thread.join()
+
     def _work(self) -> None:
-        while True:
-            future, fn, args, kwargs = self._calls.get()
+        while (call := self._calls.get()) is not None:
+            future, fn, args, kwargs = call
             with self._lock:
                 self._waiting -= 1
                 self._busy += 1
@@ -61,7 +76,7 @@ class DaemonPool(Executor):
                     future.set_result(fn(*args, **kwargs))
                 except BaseException as error:
                     future.set_exception(error)
-            del future, fn, args, kwargs  # drop the result before waiting for the next call
+            del call, future, fn, args, kwargs  # drop the result before waiting for the next
             with self._lock:
                 self._busy -= 1
 

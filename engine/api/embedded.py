@@ -507,17 +507,19 @@ class EmbeddedBackend:
             )
         if description is not None and state is not None:
             raise WorkflowError("The description cannot be updated together with the state")
-        engine = await self._loaded(execution_id)
+        engine = await self._running_engine()
+        tree = await self._root_of(execution_id)
         if description is not None:
-            await engine.submit(events.SetDescription(execution_id, description))
+            await engine.submit(events.SetDescription(execution_id, description), tree)
         if state == states.PAUSED:
-            await engine.submit(events.PauseWorkflow(execution_id, state_info))
+            await engine.submit(events.PauseWorkflow(execution_id, state_info), tree)
         elif state == states.RUNNING:
-            await engine.submit(events.ResumeWorkflow(execution_id, dict(env) if env else None))
+            resume = events.ResumeWorkflow(execution_id, dict(env) if env else None)
+            await engine.submit(resume, tree)
         elif state is not None:
-            await engine.submit(events.StopWorkflow(execution_id, state, state_info))
+            await engine.submit(events.StopWorkflow(execution_id, state, state_info), tree)
         elif env:
-            await engine.submit(events.UpdateEnvironment(execution_id, dict(env)))
+            await engine.submit(events.UpdateEnvironment(execution_id, dict(env)), tree)
         return await self.get_execution(execution_id)
 
     async def wait_execution(
@@ -556,7 +558,7 @@ class EmbeddedBackend:
                 raise WorkflowError(
                     f"Execution {execution_id} is {found.state}; cancel it before deleting it"
                 )
-            self._engine.conductor.forget(execution_id)
+            await self._engine.forget(execution_id)
         elif not states.is_completed(found.state):
             raise WorkflowError(
                 f"Execution {execution_id} is {found.state}; cancel it before deleting it"
@@ -564,14 +566,13 @@ class EmbeddedBackend:
         await self.store.write(rows.delete_execution_tree, execution_id)
         await self.store.truncate_wal()  # its input may hold passwords
 
-    async def _loaded(self, execution_id: str) -> Engine:
-        """The engine, with the execution's tree in its memory."""
-        engine = await self._running_engine()
+    async def _root_of(self, execution_id: str) -> str:
+        """The root of the execution's tree: an event acting on it names it, so the engine
+        can bring the tree back into memory if it was forgotten."""
         root = await self.store.write(rows.root_of, execution_id)
         if root is None:
             raise NotFoundError(f"Execution '{execution_id}' not found")
-        await engine.ensure_loaded(root)
-        return engine
+        return root
 
     # ---- task executions ----------------------------------------------------------------
 
@@ -616,9 +617,11 @@ class EmbeddedBackend:
         execution_id = await self.store.write(rows.execution_of_task, task_id)
         if execution_id is None:
             raise NotFoundError(f"Task execution '{task_id}' not found")
-        engine = await self._loaded(execution_id)
+        engine = await self._running_engine()
+        tree = await self._root_of(execution_id)
         await engine.catalog.refresh()
-        await engine.submit(events.RerunTask(task_id, reset, dict(env) if env else None, skip))
+        rerun = events.RerunTask(task_id, reset, dict(env) if env else None, skip)
+        await engine.submit(rerun, tree)
         return await self.get_task(task_id)
 
     # ---- action executions --------------------------------------------------------------
@@ -647,9 +650,10 @@ class EmbeddedBackend:
             )
         found = await self.get_action_execution(action_id)
         engine = await self._running_engine()
+        tree = None
         if found.task_execution_id is not None:
             execution_id = await self.store.write(rows.execution_of_task, found.task_execution_id)
-            await self._loaded(execution_id)
+            tree = await self._root_of(execution_id)
         elif action_id not in engine.conductor.actions:
             raise WorkflowError(f"Action execution {action_id} is not running")
         if state == states.SUCCESS:
@@ -662,7 +666,7 @@ class EmbeddedBackend:
             event = events.ActionStateChanged(action_id, state)
         else:
             raise WorkflowError(f"Invalid action execution state: {state}")
-        await engine.submit(event)
+        await engine.submit(event, tree)
         return await self.get_action_execution(action_id)
 
     async def run_action(

@@ -9,14 +9,20 @@ Mistral runs the workflows: `start_engine` only checks that it answers, and `sub
 for what changed since the newest `updated_at` seen (one-second resolution, so rows of that
 second are read again and reported only when they differ), instead of re-reading every
 execution. Remote errors keep Mistral's words: `HTTP <status>: <faultstring>` on one line.
+
+Mistral's OpenStack actions (mistral-extra's ironic.* ...) act on the cloud of the request's
+Keystone token. Credentials without Keystone (a standalone Ironic, the sandbox) have none, so
+every request names that cloud in Mistral's target-cloud headers instead, as
+python-mistralclient's `target_*` options do.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from engine.api.types import (
@@ -49,6 +55,7 @@ from engine.core.errors import invalid_input
 
 if TYPE_CHECKING:
     from engine.api.graph import WorkflowGraph
+    from engine.clouds import Credentials
 
 SERVICE_TYPE = "workflowv2"
 TIMEOUT = 60.0  # seconds for one HTTP request
@@ -57,6 +64,7 @@ WHOLE_ID = 36  # a UUID's length: a shorter id is a prefix to look up
 POLL_SECONDS = 1.0  # how often `subscribe` asks what changed
 WAIT_SECONDS = (0.2, 2.0)  # first and longest pause between polls of a waited-for execution
 TRACEBACK = "Traceback (most recent call last)"
+NO_KEYSTONE_TOKEN = "no-keystone"  # Mistral wants a target token; an Ironic without auth ignores it
 OLDEST_FIRST = {"sort_keys": "created_at,id", "sort_dirs": "asc,asc"}
 SUMMARY_FIELDS = (
     "id",
@@ -67,6 +75,8 @@ SUMMARY_FIELDS = (
     "created_at",
     "updated_at",
     "task_execution_id",
+    "root_execution_id",
+    "input",
 )
 
 T = TypeVar("T")
@@ -246,7 +256,8 @@ class MistralBackend:
         description: str = "",
         caller: Caller | None = None,
     ) -> ExecutionRecord:
-        """`caller` is not passed on: Mistral's actions act as Mistral is configured to."""
+        """`caller` is not passed on: Mistral's actions act on the cloud of this backend's
+        requests (their Keystone token, else the target-cloud headers)."""
         created = await self._call(
             self.client.executions.create,
             workflow,
@@ -605,7 +616,7 @@ def _connect(url: str | None) -> MistralBackend:
     from mistralclient.api import client as mistral_client
 
     if url:
-        session = ks_session.Session(timeout=TIMEOUT)
+        session = ks_session.Session(timeout=TIMEOUT, additional_headers=_TargetCloud())
         described = f"Mistral {url} without authentication"
     else:
         from engine import clouds
@@ -622,6 +633,51 @@ def _connect(url: str | None) -> MistralBackend:
     url = url.rstrip("/")
     client = mistral_client.client(mistral_url=url, session=session, enforce_raw_definitions=True)
     return MistralBackend(client, url, described)
+
+
+class _TargetCloud(Mapping[str, str]):
+    """The target-cloud headers for the credentials in use at each request (keystoneauth1
+    reads `items()` per request), so an Ironic started after the backend opened is found."""
+
+    def __getitem__(self, name: str) -> str:
+        return self._now()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._now())
+
+    def __len__(self) -> int:
+        return len(self._now())
+
+    def items(self):
+        return self._now().items()
+
+    @staticmethod
+    def _now() -> dict[str, str]:
+        from engine import clouds
+
+        return target_cloud_headers(clouds.current())
+
+
+def target_cloud_headers(credentials: Credentials | None) -> dict[str, str]:
+    """Mistral's X-Target-* headers naming the endpoints of credentials without Keystone
+    (their catalog as a Keystone v3 token body, base64); none for other credentials."""
+    if credentials is None or credentials.auth_type != "none":
+        return {}
+    endpoints = credentials.known_endpoints()
+    if not endpoints:
+        return {}
+    region = credentials.region.get_region_name()
+    where = {"region": region, "region_id": region} if region else {}
+    catalog = [
+        {"type": kind, "endpoints": [{"interface": "public", "url": url, **where}]}
+        for kind, url in endpoints
+    ]
+    token_body = json.dumps({"methods": ["token"], "catalog": catalog})
+    return {
+        "X-Target-Auth-Uri": endpoints[0][1],
+        "X-Target-Auth-Token": NO_KEYSTONE_TOKEN,
+        "X-Target-Service-Catalog": base64.b64encode(token_body.encode()).decode(),
+    }
 
 
 def _remote_error(error: Exception, url: str) -> Exception:
@@ -772,8 +828,10 @@ def _execution(item: Any) -> ExecutionRecord:
 
 
 def _summary(item: Any) -> ExecutionSummary:
-    fields = {name: _get(item, name) for name in SUMMARY_FIELDS}
-    return ExecutionSummary(**fields | {"state_info": _state_info(item)})
+    fields = {name: _get(item, name) for name in SUMMARY_FIELDS if name != "input"}
+    fields["state_info"] = _state_info(item)
+    fields["input_text"] = ExecutionSummary.short_input(_json(item, "input", {}))
+    return ExecutionSummary(**fields)
 
 
 def _task(item: Any) -> TaskRecord:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -747,8 +747,14 @@ class Conductor:
                     else:
                         self.actions.pop(child.id, None)
 
-    def adopt(self, executions: list[WorkflowExecution], timers: list[Timer]) -> None:
-        """Take over executions rebuilt from the state file (their tasks and actions linked)."""
+    def adopt(
+        self,
+        executions: list[WorkflowExecution],
+        timers: list[Timer],
+        standalone: Iterable[ActionExecution] = (),
+    ) -> None:
+        """Take over executions rebuilt from the state file (their tasks and actions linked),
+        and running stand-alone actions."""
         for execution in executions:
             self.executions[execution.id] = execution
             for task in execution.tasks:
@@ -759,9 +765,8 @@ class Conductor:
         for timer in timers:
             self.timers[timer.id] = timer
             self.timers_by_task.setdefault(timer.task_id, set()).add(timer.id)
-
-    def adopt_action(self, action: ActionExecution) -> None:
-        self.actions[action.id] = action
+        for action in standalone:
+            self.actions[action.id] = action
 
 
 def check_input_size(given: dict[str, Any], what: str) -> None:

@@ -1,9 +1,12 @@
 """The engine service: feeds events to the conductor, commits what changed, then acts.
 
-One loop task owns the conductor. Each turn it takes every event waiting (action results, timer
-firings, API requests), applies them, writes all the changed rows in ONE transaction, and only
-then replies to callers, starts actions, arms timers and tells subscribers. So nothing is seen
-or done before it is durable, and a burst of results costs one commit (group commit).
+One loop task drives the conductor. Each turn it takes every event waiting (action results,
+timer firings, API requests), applies them, writes all the changed rows in ONE transaction, and
+only then replies to callers, starts actions, arms timers and tells subscribers. So nothing is
+seen or done before it is durable, and a burst of results costs one commit (group commit).
+The events are applied in the conductor's own thread: a turn evaluating many slow expressions
+(each bounded by engine.expr.budget, but ten of them take seconds) leaves the event loop free to
+answer requests, and the conductor's memory is changed only there, one call at a time.
 
 Exactly one engine runs per state file: it holds a lease row with a heartbeat (engine.store.lease),
 and every write it makes is fenced by that lease: once another engine has taken over, nothing
@@ -19,7 +22,7 @@ import functools
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +33,7 @@ from engine.actions import (
     ExecutionInfo,
     run_descriptor,
 )
+from engine.actions.pools import DaemonPool
 from engine.callers import CALLER, Caller
 from engine.core import events, states
 from engine.core.conductor import Conductor
@@ -132,14 +136,20 @@ def _changes(objects: Iterable[Any]) -> list[Change]:
     return found
 
 
+# An event, the future its submitter waits on (None: nobody waits), and the root execution
+# it acts on (None: it names none, or the tree is surely in memory).
+_Entry = tuple[Any, asyncio.Future | None, str | None]
+
+
 @dataclass(slots=True)
 class _Turn:
     """One batch of events applied in memory, waiting for its commit."""
 
-    batch: list[tuple[Any, asyncio.Future | None]]
+    batch: list[_Entry]
     rows: Any = None
     commands: list[Any] = field(default_factory=list)
     replies: list[tuple[asyncio.Future, Any]] = field(default_factory=list)
+    refusals: list[tuple[asyncio.Future, Exception]] = field(default_factory=list)
     ended: list[str] = field(default_factory=list)
     finished_roots: list[WorkflowExecution] = field(default_factory=list)
     finished_actions: list[str] = field(default_factory=list)  # stand-alone (run-action) ones
@@ -162,12 +172,13 @@ class Engine:
         self.clock = clock
         self.history = StoreHistory(store.path)
         self.conductor = Conductor(self.catalog, new_id, self.history)
+        self._conductor_thread = DaemonPool("engine-conductor", 1)
         self.owner = new_owner()
         self._heartbeat: Heartbeat | None = None
         self.lease_lost = asyncio.Event()  # set once another engine took over: this one stopped
         self.halted = asyncio.Event()  # set when the engine stopped by itself (`halt_reason`)
         self.halt_reason = ""
-        self._inbox: list[tuple[Any, asyncio.Future | None]] = []
+        self._inbox: list[_Entry] = []
         self._wake = asyncio.Event()
         self._inflight: dict[str, asyncio.Task] = {}
         self._timer_handles: dict[str, asyncio.TimerHandle] = {}
@@ -175,7 +186,6 @@ class Engine:
         self._waiters: dict[str, list[asyncio.Future]] = {}
         # The caller each running root execution acts as (engine.callers); memory only.
         self._callers: dict[str, Caller] = {}
-        self._loading = asyncio.Lock()
         self._loop_task: asyncio.Task | None = None
         self._parse_spec = SpecParser()
         self.running = False
@@ -228,10 +238,11 @@ class Engine:
             await asyncio.gather(self._loop_task, return_exceptions=True)
         await asyncio.gather(*self._inflight.values(), return_exceptions=True)
         self._inflight.clear()
-        for _, future in self._inbox:
+        for _, future, _ in self._inbox:
             if future is not None and not future.done():
                 future.set_exception(EngineStopped("The engine stopped"))
         self._inbox.clear()
+        self._conductor_thread.shutdown(wait=False)
         self.history.close()
         if self._heartbeat is not None:
             await asyncio.to_thread(self._heartbeat.stop)
@@ -257,18 +268,20 @@ class Engine:
 
     def post(self, event: Any) -> None:
         """Queue an event nobody waits for (an action result, a timer)."""
-        self._inbox.append((event, None))
+        self._inbox.append((event, None, None))
         self._wake.set()
 
-    async def submit(self, event: Any) -> Any:
+    async def submit(self, event: Any, tree: str | None = None) -> Any:
         """Apply an event and wait until its changes are committed; return what it created.
 
-        Raises the conductor's EngineError (bad input, invalid state change) unchanged.
+        `tree`: the root execution the event acts on, brought back into memory first if it
+        was forgotten (finished). Raises the conductor's EngineError (bad input, invalid state
+        change) unchanged.
         """
         if not self.running:
             raise EngineStopped("The engine is not running")
         future = asyncio.get_running_loop().create_future()
-        self._inbox.append((event, future))
+        self._inbox.append((event, future, tree))
         self._wake.set()
         return await future
 
@@ -311,10 +324,13 @@ class Engine:
                 continue
             batch, self._inbox = self._inbox, []
             try:
-                turn = self._apply(batch)
+                turn = await self._conducted(self._apply, batch)
             except Exception as error:  # a bug: memory can no longer be trusted
                 self._fail_stop(batch, error)
                 break
+            for future, error in turn.refusals:
+                if not future.done():
+                    future.set_exception(error)
             if committing is not None and not await committing:
                 self._fail_stop(batch, EngineStopped("an earlier change was not recorded"))
                 break
@@ -322,7 +338,7 @@ class Engine:
         if committing is not None:
             await committing
 
-    def _fail_stop(self, batch: list[tuple[Any, asyncio.Future | None]], error: Exception) -> None:
+    def _fail_stop(self, batch: list[_Entry], error: Exception) -> None:
         """The state file could not be written (or a bug): memory and file may differ now, so
         the engine stops; the next start recovers from the file."""
         if isinstance(error, LeaseLost):
@@ -330,7 +346,7 @@ class Engine:
         LOG.error("The engine stops: it could not record its changes: %s", error)
         stopped = EngineStopped(f"The engine stopped: it could not record its changes ({error})")
         self._halt(str(stopped))
-        for _, future in batch:
+        for _, future, _ in batch:
             if future is not None and not future.done():
                 future.set_exception(stopped)
         if self.running:
@@ -341,22 +357,29 @@ class Engine:
             self.halt_reason = reason
             self.halted.set()
 
-    def _apply(self, batch: list[tuple[Any, asyncio.Future | None]]) -> _Turn:
-        """Feed the events to the conductor; snapshot what must be written and announced."""
+    def _conducted(self, function: Callable[..., Any], *args: Any) -> Awaitable[Any]:
+        """`function(*args)` in the conductor's thread, after whatever it is doing now."""
+        return asyncio.wrap_future(self._conductor_thread.submit(function, *args))
+
+    def _apply(self, batch: list[_Entry]) -> _Turn:
+        """Feed the events to the conductor; snapshot what must be written and announced.
+        Runs in the conductor's thread, so it leaves the futures to the loop."""
         changed: dict[int, Any] = {}
         removed: list[str] = []
         turn = _Turn(batch)
-        for event, future in batch:
+        for event, future, tree in batch:
             try:
+                if tree is not None and tree not in self.conductor.executions:
+                    self.conductor.adopt(*self.history.trees([tree], self._parse_spec))
                 outcome = self.conductor.handle(event, self.clock())
             except EngineError as error:
                 if future is not None:
-                    future.set_exception(error)
+                    turn.refusals.append((future, error))
                 continue
             except Exception as error:
                 LOG.exception("The engine failed to apply %s", type(event).__name__)
                 if future is not None:
-                    future.set_exception(error)
+                    turn.refusals.append((future, error))
                 continue
             if type(event) is events.StartWorkflow and event.caller is not None:
                 self._callers[outcome.result.id] = event.caller
@@ -409,10 +432,10 @@ class Engine:
         if turn.changes:
             for queue in self._subscribers:
                 queue.put_nowait(turn.changes)
-        if turn.finished_roots:
-            self._forget_finished(turn.finished_roots)
-        for action_id in turn.finished_actions:
-            self.conductor.actions.pop(action_id, None)
+        if turn.finished_roots or turn.finished_actions:
+            await self._conducted(
+                self._forget_finished, turn.finished_roots, turn.finished_actions, self._busy()
+            )
         return True
 
     def _carry_out(self, command: Any) -> None:
@@ -483,27 +506,38 @@ class Engine:
             return None
         return self._callers.get(execution.root_id or execution.id)
 
-    def _forget_finished(self, finished: list[WorkflowExecution]) -> None:
-        """Drop finished root executions from memory once nothing of theirs is in flight."""
+    def _busy(self) -> set[str]:
+        """The root executions with an action in flight."""
         busy = set()
         for action_id in self._inflight:
             action = self.conductor.actions.get(action_id)
             if action is not None and action.task is not None:
                 execution = action.task.execution
                 busy.add(execution.root_id or execution.id)
-        for execution in finished:
+        return busy
+
+    def _forget_finished(
+        self, roots: list[WorkflowExecution], actions: list[str], busy: set[str]
+    ) -> None:
+        """Drop finished root executions with nothing in flight, and finished stand-alone
+        actions, from memory (in the conductor's thread)."""
+        for execution in roots:
             if execution.id not in busy and states.is_completed(execution.state):
                 self.conductor.forget(execution.id)
                 self._callers.pop(execution.id, None)
+        for action_id in actions:
+            self.conductor.actions.pop(action_id, None)
+
+    async def forget(self, root_id: str) -> None:
+        """Drop a finished execution tree from memory (it stays in the state file)."""
+        await self._conducted(self.conductor.forget, root_id)
 
     # ---- recovery ---------------------------------------------------------------------------
 
     async def _recover(self) -> None:
         executions, timers = await self.store.write(load_trees, None, self._parse_spec)
         standalone = await self.store.write(running_standalone_actions)
-        self.conductor.adopt(executions, timers)
-        for action in standalone:
-            self.conductor.adopt_action(action)
+        await self._conducted(self.conductor.adopt, executions, timers, standalone)
         for timer in timers:
             self._carry_out(events.ArmTimer(timer.id, timer.due))
         interrupted = [
@@ -539,14 +573,3 @@ class Engine:
             workflow_name=task.execution.workflow_name if task else None,
             timeout=task.runtime.get("timeout") if task else None,
         )
-
-    async def ensure_loaded(self, root_id: str) -> None:
-        """Bring a finished execution tree back into memory (for rerun, async results)."""
-        if root_id in self.conductor.executions:
-            return
-        async with self._loading:
-            if root_id in self.conductor.executions:
-                return
-            executions, timers = await self.store.write(load_trees, [root_id], self._parse_spec)
-            if root_id not in self.conductor.executions:
-                self.conductor.adopt(executions, timers)

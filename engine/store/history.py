@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
-from engine.store.executions import loads
+from engine.core.model import Timer, WorkflowExecution
+from engine.store.executions import load_trees, loads
 
 # Every workflow execution under the given one (its sub-workflows, theirs, ...), itself included.
 _TREE = """
@@ -50,6 +51,18 @@ class StoreHistory:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+    def trees(
+        self, root_ids: list[str], parse: Callable[[str], Any]
+    ) -> tuple[list[WorkflowExecution], list[Timer]]:
+        """Execution trees rebuilt from the state file (engine.store.executions.load_trees),
+        read in one snapshot."""
+        conn = self._connection()
+        conn.execute("BEGIN")
+        try:
+            return load_trees(conn, root_ids, parse)
+        finally:
+            conn.execute("ROLLBACK")
 
     def execution_tree(self, execution_id: str) -> list[str]:
         return [row["id"] for row in self._connection().execute(_TREE, (execution_id,))]

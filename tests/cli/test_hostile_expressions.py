@@ -3,6 +3,7 @@ a message naming the limit, the engine's memory stays bounded, and the engine ke
 CLI commands (run as subprocesses, as a user would) while it happens."""
 
 import json
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine import limits
+from engine.api.handoff import _exchange, socket_path
 from tests.cli.engine_process import (
     cli_command,
     lease_pid,
@@ -18,6 +20,7 @@ from tests.cli.engine_process import (
     wait_for,
 )
 
+SLOW_SUBWORKFLOWS = 12  # each stops at the CPU time limit: one turn of 6 s CPU, all in expressions
 NESTED_LOOPS = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
 
 WORKBOOK = f"""\
@@ -34,6 +37,11 @@ workflows:
         action: std.echo
         input:
           output: "{NESTED_LOOPS}"
+  many_loops:
+    tasks:
+      each:
+        with-items: i in <% range({SLOW_SUBWORKFLOWS}) %>
+        workflow: jinja_loops
   backtracking_regex:
     input: [n]
     output:
@@ -62,6 +70,12 @@ def cli(db: Path, *args: str, timeout: float = 60) -> tuple[int, str, str, float
     started = time.monotonic()
     done = subprocess.run(cli_command(db, *args), capture_output=True, text=True, timeout=timeout)
     return done.returncode, done.stdout, done.stderr, time.monotonic() - started
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time the process has used so far, all its threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_kib(pid: int) -> int:
@@ -132,6 +146,51 @@ def test_nested_loops_end_in_error_and_the_engine_keeps_answering(engine):
     assert task["State"] == "ERROR"
     assert "exceeded the CPU time limit of 0.5 s" in task["State info"]
     assert lease_pid(db) == process.pid
+
+
+def test_the_engine_answers_while_one_turn_runs_many_slow_expressions(engine):
+    """One event starting 12 sub-workflows whose inputs each run to the 0.5 s CPU limit makes
+    one conductor turn of 6 s CPU. It runs in the conductor's thread, so the engine's event
+    loop answers `GET /v2/executions` (what `mistral execution-list` sends) meanwhile: the
+    answer comes while less than half of that CPU has been used (with the turn on the loop it
+    came only after all of it). Progress is counted in the engine's CPU time, not wall time,
+    so a loaded machine cannot fail it; the latency is printed (bench/bench_hostile.py)."""
+    db, process = engine
+    before = field(db, "execution-create", "hostile.noop", "{}", "--wait")
+    started_cpu = cpu_seconds(process.pid)
+    busy = subprocess.Popen(
+        cli_command(db, "execution-create", "hostile.many_loops", "{}", "-f", "json"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_for(
+        lambda: cpu_seconds(process.pid) - started_cpu > 1.0,
+        timeout=60,
+        what="the turn to be evaluating its expressions",
+    )
+    asked = time.monotonic()
+    status, _, body = _exchange(socket_path(db), "GET", "/v2/executions", None)
+    latency = time.monotonic() - asked
+    used = cpu_seconds(process.pid) - started_cpu
+    print(f"GET /v2/executions during the turn: {latency:.3f} s, {used:.2f} s CPU into it")
+    assert busy.poll() is None  # the turn has not ended: the create is not answered yet
+    assert used < SLOW_SUBWORKFLOWS * limits.EXPRESSION_TIME_LIMIT / 2
+    assert status == 200
+    listed = {row["id"]: row["state"] for row in json.loads(body)["executions"]}
+    assert listed[before["ID"]] == "SUCCESS"
+    out, err = busy.communicate(timeout=120)
+    assert busy.returncode == 0, err
+    parent = json.loads(out)
+    ended = wait_for(
+        lambda: (row := field(db, "execution-get", parent["ID"]))["State"] != "RUNNING" and row,
+        timeout=120,
+        what="the slow execution to end",
+    )
+    assert ended["State"] == "ERROR"
+    children = field(db, "execution-list", "--task", tasks(db, parent["ID"])["each"]["ID"])
+    assert len(children) == SLOW_SUBWORKFLOWS
+    assert {child["State"] for child in children} == {"ERROR"}
 
 
 def test_backtracking_regex_runs_in_linear_time(engine):

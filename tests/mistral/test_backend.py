@@ -7,11 +7,15 @@ itself (with a random suffix) and looks only at what it made.
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
+import os
 import uuid
 from types import SimpleNamespace
 
 import pytest
 
+from engine import clouds
 from engine.api import (
     AlreadyExistsError,
     ExecutionFilter,
@@ -22,7 +26,7 @@ from engine.api import (
     Page,
     states,
 )
-from engine.api.mistral import MistralBackend, MistralError, _state_info
+from engine.api.mistral import MistralBackend, MistralError, _state_info, target_cloud_headers
 
 WORKBOOK = """\
 version: '2.0'
@@ -128,8 +132,11 @@ async def test_an_execution_with_its_tasks_output_and_sub_execution(backend, wor
         "SUCCESS",
         {"output": "hi child"},
     )
-    newest = await backend.list_execution_summaries(ExecutionFilter(limit=5, newest_first=True))
-    assert done.id in {summary.id for summary in newest}
+    newest = await backend.list_execution_summaries(ExecutionFilter(limit=20, newest_first=True))
+    summaries = {summary.id: summary for summary in newest}
+    assert done.id in summaries
+    assert summaries[child.id].root_execution_id == done.id
+    assert '"who":"child"' in summaries[child.id].input_text
 
 
 async def test_changes_come_by_polling_updated_at(backend, workbook):
@@ -249,3 +256,35 @@ async def test_messages_say_why_there_are_none(backend):
 )
 def test_state_info_leaves_tracebacks_out(sent, shown):
     assert _state_info(SimpleNamespace(state_info=sent)) == shown
+
+
+def test_target_cloud_headers_name_an_ironic_without_keystone(monkeypatch):
+    """So that mistral-extra's ironic.* actions reach it (tests/mistral/test_tag_node.py runs
+    them); with Keystone, Mistral takes the cloud from the token and no header is sent."""
+    for name in [name for name in os.environ if name.startswith("OS_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("OS_ENDPOINT", "http://127.0.0.1:6385")
+    clouds.reset()
+    headers = target_cloud_headers(clouds.current())
+    assert headers["X-Target-Auth-Uri"] == "http://127.0.0.1:6385"
+    assert headers["X-Target-Auth-Token"]
+    token_body = json.loads(base64.b64decode(headers["X-Target-Service-Catalog"]))
+    assert token_body == {
+        "methods": ["token"],
+        "catalog": [
+            {
+                "type": "baremetal",
+                "endpoints": [{"interface": "public", "url": "http://127.0.0.1:6385"}],
+            }
+        ],
+    }
+
+    monkeypatch.delenv("OS_ENDPOINT")
+    monkeypatch.setenv("OS_AUTH_URL", "http://127.0.0.1:5000/v3")
+    monkeypatch.setenv("OS_USERNAME", "admin")
+    monkeypatch.setenv("OS_PASSWORD", "secret-pw")
+    monkeypatch.setenv("OS_PROJECT_NAME", "admin")
+    clouds.reset()
+    assert target_cloud_headers(clouds.current()) == {}
+    assert target_cloud_headers(None) == {}
+    clouds.reset()
