@@ -25,6 +25,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from engine.api.mistral_json import cron_trigger_record
 from engine.api.types import (
     MIN_PREFIX,
     ActionExecutionRecord,
@@ -33,6 +34,7 @@ from engine.api.types import (
     AmbiguousIdError,
     Caller,
     Change,
+    CronTriggerRecord,
     EngineError,
     EnvironmentRecord,
     ExecutionFilter,
@@ -225,6 +227,27 @@ class MistralBackend:
     async def get_action(self, id_or_name: str) -> ActionRecord:
         return _action(await self._call(self.client.actions.get, id_or_name))
 
+    async def get_action_definition(self, id_or_name: str) -> str:
+        return (await self.get_action(id_or_name)).definition
+
+    async def validate_actions(self, text: str, filename: str = "<input>") -> Validation:
+        return _validation(await self._call(self.client.actions.validate, text), filename)
+
+    async def create_actions(
+        self, text: str, filename: str = "<input>", scope: str = "private"
+    ) -> list[ActionRecord]:
+        created = await self._call(self.client.actions.create, text, scope=scope)
+        return [_action(item) for item in created]
+
+    async def update_actions(
+        self, text: str, filename: str = "<input>", scope: str = "private", id: str | None = None
+    ) -> list[ActionRecord]:
+        updated = await self._call(self.client.actions.update, text, scope=scope, id=id)
+        return [_action(item) for item in updated]
+
+    async def delete_action(self, id_or_name: str) -> None:
+        await self._call(self.client.actions.delete, id_or_name)
+
     # ---- executions --------------------------------------------------------------------------
 
     async def resolve_id(self, kind: str, given: str) -> str:
@@ -352,6 +375,39 @@ class MistralBackend:
     async def delete_execution(self, execution_id: str) -> None:
         await self._call(self.client.executions.delete, execution_id)
 
+    async def get_execution_published(self, execution_id: str) -> dict[str, Any]:
+        found = await self._call(self.client.executions.get, execution_id)
+        return _json(found, "published_global", {})
+
+    async def get_execution_report(
+        self,
+        execution_id: str,
+        *,
+        errors_only: bool = False,
+        max_depth: int = -1,
+        statistics_only: bool = False,
+    ) -> dict[str, Any]:
+        return await self._call(
+            self.client.executions.get_report,
+            execution_id,
+            errors_only=errors_only,
+            max_depth=max_depth,
+            statistics_only=statistics_only,
+        )
+
+    async def list_sub_executions(
+        self, kind: str, origin_id: str, *, errors_only: bool = False, max_depth: int = -1
+    ) -> list[ExecutionRecord]:
+        lister = {
+            "execution": self.client.executions.get_ex_sub_executions,
+            "task": self.client.tasks.get_task_sub_executions,
+        }[kind]
+        # As mistralclient sends it: '' (not False) for "not only errors".
+        found = await self._call(
+            lister, origin_id, errors_only=errors_only or "", max_depth=max_depth
+        )
+        return [_execution(item) for item in found]
+
     # ---- task executions ---------------------------------------------------------------------
 
     async def list_tasks(
@@ -417,6 +473,9 @@ class MistralBackend:
         path = f"/action_executions/{action_id}"
         return _action_execution(await self._call(manager._update, path, body))
 
+    async def delete_action_execution(self, action_id: str) -> None:
+        await self._call(self.client.action_executions.delete, action_id)
+
     async def run_action(
         self,
         name: str,
@@ -472,6 +531,41 @@ class MistralBackend:
 
     async def delete_environment(self, name: str) -> None:
         await self._call(self.client.environments.delete, name)
+
+    # ---- cron triggers ------------------------------------------------------------------------
+
+    async def create_cron_trigger(
+        self,
+        name: str,
+        workflow: str,
+        workflow_input: Mapping[str, Any] | None = None,
+        workflow_params: Mapping[str, Any] | None = None,
+        pattern: str | None = None,
+        first_time: str | None = None,
+        count: int | None = None,
+    ) -> CronTriggerRecord:
+        created = await self._call(
+            self.client.cron_triggers.create,
+            name,
+            workflow,
+            dict(workflow_input or {}),
+            dict(workflow_params or {}),
+            pattern or None,
+            first_time or None,
+            count,
+        )
+        return cron_trigger_record(created.to_dict())
+
+    async def list_cron_triggers(self) -> list[CronTriggerRecord]:
+        found = await self._list(self.client.cron_triggers.list, **OLDEST_FIRST)
+        return [cron_trigger_record(item.to_dict()) for item in found]
+
+    async def get_cron_trigger(self, name_or_id: str) -> CronTriggerRecord:
+        found = await self._call(self.client.cron_triggers.get, name_or_id)
+        return cron_trigger_record(found.to_dict())
+
+    async def delete_cron_trigger(self, name_or_id: str) -> None:
+        await self._call(self.client.cron_triggers.delete, name_or_id)
 
     # ---- queues (Zaqar) ----------------------------------------------------------------------
 
