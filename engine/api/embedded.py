@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from engine.api.types import ActionExecutionRecord, ExecutionFilter, Validation
+from engine.callers import CALLER
 from engine.core import states
 from engine.core.errors import InputError, WorkflowError
 from engine.lang.errors import DefinitionError
@@ -509,10 +510,12 @@ class EmbeddedBackend:
         state_info: str | None = None,
         env: Mapping[str, Any] | None = None,
         description: str | None = None,
+        caller: Caller | None = None,
     ) -> ExecutionRecord:
         """`execution-update`: -s PAUSED pauses, -s RUNNING resumes (with -e merged into the
-        env), -s SUCCESS|ERROR|CANCELLED ends it now with `state_info` as the message; -d sets
-        the description, -e alone updates the env (IDLE, PAUSED or ERROR executions)."""
+        env; with `caller`, its actions act as the caller from now on), -s
+        SUCCESS|ERROR|CANCELLED ends it now with `state_info` as the message; -d sets the
+        description, -e alone updates the env (IDLE, PAUSED or ERROR executions)."""
         from engine.core import events
 
         if self._hands_off():
@@ -533,7 +536,7 @@ class EmbeddedBackend:
         if state == states.PAUSED:
             await engine.submit(events.PauseWorkflow(execution_id, state_info), tree)
         elif state == states.RUNNING:
-            resume = events.ResumeWorkflow(execution_id, dict(env) if env else None)
+            resume = events.ResumeWorkflow(execution_id, dict(env) if env else None, caller)
             await engine.submit(resume, tree)
         elif state is not None:
             await engine.submit(events.StopWorkflow(execution_id, state, state_info), tree)
@@ -661,10 +664,11 @@ class EmbeddedBackend:
         reset: bool = True,
         env: Mapping[str, Any] | None = None,
         skip: bool = False,
+        caller: Caller | None = None,
     ) -> TaskRecord:
         """`task-rerun`: an ERROR task runs again; with reset=False (--resume) a with-items task
         runs only its failed and not-started items; with skip (--skip) it is SKIPPED and its
-        on-skip runs."""
+        on-skip runs. With `caller`, the execution's actions act as the caller from now on."""
         from engine.core import events
 
         if self._hands_off():
@@ -681,7 +685,7 @@ class EmbeddedBackend:
         engine = await self._running_engine()
         tree = await self._root_of(execution_id)
         await engine.catalog.refresh()
-        rerun = events.RerunTask(task_id, reset, dict(env) if env else None, skip)
+        rerun = events.RerunTask(task_id, reset, dict(env) if env else None, skip, caller)
         await engine.submit(rerun, tree)
         return await self.get_task(task_id)
 
@@ -752,8 +756,9 @@ class EmbeddedBackend:
         save_result: bool = False,
         run_sync: bool = False,
         description: str = "",
+        caller: Caller | None = None,
     ) -> ActionExecutionRecord:
-        """`run-action`: run one action outside any workflow.
+        """`run-action`: run one action outside any workflow (as `caller`, if given).
 
         Without `save_result` nothing is stored and the record has no id. With it, the action
         execution is a row; `run_sync` waits for its end.
@@ -771,10 +776,15 @@ class EmbeddedBackend:
             )
         given = dict(input or {})
         if not save_result:
-            return await self._run_unsaved(name, given)
+            acting = CALLER.set(caller)  # this task's, and the threads its action runs in
+            try:
+                return await self._run_unsaved(name, given)
+            finally:
+                CALLER.reset(acting)
         engine = await self._running_engine()
         await engine.catalog.refresh()
-        action = await engine.submit(events.RunStandaloneAction(name, given, description))
+        run = events.RunStandaloneAction(name, given, description, caller)
+        action = await engine.submit(run)
         if run_sync:
             await self._wait(action.id, self.get_action_execution, None)
         return await self.get_action_execution(action.id)

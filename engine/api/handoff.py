@@ -7,7 +7,9 @@ write there and gets the record (or the error, with its type in a header) back a
 called the method itself; waiting for an execution's end is one long poll, not a loop of reads.
 With no live engine, the caller starts a headless one and sends the request once it listens;
 a request that never reached an engine changed nothing. While it starts that engine, the
-caller holds the start lock, so of many commands racing for an engine one starts it.
+caller holds the start lock, so of many commands racing for an engine one starts it. A request
+that starts actions carries this process's own cloud (engine.target_cloud), so the engine acts
+on the cloud of the command that asked.
 """
 
 from __future__ import annotations
@@ -40,8 +42,10 @@ from engine.api.types import (
     WorkflowError,
     states,
 )
+from engine.clouds import CloudsError
 from engine.store import log_path
 from engine.store.lease import try_start_lock
+from engine.target_cloud import caller_headers
 
 if TYPE_CHECKING:
     from engine.api.embedded import EmbeddedBackend
@@ -55,6 +59,8 @@ LONG_POLL = 30.0  # seconds one wait request may last
 # How often the caller tries again to reach an engine it did not start (one it started says
 # when it serves: see EngineClient._until_ready).
 RETRY_EVERY = 0.05
+# The methods that start actions: their requests carry this process's cloud (a resume too).
+ACTING = frozenset({"start_execution", "rerun_task", "run_action"})
 
 # Errors that cross the hand-off as themselves (their message is meant for the user).
 KNOWN_ERRORS: dict[str, type[Exception]] = {
@@ -175,7 +181,9 @@ class NoEngineAnswered(HandoffError):
     """No engine listened in time: the request was not sent, nothing was changed."""
 
 
-def _exchange(path: str, verb: str, url: str, body: Any) -> tuple[int, str | None, bytes]:
+def _exchange(
+    path: str, verb: str, url: str, body: Any, headers: dict[str, str]
+) -> tuple[int, str | None, bytes]:
     """One request, blocking (run in a thread): (status, error type header, body)."""
     connection = _UnixConnection(path)
     try:
@@ -184,7 +192,8 @@ def _exchange(path: str, verb: str, url: str, body: Any) -> tuple[int, str | Non
         except (FileNotFoundError, ConnectionRefusedError) as error:
             raise _NotListening(str(error)) from None
         data = None if body is None else json.dumps(body)
-        connection.request(verb, url, body=data, headers={"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json", **headers}
+        connection.request(verb, url, body=data, headers=headers)
         response = connection.getresponse()
         return response.status, response.getheader(ERROR_TYPE_HEADER), response.read()
     finally:
@@ -214,8 +223,13 @@ class EngineClient:
         """Run `api.<method>(**arguments)` in the live engine (started if none is) and return
         what it returned."""
         verb, url, body, read = _request(method, arguments)
+        acting = method in ACTING or arguments.get("state") == states.RUNNING  # a resume
         try:
-            status, kind, data = await self._send(verb, url, body)
+            headers = await asyncio.to_thread(caller_headers) if acting else {}
+        except CloudsError as error:
+            raise HandoffError(f"{error}; nothing was changed") from None
+        try:
+            status, kind, data = await self._send(verb, url, body, headers)
         except EngineGone:
             return await self._look_up(method, arguments)
         finally:
@@ -231,13 +245,17 @@ class EngineClient:
             raise known(message)
         raise HandoffError(f"The engine failed: {status} {message} (details in {self._log})")
 
-    async def _send(self, verb: str, url: str, body: Any) -> tuple[int, str | None, bytes]:
+    async def _send(
+        self, verb: str, url: str, body: Any, headers: dict[str, str] | None = None
+    ) -> tuple[int, str | None, bytes]:
         """Send once an engine listens, starting one if none is live; an engine that goes away
         before it answers is reported (the change may or may not have been made)."""
         deadline = time.monotonic() + CONNECT_TIMEOUT
         while True:
             try:
-                return await asyncio.to_thread(_exchange, self.socket, verb, url, body)
+                return await asyncio.to_thread(
+                    _exchange, self.socket, verb, url, body, headers or {}
+                )
             except _NotListening:
                 if time.monotonic() > deadline:
                     raise NoEngineAnswered(
