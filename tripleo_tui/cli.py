@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 COMMAND_GROUPS = (
     "tripleo_tui.definition_commands",
     "tripleo_tui.execution_commands",
+    "tripleo_tui.tree_commands",
     "tripleo_tui.environment_commands",
     "tripleo_tui.engine_command",
     "tripleo_tui.queue_commands",

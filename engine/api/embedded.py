@@ -28,6 +28,7 @@ from engine.core.errors import InputError, WorkflowError
 from engine.lang.errors import DefinitionError
 from engine.store import (
     AlreadyExistsError,
+    ConflictError,
     NotFoundError,
     Store,
     StoreError,
@@ -85,6 +86,7 @@ class Serving(Protocol):
 OthersServing = Callable[["EmbeddedBackend"], Awaitable[Serving]]
 
 BUNDLED_WORKBOOKS = Path(__file__).resolve().parents[2] / "workbooks"
+SCOPES = ("private", "public")
 SYSTEM_ACTION_IDS = uuid.UUID("7f1c4a52-2b1e-4c55-9a43-6f0e8e5d1b07")  # uuid5 namespace
 
 Spec = TypeVar("Spec")
@@ -289,6 +291,44 @@ class EmbeddedBackend:
             if id_or_name in (action.name, action.id):
                 return action
         raise NotFoundError(f"Action '{id_or_name}' not found")
+
+    async def get_action_definition(self, id_or_name: str) -> str:
+        return (await self.get_action(id_or_name)).definition
+
+    async def validate_actions(self, text: str, filename: str = "<input>") -> Validation:
+        """Every problem and warning in an action document. Stores nothing."""
+        from engine.lang import parse_actions
+
+        return await self._validate(parse_actions, text, filename)
+
+    async def create_actions(
+        self, text: str, filename: str = "<input>", scope: str = "private"
+    ) -> list[ActionRecord]:
+        """Store every ad-hoc action of an action document (none if any is invalid or taken)."""
+        from engine.lang import parse_actions
+
+        spec = await self.specs.parse(parse_actions, text, filename)
+        values = _action_values(spec.actions, document=text)
+        return await self.store.write(defs.insert_actions, values, _checked_scope(scope))
+
+    async def update_actions(
+        self, text: str, filename: str = "<input>", scope: str = "private", id: str | None = None
+    ) -> list[ActionRecord]:
+        from engine.lang import parse_actions
+
+        spec = await self.specs.parse(parse_actions, text, filename)
+        values = _action_values(spec.actions, document=text)
+        return await self.store.write(defs.update_actions, values, _checked_scope(scope), id)
+
+    async def delete_action(self, id_or_name: str) -> None:
+        """Delete a stand-alone ad-hoc action (system actions and a workbook's stay)."""
+        if await defs.find_action(self.store, id_or_name) is None:
+            system = await self._system_actions()
+            if any(id_or_name in (action.name, action.id) for action in system.values()):
+                raise ConflictError(
+                    f"Action '{id_or_name}' is a system action: it cannot be deleted"
+                )
+        await self.store.write(defs.delete_action, id_or_name)
 
     async def _system_actions(self) -> dict[str, ActionRecord]:
         from engine.actions import list_system_actions
@@ -565,6 +605,43 @@ class EmbeddedBackend:
         await self.store.write(rows.delete_execution_tree, execution_id)
         await self.store.truncate_wal()  # its input may hold passwords
 
+    async def get_execution_published(self, execution_id: str) -> dict[str, Any]:
+        """Its context without the engine's keys and the workflow's `vars`, as Mistral shows
+        `published_global`."""
+        found = await rows.execution_context(self.store, execution_id)
+        if found is None:
+            raise NotFoundError(f"Execution '{execution_id}' not found")
+        context, workflow_text = found
+        hidden = {"__execution", "openstack", *await asyncio.to_thread(_vars_names, workflow_text)}
+        return {key: value for key, value in context.items() if key not in hidden}
+
+    async def get_execution_report(
+        self,
+        execution_id: str,
+        *,
+        errors_only: bool = False,
+        max_depth: int = -1,
+        statistics_only: bool = False,
+    ) -> dict[str, Any]:
+        from engine.api.trees import execution_report
+
+        return await execution_report(
+            self,
+            execution_id,
+            errors_only=errors_only,
+            max_depth=max_depth,
+            statistics_only=statistics_only,
+        )
+
+    async def list_sub_executions(
+        self, kind: str, origin_id: str, *, errors_only: bool = False, max_depth: int = -1
+    ) -> list[ExecutionRecord]:
+        from engine.api.trees import sub_executions
+
+        return await sub_executions(
+            self, kind, origin_id, errors_only=errors_only, max_depth=max_depth
+        )
+
     async def _root_of(self, execution_id: str) -> str:
         """The root of the execution's tree: an event acting on it names it, so the engine
         can bring the tree back into memory if it was forgotten."""
@@ -667,6 +744,15 @@ class EmbeddedBackend:
             raise WorkflowError(f"Invalid action execution state: {state}")
         await engine.submit(event, tree)
         return await self.get_action_execution(action_id)
+
+    async def delete_action_execution(self, action_id: str) -> None:
+        """`action-execution-delete`: an ended run-action execution (Mistral refuses the
+        others too)."""
+        if self._hands_off() and await self.live_engine() is not None:
+            await self._handoff.call("delete_action_execution", action_id=action_id)
+            return
+        await self.store.write(rows.delete_standalone_action, action_id)
+        await self.store.truncate_wal()  # its input may hold passwords
 
     async def run_action(
         self,
@@ -822,24 +908,9 @@ class EmbeddedBackend:
         self, spec: WorkbookSpec, text: str
     ) -> tuple[WorkbookValues, list[DefinitionValues], list[DefinitionValues]]:
         """Rows for a workbook: contained names get the `<workbook>.` prefix."""
-        from engine.actions import list_system_actions
-
         prefix = f"{spec.name}."
         workflows = _workflow_values(spec.workflows, prefix)
-        actions = [
-            DefinitionValues(
-                name=prefix + short_name,
-                definition=action.definition,
-                input=action.input_text,
-                description=action.description or None,
-                tags=action.tags,
-            )
-            for short_name, action in spec.actions.items()
-        ]
-        system_names = {action.name for action in list_system_actions()}
-        for action in actions:
-            if action.name in system_names:
-                raise AlreadyExistsError(f"Action '{action.name}' already exists (system action)")
+        actions = _action_values(spec.actions, prefix)
         workbook = WorkbookValues(spec.name, text, spec.description or None, spec.tags)
         return workbook, workflows, actions
 
@@ -857,6 +928,47 @@ def _workflow_values(
         )
         for short_name, workflow in workflows.items()
     ]
+
+
+def _action_values(
+    actions: Mapping[str, Any], prefix: str = "", document: str | None = None
+) -> list[DefinitionValues]:
+    """Rows for ad-hoc actions, each with its own part of the workbook or, for stand-alone
+    ones, the whole `document` (as Mistral keeps them); a system action's name is refused (it
+    would hide it)."""
+    from engine.actions import list_system_actions
+
+    values = [
+        DefinitionValues(
+            name=prefix + short_name,
+            definition=document or action.definition,
+            input=action.input_text,
+            description=action.description or None,
+            tags=action.tags,
+        )
+        for short_name, action in actions.items()
+    ]
+    system_names = {action.name for action in list_system_actions()}
+    for action in values:
+        if action.name in system_names:
+            raise AlreadyExistsError(f"Action '{action.name}' already exists (system action)")
+    return values
+
+
+def _vars_names(workflow_text: str) -> list[str]:
+    """The names a workflow's `vars` declares, from its one-workflow document."""
+    from engine.yamlsafe import definition_body
+
+    variables = definition_body(workflow_text).get("vars")
+    return list(variables) if isinstance(variables, dict) else []
+
+
+def _checked_scope(scope: str) -> str:
+    if scope not in SCOPES:
+        raise ValueError(
+            f"Scope must be one of the following: {', '.join(SCOPES)}. Provided: {scope}"
+        )
+    return scope
 
 
 Record = TypeVar("Record")

@@ -117,6 +117,8 @@ def _request(method: str, args: dict[str, Any]) -> tuple[str, str, Any, Callable
         body = {"state": args["state"], "output": json.dumps(args.get("output"))}
         path = f"/v2/action_executions/{args['action_id']}"
         return "PUT", path, body, mistral_json.action_execution_record
+    if method == "delete_action_execution":
+        return "DELETE", f"/v2/action_executions/{args['action_id']}", None, None
     if method == "run_action":
         body = {
             "name": args["name"],

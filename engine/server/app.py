@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-import yaml
 from aiohttp import web
 
 from engine.api import (
@@ -25,7 +24,6 @@ from engine.api import (
     Caller,
     DefinitionError,
     EngineError,
-    ExecutionFilter,
     InputError,
     NotFoundError,
     Page,
@@ -37,6 +35,7 @@ from engine.api import mistral_json as resources
 from engine.api.handoff import ERROR_TYPE_HEADER, error_type
 from engine.server.auth import TOKEN_HEADER, TokenCheck
 from engine.server.query import only_fields, page_in_memory, parse_query
+from engine.yamlsafe import definition_body
 
 LOG = logging.getLogger(__name__)
 
@@ -180,16 +179,23 @@ def make_app(backend: Backend, tokens: TokenCheck | None = None) -> web.Applicat
         web.delete("/v2/workflows/{id}", deleting("delete_workflow")),
         # actions (python-mistralclient asks for /actions/<name>/<namespace>)
         web.get("/v2/actions", list_of("actions", "list_actions", resources.action)),
+        web.post("/v2/actions", create_actions),
+        web.put("/v2/actions", update_actions),
+        web.post("/v2/actions/validate", validate_actions),
         web.get("/v2/actions/{name}", one_of("get_action", resources.action)),
+        web.put("/v2/actions/{name}", update_actions),
+        web.delete("/v2/actions/{name}", deleting("delete_action")),
         web.get("/v2/actions/{name}/{namespace:.*}", one_of("get_action", resources.action)),
+        web.delete("/v2/actions/{name}/{namespace:.*}", deleting("delete_action")),
         # executions
         web.get("/v2/executions", list_executions),
         web.post("/v2/executions", create_execution),
-        web.get("/v2/executions/{id}", one_of("get_execution", resources.execution)),
+        web.get("/v2/executions/{id}", get_execution),
         web.put("/v2/executions/{id}", update_execution),
         web.delete("/v2/executions/{id}", deleting("delete_execution")),
         web.get("/v2/executions/{id}/tasks", list_tasks),
         web.get("/v2/executions/{id}/executions", sub_executions),
+        web.get("/v2/executions/{id}/report", execution_report),
         # tasks
         web.get("/v2/tasks", list_tasks),
         web.get("/v2/tasks/{id}", one_of("get_task", resources.task)),
@@ -204,6 +210,7 @@ def make_app(backend: Backend, tokens: TokenCheck | None = None) -> web.Applicat
             one_of("get_action_execution", resources.action_execution),
         ),
         web.put("/v2/action_executions/{id}", update_action_execution),
+        web.delete("/v2/action_executions/{id}", deleting("delete_action_execution")),
         # ours, beside /v2: wait for an execution's end without polling
         web.get("/tripleo-tui/v1/executions/{id}/wait", wait_execution),
         # environments
@@ -380,9 +387,7 @@ async def get_workflow(request: web.Request) -> web.Response:
 
 async def output_keys(definition: str) -> list[str]:
     """The keys of a workflow's `output`, from its definition (a one-workflow document)."""
-    document = await asyncio.to_thread(yaml.safe_load, definition)
-    bodies = [body for key, body in document.items() if key != "version"]
-    output = bodies[0].get("output") if bodies and isinstance(bodies[0], dict) else None
+    output = (await asyncio.to_thread(definition_body, definition)).get("output")
     return list(output) if isinstance(output, dict) else []
 
 
@@ -410,7 +415,59 @@ async def validate_workflows(request: web.Request) -> web.Response:
 # ---- actions --------------------------------------------------------------------------------
 
 
+async def create_actions(request: web.Request) -> web.Response:
+    text = await definition_text(request)
+    scope = request.query.get("scope") or "private"
+    records = await backend_of(request).create_actions(text, scope=scope)
+    return web.json_response({"actions": [resources.action(r) for r in records]}, status=201)
+
+
+async def update_actions(request: web.Request) -> web.Response:
+    """PUT /actions (by name) or /actions/ID_OR_NAME (the document's one action)."""
+    text = await definition_text(request)
+    records = await backend_of(request).update_actions(
+        text, scope=request.query.get("scope") or "private", id=request.match_info.get("name")
+    )
+    return web.json_response({"actions": [resources.action(r) for r in records]})
+
+
+async def validate_actions(request: web.Request) -> web.Response:
+    result = await backend_of(request).validate_actions(await request.text())
+    return web.json_response(_validation(result))
+
+
 # ---- executions -----------------------------------------------------------------------------
+
+
+async def get_execution(request: web.Request) -> web.Response:
+    """One execution, with what its tasks published globally (as Mistral's GET adds)."""
+    backend = backend_of(request)
+    record = await backend.get_execution(request.match_info["id"])
+    published = await backend.get_execution_published(record.id)
+    return web.json_response(
+        resources.execution(record) | {"published_global": json.dumps(published)}
+    )
+
+
+async def execution_report(request: web.Request) -> web.Response:
+    report = await backend_of(request).get_execution_report(
+        request.match_info["id"],
+        errors_only=_flag(request, "errors_only"),
+        max_depth=_integer(request, "max_depth", -1),
+        statistics_only=_flag(request, "statistics_only"),
+    )
+    return web.json_response(report)
+
+
+def _flag(request: web.Request, name: str) -> bool:
+    return request.query.get(name, "").lower() == "true"
+
+
+def _integer(request: web.Request, name: str, default: int) -> int:
+    try:
+        return int(request.query.get(name) or default)
+    except ValueError:
+        raise BadRequest(f"{name} must be an integer") from None
 
 
 async def list_executions(request: web.Request) -> web.Response:
@@ -514,46 +571,15 @@ async def rerun_task(request: web.Request) -> web.Response:
 
 
 async def sub_executions(request: web.Request) -> web.Response:
-    """`/executions/ID/executions` and `/tasks/ID/executions`: the tree below, depth first, as
-    Mistral lists it (an execution, then what its tasks started); `max_depth` counts
-    execution levels, `errors_only` keeps the paths through failed tasks."""
-    try:
-        max_depth = int(request.query.get("max_depth", -1))
-    except ValueError:
-        raise BadRequest("max_depth must be an integer") from None
-    tree = SubExecutions(
-        backend_of(request), request.query.get("errors_only", "").lower() == "true", max_depth
+    """`/executions/ID/executions` and `/tasks/ID/executions` (engine.api.trees)."""
+    kind = "execution" if request.path.startswith("/v2/executions/") else "task"
+    found = await backend_of(request).list_sub_executions(
+        kind,
+        request.match_info["id"],
+        errors_only=_flag(request, "errors_only"),
+        max_depth=_integer(request, "max_depth", -1),
     )
-    origin = request.match_info["id"]
-    if request.path.startswith("/v2/executions/"):
-        found = await tree.of_execution(origin, 0)
-    else:
-        found = await tree.of_task(await tree.backend.get_task(origin), 0)
     return web.json_response({"executions": [resources.execution(r) for r in found]})
-
-
-@dataclass
-class SubExecutions:
-    backend: Backend
-    errors_only: bool
-    max_depth: int
-
-    async def of_execution(self, execution_id: str, depth: int) -> list[Any]:
-        if 0 <= self.max_depth < depth:
-            return []
-        found = [await self.backend.get_execution(execution_id)]
-        for task in await self.backend.list_tasks(execution_id, limit=None):
-            found += await self.of_task(task, depth + 1)
-        return found
-
-    async def of_task(self, task: Any, depth: int) -> list[Any]:
-        if self.errors_only and task.state != "ERROR":
-            return []
-        found = []
-        wanted = ExecutionFilter(task_execution_id=task.id, limit=None)
-        for child in await self.backend.list_executions(wanted):
-            found += await self.of_execution(child.id, depth)
-        return found
 
 
 # ---- action executions ------------------------------------------------------------------------
