@@ -15,6 +15,7 @@ from engine.api.types import (
     ActionExecutionRecord,
     ActionRecord,
     Caller,
+    CronTriggerRecord,
     EnvironmentRecord,
     ExecutionFilter,
     ExecutionRecord,
@@ -229,6 +230,27 @@ class Backend(Protocol):
     async def list_environments(self) -> list[EnvironmentRecord]: ...
     async def get_environment(self, name: str) -> EnvironmentRecord: ...
     async def delete_environment(self, name: str) -> None: ...
+
+    # ---- cron triggers ---------------------------------------------------------------------
+
+    async def create_cron_trigger(
+        self,
+        name: str,
+        workflow: str,
+        workflow_input: Mapping[str, Any] | None = None,
+        workflow_params: Mapping[str, Any] | None = None,
+        pattern: str | None = None,
+        first_time: str | None = None,
+        count: int | None = None,
+    ) -> CronTriggerRecord:
+        """Start `workflow` (a name or id) on a schedule: at `first_time` (UTC, 'YYYY-MM-DD
+        HH:MM', at least a minute ahead) and/or at each time of the 5-field cron `pattern`,
+        `count` times at most. Bad input raises InputError (nothing stored); an unknown
+        workflow NotFoundError."""
+
+    async def list_cron_triggers(self) -> list[CronTriggerRecord]: ...
+    async def get_cron_trigger(self, name_or_id: str) -> CronTriggerRecord: ...
+    async def delete_cron_trigger(self, name_or_id: str) -> None: ...
 
     # ---- queues (Zaqar) --------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from engine.store import (
     requests,
     state_path,
 )
+from engine.store import cron_triggers as triggers
 from engine.store import definitions as defs
 from engine.store import executions as rows
 from engine.store.definitions import (
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
     from engine.api.types import (
         Caller,
         Change,
+        CronTriggerRecord,
         EnvironmentRecord,
         ExecutionRecord,
         ExecutionSummary,
@@ -457,8 +459,6 @@ class EmbeddedBackend:
         was lost can be looked up by it). With `caller`, the execution's OpenStack actions act
         as the caller (engine.callers); it is never written down, so it is not handed off.
         """
-        from engine.core import events
-
         if self._hands_off():
             return await self._handoff.call(
                 "start_execution",
@@ -471,31 +471,10 @@ class EmbeddedBackend:
         if id is not None and (found := await rows.find_execution(self.store, id)) is not None:
             return found
         engine = await self._running_engine()
-        await engine.catalog.refresh()
-        record = await defs.find_workflow(self.store, workflow)
-        entry = engine.catalog.workflow(record.name) if record is not None else None
-        if entry is None:
-            raise NotFoundError(f"Workflow '{workflow}' not found")
-        params = dict(params or {})
-        env = params.get("env")
-        if isinstance(env, str):
-            stored = await rows.find_environment(self.store, env)
-            if stored is None:
-                raise InputError(f"Environment is not found: {env}")
-            params["env"] = stored.variables
-        execution = await engine.submit(
-            events.StartWorkflow(
-                entry.spec,
-                entry.name,
-                entry.text,
-                dict(input or {}),
-                params,
-                description,
-                entry.id,
-                execution_id=id,
-                caller=caller,
-            )
+        start = await engine.prepare_start(
+            workflow, dict(input or {}), dict(params or {}), description, id, caller
         )
+        execution = await engine.submit(start)
         return await self.get_execution(execution.id)
 
     async def get_execution(self, execution_id: str) -> ExecutionRecord:
@@ -866,6 +845,87 @@ class EmbeddedBackend:
     async def delete_environment(self, name: str) -> None:
         await self.store.write(rows.delete_environment, name)
         await self.store.truncate_wal()  # its variables may hold passwords
+
+    # ---- cron triggers ------------------------------------------------------------------
+
+    async def create_cron_trigger(
+        self,
+        name: str,
+        workflow: str,
+        workflow_input: Mapping[str, Any] | None = None,
+        workflow_params: Mapping[str, Any] | None = None,
+        pattern: str | None = None,
+        first_time: str | None = None,
+        count: int | None = None,
+    ) -> CronTriggerRecord:
+        """`cron-trigger-create`: checked as Mistral checks it (the workflow's input too), so
+        bad input changes nothing and starts no engine; then stored by the engine that will
+        fire it (handed to the live one, started if none is), which checks it again."""
+        given = {
+            "name": name,
+            "workflow": workflow,
+            "workflow_input": dict(workflow_input or {}),
+            "workflow_params": dict(workflow_params or {}),
+            "pattern": pattern or None,
+            "first_time": first_time or None,
+            "count": count,
+        }
+        now = self._engine.clock() if self.engine_running else time.time()
+        values = await self._cron_trigger_values(now, **given)
+        if self._hands_off():
+            return await self._handoff.call("create_cron_trigger", **given)
+        engine = await self._running_engine()
+        trigger = await self.store.write(triggers.insert_cron_trigger, values)
+        engine.cron.wake()
+        return trigger
+
+    async def _cron_trigger_values(
+        self,
+        now: float,
+        name: str,
+        workflow: str,
+        workflow_input: dict[str, Any],
+        workflow_params: dict[str, Any],
+        pattern: str | None,
+        first_time: str | None,
+        count: int | None,
+    ) -> triggers.CronTriggerValues:
+        from engine.core import cron
+        from engine.core.conductor import check_input_size, check_workflow_input
+
+        if not name.strip():
+            raise InputError("A cron trigger needs a name")
+        schedule = cron.first_schedule(pattern, first_time, count, cron.utc(now))
+        record = await self.get_workflow(workflow)
+        check_workflow_input(await self.get_workflow_spec(record.id), workflow_input)
+        check_input_size(workflow_input, "workflow")
+        env = workflow_params.get("env")
+        if isinstance(env, str) and await rows.find_environment(self.store, env) is None:
+            raise InputError(f"Environment is not found: {env}")
+        return triggers.CronTriggerValues(
+            name=name,
+            workflow_name=record.name,
+            workflow_id=record.id,
+            workflow_input=workflow_input,
+            workflow_params=workflow_params,
+            pattern=pattern,
+            first_execution_time=schedule.next_execution_time if first_time else None,
+            next_execution_time=schedule.next_execution_time,
+            remaining_executions=schedule.remaining_executions,
+        )
+
+    async def list_cron_triggers(self) -> list[CronTriggerRecord]:
+        return await triggers.list_cron_triggers(self.store)
+
+    async def get_cron_trigger(self, name_or_id: str) -> CronTriggerRecord:
+        found = await triggers.find_cron_trigger(self.store, name_or_id)
+        return _found(found, "Cron trigger", name_or_id)
+
+    async def delete_cron_trigger(self, name_or_id: str) -> None:
+        """`cron-trigger-delete`, straight in the state file: the engine's scheduler reads the
+        triggers from there and advances only a trigger that is still there."""
+        await self.store.write(triggers.delete_cron_trigger, name_or_id)
+        await self.store.truncate_wal()  # its input may hold passwords
 
     # ---- queues -------------------------------------------------------------------------
 

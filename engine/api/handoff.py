@@ -130,6 +130,17 @@ def _request(method: str, args: dict[str, Any]) -> tuple[str, str, Any, Callable
             "description": args.get("description") or "",
         }
         return "POST", "/v2/action_executions", body, mistral_json.action_execution_record
+    if method == "create_cron_trigger":
+        body = {
+            "name": args["name"],
+            "workflow_name": args["workflow"],
+            "workflow_input": json.dumps(args.get("workflow_input") or {}),
+            "workflow_params": json.dumps(args.get("workflow_params") or {}),
+            "pattern": args.get("pattern"),
+            "first_execution_time": args.get("first_time"),
+            "remaining_executions": args.get("count"),
+        }
+        return "POST", "/v2/cron_triggers", body, mistral_json.cron_trigger_record
     raise HandoffError(f"The engine does not take '{method}' requests")
 
 

@@ -25,6 +25,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from engine.api.mistral_json import cron_trigger_record
 from engine.api.types import (
     MIN_PREFIX,
     ActionExecutionRecord,
@@ -33,6 +34,7 @@ from engine.api.types import (
     AmbiguousIdError,
     Caller,
     Change,
+    CronTriggerRecord,
     EngineError,
     EnvironmentRecord,
     ExecutionFilter,
@@ -529,6 +531,41 @@ class MistralBackend:
 
     async def delete_environment(self, name: str) -> None:
         await self._call(self.client.environments.delete, name)
+
+    # ---- cron triggers ------------------------------------------------------------------------
+
+    async def create_cron_trigger(
+        self,
+        name: str,
+        workflow: str,
+        workflow_input: Mapping[str, Any] | None = None,
+        workflow_params: Mapping[str, Any] | None = None,
+        pattern: str | None = None,
+        first_time: str | None = None,
+        count: int | None = None,
+    ) -> CronTriggerRecord:
+        created = await self._call(
+            self.client.cron_triggers.create,
+            name,
+            workflow,
+            dict(workflow_input or {}),
+            dict(workflow_params or {}),
+            pattern or None,
+            first_time or None,
+            count,
+        )
+        return cron_trigger_record(created.to_dict())
+
+    async def list_cron_triggers(self) -> list[CronTriggerRecord]:
+        found = await self._list(self.client.cron_triggers.list, **OLDEST_FIRST)
+        return [cron_trigger_record(item.to_dict()) for item in found]
+
+    async def get_cron_trigger(self, name_or_id: str) -> CronTriggerRecord:
+        found = await self._call(self.client.cron_triggers.get, name_or_id)
+        return cron_trigger_record(found.to_dict())
+
+    async def delete_cron_trigger(self, name_or_id: str) -> None:
+        await self._call(self.client.cron_triggers.delete, name_or_id)
 
     # ---- queues (Zaqar) ----------------------------------------------------------------------
 

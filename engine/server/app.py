@@ -72,6 +72,13 @@ ANY_FIELD = frozenset(
         "accepted",
         "started_at",
         "finished_at",
+        "workflow_id",
+        "workflow_input",
+        "workflow_params",
+        "pattern",
+        "remaining_executions",
+        "first_execution_time",
+        "next_execution_time",
     }
 )
 
@@ -222,6 +229,14 @@ def make_app(backend: Backend, tokens: TokenCheck | None = None) -> web.Applicat
         web.put("/v2/environments", update_environment),
         web.get("/v2/environments/{name}", one_of("get_environment", resources.environment)),
         web.delete("/v2/environments/{name}", deleting("delete_environment")),
+        # cron triggers
+        web.get(
+            "/v2/cron_triggers",
+            list_of("cron_triggers", "list_cron_triggers", resources.cron_trigger),
+        ),
+        web.post("/v2/cron_triggers", create_cron_trigger),
+        web.get("/v2/cron_triggers/{name}", one_of("get_cron_trigger", resources.cron_trigger)),
+        web.delete("/v2/cron_triggers/{name}", deleting("delete_cron_trigger")),
     ]
     app.add_routes(routes)
     return app
@@ -647,3 +662,28 @@ async def update_environment(request: web.Request) -> web.Response:
         body["name"], variables, body.get("description"), body.get("scope")
     )
     return web.json_response(resources.environment(record))
+
+
+# ---- cron triggers ----------------------------------------------------------------------------
+
+
+async def create_cron_trigger(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    if not body.get("name"):
+        raise BadRequest('CronTrigger is missing field "name"')
+    workflow = body.get("workflow_id") or body.get("workflow_name")
+    if not workflow:
+        raise BadRequest("Workflow ID or workflow name must be provided.")
+    count = body.get("remaining_executions")
+    if count is not None and type(count) is not int:
+        raise BadRequest(f"remaining_executions must be an integer, not '{count}'")
+    record = await backend_of(request).create_cron_trigger(
+        body["name"],
+        workflow,
+        dict_field(body, "workflow_input"),
+        dict_field(body, "workflow_params"),
+        body.get("pattern") or None,
+        body.get("first_execution_time") or None,
+        count,
+    )
+    return web.json_response(resources.cron_trigger(record), status=201)

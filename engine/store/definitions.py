@@ -204,6 +204,7 @@ def update_workbook(
 
 def delete_workbook(conn: sqlite3.Connection, name: str) -> None:
     """Delete a workbook and, through the foreign keys, its workflows and actions."""
+    _refuse_if_triggered(conn, "workbook_name = ?", (name,))
     if conn.execute("DELETE FROM workbooks WHERE name = ?", (name,)).rowcount == 0:
         raise NotFoundError(f"Workbook '{name}' not found")
 
@@ -236,6 +237,7 @@ def update_workflows(
 
 def delete_workflow(conn: sqlite3.Connection, id_or_name: str) -> None:
     """Delete a stand-alone workflow; one that belongs to a workbook goes with the workbook."""
+    _refuse_if_triggered(conn, "id = ?1 OR name = ?1", (id_or_name,))
     _delete_standalone(conn, "workflow_definitions", "Workflow", id_or_name)
 
 
@@ -347,6 +349,22 @@ def _refuse_if_in_workbook(kind: str, row: sqlite3.Row, verb: str) -> None:
         )
 
 
+def _refuse_if_triggered(conn: sqlite3.Connection, where: str, args: tuple) -> None:
+    """Mistral's rule: a workflow that cron triggers start cannot be deleted (`where` selects
+    the workflows a write would delete)."""
+    rows = conn.execute(
+        "SELECT workflow_name, group_concat(name, ', ') FROM cron_triggers WHERE workflow_id IN"
+        f" (SELECT id FROM workflow_definitions WHERE {where}) GROUP BY workflow_name",
+        args,
+    ).fetchall()
+    if rows:
+        workflow, triggers = rows[0]
+        raise ConflictError(
+            f"Can't delete workflow '{workflow}': cron triggers start it ({triggers}); "
+            "delete them first (cron-trigger-delete)"
+        )
+
+
 def _replace_children(
     conn: sqlite3.Connection,
     workbook_name: str,
@@ -359,11 +377,10 @@ def _replace_children(
             if row is not None and row["workbook_name"] != workbook_name:
                 raise AlreadyExistsError(f"{kind} '{item.name}' already exists")
         keep = json.dumps([item.name for item in items])
-        conn.execute(
-            f"DELETE FROM {table} WHERE workbook_name = ?"
-            " AND name NOT IN (SELECT value FROM json_each(?))",
-            (workbook_name, keep),
-        )
+        dropped = "workbook_name = ? AND name NOT IN (SELECT value FROM json_each(?))"
+        if table == "workflow_definitions":
+            _refuse_if_triggered(conn, dropped, (workbook_name, keep))
+        conn.execute(f"DELETE FROM {table} WHERE {dropped}", (workbook_name, keep))
         for item in items:
             if _row_by_name(conn, table, item.name) is None:
                 _insert_child(conn, table, workbook_name, item, now)

@@ -208,8 +208,15 @@ UPSERT_ACTION = _upsert("action_executions", ACTION_COLUMNS)
 UPSERT_TIMER = _upsert("timers", TIMER_COLUMNS)
 
 
-def write_journal(conn: sqlite3.Connection, batches: list[JournalRows]) -> None:
-    """Write every batch of rows in the caller's transaction (one per engine loop turn)."""
+def write_journal(
+    conn: sqlite3.Connection,
+    batches: list[JournalRows],
+    writes: Iterable[Callable[[sqlite3.Connection], None]] = (),
+) -> None:
+    """Write every batch of rows in the caller's transaction (one per engine loop turn), then
+    the `writes` that go with the turn's events (a cron trigger's advance)."""
+    for write in writes:
+        write(conn)
     for rows in batches:
         if rows.executions:
             conn.executemany(UPSERT_EXECUTION, rows.executions)

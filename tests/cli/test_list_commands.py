@@ -14,6 +14,7 @@ LIST_COMMANDS = (
     "workflow-list",
     "action-list",
     "environment-list",
+    "cron-trigger-list",
     "execution-list",
     "task-list",
     "action-execution-list",

@@ -258,6 +258,42 @@ def test_state_info_leaves_tracebacks_out(sent, shown):
     assert _state_info(SimpleNamespace(state_info=sent)) == shown
 
 
+async def test_cron_triggers_on_mistral(backend):
+    name = f"cron_{uuid.uuid4().hex[:8]}"
+    await backend.create_workbook(WORKBOOK.format(name=name))
+    workflow = f"{name}.hello"
+    try:
+        trigger = await backend.create_cron_trigger(
+            f"{name}-hourly", workflow, {"who": "Ann"}, {"env": {"a": 1}}, "0 * * * *", None, 2
+        )
+        assert (trigger.workflow_name, trigger.pattern) == (workflow, "0 * * * *")
+        assert trigger.workflow_input == {"who": "Ann"}
+        assert trigger.workflow_params == {"env": {"a": 1}}
+        assert trigger.remaining_executions == 2
+        assert trigger.next_execution_time.endswith(":00:00")
+        assert await backend.get_cron_trigger(trigger.id) == await backend.get_cron_trigger(
+            trigger.name
+        )
+        listed = [t for t in await backend.list_cron_triggers() if t.name.startswith(name)]
+        assert [t.name for t in listed] == [trigger.name]
+        with pytest.raises(MistralError, match="The specified pattern is not valid"):
+            await backend.create_cron_trigger("bad", workflow, {"who": "x"}, pattern="61 * * * *")
+        with pytest.raises(MistralError, match="at least 1 minute in the future"):
+            await backend.create_cron_trigger(
+                "bad", workflow, {"who": "x"}, first_time="2020-01-01 10:00"
+            )
+        with pytest.raises(NotFoundError, match="Workflow not found"):
+            await backend.create_cron_trigger("bad", f"{name}.none", pattern="* * * * *")
+        await backend.delete_cron_trigger(trigger.name)
+        with pytest.raises(NotFoundError, match="Cron trigger not found"):
+            await backend.get_cron_trigger(trigger.name)
+    finally:
+        for left in await backend.list_cron_triggers():
+            if left.name.startswith(name):
+                await backend.delete_cron_trigger(left.name)
+        await backend.delete_workbook(name)
+
+
 def test_target_cloud_headers_name_an_ironic_without_keystone(monkeypatch):
     """So that mistral-extra's ironic.* actions reach it (tests/mistral/test_tag_node.py runs
     them); with Keystone, Mistral takes the cloud from the token and no header is sent."""

@@ -26,10 +26,12 @@ class Column:
 
 
 def share_width(
-    columns: Sequence[Column], longest: Sequence[int], available: int
+    columns: Sequence[Column], longest: Sequence[int] | None, available: int
 ) -> tuple[int, ...]:
     """Each column's width (0: hidden) in `available` cells, gaps included. `longest`: the
-    longest value seen in each column. What is still too wide scrolls sideways."""
+    longest value seen in each column (None: no row yet). What is still too wide scrolls
+    sideways."""
+    longest = longest or [None] * len(columns)
     wanted = [_wanted(column, most) for column, most in zip(columns, longest, strict=True)]
     widths = list(wanted)
     excess = sum(widths) + len(GAP) * len(widths) - available
@@ -57,10 +59,10 @@ def share_width(
     return tuple(widths)
 
 
-def _wanted(column: Column, longest: int) -> int:
+def _wanted(column: Column, longest: int | None) -> int:
     if not column.grow:
         return column.width
-    return max(len(column.label), longest) if longest else column.width
+    return column.width if longest is None else max(len(column.label), longest)
 
 
 def _usual(column: Column, wanted: int) -> int:

@@ -143,6 +143,7 @@ class ResourceTable(DataTable):
         self.spec = tuple(columns)
         self._widths = [column.width for column in self.spec]  # 0: hidden; see RowLine
         self._longest = [0] * len(self.spec)  # the longest value seen in each column
+        self._measured = False  # whether a row was measured yet
         self._index = {column.key: index for index, column in enumerate(self.spec)}
         self.render_row = render
         self.search_text = search or (lambda record: _plain(render(record)))
@@ -187,7 +188,8 @@ class ResourceTable(DataTable):
     def _measure(self, cells: Cells) -> bool:
         """Note each value's length; whether one is longer than any before in its column."""
         longest = self._longest
-        grown = False
+        grown = not self._measured
+        self._measured = True
         for at, cell in enumerate(cells):
             if len(cell.plain) > longest[at]:
                 longest[at] = len(cell.plain)
@@ -201,7 +203,7 @@ class ResourceTable(DataTable):
         column = self.columns.get(ColumnKey(ROW))
         if available <= 0 or column is None:
             return
-        widths = list(share_width(self.spec, self._longest, available))
+        widths = list(share_width(self.spec, self._longest if self._measured else None, available))
         if widths == self._widths and column.width == max(self._row_width(), available):
             return
         self._widths[:] = widths
