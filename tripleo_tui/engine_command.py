@@ -29,6 +29,9 @@ if TYPE_CHECKING:  # the engine runs only in the embedded backend
     from engine.server import Server
 
 IDLE_EXIT = 60.0  # seconds with nothing to do before a background engine stops
+# Set for an engine a command starts: it says "ready" on its stdout (a pipe) once it serves,
+# so the command sends its request then instead of polling for the socket.
+SAY_READY_ENV = "TRIPLEO_TUI_SAY_READY"
 IDLE_CHECK_EVERY = 1.0
 LEASE_LOST_EXIT_CODE = 3
 LEASE_LOST_STOP_WITHIN = 2.0  # seconds to cancel and answer before the process exits anyway
@@ -37,15 +40,27 @@ log = logging.getLogger(__name__)
 
 
 def start_background_engine(db_path: Path) -> subprocess.Popen:
-    """A detached `tripleo-tui engine --idle-exit` for this state file."""
+    """A detached `tripleo-tui engine --idle-exit` for this state file; its stdout is a pipe
+    that says when it serves (SAY_READY_ENV)."""
     command = [sys.executable, "-m", "tripleo_tui", "--db", str(db_path), "engine"]
     return subprocess.Popen(
         [*command, "--idle-exit", str(IDLE_EXIT)],
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        env={**os.environ, SAY_READY_ENV: "1"},
     )
+
+
+def _say_ready() -> None:
+    """Tell the command that started this engine that it serves, then let go of the pipe
+    (that command may end at any time: nothing more is written there)."""
+    with contextlib.suppress(BrokenPipeError):  # it ended already
+        os.write(sys.stdout.fileno(), b"ready\n")
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, sys.stdout.fileno())
+    os.close(quiet)
 
 
 async def serve_others(api: EmbeddedBackend) -> Server:
@@ -66,6 +81,7 @@ async def run_engine(api: EmbeddedBackend, args: argparse.Namespace) -> Outcome:
     from engine.server import checked_listen, serve, token_check
 
     background = args.idle_exit is not None
+    say_ready = os.environ.pop(SAY_READY_ENV, None)  # not passed on to what this runs
     tokens = token_check(args.auth_token_file, args.keystone_url)  # refused before the lease
     if args.listen:
         checked_listen(args.listen, tokens)
@@ -90,6 +106,8 @@ async def run_engine(api: EmbeddedBackend, args: argparse.Namespace) -> Outcome:
                 raise
             log.info("Serving Mistral's v2 API at %s", server.url)
         log.info("Engine started (pid %d, background=%s)", os.getpid(), background)
+        if say_ready:
+            _say_ready()
         if not background:
             serving = f"; Mistral v2 API at {server.url}" if server else ""
             print(
