@@ -637,6 +637,11 @@ class EmbeddedBackend:
     ) -> list[TaskRecord]:
         return await rows.list_tasks(self.store, execution_id, limit)
 
+    async def page_tasks(self, page: Page) -> list[TaskRecord]:
+        from engine.store.pages import task_page
+
+        return await task_page(self.store, page)
+
     async def get_task(self, task_id: str) -> TaskRecord:
         found = await rows.find_task(self.store, task_id)
         if found is None:
@@ -686,6 +691,11 @@ class EmbeddedBackend:
         self, task_id: str | None = None, limit: int | None = 100
     ) -> list[ActionExecutionRecord]:
         return await rows.list_action_executions(self.store, task_id, limit)
+
+    async def page_action_executions(self, page: Page) -> list[ActionExecutionRecord]:
+        from engine.store.pages import action_execution_page
+
+        return await action_execution_page(self.store, page)
 
     async def get_action_execution(self, action_id: str) -> ActionExecutionRecord:
         found = await rows.find_action_execution(self.store, action_id)
