@@ -182,7 +182,7 @@ class NoEngineAnswered(HandoffError):
 
 
 def _exchange(
-    path: str, verb: str, url: str, body: Any, headers: dict[str, str]
+    path: str, verb: str, url: str, body: Any, headers: dict[str, str] | None = None
 ) -> tuple[int, str | None, bytes]:
     """One request, blocking (run in a thread): (status, error type header, body)."""
     connection = _UnixConnection(path)
@@ -192,7 +192,7 @@ def _exchange(
         except (FileNotFoundError, ConnectionRefusedError) as error:
             raise _NotListening(str(error)) from None
         data = None if body is None else json.dumps(body)
-        headers = {"Content-Type": "application/json", **headers}
+        headers = {"Content-Type": "application/json", **(headers or {})}
         connection.request(verb, url, body=data, headers=headers)
         response = connection.getresponse()
         return response.status, response.getheader(ERROR_TYPE_HEADER), response.read()
