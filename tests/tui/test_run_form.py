@@ -72,6 +72,13 @@ async def open_form(app, pilot, screen: RunFormScreen) -> list:
     return results
 
 
+async def submitted(pilot, results: list) -> dict:
+    """Run the form; the input it sent."""
+    await pilot.press("ctrl+r")
+    await wait_for(pilot, lambda: results, "the form's result")
+    return results[0].input
+
+
 def error_text(screen: RunFormScreen, index: int) -> str:
     return str(screen.query_one(f"#error-{index}", Static).render())
 
@@ -161,9 +168,8 @@ async def test_node_fields_offer_the_known_nodes_and_take_typed_ones(make_app):
         assert results == []
         assert "not a node UUID nor a known node's name: 'compute-9'" in error_text(screen, 0)
         others.value = f"{UNLISTED}, compute-1 compute-2"
-        await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: results, "the form's result")
-        assert results[0].input == {"node_uuids": ["uuid-0", "uuid-2", UNLISTED, "uuid-1"]}
+        sent = await submitted(pilot, results)
+        assert sent == {"node_uuids": ["uuid-0", "uuid-2", UNLISTED, "uuid-1"]}
 
 
 async def test_a_one_node_field_completes_a_known_node_and_takes_a_typed_uuid(make_app):
@@ -179,9 +185,7 @@ async def test_a_one_node_field_completes_a_known_node_and_takes_a_typed_uuid(ma
         await pilot.pause()
         assert '"node_uuid": "uuid-0"' in screen.preview_json
         field.value = UNLISTED
-        await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: results, "the form's result")
-        assert results[0].input == {"node_uuid": UNLISTED}
+        assert await submitted(pilot, results) == {"node_uuid": UNLISTED}
 
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:  # no nodes known: a UUID still goes
@@ -190,9 +194,7 @@ async def test_a_one_node_field_completes_a_known_node_and_takes_a_typed_uuid(ma
         await pilot.press(*"compute-0", "ctrl+r")
         assert "not a node UUID" in error_text(screen, 0) and results == []
         screen.query_one("#field-0", Input).value = UNLISTED
-        await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: results, "the form's result")
-        assert results[0].input == {"node_uuid": UNLISTED}
+        assert await submitted(pilot, results) == {"node_uuid": UNLISTED}
 
 
 async def test_environment_must_be_a_name_or_a_json_object(make_app):
