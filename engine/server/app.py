@@ -34,7 +34,7 @@ from engine.api import (
     WorkflowError,
 )
 from engine.api import mistral_json as resources
-from engine.api.handoff import ERROR_TYPE_HEADER, error_type
+from engine.api.handoff import ERROR_TYPE_HEADER, KEY_HEADER, error_type
 from engine.server.auth import TOKEN_HEADER, TokenCheck
 from engine.server.query import only_fields, page_in_memory, parse_query
 
@@ -187,7 +187,7 @@ def make_app(backend: Backend, tokens: TokenCheck | None = None) -> web.Applicat
         web.post("/v2/executions", create_execution),
         web.get("/v2/executions/{id}", one_of("get_execution", resources.execution)),
         web.put("/v2/executions/{id}", update_execution),
-        web.delete("/v2/executions/{id}", deleting("delete_execution")),
+        web.delete("/v2/executions/{id}", delete_execution),
         web.get("/v2/executions/{id}/tasks", list_tasks),
         web.get("/v2/executions/{id}/executions", sub_executions),
         # tasks
@@ -307,6 +307,11 @@ def deleting(method: str) -> Handler:
         return web.Response(status=204)
 
     return handler
+
+
+def request_key(request: web.Request) -> str | None:
+    """The idempotency key our hand-off sends with a change (other clients send none)."""
+    return request.headers.get(KEY_HEADER) or None
 
 
 def _named(request: web.Request) -> str:
@@ -470,8 +475,14 @@ async def update_execution(request: web.Request) -> web.Response:
         state_info=body.get("state_info") or None,
         env=env,
         description=description,
+        key=request_key(request),
     )
     return web.json_response(resources.execution(record))
+
+
+async def delete_execution(request: web.Request) -> web.Response:
+    await backend_of(request).delete_execution(request.match_info["id"], key=request_key(request))
+    return web.Response(status=204)
 
 
 async def wait_execution(request: web.Request) -> web.Response:
@@ -509,6 +520,7 @@ async def rerun_task(request: web.Request) -> web.Response:
         reset=body.get("reset", True) is not False,
         env=dict_field(body, "env") or None,
         skip=body["state"] == "SKIPPED",  # Mistral 16+: a failed task is skipped
+        key=request_key(request),
     )
     return web.json_response(resources.task(record))
 
@@ -578,6 +590,7 @@ async def run_action(request: web.Request) -> web.Response:
         save_result=bool(params.get("save_result")),
         run_sync=bool(params.get("run_sync")),
         description=body.get("description") or "",
+        key=request_key(request),
     )
     return web.json_response(resources.action_execution(record), status=201)
 
@@ -591,7 +604,7 @@ async def update_action_execution(request: web.Request) -> web.Response:
     except BadRequest:
         output = body.get("output")  # plain text is a result too
     record = await backend_of(request).update_action_execution(
-        request.match_info["id"], body["state"], output
+        request.match_info["id"], body["state"], output, key=request_key(request)
     )
     return web.json_response(resources.action_execution(record))
 

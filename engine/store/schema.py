@@ -125,6 +125,17 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     # 5: `tasks(state=...)` over stored executions (engine.store.history) uses an index.
     _statements("CREATE INDEX task_executions_state ON task_executions(state)"),
+    # 6: the idempotency keys of the changes other processes handed to the engine
+    # (engine.store.requests); the request rows of 4 went with the socket hand-off.
+    _statements(
+        "DROP TABLE engine_requests",
+        """CREATE TABLE request_keys (
+            key TEXT PRIMARY KEY,
+            object_id TEXT,
+            created_at REAL NOT NULL
+        )""",
+        "CREATE INDEX request_keys_created_at ON request_keys(created_at)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

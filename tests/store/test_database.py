@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from engine.store import SCHEMA_VERSION, Store, StoreError, schema, state_path
+from engine.store import SCHEMA_VERSION, Store, StoreError, requests, schema, state_path
 
 
 def mode(path):
@@ -98,6 +98,29 @@ def test_failed_migration_is_rolled_back(tmp_path, monkeypatch):
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
     assert "half_done" not in tables
     assert "workbooks" in tables
+
+
+async def test_request_keys_replace_the_unused_request_rows(tmp_path, monkeypatch):
+    """A version 5 file (with the old `engine_requests`) opens as version 6: the table of
+    request keys instead; keys older than a day go as new ones are recorded."""
+    path = tmp_path / "state.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    with monkeypatch.context() as old:
+        old.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:5])
+        old.setattr(schema, "SCHEMA_VERSION", 5)
+        schema.migrate(conn)
+    conn.close()
+    store = await Store.open(path)
+    try:
+        tables = {row[0] for row in await store.fetch_all("SELECT name FROM sqlite_master")}
+        assert "request_keys" in tables and "engine_requests" not in tables
+        now = 1_000_000.0
+        await store.write(requests.record_keys, [("old", None, now - requests.KEYS_KEPT - 1)])
+        await store.write(requests.record_keys, [("new", "x", now), ("new", "y", now)])
+        assert await requests.made_request(store, "old") is None
+        assert (await requests.made_request(store, "new"))["object_id"] == "x"
+    finally:
+        await store.close()
 
 
 def test_newer_file_is_refused(tmp_path):
