@@ -374,6 +374,14 @@ class EmbeddedBackend:
     def engine_running(self) -> bool:
         return self._engine is not None and self._engine.running
 
+    async def engine_halted(self) -> str:
+        engine = self._engine
+        if engine is None:
+            raise WorkflowError("No engine runs in this process")
+        await engine.halted.wait()
+        await self.stop_engine()  # serve other processes no more: they go to the new engine
+        return engine.halt_reason
+
     async def live_engine(self) -> LeaseHolder | None:
         """The engine serving this state file (in this process or another), or None."""
         holder = await lease_holder(self.store)

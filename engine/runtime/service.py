@@ -246,6 +246,8 @@ class Engine:
             if entry.future is not None and not entry.future.done():
                 entry.future.set_exception(EngineStopped("The engine stopped"))
         self._inbox.clear()
+        for queue in self._subscribers:
+            queue.put_nowait(None)  # no more changes
         self._conductor_thread.shutdown(wait=False)
         self.history.close()
         if self._heartbeat is not None:
@@ -302,12 +304,16 @@ class Engine:
         return list(await asyncio.gather(*futures))
 
     async def subscribe(self) -> AsyncIterator[list[Change]]:
-        """Committed changes, one list per engine turn, until the caller stops iterating."""
-        queue: asyncio.Queue[list[Change]] = asyncio.Queue()
+        """Committed changes, one list per engine turn, until the caller stops iterating or
+        the engine stops."""
+        queue: asyncio.Queue[list[Change] | None] = asyncio.Queue()
         self._subscribers.add(queue)
         try:
-            while True:
-                yield await queue.get()
+            while self.running or not queue.empty():
+                changes = await queue.get()
+                if changes is None:
+                    return
+                yield changes
         finally:
             self._subscribers.discard(queue)
 
