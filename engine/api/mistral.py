@@ -67,6 +67,8 @@ SUMMARY_FIELDS = (
     "created_at",
     "updated_at",
     "task_execution_id",
+    "root_execution_id",
+    "input",
 )
 
 T = TypeVar("T")
@@ -776,8 +778,10 @@ def _execution(item: Any) -> ExecutionRecord:
 
 
 def _summary(item: Any) -> ExecutionSummary:
-    fields = {name: _get(item, name) for name in SUMMARY_FIELDS}
-    return ExecutionSummary(**fields | {"state_info": _state_info(item)})
+    fields = {name: _get(item, name) for name in SUMMARY_FIELDS if name != "input"}
+    fields["state_info"] = _state_info(item)
+    fields["input_text"] = ExecutionSummary.short_input(_json(item, "input", {}))
+    return ExecutionSummary(**fields)
 
 
 def _task(item: Any) -> TaskRecord:

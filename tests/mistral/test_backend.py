@@ -128,8 +128,11 @@ async def test_an_execution_with_its_tasks_output_and_sub_execution(backend, wor
         "SUCCESS",
         {"output": "hi child"},
     )
-    newest = await backend.list_execution_summaries(ExecutionFilter(limit=5, newest_first=True))
-    assert done.id in {summary.id for summary in newest}
+    newest = await backend.list_execution_summaries(ExecutionFilter(limit=20, newest_first=True))
+    summaries = {summary.id: summary for summary in newest}
+    assert done.id in summaries
+    assert summaries[child.id].root_execution_id == done.id
+    assert '"who":"child"' in summaries[child.id].input_text
 
 
 async def test_changes_come_by_polling_updated_at(backend, workbook):

@@ -1,5 +1,6 @@
 """The Executions pane: every workflow execution, live. Rows are keyed by execution id and
-changed in place as the engine reports changes; durations of running ones tick each second."""
+changed in place as the engine reports changes; durations of running ones tick each second.
+Sub-workflow executions are folded under their root execution (right unfolds, left folds)."""
 
 from __future__ import annotations
 
@@ -83,6 +84,7 @@ class ExecutionsPane(ListPane):
         self.sort_column = "created"
         self.quick_state: str | None = None
         self._sort_by("created")
+        self.table.parent_of = lambda execution: execution.root_execution_id
 
     @property
     def executions(self) -> dict[str, ExecutionSummary]:
@@ -157,7 +159,7 @@ class ExecutionsPane(ListPane):
     def render_row(self, execution: ExecutionSummary) -> cells.Cells:
         return (
             cells.text(execution.id[:8], "dim"),
-            cells.text(execution.workflow_name, "bold"),
+            cells.text(self._fold_mark(execution.id) + execution.workflow_name, "bold"),
             cells.state(execution.state),
             cells.duration(execution.created_at, execution.finished_at, datetime.now(UTC)),
             cells.text(execution.created_at),
@@ -166,6 +168,14 @@ class ExecutionsPane(ListPane):
             ),
             cells.text(execution.description),
         )
+
+    def _fold_mark(self, execution_id: str) -> str:
+        """▸ before a folded root with sub-executions, ▾ when unfolded, ↳ before a sub-execution."""
+        if self.table.parent_key(execution_id) is not None:
+            return "  ↳ "
+        if not self.table.children_of(execution_id):
+            return "  "
+        return "▾ " if execution_id in self.table.unfolded else "▸ "
 
     def search_text(self, execution: ExecutionSummary) -> str:
         return " ".join(
@@ -176,6 +186,7 @@ class ExecutionsPane(ListPane):
                 execution.created_at,
                 execution.state_info or "",
                 execution.description,
+                mask_text(execution.input_text),  # a filter must not find a password
             )
         )
 

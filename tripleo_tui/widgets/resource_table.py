@@ -2,7 +2,8 @@
 batches so the first screenful paints at once even with 10,000 rows.
 
 A record becomes cells only when its row enters the table (`render`), and the `/` filter reads
-a plain text of it (`search`), so a big list costs nothing before it is shown.
+a plain text of it (`search`), so a big list costs nothing before it is shown. With `parent_of`
+the rows are a tree one level deep: a row's children follow it once it is unfolded.
 """
 
 from __future__ import annotations
@@ -118,12 +119,14 @@ class ResourceTable(DataTable):
     ResourceTable { height: 1fr; }
     """
     # In a list, home and end go to its first and last row (DataTable scrolls sideways);
-    # j, k, g and G move as in vim.
+    # j, k, g and G move as in vim; right and left unfold and fold a tree's row.
     BINDINGS: ClassVar = [
         Binding("home,g", "scroll_top", "First row", show=False),
         Binding("end,G", "scroll_bottom", "Last row", show=False),
         Binding("j", "cursor_down", "Next row", show=False),
         Binding("k", "cursor_up", "Previous row", show=False),
+        Binding("right", "unfold", "Unfold the rows under this one (else scroll)", show=False),
+        Binding("left", "fold", "Fold them again (else scroll)", show=False),
     ]
 
     class HeaderClicked(Message):
@@ -155,7 +158,12 @@ class ResourceTable(DataTable):
         self.row_filter: Callable[[Any], bool] | None = None
         self.sort_key: Callable[[Any], Any] | None = None
         self.sort_reverse = False
-        self._order: list[str] | None = None  # every model key sorted, until the model changes
+        # A tree: the key of the row a record is folded under (None: a top row).
+        self.parent_of: Callable[[Any], str | None] | None = None
+        self.unfolded: set[str] = set()
+        # Every model key in order (children after their parent), until the model changes.
+        self._order: list[str] | None = None
+        self._children: dict[str, list[str]] = {}  # made with _order
         self._words: list[str] = []
         # Rows as last rendered, kept while their record stays the same: a refill (a filter
         # letter) adds the same objects again instead of rendering and allocating 10,000 anew.
@@ -261,20 +269,52 @@ class ResourceTable(DataTable):
 
     def _all_in_order(self) -> list[str]:
         """Every model key in the table's order; sorted once per change, not per filter letter."""
-        if self.sort_key is None:
-            return list(self.model)
         if self._order is None:
             sort_key, model = self.sort_key, self.model
-            self._order = sorted(
-                model, key=lambda key: sort_key(model[key]), reverse=self.sort_reverse
+            keys = (
+                list(model)
+                if sort_key is None
+                else sorted(model, key=lambda key: sort_key(model[key]), reverse=self.sort_reverse)
             )
+            self._order = self._as_tree(keys) if self.parent_of is not None else keys
         return self._order
+
+    def _as_tree(self, keys: list[str]) -> list[str]:
+        """`keys` with each row's children (in the same order) right after it."""
+        self._children = children = {}
+        tops = []
+        for key in keys:
+            parent = self.parent_key(key)
+            if parent is None:
+                tops.append(key)
+            else:
+                children.setdefault(parent, []).append(key)
+        return [each for key in tops for each in (key, *children.get(key, ()))]
+
+    def parent_key(self, key: str) -> str | None:
+        """The row `key` is folded under, if that row is in the model."""
+        parent = self.parent_of(self.model[key]) if self.parent_of is not None else None
+        return parent if parent != key and parent in self.model else None
+
+    def children_of(self, key: str) -> list[str]:
+        self._all_in_order()
+        return self._children.get(key, [])
 
     def _ordered(self, keys: Iterable[str]) -> list[str]:
         wanted = set(keys)
         return [key for key in self._all_in_order() if key in wanted]
 
     def matches(self, key: str) -> bool:
+        """Whether the row is shown: a child while its parent is shown and unfolded; a top row
+        when it or one of its children matches the filters."""
+        if self.parent_of is None:
+            return self._matches_alone(key)
+        parent = self.parent_key(key)
+        if parent is not None:
+            return parent in self.unfolded and self.matches(parent)
+        return self._matches_alone(key) or any(map(self._matches_alone, self.children_of(key)))
+
+    def _matches_alone(self, key: str) -> bool:
         if self.row_filter is not None and not self.row_filter(self.model[key]):
             return False
         if not self._words:
@@ -310,12 +350,58 @@ class ResourceTable(DataTable):
         self._drain()
 
     def remove(self, key: str) -> None:
+        parent = self.parent_key(key) if key in self.model else None
         self.model.pop(key, None)
         self._order = None
         self._search.pop(key, None)
         self._lines.pop(key, None)
+        self.unfolded.discard(key)
         if key in self.rows:
             self.remove_row(key)
+        if parent is not None:
+            self.redraw(parent)
+
+    # ---- a tree's folds --------------------------------------------------------------------
+
+    def unfold(self, key: str) -> bool:
+        """Show the rows under `key`; whether it has any."""
+        children = self.children_of(key)
+        if not children or key in self.unfolded:
+            return False
+        self.unfolded.add(key)
+        self.redraw(key)  # its fold mark
+        for child in children:
+            if child not in self._queued and self.matches(child):
+                self._queue.append(child)
+                self._queued.add(child)
+        self._drain()
+        return True
+
+    def fold(self, key: str) -> bool:
+        """Hide the rows under `key` again, the cursor put on it; whether it was unfolded."""
+        if key not in self.unfolded:
+            return False
+        self.unfolded.discard(key)
+        if key in self.rows:  # above its children: removing them does not move it
+            self.move_cursor(row=self.get_row_index(key), animate=False)
+        shown = [child for child in self.children_of(key) if child in self.rows]
+        if len(shown) > MANY_GONE:
+            self.refill()
+        else:
+            for child in shown:
+                self._remove_row(child)
+        self.redraw(key)
+        return True
+
+    def action_unfold(self) -> None:
+        key = self.current_key
+        if key is None or not self.unfold(key):
+            self.action_cursor_right()
+
+    def action_fold(self) -> None:
+        key = self.current_key
+        if key is None or not self.fold(self.parent_key(key) or key):
+            self.action_cursor_left()
 
     def redraw(self, key: str) -> None:
         """Render a row again (what it shows depends on more than its record)."""
@@ -351,7 +437,8 @@ class ResourceTable(DataTable):
 
     def refill(self) -> None:
         """Rebuild the table from the model; the cursor stays on its row if it is still shown."""
-        self._keep = self.current_key
+        current = self.current_key
+        self._keep = current if current in self.model and self.matches(current) else None
         if self._filler is not None:
             self._filler.cancel()
             self._filler = None
@@ -365,10 +452,12 @@ class ResourceTable(DataTable):
         self.model[key] = record
         if old == record and not force:
             return
-        if self.sort_key is not None and (
-            old is None or self.sort_key(old) != self.sort_key(record)
+        if old is None or (
+            self.sort_key is not None and self.sort_key(old) != self.sort_key(record)
         ):
             self._order = None
+        if old is None and self.parent_key(key) is not None:
+            self._child_added(self.parent_key(key))
         self._search.pop(key, None)
         if key in self.rows:
             if not self.matches(key):
@@ -384,6 +473,13 @@ class ResourceTable(DataTable):
         if key not in self._queued and self.matches(key):
             self._queue.append(key)
             self._queued.add(key)
+
+    def _child_added(self, parent: str) -> None:
+        """Draw the parent's fold mark; while filtered, the child may make it match. (Not while
+        a whole model is being read: the parent is drawn once it comes in.)"""
+        filtered = self._words or self.row_filter is not None
+        if parent in self.rows or (filtered and parent not in self._queued):
+            self.redraw(parent)
 
     def _remove_row(self, key: str) -> None:
         self._lines.pop(key, None)
