@@ -37,15 +37,24 @@ log = logging.getLogger(__name__)
 
 
 def start_background_engine(db_path: Path) -> subprocess.Popen:
-    """A detached `tripleo-tui engine --idle-exit` for this state file."""
+    """A detached `tripleo-tui engine --idle-exit` for this state file. Until it serves, its
+    stderr is a pipe to the starting command, which reads from it why it could not start."""
     command = [sys.executable, "-m", "tripleo_tui", "--db", str(db_path), "engine"]
     return subprocess.Popen(
         [*command, "--idle-exit", str(IDLE_EXIT)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         start_new_session=True,
     )
+
+
+def _detach_stderr() -> None:
+    """A background engine that serves writes no more to the pipe of the command that started
+    it (that command may be long gone): its messages go to the log."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stderr.fileno())
+    os.close(devnull)
 
 
 async def serve_others(api: EmbeddedBackend) -> Server:
@@ -90,7 +99,9 @@ async def run_engine(api: EmbeddedBackend, args: argparse.Namespace) -> Outcome:
                 raise
             log.info("Serving Mistral's v2 API at %s", server.url)
         log.info("Engine started (pid %d, background=%s)", os.getpid(), background)
-        if not background:
+        if background:
+            _detach_stderr()
+        else:
             serving = f"; Mistral v2 API at {server.url}" if server else ""
             print(
                 f"Engine running for {api.state_file}{serving}; log in "

@@ -352,9 +352,9 @@ class EngineClient:
         self._release_start_lock()
         if started is not None and started.returncode != 0:
             self._started = None
-            raise HandoffError(
-                f"The engine could not start (exit code {started.returncode}); see {self._log}"
-            )
+            reason = _start_failure(started)
+            said = f": {reason}" if reason else f" (exit code {started.returncode})"
+            raise HandoffError(f"The engine could not start{said}; see {self._log}")
         lock = try_start_lock(self.api.store.path)
         if lock is None:
             return
@@ -376,3 +376,22 @@ class EngineClient:
         if self._start_lock is not None:
             os.close(self._start_lock)
             self._start_lock = None
+
+
+def _start_failure(process: subprocess.Popen) -> str | None:
+    """The one-line reason a headless engine gave for exiting before it served (its last
+    `ERROR:` line, on the stderr pipe `start_background_engine` gives it), if it gave one."""
+    if process.stderr is None:
+        return None
+    said = []
+    descriptor = process.stderr.fileno()
+    os.set_blocking(descriptor, False)  # a child of the engine could still hold the pipe
+    with contextlib.suppress(BlockingIOError):
+        while chunk := os.read(descriptor, 65536):
+            said.append(chunk)
+    errors = [
+        line.removeprefix("ERROR: ")
+        for line in b"".join(said).decode(errors="replace").splitlines()
+        if line.startswith("ERROR: ")
+    ]
+    return errors[-1] if errors else None

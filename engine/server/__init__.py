@@ -102,7 +102,7 @@ def private_socket(path: str) -> socket.socket:
     so only its owner can ever connect."""
     if os.path.lexists(path):
         if not stat.S_ISSOCK(os.lstat(path).st_mode):
-            raise ServerSetupError(f"--listen {UNIX}{path}: a file that is not a socket is there")
+            raise ServerSetupError(f"{path} is there and is not a socket; remove it")
         os.unlink(path)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:

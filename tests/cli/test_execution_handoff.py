@@ -381,3 +381,18 @@ async def test_a_create_with_a_stored_id_returns_that_execution(engine_and_clien
     again = await serving.start_execution("tripleo.examples.v1.hello", {"name": "x"}, id="key-2")
     assert again.id == first.id == "key-2" and again.input == first.input
     assert len(await serving.list_executions()) == 1
+
+
+def test_a_headless_engine_that_cannot_start_says_why(tmp_path):
+    """The command that started the engine reports the engine's own reason, in one line (here
+    a file that is not a socket where the engine would listen), and nothing is created."""
+    db = tmp_path / "state.sqlite"
+    assert run(db, "workbook-list").returncode == 0
+    with open(socket_path(db), "w") as squatter:
+        squatter.write("not a socket")
+    done = run(db, "execution-create", "tripleo.examples.v1.hello", '{"name": "x"}')
+    assert done.returncode == 1
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("ERROR: The engine could not start: ")
+    assert f"{socket_path(db)} is there and is not a socket; remove it; see " in line
+    assert count(db, "workflow_executions") == 0
