@@ -46,7 +46,7 @@ from engine.api.types import (
     states,
 )
 from engine.store import log_path
-from engine.store.lease import LEASE_TIMEOUT, try_start_lock
+from engine.store.lease import LEASE_TIMEOUT, LeaseHolder, try_start_lock
 from engine.store.requests import made_request
 
 if TYPE_CHECKING:
@@ -155,7 +155,12 @@ class _NotListening(Exception):
 
 
 class EngineGone(HandoffError):
-    """The engine went away before it answered (the change may or may not have been made)."""
+    """The engine went away before it answered (the change may or may not have been made).
+    `took`: the engine that held the lease when the request was sent, if one did."""
+
+    def __init__(self, message: str, took: LeaseHolder | None = None) -> None:
+        super().__init__(message)
+        self.took = took
 
 
 class AnswerLost(EngineGone):
@@ -216,8 +221,8 @@ class EngineClient:
         verb, url, body, read = _request(method, arguments)
         try:
             status, kind, data = await self._send(verb, url, body, key)
-        except EngineGone:
-            return await self._look_up(method, arguments, key)
+        except EngineGone as gone:
+            return await self._look_up(method, arguments, key, gone.took)
         finally:
             self._release_start_lock()
         if 200 <= status < 300:
@@ -238,6 +243,7 @@ class EngineClient:
         before it answers is reported (the change may or may not have been made)."""
         deadline = time.monotonic() + CONNECT_TIMEOUT
         while True:
+            live = await self.api.live_engine()
             try:
                 return await asyncio.to_thread(_exchange, self.socket, verb, url, body, key)
             except _NotListening:
@@ -246,23 +252,26 @@ class EngineClient:
                         f"No engine answered at {self.socket} within {CONNECT_TIMEOUT:g} s; "
                         f"nothing was changed; see {self._log}"
                     ) from None
-                if await self.api.live_engine() is None:
+                if live is None:
                     await self._start_unless_starting()
                 else:
                     self._engine_is_live()
                 await asyncio.sleep(RETRY_EVERY)
             except (OSError, http.client.HTTPException) as error:
                 raise EngineGone(
-                    f"The engine stopped before it finished the request ({error}); see {self._log}"
+                    f"The engine stopped before it finished the request ({error}); see {self._log}",
+                    live,
                 ) from None
 
-    async def _look_up(self, method: str, arguments: dict[str, Any], key: str) -> Any:
+    async def _look_up(
+        self, method: str, arguments: dict[str, Any], key: str, took: LeaseHolder | None
+    ) -> Any:
         """The engine took the request and went away before it answered: whether it made the
         change is read from the state file by the request's key (never sent again). Not made
         yet, it is looked for again once that engine can no longer write (gone, or replaced)."""
         made = await self._made(method, key)
         if made is None:
-            if not await self._until_engine_gone():
+            if not await self._until_engine_gone(took):
                 raise AnswerLost(
                     "The engine stopped answering before it finished the request; it may "
                     f"still make the change; see {self._log}"
@@ -298,11 +307,11 @@ class EngineClient:
             return None
         return await made_request(self.api.store, key)
 
-    async def _until_engine_gone(self) -> bool:
-        """Wait until the live engine is gone or replaced (a new one cannot finish the old
-        one's request); False if it still runs after LEASE_TIMEOUT (it may still make the
-        change)."""
-        took = await self.api.live_engine()
+    async def _until_engine_gone(self, took: LeaseHolder | None) -> bool:
+        """Wait until the engine that took the request (else the one live now) is gone or
+        replaced (a new one cannot finish the old one's request); False if it still runs after
+        LEASE_TIMEOUT (it may still make the change)."""
+        took = took or await self.api.live_engine()
         deadline = time.monotonic() + LEASE_TIMEOUT
         while took is not None:
             live = await self.api.live_engine()
