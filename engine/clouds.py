@@ -116,7 +116,7 @@ class Credentials:
         auth = self.auth
         if self.auth_type == "none":
             target = ", ".join(
-                f"{SERVICE_NAMES.get(kind, kind)} {url}" for kind, url in self._known_endpoints()
+                f"{SERVICE_NAMES.get(kind, kind)} {url}" for kind, url in self.known_endpoints()
             )
             where = f"{target or 'no endpoint'} without authentication"
         else:
@@ -180,7 +180,9 @@ class Credentials:
             return self.region.config.get("auth", {}).get("endpoint")
         return None
 
-    def _known_endpoints(self) -> list[tuple[str, str]]:
+    def known_endpoints(self) -> list[tuple[str, str]]:
+        """(service type, URL) of each service whose endpoint is given, not found in a
+        catalog."""
         return [
             (kind, url)
             for kind in SERVICE_NAMES

@@ -88,3 +88,13 @@ def safe_load(text: str) -> Any:
     """`yaml.safe_load` with the alias limits."""
     check_aliases(text)
     return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader)
+
+
+def definition_body(text: str) -> dict[str, Any]:
+    """The body of a stored one-definition document (`version: '2.0'` and one named key), where
+    Mistral reads a workflow's `vars` and `output` names from; {} when it has none."""
+    document = safe_load(text)
+    if not isinstance(document, dict):
+        return {}
+    bodies = [body for key, body in document.items() if key != "version"]
+    return bodies[0] if bodies and isinstance(bodies[0], dict) else {}

@@ -321,13 +321,16 @@ class TripleoTuiApp(App[None]):
 
     def _show_pane_status(self, name: str) -> None:
         self.status.filter_text = self.pane(name).table.filter_text
+        self.status.marked = len(self.pane(name).marked)
         self.sub_title = dict(self.pane_titles())[name]
 
     def on_filter_changed(self, message: FilterChanged) -> None:
         self.status.filter_text = message.text
 
     def on_marks_changed(self, message: MarksChanged) -> None:
-        self.status.marked = message.count
+        shown = self.screen_stack[0].query_one("#panes", TabbedContent).active
+        if shown == f"tab-{message.pane.id}":
+            self.status.marked = message.count
 
     def on_execution_finished(self, message: ExecutionFinished) -> None:
         # A call, not a message: a message posted to a pane would bubble back up to here.
@@ -340,17 +343,30 @@ class TripleoTuiApp(App[None]):
 
     @work(group="quit", exclusive=True, exit_on_error=False)
     async def action_quit(self) -> None:
-        """Quit; with executions running in this process's engine, ask first whether a
-        headless engine should take them over."""
-        running = [ex for ex in self.known_executions() if not states.is_completed(ex.state)]
-        if not running or not self.engine_running or self.mistral:  # Mistral runs on
+        """Quit; with executions running or cron triggers waiting in this process's engine,
+        ask first whether a headless engine should take them over."""
+        if not self.engine_running or self.mistral:  # Mistral runs on
             self.exit()
             return
-        named = [f"{ex.workflow_name} ({ex.id[:8]}) {ex.state}" for ex in running]
-        choice = await self.push_screen_wait(
-            QuitScreen(
-                f"{len(running)} executions are not finished; this console runs them.", named
+        running = [ex for ex in self.known_executions() if not states.is_completed(ex.state)]
+        triggers = await self.api.list_cron_triggers()
+        if not running and not triggers:
+            self.exit()
+            return
+        named = [f"{ex.workflow_name} ({ex.id[:8]}) {ex.state}" for ex in running] + [
+            f"cron trigger {t.name}: {t.workflow_name}, next {t.next_execution_time} UTC"
+            for t in triggers
+        ]
+        waiting = " and ".join(
+            f"{count} {noun}{'s' if count != 1 else ''} {verb}"
+            for count, noun, verb in (
+                (len(running), "execution", "not finished"),
+                (len(triggers), "cron trigger", "waiting"),
             )
+            if count
+        )
+        choice = await self.push_screen_wait(
+            QuitScreen(f"{waiting}; this console runs them.", named)
         )
         if choice == HAND_OVER:
             from tripleo_tui.engine_command import start_background_engine
@@ -358,7 +374,7 @@ class TripleoTuiApp(App[None]):
             await self.api.stop_engine()  # frees the lease for the headless engine
             self.session.engine_running = False
             start_background_engine(self.api.state_file)
-            self.exit(message=f"{len(running)} executions handed to a headless engine")
+            self.exit(message=f"{waiting}: handed to a headless engine")
         elif choice == QUIT:
             self.exit()
 

@@ -35,7 +35,9 @@ if TYPE_CHECKING:
 COMMAND_GROUPS = (
     "tripleo_tui.definition_commands",
     "tripleo_tui.execution_commands",
+    "tripleo_tui.tree_commands",
     "tripleo_tui.environment_commands",
+    "tripleo_tui.cron_trigger_commands",
     "tripleo_tui.engine_command",
     "tripleo_tui.queue_commands",
 )

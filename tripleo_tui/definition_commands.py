@@ -222,15 +222,56 @@ async def workflow_get_definition(api: Backend, args: argparse.Namespace) -> Tex
 # ---- actions -----------------------------------------------------------------------------
 
 
+def action_listing(actions: list[ActionRecord]) -> Listing:
+    return Listing(ACTION_COLUMNS, tuple(action_row(action, listing=True) for action in actions))
+
+
+def default_namespace(args: argparse.Namespace) -> None:
+    """`--namespace`: only Mistral's default one, '', is known here."""
+    if args.namespace:
+        raise CommandError(
+            f"Namespace '{args.namespace}': only the default namespace ('') is supported"
+        )
+
+
+def scope(args: argparse.Namespace) -> str:
+    return "public" if args.public else "private"
+
+
 async def action_list(api: Backend, args: argparse.Namespace) -> Listing:
-    rows = tuple(
-        action_row(action, listing=True) for action in choose(await api.list_actions(), args)
-    )
-    return Listing(ACTION_COLUMNS, rows)
+    default_namespace(args)
+    return action_listing(choose(await api.list_actions(), args))
 
 
 async def action_get(api: Backend, args: argparse.Namespace) -> Record:
+    default_namespace(args)
     return Record(ACTION_COLUMNS, action_row(await api.get_action(args.action)))
+
+
+async def action_create(api: Backend, args: argparse.Namespace) -> Listing:
+    default_namespace(args)
+    text, filename = await checked_definition(api.validate_actions, args.definition)
+    return action_listing(await api.create_actions(text, filename, scope(args)))
+
+
+async def action_update(api: Backend, args: argparse.Namespace) -> Listing:
+    default_namespace(args)
+    text, filename = await checked_definition(api.validate_actions, args.definition)
+    return action_listing(await api.update_actions(text, filename, scope(args), args.id))
+
+
+async def action_delete(api: Backend, args: argparse.Namespace) -> Outcome:
+    default_namespace(args)
+    return await delete_each(args.actions, api.delete_action, "action")
+
+
+async def action_validate(api: Backend, args: argparse.Namespace) -> Outcome:
+    return validation_outcome(await api.validate_actions(*read_definition(args.definition)))
+
+
+async def action_get_definition(api: Backend, args: argparse.Namespace) -> Text:
+    default_namespace(args)
+    return Text((await api.get_action_definition(args.name)).rstrip("\n"))
 
 
 def register(commands: CommandAdder) -> None:
@@ -308,10 +349,61 @@ def register(commands: CommandAdder) -> None:
         formatted=False,
     )
 
-    commands.add("action-list", action_list, "List all actions (system and ad-hoc).", listed)
+    namespace = argument(
+        "--namespace",
+        nargs="?",
+        default="",
+        help="namespace of the action(s); only the default one ('') is supported",
+    )
+    public = argument(
+        "--public", action="store_true", help='With this flag action will be marked as "public".'
+    )
+    commands.add(
+        "action-list", action_list, "List all actions (system and ad-hoc).", listed, namespace
+    )
     commands.add(
         "action-get",
         action_get,
         "Show an action.",
         argument("action", metavar="NAME|ID", help="action name or id"),
+        namespace,
+    )
+    commands.add(
+        "action-create",
+        action_create,
+        "Create actions.",
+        argument("definition", metavar="DEF_FILE", help="action definition file ('-' for stdin)"),
+        public,
+        namespace,
+    )
+    commands.add(
+        "action-update",
+        action_update,
+        "Replace stand-alone ad-hoc actions.",
+        argument("definition", metavar="DEF_FILE", help="action definition file"),
+        argument("--id", help="Action ID (or name): the definition's one action replaces it"),
+        public,
+        namespace,
+    )
+    commands.add(
+        "action-delete",
+        action_delete,
+        "Delete ad-hoc actions.",
+        argument("actions", metavar="ACTION", nargs="+", help="Name or ID of action(s)."),
+        namespace,
+        formatted=False,
+    )
+    commands.add(
+        "action-validate",
+        action_validate,
+        "Validate actions.",
+        argument("definition", metavar="DEF_FILE", help="action definition file"),
+    )
+    commands.add(
+        "action-get-definition",
+        action_get_definition,
+        "Show an ad-hoc action's definition.",
+        argument("name", metavar="NAME", help="Action name"),
+        namespace,
+        formatted=False,
     )

@@ -151,9 +151,10 @@ def action_execution_row(action: ActionExecutionRecord, listing: bool = False) -
     return row[:7] + row[8:] if listing else row
 
 
-def json_text(value: Any) -> Text:
-    """`*-get-input/-output/-result/-published`: JSON with indent 4, secrets masked."""
-    return Text(json.dumps(mask_secrets(value), indent=4))
+def json_text(value: Any, secrets: frozenset[str] = frozenset()) -> Text:
+    """`*-get-input/-output/-result/-published`: JSON with indent 4, secrets (and copies of
+    `secrets`) masked."""
+    return Text(json.dumps(mask_secrets(value, secrets), indent=4))
 
 
 def execution_record(execution: ExecutionRecord) -> Record:
@@ -181,22 +182,22 @@ class Shown:
             self._tasks[task_id] = await self.api.get_task(task_id)
         return self._tasks[task_id]
 
-    async def _secrets(self, execution_id: str) -> frozenset[str]:
+    async def secrets(self, execution_id: str) -> frozenset[str]:
         execution = await self._execution(execution_id)
         return await execution_secrets(execution, self._execution)
 
     async def execution(self, execution: Any) -> Any:
         """An ExecutionRecord or ExecutionSummary, masked."""
-        return mask_record(execution, await self._secrets(execution.id))
+        return mask_record(execution, await self.secrets(execution.id))
 
     async def task(self, task: TaskRecord) -> TaskRecord:
-        return mask_record(task, await self._secrets(task.workflow_execution_id))
+        return mask_record(task, await self.secrets(task.workflow_execution_id))
 
     async def action(self, action: ActionExecutionRecord) -> ActionExecutionRecord:
         if action.task_execution_id is None:  # stand-alone: its own input holds its secrets
             return mask_record(action)
         task = await self._task(action.task_execution_id)
-        return mask_record(action, await self._secrets(task.workflow_execution_id))
+        return mask_record(action, await self.secrets(task.workflow_execution_id))
 
 
 # ---- checks before anything is handed over -------------------------------------------------
@@ -288,6 +289,11 @@ async def execution_get_output(api: Backend, args: argparse.Namespace) -> Text:
     return json_text((await shown_execution(api, args.id)).output or {})
 
 
+async def execution_get_published(api: Backend, args: argparse.Namespace) -> Text:
+    published = await api.get_execution_published(args.id)
+    return json_text(published, await Shown(api).secrets(args.id))
+
+
 async def execution_update(api: Backend, args: argparse.Namespace) -> Record:
     if args.state is None and args.env is None and args.description is None:
         raise CommandError("Nothing to update: give -s STATE, -e ENV or -d DESCRIPTION")
@@ -369,6 +375,10 @@ async def action_execution_get_input(api: Backend, args: argparse.Namespace) -> 
 
 async def action_execution_get_output(api: Backend, args: argparse.Namespace) -> Text:
     return json_text((await shown_action_execution(api, args.id)).output or {})
+
+
+async def action_execution_delete(api: Backend, args: argparse.Namespace) -> Outcome:
+    return await delete_each(args.ids, api.delete_action_execution, "action execution")
 
 
 def output_argument(text: str | None) -> Any:
@@ -476,6 +486,11 @@ def register(commands: CommandAdder) -> None:
     for name, handler, help in (
         ("execution-get-input", execution_get_input, "Show an execution's input (JSON)."),
         ("execution-get-output", execution_get_output, "Show an execution's output (JSON)."),
+        (
+            "execution-get-published",
+            execution_get_published,
+            "Show what an execution's tasks published globally (JSON).",
+        ),
     ):
         commands.add(name, handler, help, execution_id, formatted=False)
     commands.add(
@@ -561,6 +576,16 @@ def register(commands: CommandAdder) -> None:
         id_argument("action execution", "id", metavar="ID", help="action execution id"),
         new_state("--state", required=True),
         argument("--output", help="the result (JSON, or text for an error)"),
+    )
+
+    commands.add(
+        "action-execution-delete",
+        action_execution_delete,
+        "Delete ended run-action executions.",
+        id_argument(
+            "action execution", "ids", metavar="ID", nargs="+", help="action execution id(s)"
+        ),
+        formatted=False,
     )
 
     commands.add(

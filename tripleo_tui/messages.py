@@ -18,10 +18,11 @@ class FilterChanged(Message):
 
 
 class MarksChanged(Message):
-    """The set of marked nodes changed."""
+    """The rows marked in a pane changed (the status bar counts the shown pane's)."""
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, pane: Widget, count: int) -> None:
         super().__init__()
+        self.pane = pane
         self.count = count
 
 

@@ -31,6 +31,8 @@ __all__ = [
     "state_path",
     "GraphEdge",
     "WorkflowGraph",
+    "FIRST_TIME_FORMAT",
+    "parse_first_time",
     *_types,
 ]
 
@@ -45,6 +47,8 @@ __getattr__, __dir__ = lazy_attributes(
         "state_path": "engine.store.paths",
         "GraphEdge": "engine.api.graph",
         "WorkflowGraph": "engine.api.graph",
+        "FIRST_TIME_FORMAT": "engine.core.cron",  # a cron trigger's --first-time
+        "parse_first_time": "engine.core.cron",
         **dict.fromkeys(_types, "engine.api.types"),
     },
 )

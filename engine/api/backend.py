@@ -15,6 +15,7 @@ from engine.api.types import (
     ActionExecutionRecord,
     ActionRecord,
     Caller,
+    CronTriggerRecord,
     EnvironmentRecord,
     ExecutionFilter,
     ExecutionRecord,
@@ -101,6 +102,20 @@ class Backend(Protocol):
 
     async def list_actions(self) -> list[ActionRecord]: ...
     async def get_action(self, id_or_name: str) -> ActionRecord: ...
+    async def get_action_definition(self, id_or_name: str) -> str: ...
+    async def validate_actions(self, text: str, filename: str = "<input>") -> Validation: ...
+    async def create_actions(
+        self, text: str, filename: str = "<input>", scope: str = "private"
+    ) -> list[ActionRecord]:
+        """Store the ad-hoc actions of an action document (`action-create`)."""
+
+    async def update_actions(
+        self, text: str, filename: str = "<input>", scope: str = "private", id: str | None = None
+    ) -> list[ActionRecord]:
+        """Replace stand-alone ad-hoc actions by name; with `id` (an id or name), the document's
+        one action replaces that action, renaming it if its name changed."""
+
+    async def delete_action(self, id_or_name: str) -> None: ...
 
     # ---- executions ------------------------------------------------------------------------
 
@@ -140,6 +155,24 @@ class Backend(Protocol):
         """Return the execution once it has ended or is PAUSED."""
 
     async def delete_execution(self, execution_id: str) -> None: ...
+    async def get_execution_published(self, execution_id: str) -> dict[str, Any]:
+        """The variables the execution's tasks published globally (Mistral's
+        `published_global`)."""
+
+    async def get_execution_report(
+        self,
+        execution_id: str,
+        *,
+        errors_only: bool = False,
+        max_depth: int = -1,
+        statistics_only: bool = False,
+    ) -> dict[str, Any]:
+        """Mistral's execution report, in its JSON shape (engine.api.trees)."""
+
+    async def list_sub_executions(
+        self, kind: str, origin_id: str, *, errors_only: bool = False, max_depth: int = -1
+    ) -> list[ExecutionRecord]:
+        """The executions below an "execution" (itself first) or a "task", depth first."""
 
     # ---- task executions -------------------------------------------------------------------
 
@@ -169,6 +202,9 @@ class Backend(Protocol):
     async def update_action_execution(
         self, action_id: str, state: str, output: Any = None
     ) -> ActionExecutionRecord: ...
+    async def delete_action_execution(self, action_id: str) -> None:
+        """Delete an ended stand-alone (run-action) action execution."""
+
     async def run_action(
         self,
         name: str,
@@ -198,6 +234,27 @@ class Backend(Protocol):
     async def list_environments(self) -> list[EnvironmentRecord]: ...
     async def get_environment(self, name: str) -> EnvironmentRecord: ...
     async def delete_environment(self, name: str) -> None: ...
+
+    # ---- cron triggers ---------------------------------------------------------------------
+
+    async def create_cron_trigger(
+        self,
+        name: str,
+        workflow: str,
+        workflow_input: Mapping[str, Any] | None = None,
+        workflow_params: Mapping[str, Any] | None = None,
+        pattern: str | None = None,
+        first_time: str | None = None,
+        count: int | None = None,
+    ) -> CronTriggerRecord:
+        """Start `workflow` (a name or id) on a schedule: at `first_time` (UTC, 'YYYY-MM-DD
+        HH:MM', at least a minute ahead) and/or at each time of the 5-field cron `pattern`,
+        `count` times at most. Bad input raises InputError (nothing stored); an unknown
+        workflow NotFoundError."""
+
+    async def list_cron_triggers(self) -> list[CronTriggerRecord]: ...
+    async def get_cron_trigger(self, name_or_id: str) -> CronTriggerRecord: ...
+    async def delete_cron_trigger(self, name_or_id: str) -> None: ...
 
     # ---- queues (Zaqar) --------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from engine.core.errors import InputError, WorkflowError
 from engine.lang.errors import DefinitionError
 from engine.store import (
     AlreadyExistsError,
+    ConflictError,
     NotFoundError,
     Store,
     StoreError,
@@ -35,6 +36,7 @@ from engine.store import (
     requests,
     state_path,
 )
+from engine.store import cron_triggers as triggers
 from engine.store import definitions as defs
 from engine.store import executions as rows
 from engine.store.definitions import (
@@ -53,6 +55,7 @@ if TYPE_CHECKING:
     from engine.api.types import (
         Caller,
         Change,
+        CronTriggerRecord,
         EnvironmentRecord,
         ExecutionRecord,
         ExecutionSummary,
@@ -85,6 +88,7 @@ class Serving(Protocol):
 OthersServing = Callable[["EmbeddedBackend"], Awaitable[Serving]]
 
 BUNDLED_WORKBOOKS = Path(__file__).resolve().parents[2] / "workbooks"
+SCOPES = ("private", "public")
 SYSTEM_ACTION_IDS = uuid.UUID("7f1c4a52-2b1e-4c55-9a43-6f0e8e5d1b07")  # uuid5 namespace
 
 Spec = TypeVar("Spec")
@@ -290,6 +294,44 @@ class EmbeddedBackend:
                 return action
         raise NotFoundError(f"Action '{id_or_name}' not found")
 
+    async def get_action_definition(self, id_or_name: str) -> str:
+        return (await self.get_action(id_or_name)).definition
+
+    async def validate_actions(self, text: str, filename: str = "<input>") -> Validation:
+        """Every problem and warning in an action document. Stores nothing."""
+        from engine.lang import parse_actions
+
+        return await self._validate(parse_actions, text, filename)
+
+    async def create_actions(
+        self, text: str, filename: str = "<input>", scope: str = "private"
+    ) -> list[ActionRecord]:
+        """Store every ad-hoc action of an action document (none if any is invalid or taken)."""
+        from engine.lang import parse_actions
+
+        spec = await self.specs.parse(parse_actions, text, filename)
+        values = _action_values(spec.actions, document=text)
+        return await self.store.write(defs.insert_actions, values, _checked_scope(scope))
+
+    async def update_actions(
+        self, text: str, filename: str = "<input>", scope: str = "private", id: str | None = None
+    ) -> list[ActionRecord]:
+        from engine.lang import parse_actions
+
+        spec = await self.specs.parse(parse_actions, text, filename)
+        values = _action_values(spec.actions, document=text)
+        return await self.store.write(defs.update_actions, values, _checked_scope(scope), id)
+
+    async def delete_action(self, id_or_name: str) -> None:
+        """Delete a stand-alone ad-hoc action (system actions and a workbook's stay)."""
+        if await defs.find_action(self.store, id_or_name) is None:
+            system = await self._system_actions()
+            if any(id_or_name in (action.name, action.id) for action in system.values()):
+                raise ConflictError(
+                    f"Action '{id_or_name}' is a system action: it cannot be deleted"
+                )
+        await self.store.write(defs.delete_action, id_or_name)
+
     async def _system_actions(self) -> dict[str, ActionRecord]:
         from engine.actions import list_system_actions
 
@@ -425,8 +467,6 @@ class EmbeddedBackend:
         was lost can be looked up by it). With `caller`, the execution's OpenStack actions act
         as the caller (engine.callers); it is never written down, so it is not handed off.
         """
-        from engine.core import events
-
         if self._hands_off():
             return await self._handoff.call(
                 "start_execution",
@@ -439,31 +479,10 @@ class EmbeddedBackend:
         if id is not None and (found := await rows.find_execution(self.store, id)) is not None:
             return found
         engine = await self._running_engine()
-        await engine.catalog.refresh()
-        record = await defs.find_workflow(self.store, workflow)
-        entry = engine.catalog.workflow(record.name) if record is not None else None
-        if entry is None:
-            raise NotFoundError(f"Workflow '{workflow}' not found")
-        params = dict(params or {})
-        env = params.get("env")
-        if isinstance(env, str):
-            stored = await rows.find_environment(self.store, env)
-            if stored is None:
-                raise InputError(f"Environment is not found: {env}")
-            params["env"] = stored.variables
-        execution = await engine.submit(
-            events.StartWorkflow(
-                entry.spec,
-                entry.name,
-                entry.text,
-                dict(input or {}),
-                params,
-                description,
-                entry.id,
-                execution_id=id,
-                caller=caller,
-            )
+        start = await engine.prepare_start(
+            workflow, dict(input or {}), dict(params or {}), description, id, caller
         )
+        execution = await engine.submit(start)
         return await self.get_execution(execution.id)
 
     async def get_execution(self, execution_id: str) -> ExecutionRecord:
@@ -575,8 +594,45 @@ class EmbeddedBackend:
             raise WorkflowError(
                 f"Execution {execution_id} is {found.state}; cancel it before deleting it"
             )
-        await self.store.write(_delete_execution_tree, execution_id, key)
+        await self.store.write(_keyed(rows.delete_execution_tree, key), execution_id)
         await self.store.truncate_wal()  # its input may hold passwords
+
+    async def get_execution_published(self, execution_id: str) -> dict[str, Any]:
+        """Its context without the engine's keys and the workflow's `vars`, as Mistral shows
+        `published_global`."""
+        found = await rows.execution_context(self.store, execution_id)
+        if found is None:
+            raise NotFoundError(f"Execution '{execution_id}' not found")
+        context, workflow_text = found
+        hidden = {"__execution", "openstack", *await asyncio.to_thread(_vars_names, workflow_text)}
+        return {key: value for key, value in context.items() if key not in hidden}
+
+    async def get_execution_report(
+        self,
+        execution_id: str,
+        *,
+        errors_only: bool = False,
+        max_depth: int = -1,
+        statistics_only: bool = False,
+    ) -> dict[str, Any]:
+        from engine.api.trees import execution_report
+
+        return await execution_report(
+            self,
+            execution_id,
+            errors_only=errors_only,
+            max_depth=max_depth,
+            statistics_only=statistics_only,
+        )
+
+    async def list_sub_executions(
+        self, kind: str, origin_id: str, *, errors_only: bool = False, max_depth: int = -1
+    ) -> list[ExecutionRecord]:
+        from engine.api.trees import sub_executions
+
+        return await sub_executions(
+            self, kind, origin_id, errors_only=errors_only, max_depth=max_depth
+        )
 
     async def _root_of(self, execution_id: str) -> str:
         """The root of the execution's tree: an event acting on it names it, so the engine
@@ -681,6 +737,15 @@ class EmbeddedBackend:
             raise WorkflowError(f"Invalid action execution state: {state}")
         await engine.submit(event, tree, key)
         return await self.get_action_execution(action_id)
+
+    async def delete_action_execution(self, action_id: str, key: str | None = None) -> None:
+        """`action-execution-delete`: an ended run-action execution (Mistral refuses the
+        others too)."""
+        if self._hands_off() and await self.live_engine() is not None:
+            await self._handoff.call("delete_action_execution", action_id=action_id)
+            return
+        await self.store.write(_keyed(rows.delete_standalone_action, key), action_id)
+        await self.store.truncate_wal()  # its input may hold passwords
 
     async def run_action(
         self,
@@ -799,6 +864,88 @@ class EmbeddedBackend:
         await self.store.write(rows.delete_environment, name)
         await self.store.truncate_wal()  # its variables may hold passwords
 
+    # ---- cron triggers ------------------------------------------------------------------
+
+    async def create_cron_trigger(
+        self,
+        name: str,
+        workflow: str,
+        workflow_input: Mapping[str, Any] | None = None,
+        workflow_params: Mapping[str, Any] | None = None,
+        pattern: str | None = None,
+        first_time: str | None = None,
+        count: int | None = None,
+        key: str | None = None,
+    ) -> CronTriggerRecord:
+        """`cron-trigger-create`: checked as Mistral checks it (the workflow's input too), so
+        bad input changes nothing and starts no engine; then stored by the engine that will
+        fire it (handed to the live one, started if none is), which checks it again."""
+        given = {
+            "name": name,
+            "workflow": workflow,
+            "workflow_input": dict(workflow_input or {}),
+            "workflow_params": dict(workflow_params or {}),
+            "pattern": pattern or None,
+            "first_time": first_time or None,
+            "count": count,
+        }
+        now = self._engine.clock() if self.engine_running else time.time()
+        values = await self._cron_trigger_values(now, **given)
+        if self._hands_off():
+            return await self._handoff.call("create_cron_trigger", **given)
+        engine = await self._running_engine()
+        trigger = await self.store.write(_keyed(triggers.insert_cron_trigger, key), values)
+        engine.cron.wake()
+        return trigger
+
+    async def _cron_trigger_values(
+        self,
+        now: float,
+        name: str,
+        workflow: str,
+        workflow_input: dict[str, Any],
+        workflow_params: dict[str, Any],
+        pattern: str | None,
+        first_time: str | None,
+        count: int | None,
+    ) -> triggers.CronTriggerValues:
+        from engine.core import cron
+        from engine.core.conductor import check_input_size, check_workflow_input
+
+        if not name.strip():
+            raise InputError("A cron trigger needs a name")
+        schedule = cron.first_schedule(pattern, first_time, count, cron.utc(now))
+        record = await self.get_workflow(workflow)
+        check_workflow_input(await self.get_workflow_spec(record.id), workflow_input)
+        check_input_size(workflow_input, "workflow")
+        env = workflow_params.get("env")
+        if isinstance(env, str) and await rows.find_environment(self.store, env) is None:
+            raise InputError(f"Environment is not found: {env}")
+        return triggers.CronTriggerValues(
+            name=name,
+            workflow_name=record.name,
+            workflow_id=record.id,
+            workflow_input=workflow_input,
+            workflow_params=workflow_params,
+            pattern=pattern,
+            first_execution_time=schedule.next_execution_time if first_time else None,
+            next_execution_time=schedule.next_execution_time,
+            remaining_executions=schedule.remaining_executions,
+        )
+
+    async def list_cron_triggers(self) -> list[CronTriggerRecord]:
+        return await triggers.list_cron_triggers(self.store)
+
+    async def get_cron_trigger(self, name_or_id: str) -> CronTriggerRecord:
+        found = await triggers.find_cron_trigger(self.store, name_or_id)
+        return _found(found, "Cron trigger", name_or_id)
+
+    async def delete_cron_trigger(self, name_or_id: str) -> None:
+        """`cron-trigger-delete`, straight in the state file: the engine's scheduler reads the
+        triggers from there and advances only a trigger that is still there."""
+        await self.store.write(triggers.delete_cron_trigger, name_or_id)
+        await self.store.truncate_wal()  # its input may hold passwords
+
     # ---- queues -------------------------------------------------------------------------
 
     async def list_queues(self) -> list[QueueRecord]:
@@ -840,24 +987,9 @@ class EmbeddedBackend:
         self, spec: WorkbookSpec, text: str
     ) -> tuple[WorkbookValues, list[DefinitionValues], list[DefinitionValues]]:
         """Rows for a workbook: contained names get the `<workbook>.` prefix."""
-        from engine.actions import list_system_actions
-
         prefix = f"{spec.name}."
         workflows = _workflow_values(spec.workflows, prefix)
-        actions = [
-            DefinitionValues(
-                name=prefix + short_name,
-                definition=action.definition,
-                input=action.input_text,
-                description=action.description or None,
-                tags=action.tags,
-            )
-            for short_name, action in spec.actions.items()
-        ]
-        system_names = {action.name for action in list_system_actions()}
-        for action in actions:
-            if action.name in system_names:
-                raise AlreadyExistsError(f"Action '{action.name}' already exists (system action)")
+        actions = _action_values(spec.actions, prefix)
         workbook = WorkbookValues(spec.name, text, spec.description or None, spec.tags)
         return workbook, workflows, actions
 
@@ -877,6 +1009,47 @@ def _workflow_values(
     ]
 
 
+def _action_values(
+    actions: Mapping[str, Any], prefix: str = "", document: str | None = None
+) -> list[DefinitionValues]:
+    """Rows for ad-hoc actions, each with its own part of the workbook or, for stand-alone
+    ones, the whole `document` (as Mistral keeps them); a system action's name is refused (it
+    would hide it)."""
+    from engine.actions import list_system_actions
+
+    values = [
+        DefinitionValues(
+            name=prefix + short_name,
+            definition=document or action.definition,
+            input=action.input_text,
+            description=action.description or None,
+            tags=action.tags,
+        )
+        for short_name, action in actions.items()
+    ]
+    system_names = {action.name for action in list_system_actions()}
+    for action in values:
+        if action.name in system_names:
+            raise AlreadyExistsError(f"Action '{action.name}' already exists (system action)")
+    return values
+
+
+def _vars_names(workflow_text: str) -> list[str]:
+    """The names a workflow's `vars` declares, from its one-workflow document."""
+    from engine.yamlsafe import definition_body
+
+    variables = definition_body(workflow_text).get("vars")
+    return list(variables) if isinstance(variables, dict) else []
+
+
+def _checked_scope(scope: str) -> str:
+    if scope not in SCOPES:
+        raise ValueError(
+            f"Scope must be one of the following: {', '.join(SCOPES)}. Provided: {scope}"
+        )
+    return scope
+
+
 Record = TypeVar("Record")
 
 
@@ -886,8 +1059,14 @@ def _found(record: Record | None, kind: str, key: str) -> Record:
     return record
 
 
-def _delete_execution_tree(conn: Any, execution_id: str, key: str | None) -> None:
-    """The execution tree goes, and the request's key is recorded, in one transaction."""
-    rows.delete_execution_tree(conn, execution_id)
-    if key is not None:
-        requests.record_keys(conn, [(key, None, time.time())])
+def _keyed(write: Callable[..., Any], key: str | None) -> Callable[..., Any]:
+    """`write`, recording the key of the request it carries out in its own transaction
+    (engine.store.requests)."""
+
+    def keyed(conn: Any, *args: Any) -> Any:
+        made = write(conn, *args)
+        if key is not None:
+            requests.record_keys(conn, [(key, None, time.time())])
+        return made
+
+    return keyed

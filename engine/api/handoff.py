@@ -124,6 +124,8 @@ def _request(method: str, args: dict[str, Any]) -> tuple[str, str, Any, Callable
         body = {"state": args["state"], "output": json.dumps(args.get("output"))}
         path = f"/v2/action_executions/{args['action_id']}"
         return "PUT", path, body, mistral_json.action_execution_record
+    if method == "delete_action_execution":
+        return "DELETE", f"/v2/action_executions/{args['action_id']}", None, None
     if method == "run_action":
         body = {
             "name": args["name"],
@@ -135,6 +137,17 @@ def _request(method: str, args: dict[str, Any]) -> tuple[str, str, Any, Callable
             "description": args.get("description") or "",
         }
         return "POST", "/v2/action_executions", body, mistral_json.action_execution_record
+    if method == "create_cron_trigger":
+        body = {
+            "name": args["name"],
+            "workflow_name": args["workflow"],
+            "workflow_input": json.dumps(args.get("workflow_input") or {}),
+            "workflow_params": json.dumps(args.get("workflow_params") or {}),
+            "pattern": args.get("pattern"),
+            "first_execution_time": args.get("first_time"),
+            "remaining_executions": args.get("count"),
+        }
+        return "POST", "/v2/cron_triggers", body, mistral_json.cron_trigger_record
     raise HandoffError(f"The engine does not take '{method}' requests")
 
 
@@ -290,6 +303,8 @@ class EngineClient:
             return await self.api.get_task(arguments["task_id"])
         if method == "update_action_execution":
             return await self.api.get_action_execution(arguments["action_id"])
+        if method == "create_cron_trigger":
+            return await self.api.get_cron_trigger(arguments["name"])
         if method == "run_action":
             if made["object_id"] is None:  # not saved: its result is not known
                 raise AnswerLost(
@@ -297,7 +312,7 @@ class EngineClient:
                     f"was started, but its result was not saved; see {self._log}"
                 )
             return await self.api.get_action_execution(made["object_id"])
-        return None  # delete_execution
+        return None  # delete_execution, delete_action_execution
 
     async def _made(self, method: str, key: str) -> Any:
         """What is stored under a request's key (the execution, for a create), or None."""

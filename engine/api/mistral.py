@@ -9,16 +9,23 @@ Mistral runs the workflows: `start_engine` only checks that it answers, and `sub
 for what changed since the newest `updated_at` seen (one-second resolution, so rows of that
 second are read again and reported only when they differ), instead of re-reading every
 execution. Remote errors keep Mistral's words: `HTTP <status>: <faultstring>` on one line.
+
+Mistral's OpenStack actions (mistral-extra's ironic.* ...) act on the cloud of the request's
+Keystone token. Credentials without Keystone (a standalone Ironic, the sandbox) have none, so
+every request names that cloud in Mistral's target-cloud headers instead, as
+python-mistralclient's `target_*` options do.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from engine.api.mistral_json import cron_trigger_record
 from engine.api.types import (
     MIN_PREFIX,
     ActionExecutionRecord,
@@ -27,6 +34,7 @@ from engine.api.types import (
     AmbiguousIdError,
     Caller,
     Change,
+    CronTriggerRecord,
     EngineError,
     EnvironmentRecord,
     ExecutionFilter,
@@ -49,6 +57,7 @@ from engine.core.errors import invalid_input
 
 if TYPE_CHECKING:
     from engine.api.graph import WorkflowGraph
+    from engine.clouds import Credentials
 
 SERVICE_TYPE = "workflowv2"
 TIMEOUT = 60.0  # seconds for one HTTP request
@@ -57,6 +66,7 @@ WHOLE_ID = 36  # a UUID's length: a shorter id is a prefix to look up
 POLL_SECONDS = 1.0  # how often `subscribe` asks what changed
 WAIT_SECONDS = (0.2, 2.0)  # first and longest pause between polls of a waited-for execution
 TRACEBACK = "Traceback (most recent call last)"
+NO_KEYSTONE_TOKEN = "no-keystone"  # Mistral wants a target token; an Ironic without auth ignores it
 OLDEST_FIRST = {"sort_keys": "created_at,id", "sort_dirs": "asc,asc"}
 SUMMARY_FIELDS = (
     "id",
@@ -221,6 +231,27 @@ class MistralBackend:
     async def get_action(self, id_or_name: str) -> ActionRecord:
         return _action(await self._call(self.client.actions.get, id_or_name))
 
+    async def get_action_definition(self, id_or_name: str) -> str:
+        return (await self.get_action(id_or_name)).definition
+
+    async def validate_actions(self, text: str, filename: str = "<input>") -> Validation:
+        return _validation(await self._call(self.client.actions.validate, text), filename)
+
+    async def create_actions(
+        self, text: str, filename: str = "<input>", scope: str = "private"
+    ) -> list[ActionRecord]:
+        created = await self._call(self.client.actions.create, text, scope=scope)
+        return [_action(item) for item in created]
+
+    async def update_actions(
+        self, text: str, filename: str = "<input>", scope: str = "private", id: str | None = None
+    ) -> list[ActionRecord]:
+        updated = await self._call(self.client.actions.update, text, scope=scope, id=id)
+        return [_action(item) for item in updated]
+
+    async def delete_action(self, id_or_name: str) -> None:
+        await self._call(self.client.actions.delete, id_or_name)
+
     # ---- executions --------------------------------------------------------------------------
 
     async def resolve_id(self, kind: str, given: str) -> str:
@@ -252,7 +283,8 @@ class MistralBackend:
         description: str = "",
         caller: Caller | None = None,
     ) -> ExecutionRecord:
-        """`caller` is not passed on: Mistral's actions act as Mistral is configured to."""
+        """`caller` is not passed on: Mistral's actions act on the cloud of this backend's
+        requests (their Keystone token, else the target-cloud headers)."""
         created = await self._call(
             self.client.executions.create,
             workflow,
@@ -347,6 +379,39 @@ class MistralBackend:
     async def delete_execution(self, execution_id: str) -> None:
         await self._call(self.client.executions.delete, execution_id)
 
+    async def get_execution_published(self, execution_id: str) -> dict[str, Any]:
+        found = await self._call(self.client.executions.get, execution_id)
+        return _json(found, "published_global", {})
+
+    async def get_execution_report(
+        self,
+        execution_id: str,
+        *,
+        errors_only: bool = False,
+        max_depth: int = -1,
+        statistics_only: bool = False,
+    ) -> dict[str, Any]:
+        return await self._call(
+            self.client.executions.get_report,
+            execution_id,
+            errors_only=errors_only,
+            max_depth=max_depth,
+            statistics_only=statistics_only,
+        )
+
+    async def list_sub_executions(
+        self, kind: str, origin_id: str, *, errors_only: bool = False, max_depth: int = -1
+    ) -> list[ExecutionRecord]:
+        lister = {
+            "execution": self.client.executions.get_ex_sub_executions,
+            "task": self.client.tasks.get_task_sub_executions,
+        }[kind]
+        # As mistralclient sends it: '' (not False) for "not only errors".
+        found = await self._call(
+            lister, origin_id, errors_only=errors_only or "", max_depth=max_depth
+        )
+        return [_execution(item) for item in found]
+
     # ---- task executions ---------------------------------------------------------------------
 
     async def list_tasks(
@@ -412,6 +477,9 @@ class MistralBackend:
         path = f"/action_executions/{action_id}"
         return _action_execution(await self._call(manager._update, path, body))
 
+    async def delete_action_execution(self, action_id: str) -> None:
+        await self._call(self.client.action_executions.delete, action_id)
+
     async def run_action(
         self,
         name: str,
@@ -467,6 +535,41 @@ class MistralBackend:
 
     async def delete_environment(self, name: str) -> None:
         await self._call(self.client.environments.delete, name)
+
+    # ---- cron triggers ------------------------------------------------------------------------
+
+    async def create_cron_trigger(
+        self,
+        name: str,
+        workflow: str,
+        workflow_input: Mapping[str, Any] | None = None,
+        workflow_params: Mapping[str, Any] | None = None,
+        pattern: str | None = None,
+        first_time: str | None = None,
+        count: int | None = None,
+    ) -> CronTriggerRecord:
+        created = await self._call(
+            self.client.cron_triggers.create,
+            name,
+            workflow,
+            dict(workflow_input or {}),
+            dict(workflow_params or {}),
+            pattern or None,
+            first_time or None,
+            count,
+        )
+        return cron_trigger_record(created.to_dict())
+
+    async def list_cron_triggers(self) -> list[CronTriggerRecord]:
+        found = await self._list(self.client.cron_triggers.list, **OLDEST_FIRST)
+        return [cron_trigger_record(item.to_dict()) for item in found]
+
+    async def get_cron_trigger(self, name_or_id: str) -> CronTriggerRecord:
+        found = await self._call(self.client.cron_triggers.get, name_or_id)
+        return cron_trigger_record(found.to_dict())
+
+    async def delete_cron_trigger(self, name_or_id: str) -> None:
+        await self._call(self.client.cron_triggers.delete, name_or_id)
 
     # ---- queues (Zaqar) ----------------------------------------------------------------------
 
@@ -611,7 +714,7 @@ def _connect(url: str | None) -> MistralBackend:
     from mistralclient.api import client as mistral_client
 
     if url:
-        session = ks_session.Session(timeout=TIMEOUT)
+        session = ks_session.Session(timeout=TIMEOUT, additional_headers=_TargetCloud())
         described = f"Mistral {url} without authentication"
     else:
         from engine import clouds
@@ -628,6 +731,51 @@ def _connect(url: str | None) -> MistralBackend:
     url = url.rstrip("/")
     client = mistral_client.client(mistral_url=url, session=session, enforce_raw_definitions=True)
     return MistralBackend(client, url, described)
+
+
+class _TargetCloud(Mapping[str, str]):
+    """The target-cloud headers for the credentials in use at each request (keystoneauth1
+    reads `items()` per request), so an Ironic started after the backend opened is found."""
+
+    def __getitem__(self, name: str) -> str:
+        return self._now()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._now())
+
+    def __len__(self) -> int:
+        return len(self._now())
+
+    def items(self):
+        return self._now().items()
+
+    @staticmethod
+    def _now() -> dict[str, str]:
+        from engine import clouds
+
+        return target_cloud_headers(clouds.current())
+
+
+def target_cloud_headers(credentials: Credentials | None) -> dict[str, str]:
+    """Mistral's X-Target-* headers naming the endpoints of credentials without Keystone
+    (their catalog as a Keystone v3 token body, base64); none for other credentials."""
+    if credentials is None or credentials.auth_type != "none":
+        return {}
+    endpoints = credentials.known_endpoints()
+    if not endpoints:
+        return {}
+    region = credentials.region.get_region_name()
+    where = {"region": region, "region_id": region} if region else {}
+    catalog = [
+        {"type": kind, "endpoints": [{"interface": "public", "url": url, **where}]}
+        for kind, url in endpoints
+    ]
+    token_body = json.dumps({"methods": ["token"], "catalog": catalog})
+    return {
+        "X-Target-Auth-Uri": endpoints[0][1],
+        "X-Target-Auth-Token": NO_KEYSTONE_TOKEN,
+        "X-Target-Service-Catalog": base64.b64encode(token_body.encode()).decode(),
+    }
 
 
 def _remote_error(error: Exception, url: str) -> Exception:

@@ -12,7 +12,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from engine.api.types import ActionExecutionRecord, ExecutionRecord, TaskRecord
+from engine.api.types import (
+    ActionExecutionRecord,
+    CronTriggerRecord,
+    ExecutionRecord,
+    TaskRecord,
+)
 from engine.store.definitions import DEFAULT_PROJECT
 
 
@@ -146,6 +151,25 @@ def environment(record: Any) -> dict[str, Any]:
     }
 
 
+def cron_trigger(record: Any) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "name": record.name,
+        "workflow_name": record.workflow_name,
+        "workflow_id": record.workflow_id,
+        "workflow_input": json_text(record.workflow_input),
+        "workflow_params": json_text(record.workflow_params),
+        "project_id": record.project_id,
+        "scope": record.scope,
+        "pattern": record.pattern,
+        "remaining_executions": record.remaining_executions,
+        "first_execution_time": record.first_execution_time,
+        "next_execution_time": record.next_execution_time,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+    }
+
+
 # ---- back to records -------------------------------------------------------------------------
 
 
@@ -202,6 +226,26 @@ def action_execution_record(data: dict[str, Any]) -> ActionExecutionRecord:
         input=_loads(data.get("input"), {}),
         output=_loads(data.get("output")),
         description=data.get("description") or "",
+        created_at=data.get("created_at") or "",
+        updated_at=data.get("updated_at"),
+    )
+
+
+def cron_trigger_record(data: dict[str, Any]) -> CronTriggerRecord:
+    """A trigger from our API's JSON or Mistral's (which may leave out fields it has not set)."""
+    return CronTriggerRecord(
+        id=data["id"],
+        name=data["name"],
+        workflow_name=data.get("workflow_name") or "",
+        workflow_id=data.get("workflow_id") or "",
+        workflow_input=_loads(data.get("workflow_input"), {}),
+        workflow_params=_loads(data.get("workflow_params"), {}),
+        pattern=data.get("pattern"),
+        first_execution_time=data.get("first_execution_time"),
+        next_execution_time=data.get("next_execution_time") or "",
+        remaining_executions=data.get("remaining_executions"),
+        scope=data.get("scope") or "private",
+        project_id=data.get("project_id") or "",
         created_at=data.get("created_at") or "",
         updated_at=data.get("updated_at"),
     )

@@ -17,6 +17,7 @@ from engine.store.errors import AlreadyExistsError, ConflictError, NotFoundError
 # The records and their queries, the parsed input parameters and the engine's own names are
 # imported on first use: `--help` or a command run against Mistral never needs the state file's.
 _LAZY = {
+    "CronTriggerRecord": "engine.store.cron_triggers",
     "ActionRecord": "engine.store.definitions",
     "WorkbookRecord": "engine.store.definitions",
     "WorkflowRecord": "engine.store.definitions",

@@ -80,7 +80,10 @@ class StoreCatalog:
         text = self._action_rows.get(name)
         spec = None
         if text is not None:
-            (spec,) = parse_actions(text, name).actions.values()
+            # A stand-alone action keeps the whole document it came with (as in Mistral); one
+            # of a workbook, its own part under its short name.
+            found = parse_actions(text, name).actions
+            spec = found[name] if name in found else next(iter(found.values()))
         self._actions[name] = spec
         return spec
 

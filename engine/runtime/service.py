@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import sqlite3
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -37,12 +38,15 @@ from engine.actions.pools import DaemonPool
 from engine.callers import CALLER, Caller
 from engine.core import events, states
 from engine.core.conductor import Conductor
-from engine.core.errors import EngineError
+from engine.core.errors import EngineError, InputError
 from engine.core.model import ActionExecution, TaskExecution, Timer, WorkflowExecution
 from engine.runtime.catalog import StoreCatalog
-from engine.store import Store
+from engine.runtime.scheduler import CronScheduler
+from engine.store import NotFoundError, Store
+from engine.store.definitions import find_workflow
 from engine.store.executions import (
     SpecParser,
+    find_environment,
     journal_rows,
     load_trees,
     running_standalone_actions,
@@ -145,12 +149,24 @@ class _Entry(NamedTuple):
     key: str | None = None  # another process's request: recorded with the changes it made
 
 
+Write = Callable[[sqlite3.Connection], None]  # a store write that commits with a turn
+
+
+@dataclass(frozen=True, slots=True)
+class _WithWrite:
+    """An event (None: none) and a write that commits with its changes, even if refused."""
+
+    event: Any
+    write: Write
+
+
 @dataclass(slots=True)
 class _Turn:
     """One batch of events applied in memory, waiting for its commit."""
 
     batch: list[_Entry]
     rows: Any = None
+    writes: list[Write] = field(default_factory=list)
     commands: list[Any] = field(default_factory=list)
     replies: list[tuple[asyncio.Future, Any]] = field(default_factory=list)
     refusals: list[tuple[asyncio.Future, Exception]] = field(default_factory=list)
@@ -192,6 +208,7 @@ class Engine:
         self._callers: dict[str, Caller] = {}
         self._loop_task: asyncio.Task | None = None
         self._parse_spec = SpecParser()
+        self.cron = CronScheduler(self)
         self.running = False
 
     # ---- lifecycle --------------------------------------------------------------------------
@@ -225,6 +242,7 @@ class Engine:
             await self.stop()
             raise
         self._loop_task = asyncio.create_task(self._run(), name="engine-loop")
+        self.cron.start()
 
     async def stop(self) -> None:
         """Finish the current turn, stop, release the lease. Actions still in flight are
@@ -232,6 +250,7 @@ class Engine:
         if not self.running:
             return
         self.running = False
+        await self.cron.stop()
         for task in list(self._inflight.values()):
             task.cancel()
         for handle in self._timer_handles.values():
@@ -277,14 +296,25 @@ class Engine:
         self._inbox.append(_Entry(event))
         self._wake.set()
 
-    async def submit(self, event: Any, tree: str | None = None, key: str | None = None) -> Any:
+    async def submit(
+        self,
+        event: Any,
+        tree: str | None = None,
+        key: str | None = None,
+        *,
+        also_write: Write | None = None,
+    ) -> Any:
         """Apply an event and wait until its changes are committed; return what it created.
 
         `tree`: the root execution the event acts on, brought back into memory first if it
         was forgotten (finished). `key`: the idempotency key of the request it carries out,
-        committed with its changes (engine.store.requests). Raises the conductor's EngineError
-        (bad input, invalid state change) unchanged.
+        committed with its changes (engine.store.requests). `also_write(conn)` commits in the
+        same transaction, even when the conductor refuses the event (with event None, it is all
+        there is). Raises the conductor's EngineError (bad input, invalid state change)
+        unchanged.
         """
+        if also_write is not None:
+            event = _WithWrite(event, also_write)
         (result,) = await self.submit_together([event], tree, key)
         return result
 
@@ -302,6 +332,41 @@ class Engine:
             self._inbox.append(_Entry(event, future, tree, key if last else None))
         self._wake.set()
         return list(await asyncio.gather(*futures))
+
+    async def prepare_start(
+        self,
+        workflow: str,
+        input: dict[str, Any],
+        params: dict[str, Any],
+        description: str = "",
+        execution_id: str | None = None,
+        caller: Caller | None = None,
+    ) -> events.StartWorkflow:
+        """The event that starts `workflow` (a name or id) as the definitions stand now; a
+        named environment in `params` is replaced by its variables."""
+        await self.catalog.refresh()
+        record = await find_workflow(self.store, workflow)
+        entry = self.catalog.workflow(record.name) if record is not None else None
+        if entry is None:
+            raise NotFoundError(f"Workflow '{workflow}' not found")
+        params = dict(params)
+        env = params.get("env")
+        if isinstance(env, str):
+            stored = await find_environment(self.store, env)
+            if stored is None:
+                raise InputError(f"Environment is not found: {env}")
+            params["env"] = stored.variables
+        return events.StartWorkflow(
+            entry.spec,
+            entry.name,
+            entry.text,
+            dict(input),
+            params,
+            description,
+            entry.id,
+            execution_id=execution_id,
+            caller=caller,
+        )
 
     async def subscribe(self) -> AsyncIterator[list[Change]]:
         """Committed changes, one list per engine turn, until the caller stops iterating or
@@ -391,6 +456,12 @@ class Engine:
         turn = _Turn(batch)
         keys = []
         for event, future, tree, key in batch:
+            if type(event) is _WithWrite:
+                turn.writes.append(event.write)
+                event = event.event
+                if event is None:
+                    turn.replies.append((future, None))
+                    continue
             try:
                 if tree is not None and tree not in self.conductor.executions:
                     self.conductor.adopt(*self.history.trees([tree], self._parse_spec))
@@ -436,9 +507,10 @@ class Engine:
 
     async def _commit(self, turn: _Turn) -> bool:
         """Write the turn, then act on it: replies, actions, timers, announcements."""
-        if turn.rows is not None:
+        if turn.rows is not None or turn.writes:
             try:
-                await self.store.write(write_journal, [turn.rows])
+                batches = [] if turn.rows is None else [turn.rows]
+                await self.store.write(write_journal, batches, turn.writes)
             except Exception as error:
                 self._fail_stop(turn.batch, error)
                 return False

@@ -162,6 +162,8 @@ def run_mistral_up(args: argparse.Namespace) -> int:
     except SandboxError as error:
         print(f"sandbox mistral: {error}", file=sys.stderr)
         return 1
+    if report.stopped_stale:
+        print(f"Stopped the running Mistral (pid {report.stopped_stale}): other pins than now.")
     if report.install and report.install.installed:
         print(f"Installed Mistral in {report.install.seconds:.1f} s.")
     if report.started:

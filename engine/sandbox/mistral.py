@@ -3,7 +3,9 @@
 Built like the Ironic sandbox (engine.sandbox.service): installed once in its own venv, started
 detached, found again through a state file. One process runs Mistral's engine and REST API
 (mistral_runner.py) with the in-process `fake:/` transport, SQLite, no authentication, and
-the local executor and notifier.
+the local executor and notifier. mistral-extra adds the OpenStack actions (ironic.*, heat.*,
+zaqar.* ...), so TripleO's workbooks run on it; they reach our Ironic through the target-cloud
+headers the Mistral backend sends (engine.api.mistral).
 
 Everything lives in one folder (`mistral_dir()`): `venv/` (the pinned install), `mistral/`
 (config, SQLite database, logs, recreated at each start) and `mistral.json` (pid, port, URL).
@@ -28,6 +30,7 @@ from engine.sandbox.progress import Reporter
 
 MISTRAL_VERSION = "23.0.0"
 MISTRALCLIENT_VERSION = "6.3.0"
+MISTRAL_EXTRA_VERSION = "17.0.0"
 DIR_ENV = "TRIPLEO_TUI_MISTRAL_DIR"
 READY_TIMEOUT = 120.0
 STOP_TIMEOUT = 5.0  # a graceful stop can hang in Mistral's threads: then the group is killed
@@ -78,6 +81,7 @@ class MistralState:
     log_file: str
     mistral_version: str
     started_at: float
+    pins: str = ""  # the venv's pins when it started: other pins now make it stale
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ class MistralUpReport:
     started: bool  # False when a healthy Mistral was already running
     install: InstallReport | None
     start_seconds: float
+    stopped_stale: int | None = None  # the pid of a running one started from other pins
 
 
 def mistral_dir() -> Path:
@@ -109,6 +114,7 @@ def pinned_venv(venv: Path | None = None) -> processes.PinnedVenv:
         requirements=(
             f"mistral=={MISTRAL_VERSION}",
             f"python-mistralclient=={MISTRALCLIENT_VERSION}",
+            f"mistral-extra=={MISTRAL_EXTRA_VERSION}",
         ),
         constraints=Path(str(resources.files(__package__) / "mistral-constraints.txt")),
         marker_name=MARKER_FILE,
@@ -127,20 +133,26 @@ def install(venv: Path | None = None) -> InstallReport:
 
 def up(directory: Path | None = None, venv: Path | None = None) -> MistralUpReport:
     """Start Mistral (installing it first if needed) with an empty database; a healthy running
-    one is kept. `venv` defaults to the one inside `directory`."""
+    one is kept unless it was started from other pins (it then lacks what the pins add, such
+    as mistral-extra's actions): that one is stopped, and the venv made again first. `venv`
+    defaults to the one inside `directory`."""
     directory = directory or mistral_dir()
     venv = venv or venv_dir(directory)
     directory.mkdir(parents=True, exist_ok=True)
     with processes.locked(directory / "up.lock"):
         state = read_state(directory)
-        if state is not None and _healthy(state):
+        current = state is not None and state.pins == pinned_venv(venv).marker_text()
+        if current and _healthy(state):
             return MistralUpReport(state.url, state.pid, False, None, 0.0)
+        stale = None
         if state is not None:
+            stale = state.pid if not current and _healthy(state) else None
             _stop(state)
         install_report = install(venv)
         begin = time.monotonic()
-        state = _start(directory, venv)
-        return MistralUpReport(state.url, state.pid, True, install_report, time.monotonic() - begin)
+        started = _start(directory, venv)
+        seconds = time.monotonic() - begin
+        return MistralUpReport(started.url, started.pid, True, install_report, seconds, stale)
 
 
 def down(directory: Path | None = None) -> bool:
@@ -200,6 +212,7 @@ def _start(directory: Path, venv: Path) -> MistralState:
         log_file=str(run / "mistral.log"),
         mistral_version=MISTRAL_VERSION,
         started_at=time.time(),
+        pins=pinned_venv(venv).marker_text(),
     )
     processes.wait_until_ready(
         f"Mistral (port {port})",

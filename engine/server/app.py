@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-import yaml
 from aiohttp import web
 
 from engine.api import (
@@ -25,7 +24,6 @@ from engine.api import (
     Caller,
     DefinitionError,
     EngineError,
-    ExecutionFilter,
     InputError,
     NotFoundError,
     Page,
@@ -37,6 +35,7 @@ from engine.api import mistral_json as resources
 from engine.api.handoff import ERROR_TYPE_HEADER, KEY_HEADER, error_type
 from engine.server.auth import TOKEN_HEADER, TokenCheck
 from engine.server.query import only_fields, page_in_memory, parse_query
+from engine.yamlsafe import definition_body
 
 LOG = logging.getLogger(__name__)
 
@@ -73,6 +72,13 @@ ANY_FIELD = frozenset(
         "accepted",
         "started_at",
         "finished_at",
+        "workflow_id",
+        "workflow_input",
+        "workflow_params",
+        "pattern",
+        "remaining_executions",
+        "first_execution_time",
+        "next_execution_time",
     }
 )
 
@@ -180,16 +186,23 @@ def make_app(backend: Backend, tokens: TokenCheck | None = None) -> web.Applicat
         web.delete("/v2/workflows/{id}", deleting("delete_workflow")),
         # actions (python-mistralclient asks for /actions/<name>/<namespace>)
         web.get("/v2/actions", list_of("actions", "list_actions", resources.action)),
+        web.post("/v2/actions", create_actions),
+        web.put("/v2/actions", update_actions),
+        web.post("/v2/actions/validate", validate_actions),
         web.get("/v2/actions/{name}", one_of("get_action", resources.action)),
+        web.put("/v2/actions/{name}", update_actions),
+        web.delete("/v2/actions/{name}", deleting("delete_action")),
         web.get("/v2/actions/{name}/{namespace:.*}", one_of("get_action", resources.action)),
+        web.delete("/v2/actions/{name}/{namespace:.*}", deleting("delete_action")),
         # executions
         web.get("/v2/executions", list_executions),
         web.post("/v2/executions", create_execution),
-        web.get("/v2/executions/{id}", one_of("get_execution", resources.execution)),
+        web.get("/v2/executions/{id}", get_execution),
         web.put("/v2/executions/{id}", update_execution),
-        web.delete("/v2/executions/{id}", delete_execution),
+        web.delete("/v2/executions/{id}", deleting("delete_execution", keyed=True)),
         web.get("/v2/executions/{id}/tasks", list_tasks),
         web.get("/v2/executions/{id}/executions", sub_executions),
+        web.get("/v2/executions/{id}/report", execution_report),
         # tasks
         web.get("/v2/tasks", list_tasks),
         web.get("/v2/tasks/{id}", one_of("get_task", resources.task)),
@@ -204,6 +217,7 @@ def make_app(backend: Backend, tokens: TokenCheck | None = None) -> web.Applicat
             one_of("get_action_execution", resources.action_execution),
         ),
         web.put("/v2/action_executions/{id}", update_action_execution),
+        web.delete("/v2/action_executions/{id}", deleting("delete_action_execution", keyed=True)),
         # ours, beside /v2: wait for an execution's end without polling
         web.get("/tripleo-tui/v1/executions/{id}/wait", wait_execution),
         # environments
@@ -215,6 +229,14 @@ def make_app(backend: Backend, tokens: TokenCheck | None = None) -> web.Applicat
         web.put("/v2/environments", update_environment),
         web.get("/v2/environments/{name}", one_of("get_environment", resources.environment)),
         web.delete("/v2/environments/{name}", deleting("delete_environment")),
+        # cron triggers
+        web.get(
+            "/v2/cron_triggers",
+            list_of("cron_triggers", "list_cron_triggers", resources.cron_trigger),
+        ),
+        web.post("/v2/cron_triggers", create_cron_trigger),
+        web.get("/v2/cron_triggers/{name}", one_of("get_cron_trigger", resources.cron_trigger)),
+        web.delete("/v2/cron_triggers/{name}", deleting("delete_cron_trigger")),
     ]
     app.add_routes(routes)
     return app
@@ -298,12 +320,13 @@ def one_of(method: str, shape: Shape) -> Handler:
     return handler
 
 
-def deleting(method: str) -> Handler:
+def deleting(method: str, keyed: bool = False) -> Handler:
     """DELETE of the object named by the path's last part (`backend.<method>(name)`): 204, as
-    Mistral answers."""
+    Mistral answers. `keyed`: a change the engine makes, given the request's key."""
 
     async def handler(request: web.Request) -> web.Response:
-        await getattr(backend_of(request), method)(_named(request))
+        key = {"key": request_key(request)} if keyed else {}
+        await getattr(backend_of(request), method)(_named(request), **key)
         return web.Response(status=204)
 
     return handler
@@ -385,9 +408,7 @@ async def get_workflow(request: web.Request) -> web.Response:
 
 async def output_keys(definition: str) -> list[str]:
     """The keys of a workflow's `output`, from its definition (a one-workflow document)."""
-    document = await asyncio.to_thread(yaml.safe_load, definition)
-    bodies = [body for key, body in document.items() if key != "version"]
-    output = bodies[0].get("output") if bodies and isinstance(bodies[0], dict) else None
+    output = (await asyncio.to_thread(definition_body, definition)).get("output")
     return list(output) if isinstance(output, dict) else []
 
 
@@ -415,7 +436,59 @@ async def validate_workflows(request: web.Request) -> web.Response:
 # ---- actions --------------------------------------------------------------------------------
 
 
+async def create_actions(request: web.Request) -> web.Response:
+    text = await definition_text(request)
+    scope = request.query.get("scope") or "private"
+    records = await backend_of(request).create_actions(text, scope=scope)
+    return web.json_response({"actions": [resources.action(r) for r in records]}, status=201)
+
+
+async def update_actions(request: web.Request) -> web.Response:
+    """PUT /actions (by name) or /actions/ID_OR_NAME (the document's one action)."""
+    text = await definition_text(request)
+    records = await backend_of(request).update_actions(
+        text, scope=request.query.get("scope") or "private", id=request.match_info.get("name")
+    )
+    return web.json_response({"actions": [resources.action(r) for r in records]})
+
+
+async def validate_actions(request: web.Request) -> web.Response:
+    result = await backend_of(request).validate_actions(await request.text())
+    return web.json_response(_validation(result))
+
+
 # ---- executions -----------------------------------------------------------------------------
+
+
+async def get_execution(request: web.Request) -> web.Response:
+    """One execution, with what its tasks published globally (as Mistral's GET adds)."""
+    backend = backend_of(request)
+    record = await backend.get_execution(request.match_info["id"])
+    published = await backend.get_execution_published(record.id)
+    return web.json_response(
+        resources.execution(record) | {"published_global": json.dumps(published)}
+    )
+
+
+async def execution_report(request: web.Request) -> web.Response:
+    report = await backend_of(request).get_execution_report(
+        request.match_info["id"],
+        errors_only=_flag(request, "errors_only"),
+        max_depth=_integer(request, "max_depth", -1),
+        statistics_only=_flag(request, "statistics_only"),
+    )
+    return web.json_response(report)
+
+
+def _flag(request: web.Request, name: str) -> bool:
+    return request.query.get(name, "").lower() == "true"
+
+
+def _integer(request: web.Request, name: str, default: int) -> int:
+    try:
+        return int(request.query.get(name) or default)
+    except ValueError:
+        raise BadRequest(f"{name} must be an integer") from None
 
 
 async def list_executions(request: web.Request) -> web.Response:
@@ -480,11 +553,6 @@ async def update_execution(request: web.Request) -> web.Response:
     return web.json_response(resources.execution(record))
 
 
-async def delete_execution(request: web.Request) -> web.Response:
-    await backend_of(request).delete_execution(request.match_info["id"], key=request_key(request))
-    return web.Response(status=204)
-
-
 async def wait_execution(request: web.Request) -> web.Response:
     """The execution once it has ended, or as it is after `timeout` seconds (at most
     MAX_WAIT): a long poll, so a waiting client makes one request where it made hundreds."""
@@ -526,46 +594,15 @@ async def rerun_task(request: web.Request) -> web.Response:
 
 
 async def sub_executions(request: web.Request) -> web.Response:
-    """`/executions/ID/executions` and `/tasks/ID/executions`: the tree below, depth first, as
-    Mistral lists it (an execution, then what its tasks started); `max_depth` counts
-    execution levels, `errors_only` keeps the paths through failed tasks."""
-    try:
-        max_depth = int(request.query.get("max_depth", -1))
-    except ValueError:
-        raise BadRequest("max_depth must be an integer") from None
-    tree = SubExecutions(
-        backend_of(request), request.query.get("errors_only", "").lower() == "true", max_depth
+    """`/executions/ID/executions` and `/tasks/ID/executions` (engine.api.trees)."""
+    kind = "execution" if request.path.startswith("/v2/executions/") else "task"
+    found = await backend_of(request).list_sub_executions(
+        kind,
+        request.match_info["id"],
+        errors_only=_flag(request, "errors_only"),
+        max_depth=_integer(request, "max_depth", -1),
     )
-    origin = request.match_info["id"]
-    if request.path.startswith("/v2/executions/"):
-        found = await tree.of_execution(origin, 0)
-    else:
-        found = await tree.of_task(await tree.backend.get_task(origin), 0)
     return web.json_response({"executions": [resources.execution(r) for r in found]})
-
-
-@dataclass
-class SubExecutions:
-    backend: Backend
-    errors_only: bool
-    max_depth: int
-
-    async def of_execution(self, execution_id: str, depth: int) -> list[Any]:
-        if 0 <= self.max_depth < depth:
-            return []
-        found = [await self.backend.get_execution(execution_id)]
-        for task in await self.backend.list_tasks(execution_id, limit=None):
-            found += await self.of_task(task, depth + 1)
-        return found
-
-    async def of_task(self, task: Any, depth: int) -> list[Any]:
-        if self.errors_only and task.state != "ERROR":
-            return []
-        found = []
-        wanted = ExecutionFilter(task_execution_id=task.id, limit=None)
-        for child in await self.backend.list_executions(wanted):
-            found += await self.of_execution(child.id, depth)
-        return found
 
 
 # ---- action executions ------------------------------------------------------------------------
@@ -634,3 +671,29 @@ async def update_environment(request: web.Request) -> web.Response:
         body["name"], variables, body.get("description"), body.get("scope")
     )
     return web.json_response(resources.environment(record))
+
+
+# ---- cron triggers ----------------------------------------------------------------------------
+
+
+async def create_cron_trigger(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    if not body.get("name"):
+        raise BadRequest('CronTrigger is missing field "name"')
+    workflow = body.get("workflow_id") or body.get("workflow_name")
+    if not workflow:
+        raise BadRequest("Workflow ID or workflow name must be provided.")
+    count = body.get("remaining_executions")
+    if count is not None and type(count) is not int:
+        raise BadRequest(f"remaining_executions must be an integer, not '{count}'")
+    record = await backend_of(request).create_cron_trigger(
+        body["name"],
+        workflow,
+        dict_field(body, "workflow_input"),
+        dict_field(body, "workflow_params"),
+        body.get("pattern") or None,
+        body.get("first_execution_time") or None,
+        count,
+        key=request_key(request),
+    )
+    return web.json_response(resources.cron_trigger(record), status=201)

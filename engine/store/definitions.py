@@ -204,6 +204,7 @@ def update_workbook(
 
 def delete_workbook(conn: sqlite3.Connection, name: str) -> None:
     """Delete a workbook and, through the foreign keys, its workflows and actions."""
+    _refuse_if_triggered(conn, "workbook_name = ?", (name,))
     if conn.execute("DELETE FROM workbooks WHERE name = ?", (name,)).rowcount == 0:
         raise NotFoundError(f"Workbook '{name}' not found")
 
@@ -236,14 +237,72 @@ def update_workflows(
 
 def delete_workflow(conn: sqlite3.Connection, id_or_name: str) -> None:
     """Delete a stand-alone workflow; one that belongs to a workbook goes with the workbook."""
+    _refuse_if_triggered(conn, "id = ?1 OR name = ?1", (id_or_name,))
+    _delete_standalone(conn, "workflow_definitions", "Workflow", id_or_name)
+
+
+def _delete_standalone(conn: sqlite3.Connection, table: str, kind: str, id_or_name: str) -> None:
     row = conn.execute(
-        "SELECT name, workbook_name FROM workflow_definitions WHERE id = ?1 OR name = ?1",
-        (id_or_name,),
+        f"SELECT name, workbook_name FROM {table} WHERE id = ?1 OR name = ?1", (id_or_name,)
     ).fetchone()
     if row is None:
-        raise NotFoundError(f"Workflow '{id_or_name}' not found")
-    _refuse_if_in_workbook("Workflow", row, "delete")
-    conn.execute("DELETE FROM workflow_definitions WHERE name = ?", (row["name"],))
+        raise NotFoundError(f"{kind} '{id_or_name}' not found")
+    _refuse_if_in_workbook(kind, row, "delete")
+    conn.execute(f"DELETE FROM {table} WHERE name = ?", (row["name"],))
+
+
+def insert_actions(
+    conn: sqlite3.Connection, actions: Sequence[DefinitionValues], scope: str
+) -> list[ActionRecord]:
+    """Store new stand-alone ad-hoc actions (`action-create`)."""
+    now = utc_now()
+    for action in actions:
+        if _row_by_name(conn, "action_definitions", action.name) is not None:
+            raise AlreadyExistsError(f"Action '{action.name}' already exists")
+        _insert_child(conn, "action_definitions", None, action, now, scope)
+    return _children_by_name(conn, "action_definitions", ActionRecord, actions)
+
+
+def update_actions(
+    conn: sqlite3.Connection,
+    actions: Sequence[DefinitionValues],
+    scope: str,
+    identifier: str | None = None,
+) -> list[ActionRecord]:
+    """Replace stand-alone ad-hoc actions found by name (`action-update`); with `identifier`
+    (an id or name), the one action given replaces that one, under its new name if renamed,
+    as Mistral does."""
+    now = utc_now()
+    if identifier is not None:
+        if len(actions) != 1:
+            raise ConflictError(
+                "More than one actions are not supported for update with identifier. "
+                f"[identifier: {identifier}]"
+            )
+        row = conn.execute(
+            "SELECT * FROM action_definitions WHERE id = ?1 OR name = ?1", (identifier,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"Action '{identifier}' not found")
+        _refuse_if_in_workbook("Action", row, "update")
+        taken = _row_by_name(conn, "action_definitions", actions[0].name)
+        if taken is not None and taken["id"] != row["id"]:
+            raise AlreadyExistsError(f"Action '{actions[0].name}' already exists")
+        conn.execute(
+            "UPDATE action_definitions SET name = ? WHERE id = ?", (actions[0].name, row["id"])
+        )
+    for action in actions:
+        row = _row_by_name(conn, "action_definitions", action.name)
+        if row is None:
+            raise NotFoundError(f"Action '{action.name}' not found")
+        _refuse_if_in_workbook("Action", row, "update")
+        _update_child(conn, "action_definitions", action, now, scope)
+    return _children_by_name(conn, "action_definitions", ActionRecord, actions)
+
+
+def delete_action(conn: sqlite3.Connection, id_or_name: str) -> None:
+    """Delete a stand-alone ad-hoc action; one of a workbook goes with the workbook."""
+    _delete_standalone(conn, "action_definitions", "Action", id_or_name)
 
 
 def load_bundled_workbook(
@@ -290,6 +349,22 @@ def _refuse_if_in_workbook(kind: str, row: sqlite3.Row, verb: str) -> None:
         )
 
 
+def _refuse_if_triggered(conn: sqlite3.Connection, where: str, args: tuple) -> None:
+    """Mistral's rule: a workflow that cron triggers start cannot be deleted (`where` selects
+    the workflows a write would delete)."""
+    rows = conn.execute(
+        "SELECT workflow_name, group_concat(name, ', ') FROM cron_triggers WHERE workflow_id IN"
+        f" (SELECT id FROM workflow_definitions WHERE {where}) GROUP BY workflow_name",
+        args,
+    ).fetchall()
+    if rows:
+        workflow, triggers = rows[0]
+        raise ConflictError(
+            f"Can't delete workflow '{workflow}': cron triggers start it ({triggers}); "
+            "delete them first (cron-trigger-delete)"
+        )
+
+
 def _replace_children(
     conn: sqlite3.Connection,
     workbook_name: str,
@@ -302,11 +377,10 @@ def _replace_children(
             if row is not None and row["workbook_name"] != workbook_name:
                 raise AlreadyExistsError(f"{kind} '{item.name}' already exists")
         keep = json.dumps([item.name for item in items])
-        conn.execute(
-            f"DELETE FROM {table} WHERE workbook_name = ?"
-            " AND name NOT IN (SELECT value FROM json_each(?))",
-            (workbook_name, keep),
-        )
+        dropped = "workbook_name = ? AND name NOT IN (SELECT value FROM json_each(?))"
+        if table == "workflow_definitions":
+            _refuse_if_triggered(conn, dropped, (workbook_name, keep))
+        conn.execute(f"DELETE FROM {table} WHERE {dropped}", (workbook_name, keep))
         for item in items:
             if _row_by_name(conn, table, item.name) is None:
                 _insert_child(conn, table, workbook_name, item, now)
@@ -320,6 +394,7 @@ def _insert_child(
     workbook_name: str | None,
     item: DefinitionValues,
     now: str,
+    scope: str = PRIVATE,
 ) -> None:
     conn.execute(
         f"INSERT INTO {table} (id, name, workbook_name, definition, input, description, tags,"
@@ -332,22 +407,30 @@ def _insert_child(
             item.input,
             item.description,
             json.dumps(list(item.tags)),
-            PRIVATE,
+            scope,
             DEFAULT_PROJECT,
             now,
         ),
     )
 
 
-def _update_child(conn: sqlite3.Connection, table: str, item: DefinitionValues, now: str) -> None:
+def _update_child(
+    conn: sqlite3.Connection,
+    table: str,
+    item: DefinitionValues,
+    now: str,
+    scope: str | None = None,
+) -> None:
+    """Replace a definition found by name; its scope too when given."""
     conn.execute(
         f"UPDATE {table} SET definition = ?, input = ?, description = ?, tags = ?,"
-        " updated_at = ? WHERE name = ?",
+        " scope = COALESCE(?, scope), updated_at = ? WHERE name = ?",
         (
             item.definition,
             item.input,
             item.description,
             json.dumps(list(item.tags)),
+            scope,
             now,
             item.name,
         ),

@@ -16,7 +16,7 @@ from typing import Any
 from engine.core import states
 from engine.core.model import ActionExecution, TaskExecution, Timer, WorkflowExecution
 from engine.store.database import Store, utc_now
-from engine.store.errors import AlreadyExistsError, NotFoundError
+from engine.store.errors import AlreadyExistsError, ConflictError, NotFoundError
 from engine.store.records import json_object, json_value, to_record
 from engine.store.requests import record_keys
 
@@ -213,8 +213,15 @@ UPSERT_ACTION = _upsert("action_executions", ACTION_COLUMNS)
 UPSERT_TIMER = _upsert("timers", TIMER_COLUMNS)
 
 
-def write_journal(conn: sqlite3.Connection, batches: list[JournalRows]) -> None:
-    """Write every batch of rows in the caller's transaction (one per engine loop turn)."""
+def write_journal(
+    conn: sqlite3.Connection,
+    batches: list[JournalRows],
+    writes: Iterable[Callable[[sqlite3.Connection], None]] = (),
+) -> None:
+    """Write every batch of rows in the caller's transaction (one per engine loop turn), then
+    the `writes` that go with the turn's events (a cron trigger's advance)."""
+    for write in writes:
+        write(conn)
     for rows in batches:
         if rows.executions:
             conn.executemany(UPSERT_EXECUTION, rows.executions)
@@ -468,6 +475,27 @@ def delete_execution_tree(conn: sqlite3.Connection, execution_id: str) -> None:
         conn.execute("DELETE FROM workflow_executions WHERE id = ?", (current,))
 
 
+def delete_standalone_action(conn: sqlite3.Connection, action_id: str) -> None:
+    """Delete an ended stand-alone action execution (`action-execution-delete`); one of a task
+    goes with its execution, as in Mistral."""
+    row = conn.execute(
+        "SELECT task_execution_id, state FROM action_executions WHERE id = ?", (action_id,)
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(f"Action execution '{action_id}' not found")
+    if row["task_execution_id"] is not None:
+        raise ConflictError(
+            f"Action execution {action_id} belongs to task {row['task_execution_id']}: only "
+            "ad-hoc action executions (run-action) can be deleted"
+        )
+    if not states.is_completed(row["state"]):
+        raise ConflictError(
+            f"Action execution {action_id} is {row['state']}: only completed action "
+            "executions can be deleted"
+        )
+    conn.execute("DELETE FROM action_executions WHERE id = ?", (action_id,))
+
+
 # ---- reads for the API --------------------------------------------------------------------
 
 
@@ -603,6 +631,15 @@ def _execution_record(row: sqlite3.Row) -> ExecutionRecord:
 async def find_execution(store: Store, execution_id: str) -> ExecutionRecord | None:
     row = await store.fetch_one("SELECT * FROM workflow_executions WHERE id = ?", (execution_id,))
     return None if row is None else _execution_record(row)
+
+
+async def execution_context(store: Store, execution_id: str) -> tuple[dict, str] | None:
+    """An execution's context (its vars and globally published variables) and the workflow
+    text it runs."""
+    row = await store.fetch_one(
+        "SELECT context, spec FROM workflow_executions WHERE id = ?", (execution_id,)
+    )
+    return None if row is None else (json_object(row["context"]), row["spec"])
 
 
 async def list_executions(store: Store, wanted: ExecutionFilter) -> list[ExecutionRecord]:

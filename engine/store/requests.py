@@ -1,5 +1,6 @@
 """The engine's bookkeeping for other processes: the idempotency keys of the changes they
-handed to it, and whether a background engine still has work.
+handed to it, and what keeps a background engine up (executions and stand-alone actions still
+running, and cron triggers: nothing else would be there to fire them).
 
 A process hands a change to the live engine (engine.api.handoff) under a new key, and the
 engine records the key in the transaction that makes the change. If the engine stops before it
@@ -32,10 +33,12 @@ async def made_request(store: Store, key: str) -> sqlite3.Row | None:
 
 
 async def engine_has_work(store: Store) -> bool:
-    """Whether anything is running or waiting that a background engine must stay up for."""
+    """Whether anything is running or waiting that a background engine must stay up for: an
+    unfinished execution or stand-alone action, or any cron trigger (it fires later)."""
     (busy,) = await store.fetch_one(
         "SELECT EXISTS (SELECT 1 FROM workflow_executions WHERE state IN ('IDLE', 'RUNNING'))"
         " OR EXISTS (SELECT 1 FROM action_executions"
         " WHERE task_execution_id IS NULL AND state = 'RUNNING')"
+        " OR EXISTS (SELECT 1 FROM cron_triggers)"
     )
     return bool(busy)

@@ -125,7 +125,28 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     # 5: `tasks(state=...)` over stored executions (engine.store.history) uses an index.
     _statements("CREATE INDEX task_executions_state ON task_executions(state)"),
-    # 6: the idempotency keys of the changes other processes handed to the engine
+    # 6: cron triggers (engine.store.cron_triggers); times are UTC text, in time order.
+    _statements(
+        """CREATE TABLE cron_triggers (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            workflow_name TEXT NOT NULL,
+            workflow_id TEXT NOT NULL REFERENCES workflow_definitions(id),
+            workflow_input TEXT NOT NULL DEFAULT '{}',
+            workflow_params TEXT NOT NULL DEFAULT '{}',
+            pattern TEXT,
+            first_execution_time TEXT,
+            next_execution_time TEXT NOT NULL,
+            remaining_executions INTEGER,
+            scope TEXT NOT NULL DEFAULT 'private',
+            project_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT
+        )""",
+        "CREATE INDEX cron_triggers_next ON cron_triggers(next_execution_time)",
+        "CREATE INDEX cron_triggers_workflow ON cron_triggers(workflow_id)",
+    ),
+    # 7: the idempotency keys of the changes other processes handed to the engine
     # (engine.store.requests); the request rows of 4 went with the socket hand-off.
     _statements(
         "DROP TABLE engine_requests",

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 START_TIMEOUT = 30.0
 
@@ -37,6 +40,27 @@ def wait_for(condition, timeout: float = START_TIMEOUT, what: str = "condition")
 
 def cli_command(db: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "tripleo_tui", "--db", str(db), *args]
+
+
+def in_process_cli(db: Path, capsys) -> Callable[..., tuple[int, str, str]]:
+    """`tripleo-tui --db DB ...` run in this process (capsys captures its output): returns
+    (exit code, stdout, stderr), and fails on any traceback."""
+    from tripleo_tui.cli import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["--db", str(db), *args])
+        out, err = capsys.readouterr()
+        assert "Traceback" not in out + err
+        return code, out, err
+
+    return run
+
+
+def as_json(cli: Callable[..., tuple[int, str, str]], *args: str) -> Any:
+    """What a command prints with `-f json`, parsed; it must succeed."""
+    code, out, err = cli(*args, "-f", "json")
+    assert code == 0, err
+    return json.loads(out)
 
 
 def start_engine(db: Path, *args: str) -> subprocess.Popen:

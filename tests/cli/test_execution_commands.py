@@ -7,8 +7,14 @@ import subprocess
 
 import pytest
 
-from tests.cli.engine_process import cli_command, lease_pid, start_engine, stop_engine, wait_for
-from tripleo_tui.cli import main
+from tests.cli.engine_process import (
+    cli_command,
+    in_process_cli,
+    lease_pid,
+    start_engine,
+    stop_engine,
+    wait_for,
+)
 from tripleo_tui.execution_commands import EXECUTION_COLUMNS
 
 WORKBOOK = """\
@@ -97,14 +103,7 @@ def engine_db(tmp_path_factory):
 def cli(engine_db, capsys, tmp_path, monkeypatch):
     """Run `tripleo-tui --db <engine_db> ...` in-process; returns (exit code, stdout, stderr)."""
     monkeypatch.chdir(tmp_path)
-
-    def run(*args):
-        code = main(["--db", str(engine_db), *args])
-        out, err = capsys.readouterr()
-        assert "Traceback" not in out + err
-        return code, out, err
-
-    return run
+    return in_process_cli(engine_db, capsys)
 
 
 def record(cli, *args):

@@ -338,6 +338,14 @@ async def test_every_change_whose_answer_was_lost_is_looked_up_not_failed(
     )
     await serving.wait_execution(created.id, timeout=30)
     deleted = await client.call("delete_execution", execution_id=created.id)
+    gone = await client.call("delete_action_execution", action_id=ran.id)
+    trigger = await client.call(
+        "create_cron_trigger",
+        name="nightly",
+        workflow="tripleo.examples.v1.hello",
+        workflow_input={"name": "night"},
+        pattern="0 3 * * *",
+    )
 
     assert created.workflow_name == "tripleo.examples.v1.hello"
     assert (described.id, described.description) == (failed.id, "d")
@@ -345,13 +353,15 @@ async def test_every_change_whose_answer_was_lost_is_looked_up_not_failed(
     assert (answered.id, answered.state) == (pending.id, "SUCCESS")
     assert answered.output == {"result": {"n": 1}}
     assert (ran.name, ran.state, ran.output) == ("std.echo", "SUCCESS", {"result": 7})
-    assert deleted is None
+    assert deleted is None and gone is None
+    assert (trigger.name, trigger.pattern) == ("nightly", "0 3 * * *")
     assert created.id not in {e.id for e in await caller.list_executions()}
     assert len(await caller.list_action_executions(broken.id)) == 2  # the first run, one rerun
     standalone = await caller.list_action_executions()
-    assert [a.name for a in standalone if a.task_execution_id is None] == ["std.echo"]
+    assert [a for a in standalone if a.task_execution_id is None] == []  # run once, deleted
+    assert [t.name for t in await caller.list_cron_triggers()] == ["nightly"]
     (keys,) = await caller.store.fetch_one("SELECT count(*) FROM request_keys")
-    assert keys == 5  # a create's key is its execution's id
+    assert keys == 7  # a create's key is its execution's id
 
 
 async def test_a_change_not_made_is_reported_so(engine_and_client, monkeypatch):

@@ -7,23 +7,39 @@ import subprocess
 
 import pytest
 
-from tests.cli.engine_process import cli_command
+from tests.cli.engine_process import cli_command, stop_engine
 
 LIST_COMMANDS = (
     "workbook-list",
     "workflow-list",
     "action-list",
     "environment-list",
+    "cron-trigger-list",
     "execution-list",
     "task-list",
     "action-execution-list",
     "queue-list",
+    "execution-get-sub-executions {execution}",
+    "task-get-sub-executions {task}",
 )
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     return tmp_path_factory.mktemp("lists") / "state.sqlite"
+
+
+@pytest.fixture(scope="module")
+def ids(db):
+    """One finished execution of our hello workflow: its id and its task's."""
+    try:
+        execution = listed(
+            db, "execution-create", "tripleo.examples.v1.hello", '{"name": "x"}', "--wait"
+        )
+    finally:
+        stop_engine(db)  # the one the command started in the background
+    (task,) = listed(db, "task-list", execution["ID"])
+    return {"execution": execution["ID"], "task": task["ID"]}
 
 
 def run(db, *args):
@@ -39,15 +55,16 @@ def listed(db, *args):
 
 
 @pytest.mark.parametrize("command", LIST_COMMANDS)
-def test_list_piped_into_head_ends_quietly(db, command):
-    line = shlex.join([*cli_command(db, command), "-f", "value"])
+def test_list_piped_into_head_ends_quietly(db, ids, command):
+    command = command.format(**ids).split()
+    line = shlex.join([*cli_command(db, *command), "-f", "value"])
     done = subprocess.run(f"{line} | head -1", shell=True, capture_output=True, text=True)
     assert done.returncode == 0
     assert done.stderr == ""
     assert len(done.stdout.splitlines()) == 1
     # A reader gone before the first write: the write fails every time, not only by chance.
     closed = subprocess.Popen(
-        cli_command(db, command), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        cli_command(db, *command), stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     closed.stdout.close()
     assert closed.stderr.read() == b""

@@ -106,6 +106,7 @@ def state(tmp_path_factory):
         ["execution-get-output", "{id}"],
         ["task-list", "{id}"],
         ["execution-list", "-f", "json"],
+        ["cron-trigger-list"],
         ["sandbox", "--help"],
     ],
 )

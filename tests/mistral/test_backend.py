@@ -7,11 +7,15 @@ itself (with a random suffix) and looks only at what it made.
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
+import os
 import uuid
 from types import SimpleNamespace
 
 import pytest
 
+from engine import clouds
 from engine.api import (
     AlreadyExistsError,
     ExecutionFilter,
@@ -22,7 +26,7 @@ from engine.api import (
     Page,
     states,
 )
-from engine.api.mistral import MistralBackend, MistralError, _state_info
+from engine.api.mistral import MistralBackend, MistralError, _state_info, target_cloud_headers
 
 WORKBOOK = """\
 version: '2.0'
@@ -252,3 +256,71 @@ async def test_messages_say_why_there_are_none(backend):
 )
 def test_state_info_leaves_tracebacks_out(sent, shown):
     assert _state_info(SimpleNamespace(state_info=sent)) == shown
+
+
+async def test_cron_triggers_on_mistral(backend):
+    name = f"cron_{uuid.uuid4().hex[:8]}"
+    await backend.create_workbook(WORKBOOK.format(name=name))
+    workflow = f"{name}.hello"
+    try:
+        trigger = await backend.create_cron_trigger(
+            f"{name}-hourly", workflow, {"who": "Ann"}, {"env": {"a": 1}}, "0 * * * *", None, 2
+        )
+        assert (trigger.workflow_name, trigger.pattern) == (workflow, "0 * * * *")
+        assert trigger.workflow_input == {"who": "Ann"}
+        assert trigger.workflow_params == {"env": {"a": 1}}
+        assert trigger.remaining_executions == 2
+        assert trigger.next_execution_time.endswith(":00:00")
+        assert await backend.get_cron_trigger(trigger.id) == await backend.get_cron_trigger(
+            trigger.name
+        )
+        listed = [t for t in await backend.list_cron_triggers() if t.name.startswith(name)]
+        assert [t.name for t in listed] == [trigger.name]
+        with pytest.raises(MistralError, match="The specified pattern is not valid"):
+            await backend.create_cron_trigger("bad", workflow, {"who": "x"}, pattern="61 * * * *")
+        with pytest.raises(MistralError, match="at least 1 minute in the future"):
+            await backend.create_cron_trigger(
+                "bad", workflow, {"who": "x"}, first_time="2020-01-01 10:00"
+            )
+        with pytest.raises(NotFoundError, match="Workflow not found"):
+            await backend.create_cron_trigger("bad", f"{name}.none", pattern="* * * * *")
+        await backend.delete_cron_trigger(trigger.name)
+        with pytest.raises(NotFoundError, match="Cron trigger not found"):
+            await backend.get_cron_trigger(trigger.name)
+    finally:
+        for left in await backend.list_cron_triggers():
+            if left.name.startswith(name):
+                await backend.delete_cron_trigger(left.name)
+        await backend.delete_workbook(name)
+
+
+def test_target_cloud_headers_name_an_ironic_without_keystone(monkeypatch):
+    """So that mistral-extra's ironic.* actions reach it (tests/mistral/test_tag_node.py runs
+    them); with Keystone, Mistral takes the cloud from the token and no header is sent."""
+    for name in [name for name in os.environ if name.startswith("OS_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("OS_ENDPOINT", "http://127.0.0.1:6385")
+    clouds.reset()
+    headers = target_cloud_headers(clouds.current())
+    assert headers["X-Target-Auth-Uri"] == "http://127.0.0.1:6385"
+    assert headers["X-Target-Auth-Token"]
+    token_body = json.loads(base64.b64decode(headers["X-Target-Service-Catalog"]))
+    assert token_body == {
+        "methods": ["token"],
+        "catalog": [
+            {
+                "type": "baremetal",
+                "endpoints": [{"interface": "public", "url": "http://127.0.0.1:6385"}],
+            }
+        ],
+    }
+
+    monkeypatch.delenv("OS_ENDPOINT")
+    monkeypatch.setenv("OS_AUTH_URL", "http://127.0.0.1:5000/v3")
+    monkeypatch.setenv("OS_USERNAME", "admin")
+    monkeypatch.setenv("OS_PASSWORD", "secret-pw")
+    monkeypatch.setenv("OS_PROJECT_NAME", "admin")
+    clouds.reset()
+    assert target_cloud_headers(clouds.current()) == {}
+    assert target_cloud_headers(None) == {}
+    clouds.reset()

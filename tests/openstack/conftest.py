@@ -47,12 +47,13 @@ def make_node(ironic_cloud: str) -> Iterator[Callable[..., dict]]:
     client = clouds.ironic_client()
     made: list[str] = []
 
-    def create(capabilities: str = "profile:control,boot_option:local", **fields) -> dict:
+    def create(capabilities: str | None = "profile:control,boot_option:local", **fields) -> dict:
+        """None: a node without the capabilities property."""
         node = client.node.create(
             name=f"tt-{uuid.uuid4().hex[:12]}",
             driver="fake-hardware",
             resource_class="baremetal",
-            properties={"capabilities": capabilities},
+            properties={} if capabilities is None else {"capabilities": capabilities},
             **fields,
         )
         made.append(node.uuid)

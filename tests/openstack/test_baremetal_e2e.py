@@ -65,6 +65,32 @@ async def test_tag_node_without_a_role_removes_the_profile(api, make_node):
     assert message.queue_name == "mine"
 
 
+async def test_tag_node_adds_capabilities_to_a_node_without_them(api, make_node):
+    mine = make_node(None)
+    execution = await run(api, "tag_node", {"node_uuid": mine["uuid"], "role": "test"})
+    assert execution.state == "SUCCESS", execution.state_info
+    assert node(mine["uuid"]).properties["capabilities"] == "profile:test"
+
+
+async def test_tag_node_keeps_the_last_of_repeated_capabilities(api, make_node):
+    mine = make_node("a:1,profile:old,b:2,a:3")
+    execution = await run(api, "tag_node", {"node_uuid": mine["uuid"], "role": "new"})
+    assert execution.state == "SUCCESS", execution.state_info
+    assert node(mine["uuid"]).properties["capabilities"] == "profile:new,a:3,b:2"
+
+
+async def test_tag_node_refuses_a_capability_without_a_colon(api, make_node):
+    """As tripleo-common reads capabilities; the node is left as it was. The patch expression
+    fails before make_patch runs, which fails the workflow there (as Mistral does), with no
+    queue message."""
+    mine = make_node("profile:control,boot_option")
+    execution = await run(api, "tag_node", {"node_uuid": mine["uuid"], "role": "test"})
+    assert execution.state == "ERROR"
+    assert "task=make_patch" in execution.state_info
+    assert node(mine["uuid"]).properties["capabilities"] == "profile:control,boot_option"
+    assert await posted(api, execution.id) == []
+
+
 async def test_tag_node_on_an_unknown_node_fails_naming_the_cause(api):
     missing = str(uuid.uuid4())
     execution = await run(api, "tag_node", {"node_uuid": missing, "role": "test"})

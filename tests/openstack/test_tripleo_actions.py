@@ -25,9 +25,6 @@ def test_inputs_as_action_list_shows_them():
     )
     assert get_action("tripleo.baremetal.validate_nodes").input_text == "nodes_json"
     assert get_action("tripleo.baremetal.get_profile").input_text == "node"
-    assert get_action("tripleo.baremetal.capability_patch").input_text == (
-        "node, capability, value=null"
-    )
 
 
 @pytest.mark.parametrize(
@@ -47,29 +44,6 @@ def test_capabilities_to_dict(text, expected):
 def test_capabilities_without_a_colon_are_refused_as_pike_does():
     with pytest.raises(ValueError):
         nodes.capabilities_to_dict("profile:compute,")
-
-
-async def test_capability_patch_puts_the_profile_first_and_keeps_the_rest():
-    node = {"uuid": "u", "properties": {"capabilities": "boot_option:local,profile:control"}}
-    patch = await call(
-        "tripleo.baremetal.capability_patch", node=node, capability="profile", value="test"
-    )
-    assert patch == [
-        {
-            "op": "replace",
-            "path": "/properties/capabilities",
-            "value": "profile:test,boot_option:local",
-        }
-    ]
-    untag = await call("tripleo.baremetal.capability_patch", node=node, capability="profile")
-    assert untag[0]["value"] == "boot_option:local"
-    bare = await call(
-        "tripleo.baremetal.capability_patch",
-        node={"properties": {}},
-        capability="profile",
-        value="x",
-    )
-    assert bare == [{"op": "add", "path": "/properties/capabilities", "value": "profile:x"}]
 
 
 async def test_get_profile_reads_the_capabilities():

@@ -45,16 +45,26 @@ def test_up_status_and_down(tmp_path):
     assert (again.started, again.pid, again.url) == (False, report.pid, report.url)
 
     assert _group_pids(report.pid)
+    del recorded["pins"]  # as written before the pins were recorded (and mistral-extra added)
+    (tmp_path / "mistral.json").write_text(json.dumps(recorded))
+    fresh = mistral.up(directory=tmp_path, venv=mistral.venv_dir())
+    assert (fresh.started, fresh.stopped_stale) == (True, report.pid)
+    assert fresh.pid != report.pid and _group_pids(report.pid) == []
+    assert mistral.read_state(tmp_path).pins == mistral.pinned_venv().marker_text()
+
     assert mistral.down(tmp_path) is True
-    assert _group_pids(report.pid) == []
+    assert _group_pids(fresh.pid) == []
     assert mistral.find_url(tmp_path) is None
     assert mistral.status(tmp_path)["running"] is False
     assert mistral.down(tmp_path) is False
 
 
-def test_the_standard_actions_are_there_and_a_workflow_runs(mistral_sandbox):
+def test_the_standard_and_openstack_actions_are_there_and_a_workflow_runs(mistral_sandbox):
     client = mistral_client.client(mistral_url=mistral_sandbox)
-    assert "std.echo" in {action.name for action in client.actions.list(limit=-1)}
+    names = {action.name for action in client.actions.list(limit=-1)}
+    # std.* from Mistral; the OpenStack actions TripleO's workbooks use from mistral-extra
+    wanted = {"std.echo", "ironic.node_get", "ironic.node_update", "ironic.node_list"}
+    assert wanted | {"ironic.node_set_provision_state", "zaqar.queue_post"} <= names
     if "sandbox_hello" not in {workflow.name for workflow in client.workflows.list()}:
         client.workflows.create(HELLO)
     execution = client.executions.create("sandbox_hello", workflow_input={"name": "sandbox"})
@@ -113,6 +123,15 @@ def test_the_folder_follows_the_environment(tmp_path, monkeypatch):
     assert mistral.mistral_dir() == tmp_path / "data" / "tripleo-tui" / "mistral"
 
 
-@pytest.mark.parametrize("pin", ["mistral==23.0.0", "python-mistralclient==", "SQLAlchemy=="])
+@pytest.mark.parametrize(
+    "pin",
+    [
+        "mistral==23.0.0",
+        "python-mistralclient==",
+        "SQLAlchemy==",
+        "mistral-extra==17.0.0",
+        "python-ironicclient==",
+    ],
+)
 def test_the_constraints_pin_mistral_and_its_database_stack(pin):
     assert pin in mistral.pinned_venv().constraints.read_text()

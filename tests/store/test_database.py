@@ -102,13 +102,13 @@ def test_failed_migration_is_rolled_back(tmp_path, monkeypatch):
 
 
 async def test_request_keys_replace_the_unused_request_rows(tmp_path, monkeypatch):
-    """A version 5 file (with the old `engine_requests`) opens as version 6: the table of
+    """A version 6 file (with the old `engine_requests`) opens as version 7: the table of
     request keys instead; keys older than a day go as new ones are recorded."""
     path = tmp_path / "state.sqlite"
     conn = sqlite3.connect(path, isolation_level=None)
     with monkeypatch.context() as old:
-        old.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:5])
-        old.setattr(schema, "SCHEMA_VERSION", 5)
+        old.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:6])
+        old.setattr(schema, "SCHEMA_VERSION", 6)
         schema.migrate(conn)
     conn.close()
     store = await Store.open(path)

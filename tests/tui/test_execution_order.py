@@ -29,7 +29,7 @@ workflows:
   waits:
     tasks:
       wait:
-        action: std.sleep seconds=5
+        action: std.sleep seconds=60
 """
 
 
@@ -73,10 +73,10 @@ async def test_newest_first_then_sorted_by_each_column_and_filtered_by_state(mak
         await pilot.press(*"s" * 4)  # took, state info, description, then created again
         assert table.rows_in_order() == [waits, fails, ok]
 
-        await pilot.click("#executions-table", offset=(12, 0))  # the Workflow header
+        await pilot.click("#executions-table", offset=(table.column_x("workflow") + 2, 0))
         assert "sorted by Workflow ↑" in note(app)
         assert table.rows_in_order() == [fails, ok, waits]
-        await pilot.click("#executions-table", offset=(64, 0))  # Created at
+        await pilot.click("#executions-table", offset=(table.column_x("created") + 2, 0))
         assert "sorted by Created at ↓" in note(app)
         assert table.rows_in_order() == [waits, fails, ok]
 
@@ -176,3 +176,57 @@ async def test_the_task_list_shows_how_long_a_task_took_and_its_retries(make_app
         (key,) = table.rows_in_order()
         assert table.cell(key, "retries").plain == "2"
         assert table.cell(key, "took").plain.endswith("s")
+
+
+async def test_space_marks_executions_and_d_deletes_the_marked_finished_ones(make_app):
+    app = make_app()
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.api is not None and app.api_ready.is_set(), "the api")
+        await app.api.create_workbook(WORKBOOK)
+        started = []
+        for name in ("ok", "fails", "waits", "ok"):
+            started.append(await app.start_execution(f"test.order.{name}", {}))
+            await pilot.pause(1.05)  # created_at counts whole seconds
+        first_ok, fails, waits, last_ok = started
+        await pilot.press("3")
+        pane = app.pane("executions")
+        table = pane.table
+        await wait_for(pilot, lambda: table.row_count == 4, "four rows")
+        await wait_for(pilot, lambda: pane.executions[last_ok].state == states.SUCCESS, "done")
+        assert table.rows_in_order() == [last_ok, waits, fails, first_ok]
+
+        await pilot.press("space", "space", "down", "space")  # all but fails
+        assert pane.marked == {last_ok, waits, first_ok}
+        assert table.cell(waits, "mark").plain.startswith("*")
+        assert app.status.marked == 3
+        await pilot.press("2")
+        assert app.status.marked == 0  # the Workflows pane has none
+        await pilot.press("3")
+        assert app.status.marked == 3
+
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        assert app.screen.question == (
+            "Delete 2 finished executions and their tasks?"
+            " (1 marked left: unfinished or sub-workflows)"
+        )
+        assert app.screen.targets == [
+            f"{last_ok[:8]} test.order.ok (SUCCESS)",
+            f"{first_ok[:8]} test.order.ok (SUCCESS)",
+        ]
+        await pilot.press("y")
+        await wait_for(pilot, lambda: table.rows_in_order() == [waits, fails], "two rows left")
+        for execution_id in (last_ok, first_ok):
+            with pytest.raises(NotFoundError):
+                await app.api.get_execution(execution_id)
+        assert pane.marked == {waits} and app.status.marked == 1
+        assert "Deleted 2 executions" in [n.message for n in app._notifications]
+
+        await pilot.press("d")  # only the running one is marked: nothing to delete
+        refusal = "Not deleted: test.order.waits is RUNNING; cancel it first"
+        await wait_for(
+            pilot, lambda: refusal in [n.message for n in app._notifications], "the refusal"
+        )
+        assert not isinstance(app.screen, ConfirmScreen)
+        await pilot.press("A")
+        assert pane.marked == set() and table.cell(waits, "mark").plain.strip() == ""

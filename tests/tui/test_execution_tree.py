@@ -1,11 +1,12 @@
 """The Executions pane as a tree: sub-workflow executions folded under their root execution
-(right unfolds, left folds), and the `/` filter matching input values (a sub-execution's too,
-which shows its root), never a secret."""
+(right unfolds, left folds; `d` on a root deletes the tree), and the `/` filter matching input
+values (a sub-execution's too, which shows its root), never a secret."""
 
 from __future__ import annotations
 
 from engine.api import states
 from tests.tui.conftest import wait_for
+from tripleo_tui.screens.confirm import ConfirmScreen
 
 WORKBOOK = """\
 version: '2.0'
@@ -33,8 +34,12 @@ workflows:
 
 
 def workflows_shown(app) -> list[str]:
+    """Each row's fold mark and workflow name."""
     table = app.pane("executions").table
-    return [table.cell(key, "workflow").plain for key in table.rows_in_order()]
+    return [
+        f"{table.cell(key, 'mark').plain[1:]} {table.cell(key, 'workflow').plain}"
+        for key in table.rows_in_order()
+    ]
 
 
 async def with_workbook(app, pilot) -> None:
@@ -58,7 +63,7 @@ async def run_deploy(app, pilot, site: str) -> str:
 
 async def test_sub_executions_fold_under_their_root_and_unfold_with_right(make_app):
     app = make_app()
-    async with app.run_test(size=(160, 40)) as pilot:
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
         await with_workbook(app, pilot)
         root = await run_deploy(app, pilot, "paris")
         pane = app.pane("executions")
@@ -93,6 +98,18 @@ async def test_sub_executions_fold_under_their_root_and_unfold_with_right(make_a
         order = pane.table.rows_in_order()
         assert order[0] == second and order[1] == root  # newest first; the tree under its root
         assert workflows_shown(app)[0] == "▸ test.tree.deploy"
+
+        await pilot.press("home", "down", "down", "d")  # a sub-execution: its root is deleted
+        refusal = "is a sub-workflow; delete its parent execution"
+        await wait_for(
+            pilot, lambda: any(refusal in n.message for n in app._notifications), "the refusal"
+        )
+        await pilot.press("left", "d")  # its root: the whole tree goes
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: pane.table.rows_in_order() == [second], "one tree left")
+        assert len(pane.executions) == 4
+        assert {ex.root_execution_id for ex in pane.executions.values()} == {None, second}
 
 
 async def test_the_filter_matches_input_values_of_an_execution_and_its_sub_executions(make_app):

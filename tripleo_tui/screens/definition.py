@@ -1,4 +1,5 @@
-"""A definition (YAML, highlighted) of a workbook or workflow, with a workflow's inputs."""
+"""A definition (YAML, highlighted) of a workbook or workflow, with a workflow's inputs and
+the cron triggers that start it."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
-from engine.api import InputParam
+from engine.api import CronTriggerRecord, InputParam
+from engine.masking import mask_secrets
 from tripleo_tui.messages import OpenRunForm
+from tripleo_tui.widgets.cells import compact_json
 from tripleo_tui.widgets.key_bar import KeyBar
 
 
@@ -32,6 +35,29 @@ def inputs_table(params: tuple[InputParam, ...]) -> Table:
     return table
 
 
+def triggers_table(triggers: tuple[CronTriggerRecord, ...]) -> Table:
+    """The cron triggers that start the workflow, soonest first; secrets in their input
+    masked."""
+    table = Table(
+        title="Cron triggers (times in UTC)",
+        title_justify="left",
+        expand=False,
+        box=None,
+        padding=(0, 2),
+    )
+    for column in ("trigger", "pattern", "next", "remaining", "input"):
+        table.add_column(column, style="bold" if column == "trigger" else "")
+    for trigger in triggers:
+        table.add_row(
+            trigger.name,
+            trigger.pattern or "(once)",
+            trigger.next_execution_time,
+            "" if trigger.remaining_executions is None else str(trigger.remaining_executions),
+            compact_json(mask_secrets(trigger.workflow_input)),
+        )
+    return table
+
+
 class DefinitionScreen(Screen):
     """`esc` goes back, `y` copies the YAML, `r` opens the run form (workflows only)."""
 
@@ -41,18 +67,24 @@ class DefinitionScreen(Screen):
         Binding("r", "run", "Run", id="run"),
     ]
     DEFAULT_CSS = """
-    DefinitionScreen #inputs { padding: 0 1 1 1; height: auto; }
+    DefinitionScreen #inputs, DefinitionScreen #triggers { padding: 0 1 1 1; height: auto; }
     DefinitionScreen #yaml { padding: 0 1; height: auto; }
     """
 
     def __init__(
-        self, kind: str, name: str, definition: str, params: tuple[InputParam, ...] | None = None
+        self,
+        kind: str,
+        name: str,
+        definition: str,
+        params: tuple[InputParam, ...] | None = None,
+        triggers: tuple[CronTriggerRecord, ...] = (),
     ) -> None:
         super().__init__()
         self.kind = kind
         self.resource_name = name
         self.definition = definition
         self.params = params
+        self.triggers = triggers
         self.sub_title = f"{kind} {name}"
 
     def compose(self) -> ComposeResult:
@@ -60,6 +92,8 @@ class DefinitionScreen(Screen):
         with VerticalScroll(id="definition"):
             if self.params is not None:
                 yield Static(inputs_table(self.params), id="inputs")
+            if self.triggers:
+                yield Static(triggers_table(self.triggers), id="triggers")
             syntax = Syntax(self.definition, "yaml", theme="ansi_dark", line_numbers=True)
             yield Static(syntax, id="yaml")
         yield KeyBar()

@@ -1,5 +1,6 @@
-"""`q` while executions run here: hand them to a headless engine that keeps running them (`h`),
-quit anyway and leave them waiting for the next engine (`q`), or stay (`esc`)."""
+"""`q` while executions run or cron triggers wait here: hand them to a headless engine that
+keeps running them (`h`), quit anyway and leave them waiting for the next engine (`q`), or stay
+(`esc`)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ class QuitScreen(ConfirmScreen):
             yield Static("\n".join(f"• {target}" for target in self.targets), id="targets")
             yield Static(
                 "h: a headless engine (tripleo-tui engine) keeps running them; it stops by "
-                "itself once nothing runs.\nq: they wait, RUNNING, until an engine starts.",
+                "itself once nothing runs and no cron trigger is left.\nq: they wait until an "
+                "engine starts (a trigger due meanwhile fires once then).",
                 id="choices",
             )
             with Horizontal():

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual import events, on, work
 from textual.binding import Binding
 from textual.widgets import DataTable, Input
 
-from engine.api import WorkbookRecord, WorkflowRecord
+from engine.api import CronTriggerRecord, WorkbookRecord, WorkflowRecord
 from tripleo_tui.messages import OpenRunForm
 from tripleo_tui.screens.definition import DefinitionScreen
 from tripleo_tui.type_ahead import TypeAhead
@@ -63,11 +65,38 @@ class WorkbooksPane(DefinitionsPane):
         await self.app.push_screen(DefinitionScreen("Workbook", name, workbook.definition))
 
 
+@dataclass(frozen=True, slots=True)
+class ScheduledWorkflow:
+    """One row of the Workflows pane: a workflow and the cron triggers that start it, soonest
+    first (a row changes when either does)."""
+
+    workflow: WorkflowRecord
+    triggers: tuple[CronTriggerRecord, ...] = ()
+
+
+def next_cron_time(triggers: tuple[CronTriggerRecord, ...]) -> str:
+    """The soonest next time of a workflow's triggers (UTC, to the minute), '+N' for more."""
+    if not triggers:
+        return ""
+    more = f" +{len(triggers) - 1}" if len(triggers) > 1 else ""
+    return triggers[0].next_execution_time[:16] + more
+
+
+def triggers_by_workflow(
+    triggers: list[CronTriggerRecord],
+) -> dict[str, tuple[CronTriggerRecord, ...]]:
+    found: dict[str, list[CronTriggerRecord]] = defaultdict(list)
+    for trigger in sorted(triggers, key=lambda trigger: trigger.next_execution_time):
+        found[trigger.workflow_name].append(trigger)
+    return {name: tuple(each) for name, each in found.items()}
+
+
 class WorkflowsPane(DefinitionsPane):
     COLUMNS = (
         Column("name", "Name", 46),
         Column("namespace", "Namespace", 9),
         Column("input", "Input", 40),
+        Column("cron", "Cron (next, UTC)", 19),
         Column("tags", "Tags", 24),
     )
     # A priority binding runs as the key arrives, before the keys typed after it reach the
@@ -77,17 +106,25 @@ class WorkflowsPane(DefinitionsPane):
 
     async def load(self) -> None:
         workflows = await self.api.list_workflows()
-        self.table.show({workflow.name: workflow for workflow in workflows})
+        scheduled = triggers_by_workflow(await self.api.list_cron_triggers())
+        self.table.show(
+            {
+                workflow.name: ScheduledWorkflow(workflow, scheduled.get(workflow.name, ()))
+                for workflow in workflows
+            }
+        )
         self.update_note()
 
     def update_note(self) -> None:
         self.set_note(f"{self.counted('workflows')} · enter: definition · r: run")
 
-    def render_row(self, workflow: WorkflowRecord) -> cells.Cells:
+    def render_row(self, row: ScheduledWorkflow) -> cells.Cells:
+        workflow = row.workflow
         return (
             cells.text(workflow.name, "bold"),
             cells.text(workflow.namespace),
             cells.text(cells.input_signature(workflow.input)),
+            cells.text(next_cron_time(row.triggers)),
             cells.tags(workflow.tags),
         )
 
@@ -97,7 +134,8 @@ class WorkflowsPane(DefinitionsPane):
         name = event.row_key.value
         definition = await self.api.get_workflow_definition(name)
         inputs = await self.api.get_workflow_input(name)
-        await self.app.push_screen(DefinitionScreen("Workflow", name, definition, inputs))
+        triggers = triggers_by_workflow(await self.api.list_cron_triggers()).get(name, ())
+        await self.app.push_screen(DefinitionScreen("Workflow", name, definition, inputs, triggers))
 
     def action_run(self) -> None:
         name = self.table.current_key

@@ -1,9 +1,11 @@
 """The Executions pane: every workflow execution, live. Rows are keyed by execution id and
 changed in place as the engine reports changes; durations of running ones tick each second.
-Sub-workflow executions are folded under their root execution (right unfolds, left folds)."""
+Sub-workflow executions are folded under their root execution (right unfolds, left folds);
+`space` marks executions for `d` to delete them together."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -19,8 +21,8 @@ from tripleo_tui.changes import follow_changes
 from tripleo_tui.messages import ExecutionFinished, OpenExecution
 from tripleo_tui.screens.confirm import ConfirmScreen
 from tripleo_tui.widgets import cells
-from tripleo_tui.widgets.list_pane import ListPane
-from tripleo_tui.widgets.resource_table import Column, ResourceTable
+from tripleo_tui.widgets.list_pane import MARK_BINDINGS, ListPane
+from tripleo_tui.widgets.resource_table import MANY_GONE, Column, ResourceTable
 
 POLL_SECONDS = 3.0  # when another process runs the engine
 POLL_NEWEST = 200
@@ -60,6 +62,7 @@ def _why_not_deleted(execution: ExecutionSummary) -> str | None:
 
 class ExecutionsPane(ListPane):
     COLUMNS = (
+        Column("mark", " ", 2),  # marked (*), and folded (▸) or unfolded (▾) sub-executions
         Column("id", "ID", 8),
         Column("workflow", "Workflow", 30),
         Column("state", "State", 9),
@@ -76,6 +79,7 @@ class ExecutionsPane(ListPane):
         Binding("s", "sort", "Sort", id="sort-executions"),
         Binding("f", "quick_filter", "State filter", id="state-filter"),
         Binding("d", "delete", "Delete", id="delete-execution"),
+        *MARK_BINDINGS,
     ]
 
     def __init__(self, session: ConsoleSession, *, id: str) -> None:
@@ -127,8 +131,7 @@ class ExecutionsPane(ListPane):
         try:
             self.track(await self.api.get_execution(execution_id))
         except NotFoundError:  # deleted meanwhile
-            self._unfinished.discard(execution_id)
-            self.table.remove(execution_id)
+            self._forget([execution_id])
 
     async def _poll(self) -> None:
         """Without a change stream: the newest executions and every unfinished one."""
@@ -158,8 +161,9 @@ class ExecutionsPane(ListPane):
 
     def render_row(self, execution: ExecutionSummary) -> cells.Cells:
         return (
+            self._marks(execution.id),
             cells.text(execution.id[:8], "dim"),
-            cells.text(self._fold_mark(execution.id) + execution.workflow_name, "bold"),
+            cells.text(self._indent(execution.id) + execution.workflow_name, "bold"),
             cells.state(execution.state),
             cells.duration(execution.created_at, execution.finished_at, datetime.now(UTC)),
             cells.text(execution.created_at),
@@ -169,13 +173,15 @@ class ExecutionsPane(ListPane):
             cells.text(execution.description),
         )
 
-    def _fold_mark(self, execution_id: str) -> str:
-        """▸ before a folded root with sub-executions, ▾ when unfolded, ↳ before a sub-execution."""
-        if self.table.parent_key(execution_id) is not None:
-            return "  ↳ "
-        if not self.table.children_of(execution_id):
-            return "  "
-        return "▾ " if execution_id in self.table.unfolded else "▸ "
+    def _marks(self, execution_id: str) -> cells.Cell:
+        mark = self.mark_cell(execution_id).plain or " "
+        fold = " "
+        if self.table.children_of(execution_id):
+            fold = "▾" if execution_id in self.table.unfolded else "▸"
+        return cells.Cell(mark + fold, "bold cyan")
+
+    def _indent(self, execution_id: str) -> str:
+        return "↳ " if self.table.parent_key(execution_id) is not None else ""
 
     def search_text(self, execution: ExecutionSummary) -> str:
         return " ".join(
@@ -266,24 +272,50 @@ class ExecutionsPane(ListPane):
 
     @work(group="execution-action", exit_on_error=False)
     async def action_delete(self) -> None:
-        """Delete the execution under the cursor once finished, after a confirmation."""
-        execution = self._current()
-        if execution is None:
+        """Delete the marked executions that are finished (else the one under the cursor) with
+        their sub-executions, after a confirmation that counts and names them."""
+        targets = self.targets()
+        refusals = [why for why in map(_why_not_deleted, targets) if why]
+        chosen = [execution for execution in targets if not _why_not_deleted(execution)]
+        if not chosen:
+            if refusals:
+                more = f" (and {len(refusals) - 1} more)" if len(refusals) > 1 else ""
+                self.notify(f"Not deleted: {refusals[0]}{more}", severity="warning", markup=False)
             return
-        refusal = _why_not_deleted(execution)
-        if refusal:
-            self.notify(f"Not deleted: {refusal}", severity="warning", markup=False)
+        question = (
+            "Delete 1 finished execution and its tasks?"
+            if len(chosen) == 1
+            else f"Delete {len(chosen)} finished executions and their tasks?"
+        )
+        if refusals:
+            question += f" ({len(refusals)} marked left: unfinished or sub-workflows)"
+        named = [f"{ex.id[:8]} {ex.workflow_name} ({ex.state})" for ex in chosen]
+        if not await self.app.push_screen_wait(ConfirmScreen(question, named)):
             return
-        target = f"{execution.id[:8]} {execution.workflow_name} ({execution.state})"
-        if not await self.app.push_screen_wait(
-            ConfirmScreen("Delete 1 finished execution and its tasks?", [target])
-        ):
-            return
-        await self.api.delete_execution(execution.id)
-        self._unfinished.discard(execution.id)
-        self.table.remove(execution.id)
+        for execution in chosen:
+            with contextlib.suppress(NotFoundError):  # deleted meanwhile: gone all the same
+                await self.api.delete_execution(execution.id)
+        self._forget([execution.id for execution in chosen])
+        self.notify(
+            f"Deleted execution {chosen[0].id[:8]}"
+            if len(chosen) == 1
+            else f"Deleted {len(chosen)} executions"
+        )
+
+    def _forget(self, execution_ids: list[str]) -> None:
+        """Take deleted executions and their sub-executions off the list."""
+        gone = {*execution_ids}
+        for execution_id in execution_ids:
+            gone.update(self.table.children_of(execution_id))
+        self._unfinished -= gone
+        if len(gone) > MANY_GONE:
+            self.table.show({key: ex for key, ex in self.executions.items() if key not in gone})
+        else:
+            for key in gone:
+                self.table.remove(key)
+        if self.marked & gone:
+            self.set_marks(self.marked - gone)
         self.update_note()
-        self.notify(f"Deleted execution {execution.id[:8]}")
 
     def action_copy_id(self) -> None:
         execution = self._current()

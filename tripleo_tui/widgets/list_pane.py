@@ -1,4 +1,5 @@
-"""The frame every list pane shares: a ResourceTable, a `/` filter line and a one-line note.
+"""The frame every list pane shares: a ResourceTable, a `/` filter line and a one-line note,
+and marks (`space`) for the panes whose keys act on several rows (MARK_BINDINGS).
 
 A pane loads its rows in `load()` (run as a worker once the backend is open); `reload()` runs
 it again. Errors raised there reach the app's one worker-error handler. Each pane is given the
@@ -16,12 +17,21 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from tripleo_tui.messages import FilterChanged
+from tripleo_tui.messages import FilterChanged, MarksChanged
+from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.resource_table import Cells, Column, ResourceTable
 
 if TYPE_CHECKING:
     from engine.api import Backend
     from tripleo_tui.session import ConsoleSession
+
+
+MARK = cells.Cell("*", "bold cyan")
+MARK_BINDINGS = [
+    Binding("space", "mark", "Mark", id="mark"),
+    Binding("a", "mark_all", "Mark shown", id="mark-all"),
+    Binding("A", "unmark_all", "Unmark all", id="unmark-all"),
+]
 
 
 class FilterInput(Input):
@@ -59,6 +69,7 @@ class ListPane(Vertical):
             self.COLUMNS, render=self.render_row, search=self.search_text, id=f"{id}-table"
         )
         self.filter_input = FilterInput(placeholder="/ filter: words to match (esc clears)")
+        self.marked: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield self.filter_input
@@ -104,6 +115,39 @@ class ListPane(Vertical):
         if not self.table.filter_text and self.table.row_filter is None:
             return f"{total} {noun}"
         return f"{len(self.table.shown_keys())} of {total} {noun}"
+
+    # ---- marks -----------------------------------------------------------------------------
+
+    def mark_cell(self, key: str) -> cells.Cell:
+        return MARK if key in self.marked else cells.EMPTY
+
+    def targets(self) -> list[Any]:
+        """The marked records in the table's order, else the one under the cursor."""
+        model = self.table.model
+        if self.marked:
+            return [model[key] for key in self.table.ordered(self.marked)]
+        current = self.table.current_key
+        return [model[current]] if current in model else []
+
+    def set_marks(self, keys: set[str]) -> None:
+        changed = self.marked ^ keys
+        self.marked = keys
+        for key in changed:
+            self.table.redraw(key)  # the mark is drawn from the pane's state, not the record
+        self.post_message(MarksChanged(self, len(self.marked)))
+
+    def action_mark(self) -> None:
+        key = self.table.current_key
+        if key is None:
+            return
+        self.set_marks(self.marked ^ {key})
+        self.table.action_cursor_down()
+
+    def action_mark_all(self) -> None:
+        self.set_marks(self.marked | set(self.table.shown_keys()))
+
+    def action_unmark_all(self) -> None:
+        self.set_marks(set())
 
     # ---- filter ----------------------------------------------------------------------------
 

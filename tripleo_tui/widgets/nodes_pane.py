@@ -16,13 +16,12 @@ from engine import clouds
 from engine.api import states
 from engine.masking import mask_text
 from tripleo_tui import nodes as baremetal
-from tripleo_tui.messages import MarksChanged
 from tripleo_tui.screens.confirm import ConfirmScreen
 from tripleo_tui.screens.node import NodeScreen
 from tripleo_tui.screens.profile import ProfileScreen
 from tripleo_tui.screens.reason import ReasonScreen
 from tripleo_tui.widgets import cells
-from tripleo_tui.widgets.list_pane import ListPane
+from tripleo_tui.widgets.list_pane import MARK_BINDINGS, ListPane
 from tripleo_tui.widgets.resource_table import Column
 
 if TYPE_CHECKING:
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
 
 WORKBOOK = "tripleo.baremetal.v1"
 REFRESH_SECONDS = 5.0
-MARK = cells.Cell("*", "bold cyan")
 
 
 class NodesPane(ListPane):
@@ -53,9 +51,7 @@ class NodesPane(ListPane):
         Column("instance", "Instance UUID", 36),
     )
     BINDINGS: ClassVar = [
-        Binding("space", "mark", "Mark", id="mark"),
-        Binding("a", "mark_all", "Mark shown", id="mark-all"),
-        Binding("A", "unmark_all", "Unmark all", id="unmark-all"),
+        *MARK_BINDINGS,
         Binding("t", "tag", "Tag profile", id="tag"),
         Binding("u", "untag", "Remove profile", id="untag"),
         Binding("m", "manage", "Manage", id="manage"),
@@ -66,7 +62,6 @@ class NodesPane(ListPane):
 
     def __init__(self, session: ConsoleSession, *, id: str) -> None:
         super().__init__(session, id=id)
-        self.marked: set[str] = set()
         self.pending_profiles: dict[str, str] = {}  # uuid -> profile being set
         self.following: dict[str, tuple[str, list[str]]] = {}  # execution -> (what, node uuids)
         self.loaded = asyncio.Event()
@@ -145,7 +140,7 @@ class NodesPane(ListPane):
         if node.target_provision_state:
             provision = f"{provision}→{node.target_provision_state}"
         return (
-            MARK if node.uuid in self.marked else cells.EMPTY,
+            self.mark_cell(node.uuid),
             cells.text(node.name, "bold"),
             profile,
             cells.state(provision),
@@ -225,35 +220,6 @@ class NodesPane(ListPane):
             note += f" · running: {running}"
         self.set_note(note)
 
-    # ---- marks -----------------------------------------------------------------------------
-
-    def targets(self) -> list[baremetal.NodeInfo]:
-        """The marked nodes, else the one under the cursor."""
-        if self.marked:
-            return [self.nodes[uuid] for uuid in self.nodes if uuid in self.marked]
-        current = self.table.current_key
-        return [self.nodes[current]] if current in self.nodes else []
-
-    def _set_marks(self, uuids: set[str]) -> None:
-        changed = self.marked ^ uuids
-        self.marked = uuids
-        for uuid in changed:
-            self._redraw(uuid)
-        self.post_message(MarksChanged(len(self.marked)))
-
-    def action_mark(self) -> None:
-        uuid = self.table.current_key
-        if uuid is None:
-            return
-        self._set_marks(self.marked ^ {uuid})
-        self.table.action_cursor_down()
-
-    def action_mark_all(self) -> None:
-        self._set_marks(self.marked | set(self.table.shown_keys()))
-
-    def action_unmark_all(self) -> None:
-        self._set_marks(set())
-
     # ---- workflows -------------------------------------------------------------------------
 
     @work(group="node-action", exit_on_error=False)
@@ -298,7 +264,7 @@ class NodesPane(ListPane):
         for uuid in uuids:
             self.pending_profiles[uuid] = profile or ""
             self._redraw(uuid)
-        self._set_marks(set())
+        self.set_marks(set())
         started = set()
         try:
             for workflow, workflow_input in runs:
@@ -339,7 +305,7 @@ class NodesPane(ListPane):
         )
         if not confirmed:
             return
-        self._set_marks(set())
+        self.set_marks(set())
         execution = await self.session.start_execution(
             f"{WORKBOOK}.{verb}",
             {"node_uuids": [node.uuid for node in targets]},

@@ -241,6 +241,12 @@ class ResourceTable(DataTable):
                 return
             x -= width + len(GAP)
 
+    def column_x(self, key: str) -> int:
+        """Where a column starts in a row, from the left edge (what a header click is tested
+        with)."""
+        at = self._index[key]
+        return sum(self._widths[:at]) + len(GAP) * at
+
     def rows_in_order(self) -> list[str]:
         """Keys of the rows in the table, top to bottom."""
         return [row.key.value for row in self.ordered_rows]
@@ -300,7 +306,8 @@ class ResourceTable(DataTable):
         self._all_in_order()
         return self._children.get(key, [])
 
-    def _ordered(self, keys: Iterable[str]) -> list[str]:
+    def ordered(self, keys: Iterable[str]) -> list[str]:
+        """Those of `keys` in the model, in the table's order."""
         wanted = set(keys)
         return [key for key in self._all_in_order() if key in wanted]
 
@@ -341,7 +348,7 @@ class ResourceTable(DataTable):
             self.remove(key)
         for key, record in records.items():
             self._set(key, record)
-        self._queue = self._ordered(self._queue)  # the first screenful is the top one
+        self._queue = self.ordered(self._queue)  # the first screenful is the top one
         self._drain()
 
     def upsert(self, key: str, record: Any) -> None:
@@ -420,7 +427,7 @@ class ResourceTable(DataTable):
         if self.sort_key is None or not self.row_count:
             return
         keep = None if follow_top and self.cursor_row == 0 else self.current_key
-        keys = self._ordered(row_key.value for row_key in self.rows)
+        keys = self.ordered(row_key.value for row_key in self.rows)
         if keys == self.rows_in_order():
             return
         self._row_locations = TwoWayDict({RowKey(key): at for at, key in enumerate(keys)})

@@ -9,7 +9,6 @@ from engine.actions.descriptor import ActionDescriptor
 from engine.actions.tripleo import baremetal, parameters
 
 TRIPLEO_ACTIONS: dict[str, type[Action]] = {
-    "tripleo.baremetal.capability_patch": baremetal.CapabilityPatchAction,
     "tripleo.baremetal.cell_v2_discover_hosts": baremetal.CellV2DiscoverHostsAction,
     "tripleo.baremetal.configure_boot": baremetal.ConfigureBootAction,
     "tripleo.baremetal.configure_root_device": baremetal.ConfigureRootDeviceAction,

@@ -1,5 +1,5 @@
 """``tripleo.baremetal.*`` actions with the names, input and results of tripleo-common 7.6.0
-(Pike), plus ``capability_patch``, which our own workbook uses.
+(Pike).
 
 They work with Ironic alone. Deploy images are taken as image UUIDs or URLs as given; a Glance
 image name is looked up only when the credentials name a Glance endpoint. Root device hints
@@ -489,21 +489,6 @@ def _answers(command: list[str]) -> bool:
     except subprocess.TimeoutExpired:
         return False
     return done.returncode == 0
-
-
-class CapabilityPatchAction(Action):
-    """The JSON patch for ironic.node_update that sets one capability of a node (first in
-    the list), or removes it when value is null; the node's other capabilities stay."""
-
-    def __init__(self, node: Mapping[str, Any], capability: str, value: Any = None) -> None:
-        self.node = node
-        self.capability = capability
-        self.value = value
-
-    async def run(self, context: ActionContext) -> list[dict[str, Any]]:
-        if not isinstance(self.capability, str) or not self.capability:
-            raise ActionError("capability must be a non-empty name, e.g. 'profile'")
-        return nodes.capability_patch(_node_dict(self.node), self.capability, self.value)
 
 
 def _node_dict(node: Any) -> Mapping[str, Any]:

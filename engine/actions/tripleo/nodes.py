@@ -333,20 +333,3 @@ def capabilities_to_dict(capabilities: Any) -> dict[str, Any]:
 def node_capabilities(node: Mapping[str, Any]) -> dict[str, Any]:
     """The capabilities of an Ironic node dict (an ``ironic.node_get`` result, say)."""
     return capabilities_to_dict((node.get("properties") or {}).get("capabilities"))
-
-
-def capability_patch(node: Mapping[str, Any], capability: str, value: Any) -> list[dict]:
-    """Our workbook's patch: sets `capability` (first in the list) or, for a None value,
-    removes it, keeping the node's other capabilities."""
-    capabilities = node_capabilities(node)
-    capabilities.pop(capability, None)
-    if value is not None:
-        capabilities = {capability: str(value), **capabilities}
-    has_key = "capabilities" in (node.get("properties") or {})
-    return [
-        {
-            "op": "replace" if has_key else "add",
-            "path": "/properties/capabilities",
-            "value": dict_to_capabilities(capabilities),
-        }
-    ]
