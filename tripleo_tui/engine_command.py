@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the engine runs only in the embedded backend
     from engine.server import Server
 
 IDLE_EXIT = 60.0  # seconds with nothing to do before a background engine stops
+DETACH_STDERR = "--detach-stderr"  # hidden: its stderr is the starting command's pipe
 IDLE_CHECK_EVERY = 1.0
 LEASE_LOST_EXIT_CODE = 3
 LEASE_LOST_STOP_WITHIN = 2.0  # seconds to cancel and answer before the process exits anyway
@@ -41,7 +42,7 @@ def start_background_engine(db_path: Path) -> subprocess.Popen:
     stderr is a pipe to the starting command, which reads from it why it could not start."""
     command = [sys.executable, "-m", "tripleo_tui", "--db", str(db_path), "engine"]
     return subprocess.Popen(
-        [*command, "--idle-exit", str(IDLE_EXIT)],
+        [*command, "--idle-exit", str(IDLE_EXIT), DETACH_STDERR],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -99,9 +100,9 @@ async def run_engine(api: EmbeddedBackend, args: argparse.Namespace) -> Outcome:
                 raise
             log.info("Serving Mistral's v2 API at %s", server.url)
         log.info("Engine started (pid %d, background=%s)", os.getpid(), background)
-        if background:
+        if args.detach_stderr:
             _detach_stderr()
-        else:
+        if not background:
             serving = f"; Mistral v2 API at {server.url}" if server else ""
             print(
                 f"Engine running for {api.state_file}{serving}; log in "
@@ -184,6 +185,7 @@ def register(commands: CommandAdder) -> None:
             metavar="SECONDS",
             help="stop after this long with nothing running (commands start it this way)",
         ),
+        argument(DETACH_STDERR, action="store_true", help=argparse.SUPPRESS),
         argument(
             "--listen",
             metavar="HOST:PORT",
