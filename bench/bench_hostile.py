@@ -28,6 +28,8 @@ import threading
 import time
 from pathlib import Path
 
+from loop_hold import longest_hold  # bench/, beside this script
+
 from tests.cli.test_hostile_expressions import WORKBOOK as TEST_WORKBOOK
 
 # The tests' hostile workbook, and two more workflows: a YAQL loop, and ten sub-workflows that
@@ -76,16 +78,6 @@ def probe(db: Path) -> tuple[float, float]:
     created, done = cli(db, "execution-create", "hostile.noop", "{}")
     assert done.returncode == 0, done.stderr
     return listed, created
-
-
-async def longest_hold(done: asyncio.Event) -> float:
-    """The longest the loop kept a 10 ms sleep waiting past its time, until `done`."""
-    held = 0.0
-    while not done.is_set():
-        started = time.monotonic()
-        await asyncio.sleep(0.01)
-        held = max(held, time.monotonic() - started - 0.01)
-    return held
 
 
 async def loop_holds() -> None:

@@ -29,7 +29,9 @@ if TYPE_CHECKING:  # the engine runs only in the embedded backend
     from engine.server import Server
 
 IDLE_EXIT = 60.0  # seconds with nothing to do before a background engine stops
-DETACH_STDERR = "--detach-stderr"  # hidden: its stderr is the starting command's pipe
+# Set for an engine a command starts: it says "ready" on its stdout (a pipe) once it serves,
+# so the command sends its request then instead of polling for the socket.
+SAY_READY_ENV = "TRIPLEO_TUI_SAY_READY"
 IDLE_CHECK_EVERY = 1.0
 LEASE_LOST_EXIT_CODE = 3
 LEASE_LOST_STOP_WITHIN = 2.0  # seconds to cancel and answer before the process exits anyway
@@ -39,23 +41,29 @@ log = logging.getLogger(__name__)
 
 def start_background_engine(db_path: Path) -> subprocess.Popen:
     """A detached `tripleo-tui engine --idle-exit` for this state file. Until it serves, its
-    stderr is a pipe to the starting command, which reads from it why it could not start."""
+    stdout is a pipe that says when it does (SAY_READY_ENV) and its stderr one that says why it
+    could not, if it could not."""
     command = [sys.executable, "-m", "tripleo_tui", "--db", str(db_path), "engine"]
     return subprocess.Popen(
-        [*command, "--idle-exit", str(IDLE_EXIT), DETACH_STDERR],
+        [*command, "--idle-exit", str(IDLE_EXIT)],
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        env={**os.environ, SAY_READY_ENV: "1"},
     )
 
 
-def _detach_stderr() -> None:
-    """A background engine that serves writes no more to the pipe of the command that started
-    it (that command may be long gone): its messages go to the log."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stderr.fileno())
-    os.close(devnull)
+def _say_ready() -> None:
+    """Tell the command that started this engine that it serves, then let go of the pipes
+    (that command may end at any time: nothing more is written there; messages go to the
+    log)."""
+    with contextlib.suppress(BrokenPipeError):  # it ended already
+        os.write(sys.stdout.fileno(), b"ready\n")
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, sys.stdout.fileno())
+    os.dup2(quiet, sys.stderr.fileno())
+    os.close(quiet)
 
 
 async def serve_others(api: EmbeddedBackend) -> Server:
@@ -76,6 +84,7 @@ async def run_engine(api: EmbeddedBackend, args: argparse.Namespace) -> Outcome:
     from engine.server import checked_listen, serve, token_check
 
     background = args.idle_exit is not None
+    say_ready = os.environ.pop(SAY_READY_ENV, None)  # not passed on to what this runs
     tokens = token_check(args.auth_token_file, args.keystone_url)  # refused before the lease
     if args.listen:
         checked_listen(args.listen, tokens)
@@ -100,8 +109,8 @@ async def run_engine(api: EmbeddedBackend, args: argparse.Namespace) -> Outcome:
                 raise
             log.info("Serving Mistral's v2 API at %s", server.url)
         log.info("Engine started (pid %d, background=%s)", os.getpid(), background)
-        if args.detach_stderr:
-            _detach_stderr()
+        if say_ready:
+            _say_ready()
         if not background:
             serving = f"; Mistral v2 API at {server.url}" if server else ""
             print(
@@ -185,7 +194,6 @@ def register(commands: CommandAdder) -> None:
             metavar="SECONDS",
             help="stop after this long with nothing running (commands start it this way)",
         ),
-        argument(DETACH_STDERR, action="store_true", help=argparse.SUPPRESS),
         argument(
             "--listen",
             metavar="HOST:PORT",

@@ -55,6 +55,8 @@ class ActionRegistry:
         self._quick: dict[str, ActionDescriptor] | None = None  # providers with no namespaces
         self._provided: dict[int, Mapping[str, ActionDescriptor]] = {}  # id(provider) -> its
         self._loading = threading.Lock()  # one full load at a time (it may run in a thread)
+        self._plugin_actions: Mapping[str, ActionDescriptor] | None = None
+        self._scanning = threading.Lock()  # one look for plugins at a time
 
     def add_provider(self, provider: ActionProvider) -> None:
         """Add a provider; its actions are visible from the next lookup on."""
@@ -64,15 +66,19 @@ class ActionRegistry:
             self._merge(self._actions, provider.actions(), source=type(provider).__name__)
 
     def get(self, name: str) -> ActionDescriptor:
+        found = self.find(name)
+        if found is None:
+            raise ActionNotFound(name, sorted(self.load()))
+        return found
+
+    def find(self, name: str) -> ActionDescriptor | None:
+        """The action called `name`, or None. A name outside the deferred namespaces is
+        answered by the quick providers and the plugins alone, without waiting for the others
+        (an engine asks for `<workbook>.<name>` before `<name>`, while the OpenStack clients
+        still load in a thread)."""
         if self._actions is None and not name.startswith(self._deferred_namespaces()):
-            descriptor = self._quick_actions().get(name)
-            if descriptor is not None:
-                return descriptor
-        actions = self.load()
-        try:
-            return actions[name]
-        except KeyError:
-            raise ActionNotFound(name, sorted(actions)) from None
+            return self._quick_actions().get(name) or self._plugins().get(name)
+        return self.load().get(name)
 
     def list(self) -> list[ActionDescriptor]:
         """Every registered action, sorted by name."""
@@ -86,11 +92,17 @@ class ActionRegistry:
                     actions: dict[str, ActionDescriptor] = {}
                     for provider in self._providers:
                         self._merge(actions, self._actions_of(provider), type(provider).__name__)
-                    if self._entry_point_group:
-                        plugins = plugin_actions(self._entry_point_group)
-                        self._merge(actions, plugins, source="entry points")
+                    self._merge(actions, self._plugins(), source="entry points")
                     self._actions = actions
         return self._actions
+
+    def _plugins(self) -> Mapping[str, ActionDescriptor]:
+        """The entry-point group's actions, looked for once."""
+        with self._scanning:
+            if self._plugin_actions is None:
+                group = self._entry_point_group
+                self._plugin_actions = plugin_actions(group) if group else {}
+        return self._plugin_actions
 
     def _deferred_namespaces(self) -> tuple[str, ...]:
         return tuple(

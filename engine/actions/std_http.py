@@ -10,14 +10,15 @@ from __future__ import annotations
 import json as jsonlib
 import logging
 from collections.abc import Iterator
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from engine import limits
 from engine.actions.base import Action, ActionContext, ActionError, Result
 from engine.actions.failures import os_reason
 from engine.actions.runner import size_limit_message
+
+if TYPE_CHECKING:
+    import requests
 
 LOG = logging.getLogger(__name__)
 
@@ -76,6 +77,8 @@ class HTTPAction(Action):
                 yield str(value)
 
     def run(self, context: ActionContext) -> Any:
+        import requests  # here: an engine that sends no HTTP request need not import it
+
         LOG.info("HTTP action [method=%s, url=%s]", self.method, self.url)
         timeout = self.timeout if self.timeout is not None else request_timeouts(context)
         try:
@@ -129,6 +132,8 @@ def read_body(response: requests.Response) -> bytes:
 def plain_reason(error: requests.RequestException, timeout: Any) -> str:
     """Why the request failed, in words a user can act on (urllib3's chain of wrapped errors
     says the same with object addresses)."""
+    import requests
+
     url = error.request.url if error.request is not None else "the server"
     if isinstance(error, requests.ConnectTimeout):
         return f"cannot reach {url}: no connection within {_seconds(timeout, 0)} s"

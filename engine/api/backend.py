@@ -179,6 +179,10 @@ class Backend(Protocol):
     async def list_tasks(
         self, execution_id: str | None = None, limit: int | None = 100
     ) -> list[TaskRecord]: ...
+    async def page_tasks(self, page: Page) -> list[TaskRecord]:
+        """One page of task executions (Page over TASK_FIELDS; `page.where(
+        "workflow_execution_id", id)` for one execution's)."""
+
     async def get_task(self, task_id: str) -> TaskRecord: ...
     async def get_task_result(self, task_id: str) -> Any: ...
     async def get_task_published(self, task_id: str) -> dict[str, Any]: ...
@@ -198,6 +202,9 @@ class Backend(Protocol):
     async def list_action_executions(
         self, task_id: str | None = None, limit: int | None = 100
     ) -> list[ActionExecutionRecord]: ...
+    async def page_action_executions(self, page: Page) -> list[ActionExecutionRecord]:
+        """One page of action executions (Page over ACTION_EXECUTION_FIELDS)."""
+
     async def get_action_execution(self, action_id: str) -> ActionExecutionRecord: ...
     async def update_action_execution(
         self, action_id: str, state: str, output: Any = None

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import subprocess
+import threading
 import time
 import uuid
 from collections import OrderedDict
@@ -123,7 +124,6 @@ class EmbeddedBackend:
     serving: Serving | None = None  # while our engine serves them
     # Set when writes may go to another process's engine: starts a headless one.
     _start_headless: Callable[[], subprocess.Popen] | None = None
-    _registry_loading: asyncio.Future | None = None  # the action registry loading in a thread
 
     def __init__(self, store: Store, workbooks_folder: Path = BUNDLED_WORKBOOKS) -> None:
         self.store = store
@@ -249,7 +249,7 @@ class EmbeddedBackend:
         return graph_of(await self.get_workflow_spec(id_or_name))
 
     async def check_execution_input(self, workflow: str, input: Mapping[str, Any]) -> None:
-        from engine.core.conductor import check_workflow_input
+        from engine.core.errors import check_workflow_input
 
         check_workflow_input(await self.get_workflow_spec(workflow), dict(input))
 
@@ -390,9 +390,6 @@ class EmbeddedBackend:
         from engine.runtime.service import Engine
 
         if self._engine is None or not self._engine.running:
-            # The OpenStack clients take 0.5-2 s to import: they load in a thread while the
-            # engine already runs the actions that need none (std.*, tripleo.*, zaqar.*).
-            self._registry_loading = asyncio.ensure_future(asyncio.to_thread(DEFAULT_REGISTRY.load))
             engine = Engine(self.store, **options)
             await engine.start()
             self._engine = engine
@@ -402,6 +399,10 @@ class EmbeddedBackend:
                 except BaseException:
                     await self.stop_engine()
                     raise
+            # The OpenStack clients take 0.5-2 s to import: they load in a thread once the
+            # engine serves, while it runs the actions that need none (std.*, tripleo.*,
+            # zaqar.*); a daemon, so a process that ends meanwhile need not wait for it.
+            threading.Thread(target=DEFAULT_REGISTRY.load, name="actions", daemon=True).start()
         return self._engine
 
     async def stop_engine(self) -> None:
@@ -649,6 +650,11 @@ class EmbeddedBackend:
     ) -> list[TaskRecord]:
         return await rows.list_tasks(self.store, execution_id, limit)
 
+    async def page_tasks(self, page: Page) -> list[TaskRecord]:
+        from engine.store.pages import task_page
+
+        return await task_page(self.store, page)
+
     async def get_task(self, task_id: str) -> TaskRecord:
         found = await rows.find_task(self.store, task_id)
         if found is None:
@@ -699,6 +705,11 @@ class EmbeddedBackend:
         self, task_id: str | None = None, limit: int | None = 100
     ) -> list[ActionExecutionRecord]:
         return await rows.list_action_executions(self.store, task_id, limit)
+
+    async def page_action_executions(self, page: Page) -> list[ActionExecutionRecord]:
+        from engine.store.pages import action_execution_page
+
+        return await action_execution_page(self.store, page)
 
     async def get_action_execution(self, action_id: str) -> ActionExecutionRecord:
         found = await rows.find_action_execution(self.store, action_id)

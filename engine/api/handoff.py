@@ -59,7 +59,9 @@ KEY_HEADER = "Idempotency-Key"  # a change's key (the IETF draft's name); create
 WAIT_PATH = "/tripleo-tui/v1/executions/{}/wait"  # ours, beside /v2: the long poll
 CONNECT_TIMEOUT = 30.0  # no engine listening by then: the request is given up, unsent
 LONG_POLL = 30.0  # seconds one wait request may last
-RETRY_EVERY = 0.05  # how often the caller tries again to reach an engine that is starting
+# How often the caller tries again to reach an engine it did not start (one it started says
+# when it serves: see EngineClient._until_ready).
+RETRY_EVERY = 0.05
 
 # Errors that cross the hand-off as themselves (their message is meant for the user).
 KNOWN_ERRORS: dict[str, type[Exception]] = {
@@ -269,12 +271,31 @@ class EngineClient:
                     await self._start_unless_starting()
                 else:
                     self._engine_is_live()
-                await asyncio.sleep(RETRY_EVERY)
+                await self._until_ready(deadline)
             except (OSError, http.client.HTTPException) as error:
                 raise EngineGone(
                     f"The engine stopped before it finished the request ({error}); see {self._log}",
                     live,
                 ) from None
+
+    async def _until_ready(self, deadline: float) -> None:
+        """Wait until the engine started here says it serves (a line on its stdout, a pipe; its
+        end if the engine exited), rather than polling; else (one started elsewhere, or an
+        engine that cannot say) for RETRY_EVERY."""
+        pipe = self._started.stdout if self._started is not None else None
+        if pipe is None or pipe.closed:
+            await asyncio.sleep(RETRY_EVERY)
+            return
+        loop = asyncio.get_running_loop()
+        said = loop.create_future()
+        loop.add_reader(pipe.fileno(), lambda: said.done() or said.set_result(None))
+        try:
+            await asyncio.wait_for(said, max(0.0, deadline - time.monotonic()))
+        except TimeoutError:
+            return  # the next try finds whether it listens
+        finally:
+            loop.remove_reader(pipe.fileno())
+        pipe.close()  # it said all it will say
 
     async def _look_up(
         self, method: str, arguments: dict[str, Any], key: str, took: LeaseHolder | None

@@ -17,7 +17,13 @@ from typing import Any, Protocol
 from engine import limits
 from engine.core import events, states
 from engine.core.adhoc import prepare_call, resolve_chain
-from engine.core.errors import USER_ERRORS, EngineError, InputError, WorkflowError, invalid_input
+from engine.core.errors import (
+    USER_ERRORS,
+    EngineError,
+    InputError,
+    WorkflowError,
+    check_workflow_input,
+)
 from engine.core.flow import Flow
 from engine.core.model import ActionExecution, TaskExecution, Timer, WorkflowExecution
 from engine.core.scope import EngineData, History, Scopes, source_of
@@ -761,16 +767,6 @@ class Conductor:
             self.timers_by_task.setdefault(timer.task_id, set()).add(timer.id)
         for action in standalone:
             self.actions[action.id] = action
-
-
-def check_workflow_input(spec: Any, given: dict[str, Any]) -> None:
-    """Mistral's validate_input: required names missing or undeclared names given."""
-    declared = {param.name for param in spec.input}
-    missing = [p.name for p in spec.input if p.required and p.name not in given]
-    unexpected = [name for name in given if name not in declared]
-    if missing or unexpected:
-        class_name = "ReverseWorkflowSpec" if spec.type == "reverse" else "DirectWorkflowSpec"
-        raise InputError(invalid_input(spec.name, class_name, missing, unexpected))
 
 
 def check_input_size(given: dict[str, Any], what: str) -> None:

@@ -64,9 +64,12 @@ def check_pattern(pattern: str) -> None:
 
 def next_after(pattern: str, after: datetime) -> datetime:
     """The pattern's first time strictly after `after`."""
-    from croniter import croniter
+    from croniter import CroniterBadDateError, croniter
 
-    return croniter(pattern, after).get_next(datetime)
+    try:
+        return croniter(pattern, after).get_next(datetime)
+    except CroniterBadDateError:  # valid fields, no date (February 31st)
+        raise InputError(f"Invalid cron pattern '{pattern}': it matches no date") from None
 
 
 def first_schedule(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from engine.expr.errors import ExpressionError, FunctionError
 
 
@@ -38,3 +40,14 @@ def invalid_input(name: str, class_name: str, missing: list[str], unexpected: li
     if unexpected:
         text += f", unexpected={unexpected}"
     return text + "]"
+
+
+def check_workflow_input(spec: Any, given: dict[str, Any]) -> None:
+    """Mistral's validate_input: required names missing or undeclared names given. Here, not
+    in the conductor, so that a command checks its input without importing the engine."""
+    declared = {param.name for param in spec.input}
+    missing = [p.name for p in spec.input if p.required and p.name not in given]
+    unexpected = [name for name in given if name not in declared]
+    if missing or unexpected:
+        class_name = "ReverseWorkflowSpec" if spec.type == "reverse" else "DirectWorkflowSpec"
+        raise InputError(invalid_input(spec.name, class_name, missing, unexpected))

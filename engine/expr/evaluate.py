@@ -3,6 +3,8 @@
 Whole-string expressions give native values; templates give text (YAQL blocks rendered with
 str()). Plain paths such as `$.a.b` and `_.a[0]` are read directly when that gives exactly what
 YAQL or Jinja would; anything else, including every error, goes through the real evaluator.
+YAQL's runtime is imported by the first YAQL evaluation, so an engine whose workflows hold no
+expression never loads it (Jinja comes with a compiled Jinja expression).
 """
 
 from __future__ import annotations
@@ -10,15 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from jinja2 import Undefined
-from yaql.language import exceptions as yaql_errors
-
 from engine import limits
 from engine.expr.budget import ExpressionLimitError, run_bounded
 from engine.expr.context import ContextView, plain_dict, root_of, value_view
 from engine.expr.errors import ExpressionError
 from engine.expr.syntax import JinjaTemplate, JinjaWhole, YaqlTemplate, YaqlWhole
-from engine.expr.yaql_runtime import run_statement
 
 MAX_ERROR_TEXT = 200
 FALLBACK = object()  # a fast path's answer when the real evaluator must decide
@@ -73,6 +71,8 @@ def _yaql(whole: YaqlWhole, view: ContextView, time_limit: float) -> Any:
             result = _yaql_path(view, whole.path)
             if result is not FALLBACK:
                 return result
+        from engine.expr.yaql_runtime import run_statement
+
         return run_statement(whole.statement, view, time_limit)
     except Exception as error:
         expression = whole.source[2:-2].strip()
@@ -123,6 +123,8 @@ def _copy_plain(value: Any) -> Any:
 
 def _yaql_error_text(error: Exception) -> str:
     """What went wrong, without any value from the context (a receiver may be all of it)."""
+    from yaql.language import exceptions as yaql_errors
+
     if isinstance(error, KeyError):
         return f'Unknown key "{_shorten(str(error.args[0]))}"'
     if isinstance(error, yaql_errors.CollectionTooLargeException):
@@ -159,6 +161,8 @@ def _jinja_whole(whole: JinjaWhole, view: ContextView, time_limit: float) -> Any
         result = _jinja_path(view, whole.path)
         if result is not FALLBACK:
             return result
+    from jinja2 import Undefined
+
     try:
         result = run_bounded(whole.expression, time_limit=time_limit, **_jinja_names(view))
         if isinstance(result, Undefined):

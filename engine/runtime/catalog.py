@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from engine.actions import ActionDescriptor, ActionNotFound, ActionRegistry
+from engine.actions import ActionDescriptor, ActionRegistry
 from engine.core.conductor import WorkflowEntry
 from engine.lang import parse_actions, parse_workflows
 from engine.store import Store
@@ -90,8 +90,10 @@ class StoreCatalog:
     def system_action(self, name: str) -> ActionDescriptor | None:
         found = self._system.get(name)
         if found is None and name not in self._unknown:
-            try:  # one name at a time: std.* is found while the OpenStack clients still load
-                found = self._system[name] = self._registry.get(name)
-            except ActionNotFound:
+            # One name at a time: std.* is found while the OpenStack clients still load.
+            found = self._registry.find(name)
+            if found is None:
                 self._unknown.add(name)
+            else:
+                self._system[name] = found
         return found

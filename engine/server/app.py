@@ -19,6 +19,9 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from engine.api import (
+    ACTION_EXECUTION_FIELDS,
+    EXECUTION_FIELDS,
+    TASK_FIELDS,
     AlreadyExistsError,
     Backend,
     Caller,
@@ -42,13 +45,13 @@ LOG = logging.getLogger(__name__)
 MAX_BODY_BYTES = 4 * 1024 * 1024  # the largest TripleO workbook is about 40 KB
 MAX_WAIT = 60.0  # seconds a long poll may last
 BACKEND = web.AppKey("backend", Backend)
-EXECUTION_COLUMNS = Page().columns  # what executions may be filtered and sorted by
 TOKENS = web.AppKey("tokens", object)
 CALLER = web.RequestKey("caller", object)  # the request's engine.callers.Caller, or None
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Shape = Callable[[Any], dict[str, Any]]  # a record as a Mistral resource
 
-# Columns a short list may be filtered and sorted by: any field of the resource.
+# Columns a short list (workbooks, workflows, actions, environments, cron triggers) may be
+# filtered and sorted by: any field of the resource.
 ANY_FIELD = frozenset(
     {
         "id",
@@ -62,16 +65,8 @@ ANY_FIELD = frozenset(
         "is_system",
         "input",
         "description",
+        "definition",
         "workflow_name",
-        "workflow_execution_id",
-        "task_name",
-        "task_execution_id",
-        "state",
-        "state_info",
-        "type",
-        "accepted",
-        "started_at",
-        "finished_at",
         "workflow_id",
         "workflow_input",
         "workflow_params",
@@ -294,7 +289,7 @@ def listing(
 
 
 def short_list(request: web.Request, key: str, items: list[dict[str, Any]]) -> web.Response:
-    """A list short enough to page in memory (definitions, one execution's tasks)."""
+    """A list short enough to page in memory (definitions, cron triggers)."""
     page, fields = parse_query(request.query, ANY_FIELD)
     return listing(request, key, page_in_memory(items, page), page, fields)
 
@@ -492,7 +487,7 @@ def _integer(request: web.Request, name: str, default: int) -> int:
 
 
 async def list_executions(request: web.Request) -> web.Response:
-    page, fields = parse_query(request.query, EXECUTION_COLUMNS)
+    page, fields = parse_query(request.query, EXECUTION_FIELDS)
     with_output = request.query.get("include_output", "").lower() == "true" or "output" in fields
     records = await backend_of(request).page_executions(page, with_output=with_output)
     items = [resources.execution(r) for r in records]
@@ -573,8 +568,11 @@ async def wait_execution(request: web.Request) -> web.Response:
 
 
 async def list_tasks(request: web.Request) -> web.Response:
-    records = await backend_of(request).list_tasks(request.match_info.get("id"), limit=None)
-    return short_list(request, "tasks", [resources.task(r) for r in records])
+    """`/tasks` and `/executions/ID/tasks`: one page, read in SQL."""
+    page, fields = parse_query(request.query, TASK_FIELDS)
+    page = page.where("workflow_execution_id", request.match_info.get("id"))
+    records = await backend_of(request).page_tasks(page)
+    return listing(request, "tasks", [resources.task(r) for r in records], page, fields)
 
 
 async def rerun_task(request: web.Request) -> web.Response:
@@ -609,11 +607,12 @@ async def sub_executions(request: web.Request) -> web.Response:
 
 
 async def list_action_executions(request: web.Request) -> web.Response:
-    records = await backend_of(request).list_action_executions(
-        request.match_info.get("id"), limit=None
-    )
+    """`/action_executions` and `/tasks/ID/action_executions`: one page, read in SQL."""
+    page, fields = parse_query(request.query, ACTION_EXECUTION_FIELDS)
+    page = page.where("task_execution_id", request.match_info.get("id"))
+    records = await backend_of(request).page_action_executions(page)
     items = [resources.action_execution(r) for r in records]
-    return short_list(request, "action_executions", items)
+    return listing(request, "action_executions", items, page, fields)
 
 
 async def run_action(request: web.Request) -> web.Response:

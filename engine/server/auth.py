@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from keystoneauth1 import session as ks_session
-
 from engine.callers import Caller
 
 TOKEN_HEADER = "X-Auth-Token"
@@ -87,7 +85,9 @@ class KeystoneTokens:
         self.auth_url = auth_url.rstrip("/")
         if not self.auth_url.endswith("/v3"):
             self.auth_url += "/v3"
-        self._session = ks_session.Session(timeout=KEYSTONE_TIMEOUT)
+        from keystoneauth1 import session  # only with --keystone-url: it takes a while
+
+        self._session = session.Session(timeout=KEYSTONE_TIMEOUT)
         self._valid: dict[str, tuple[float, str | None]] = {}  # hash -> (until, project id)
 
     async def valid(self, token: str) -> bool:

@@ -175,3 +175,16 @@ def test_a_provider_with_namespaces_loads_only_when_one_of_its_names_is_wanted()
         registry.get("std.nothing")
     assert [action.name for action in registry.list()].count("slow.hello") == 1
     assert slow.calls == 1
+
+
+def test_a_name_outside_the_namespaces_is_answered_without_them(plugin_distribution):
+    """An engine asks for `<workbook>.std.noop` before `std.noop`: neither waits for the
+    namespaced provider (the OpenStack clients loading in a thread), and plugins are found."""
+    slow = NamespacedProvider({"slow.hello": HelloAction})
+    registry = ActionRegistry([StdProvider(), slow])
+    assert registry.find("my_workbook.std.noop") is None
+    assert registry.find("std.noop").name == "std.noop"
+    assert registry.find("demo.shout").name == "demo.shout"
+    assert slow.calls == 0
+    assert registry.find("slow.hello").action_class is HelloAction
+    assert slow.calls == 1

@@ -5,12 +5,16 @@ oslo.utils patterns (checked in a real process, with a real execution to read)."
 from __future__ import annotations
 
 import json
+import select
+import socket
 import subprocess
 import sys
 
 import pytest
 
+from engine.api.handoff import socket_path
 from tests.cli.engine_process import stop_engine
+from tripleo_tui.engine_command import start_background_engine
 
 HEAVY = (
     "textual",
@@ -119,3 +123,47 @@ def test_a_read_loads_no_console_expressions_clients_or_engine(state, command):
 def test_the_engine_is_loaded_when_a_command_needs_it(state):
     db, _ = state
     assert "engine.runtime.service" in loaded_by("--db", str(db), "engine", "--idle-exit", "0")
+
+
+ENGINE_PROBE = """
+import json, os, signal, sys
+from tripleo_tui import cli, engine_command
+
+def ready():
+    loaded = [name for name in {names} if name in sys.modules]
+    print(json.dumps(loaded), file=sys.stderr, flush=True)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+engine_command._say_ready = ready
+os.environ[engine_command.SAY_READY_ENV] = "1"
+cli.main(sys.argv[1:])
+"""
+
+
+def test_the_engine_serves_before_it_loads_expressions_or_http(state):
+    """YAQL, Jinja and requests load with the first expression or HTTP action, and the
+    OpenStack clients in a thread once the engine serves (not checked here: a race)."""
+    db, _ = state
+    probe = ENGINE_PROBE.format(names=("yaql", "jinja2", "requests", "textual"))
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "--db", str(db), "engine", "--idle-exit", "60"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert json.loads(done.stderr.strip().splitlines()[-1]) == []
+
+
+def test_a_started_engine_says_when_it_serves(tmp_path):
+    """The command that starts a headless engine waits for this line, not polling."""
+    db = tmp_path / "state.sqlite"
+    engine = start_background_engine(db)
+    try:
+        said, _, _ = select.select([engine.stdout], [], [], 60)
+        assert said and engine.stdout.readline() == b"ready\n"
+        with socket.socket(socket.AF_UNIX) as client:
+            client.connect(socket_path(db))  # it listens already
+    finally:
+        stop_engine(db)
+        engine.wait(timeout=30)
+        engine.stdout.close()

@@ -102,6 +102,7 @@ def test_a_first_time_alone_fires_once():
         (None, None, None, "Pattern or first_execution_time must be specified."),
         ("61 * * * *", None, None, "Invalid cron pattern '61 * * * *'"),
         ("* * *", None, None, "it needs 5 fields"),
+        ("0 0 31 2 *", None, None, "Invalid cron pattern '0 0 31 2 *': it matches no date"),
         ("* * * * * *", None, None, "it needs 5 fields"),
         ("* * * * *", None, 0, "Invalid count 0"),
         (None, "2026-03-01 10:04", None, "at least 1 minute in the future"),
