@@ -56,6 +56,10 @@ class Backend(Protocol):
     def engine_running(self) -> bool:
         """Whether this process runs the engine, so `subscribe` has live changes."""
 
+    async def engine_halted(self) -> str:
+        """Wait until the engine this process runs stops by itself (another engine took the
+        state file over, or it could not write it) and return why; it serves nothing more."""
+
     async def resolve_id(self, kind: str, given: str) -> str:
         """The whole id of the "execution", "task" or "action execution" that `given` is or
         starts (a short id, as the console shows); NotFoundError when none, AmbiguousIdError

@@ -418,6 +418,14 @@ class EmbeddedBackend:
     def engine_running(self) -> bool:
         return self._engine is not None and self._engine.running
 
+    async def engine_halted(self) -> str:
+        engine = self._engine
+        if engine is None:
+            raise WorkflowError("No engine runs in this process")
+        await engine.halted.wait()
+        await self.stop_engine()  # serve other processes no more: they go to the new engine
+        return engine.halt_reason
+
     async def live_engine(self) -> LeaseHolder | None:
         """The engine serving this state file (in this process or another), or None."""
         holder = await lease_holder(self.store)
@@ -511,11 +519,15 @@ class EmbeddedBackend:
         env: Mapping[str, Any] | None = None,
         description: str | None = None,
         caller: Caller | None = None,
+        key: str | None = None,
     ) -> ExecutionRecord:
         """`execution-update`: -s PAUSED pauses, -s RUNNING resumes (with -e merged into the
         env; with `caller`, its actions act as the caller from now on), -s
         SUCCESS|ERROR|CANCELLED ends it now with `state_info` as the message; -d sets the
-        description, -e alone updates the env (IDLE, PAUSED or ERROR executions)."""
+        description, -e alone updates the env (IDLE, PAUSED or ERROR executions).
+
+        `key` (here and in the other changes another process hands to the engine): the
+        request's idempotency key, recorded with the change (engine.store.requests)."""
         from engine.core import events
 
         if self._hands_off():
@@ -531,17 +543,18 @@ class EmbeddedBackend:
             raise WorkflowError("The description cannot be updated together with the state")
         engine = await self._running_engine()
         tree = await self._root_of(execution_id)
+        changes: list[Any] = []
         if description is not None:
-            await engine.submit(events.SetDescription(execution_id, description), tree)
+            changes.append(events.SetDescription(execution_id, description))
         if state == states.PAUSED:
-            await engine.submit(events.PauseWorkflow(execution_id, state_info), tree)
+            changes.append(events.PauseWorkflow(execution_id, state_info))
         elif state == states.RUNNING:
-            resume = events.ResumeWorkflow(execution_id, dict(env) if env else None, caller)
-            await engine.submit(resume, tree)
+            changes.append(events.ResumeWorkflow(execution_id, dict(env) if env else None, caller))
         elif state is not None:
-            await engine.submit(events.StopWorkflow(execution_id, state, state_info), tree)
+            changes.append(events.StopWorkflow(execution_id, state, state_info))
         elif env:
-            await engine.submit(events.UpdateEnvironment(execution_id, dict(env)), tree)
+            changes.append(events.UpdateEnvironment(execution_id, dict(env)))
+        await engine.submit_together(changes, tree, key)
         return await self.get_execution(execution_id)
 
     async def wait_execution(
@@ -564,7 +577,7 @@ class EmbeddedBackend:
         finally:
             engine.unwatch(object_id, ended)
 
-    async def delete_execution(self, execution_id: str) -> None:
+    async def delete_execution(self, execution_id: str, key: str | None = None) -> None:
         """`execution-delete`: the execution and everything under it; not while it runs."""
         if self._hands_off() and await self.live_engine() is not None:
             await self._handoff.call("delete_execution", execution_id=execution_id)
@@ -585,7 +598,7 @@ class EmbeddedBackend:
             raise WorkflowError(
                 f"Execution {execution_id} is {found.state}; cancel it before deleting it"
             )
-        await self.store.write(rows.delete_execution_tree, execution_id)
+        await self.store.write(_keyed(rows.delete_execution_tree, key), execution_id)
         await self.store.truncate_wal()  # its input may hold passwords
 
     async def get_execution_published(self, execution_id: str) -> dict[str, Any]:
@@ -665,6 +678,7 @@ class EmbeddedBackend:
         env: Mapping[str, Any] | None = None,
         skip: bool = False,
         caller: Caller | None = None,
+        key: str | None = None,
     ) -> TaskRecord:
         """`task-rerun`: an ERROR task runs again; with reset=False (--resume) a with-items task
         runs only its failed and not-started items; with skip (--skip) it is SKIPPED and its
@@ -686,7 +700,7 @@ class EmbeddedBackend:
         tree = await self._root_of(execution_id)
         await engine.catalog.refresh()
         rerun = events.RerunTask(task_id, reset, dict(env) if env else None, skip, caller)
-        await engine.submit(rerun, tree)
+        await engine.submit(rerun, tree, key)
         return await self.get_task(task_id)
 
     # ---- action executions --------------------------------------------------------------
@@ -708,7 +722,7 @@ class EmbeddedBackend:
         return found
 
     async def update_action_execution(
-        self, action_id: str, state: str, output: Any = None
+        self, action_id: str, state: str, output: Any = None, key: str | None = None
     ) -> ActionExecutionRecord:
         """`action-execution-update`: the result of an asynchronous action (SUCCESS, ERROR,
         CANCELLED), or its PAUSED / RUNNING state."""
@@ -736,16 +750,16 @@ class EmbeddedBackend:
             event = events.ActionStateChanged(action_id, state)
         else:
             raise WorkflowError(f"Invalid action execution state: {state}")
-        await engine.submit(event, tree)
+        await engine.submit(event, tree, key)
         return await self.get_action_execution(action_id)
 
-    async def delete_action_execution(self, action_id: str) -> None:
+    async def delete_action_execution(self, action_id: str, key: str | None = None) -> None:
         """`action-execution-delete`: an ended run-action execution (Mistral refuses the
         others too)."""
         if self._hands_off() and await self.live_engine() is not None:
             await self._handoff.call("delete_action_execution", action_id=action_id)
             return
-        await self.store.write(rows.delete_standalone_action, action_id)
+        await self.store.write(_keyed(rows.delete_standalone_action, key), action_id)
         await self.store.truncate_wal()  # its input may hold passwords
 
     async def run_action(
@@ -757,11 +771,13 @@ class EmbeddedBackend:
         run_sync: bool = False,
         description: str = "",
         caller: Caller | None = None,
+        key: str | None = None,
     ) -> ActionExecutionRecord:
         """`run-action`: run one action outside any workflow (as `caller`, if given).
 
-        Without `save_result` nothing is stored and the record has no id. With it, the action
-        execution is a row; `run_sync` waits for its end.
+        Without `save_result` nothing is stored but the request's key (the action was started)
+        and the record has no id. With it, the action execution is a row; `run_sync` waits for
+        its end.
         """
         from engine.core import events
 
@@ -776,6 +792,8 @@ class EmbeddedBackend:
             )
         given = dict(input or {})
         if not save_result:
+            if key is not None:
+                await self.store.write(requests.record_keys, [(key, None, time.time())])
             acting = CALLER.set(caller)  # this task's, and the threads its action runs in
             try:
                 return await self._run_unsaved(name, given)
@@ -784,7 +802,7 @@ class EmbeddedBackend:
         engine = await self._running_engine()
         await engine.catalog.refresh()
         run = events.RunStandaloneAction(name, given, description, caller)
-        action = await engine.submit(run)
+        action = await engine.submit(run, key=key)
         if run_sync:
             await self._wait(action.id, self.get_action_execution, None)
         return await self.get_action_execution(action.id)
@@ -878,6 +896,7 @@ class EmbeddedBackend:
         pattern: str | None = None,
         first_time: str | None = None,
         count: int | None = None,
+        key: str | None = None,
     ) -> CronTriggerRecord:
         """`cron-trigger-create`: checked as Mistral checks it (the workflow's input too), so
         bad input changes nothing and starts no engine; then stored by the engine that will
@@ -896,7 +915,7 @@ class EmbeddedBackend:
         if self._hands_off():
             return await self._handoff.call("create_cron_trigger", **given)
         engine = await self._running_engine()
-        trigger = await self.store.write(triggers.insert_cron_trigger, values)
+        trigger = await self.store.write(_keyed(triggers.insert_cron_trigger, key), values)
         engine.cron.wake()
         return trigger
 
@@ -1059,3 +1078,16 @@ def _found(record: Record | None, kind: str, key: str) -> Record:
     if record is None:
         raise NotFoundError(f"{kind} '{key}' not found")
     return record
+
+
+def _keyed(write: Callable[..., Any], key: str | None) -> Callable[..., Any]:
+    """`write`, recording the key of the request it carries out in its own transaction
+    (engine.store.requests)."""
+
+    def keyed(conn: Any, *args: Any) -> Any:
+        made = write(conn, *args)
+        if key is not None:
+            requests.record_keys(conn, [(key, None, time.time())])
+        return made
+
+    return keyed

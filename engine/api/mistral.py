@@ -130,6 +130,10 @@ class MistralBackend:
         """Mistral's engine runs on its own; check that its API answers."""
         await self._call(self.client.workbooks.list, limit=1)
 
+    async def engine_halted(self) -> str:
+        """Mistral's engine does not run in this process: this never returns."""
+        return await asyncio.get_running_loop().create_future()
+
     async def stop_engine(self) -> None:
         pass
 

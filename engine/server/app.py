@@ -35,7 +35,7 @@ from engine.api import (
     WorkflowError,
 )
 from engine.api import mistral_json as resources
-from engine.api.handoff import ERROR_TYPE_HEADER, error_type
+from engine.api.handoff import ERROR_TYPE_HEADER, KEY_HEADER, error_type
 from engine.server.auth import TOKEN_HEADER, TokenCheck
 from engine.server.query import only_fields, page_in_memory, parse_query
 from engine.target_cloud import TargetCloudError, caller_from_headers
@@ -200,7 +200,7 @@ def make_app(backend: Backend, tokens: TokenCheck | None = None) -> web.Applicat
         web.post("/v2/executions", create_execution),
         web.get("/v2/executions/{id}", get_execution),
         web.put("/v2/executions/{id}", update_execution),
-        web.delete("/v2/executions/{id}", deleting("delete_execution")),
+        web.delete("/v2/executions/{id}", deleting("delete_execution", keyed=True)),
         web.get("/v2/executions/{id}/tasks", list_tasks),
         web.get("/v2/executions/{id}/executions", sub_executions),
         web.get("/v2/executions/{id}/report", execution_report),
@@ -218,7 +218,7 @@ def make_app(backend: Backend, tokens: TokenCheck | None = None) -> web.Applicat
             one_of("get_action_execution", resources.action_execution),
         ),
         web.put("/v2/action_executions/{id}", update_action_execution),
-        web.delete("/v2/action_executions/{id}", deleting("delete_action_execution")),
+        web.delete("/v2/action_executions/{id}", deleting("delete_action_execution", keyed=True)),
         # ours, beside /v2: wait for an execution's end without polling
         web.get("/tripleo-tui/v1/executions/{id}/wait", wait_execution),
         # environments
@@ -321,15 +321,21 @@ def one_of(method: str, shape: Shape) -> Handler:
     return handler
 
 
-def deleting(method: str) -> Handler:
+def deleting(method: str, keyed: bool = False) -> Handler:
     """DELETE of the object named by the path's last part (`backend.<method>(name)`): 204, as
-    Mistral answers."""
+    Mistral answers. `keyed`: a change the engine makes, given the request's key."""
 
     async def handler(request: web.Request) -> web.Response:
-        await getattr(backend_of(request), method)(_named(request))
+        key = {"key": request_key(request)} if keyed else {}
+        await getattr(backend_of(request), method)(_named(request), **key)
         return web.Response(status=204)
 
     return handler
+
+
+def request_key(request: web.Request) -> str | None:
+    """The idempotency key our hand-off sends with a change (other clients send none)."""
+    return request.headers.get(KEY_HEADER) or None
 
 
 def _named(request: web.Request) -> str:
@@ -544,6 +550,7 @@ async def update_execution(request: web.Request) -> web.Response:
         env=env,
         description=description,
         caller=request[CALLER] if state == "RUNNING" else None,
+        key=request_key(request),
     )
     return web.json_response(resources.execution(record))
 
@@ -587,6 +594,7 @@ async def rerun_task(request: web.Request) -> web.Response:
         env=dict_field(body, "env") or None,
         skip=body["state"] == "SKIPPED",  # Mistral 16+: a failed task is skipped
         caller=request[CALLER],
+        key=request_key(request),
     )
     return web.json_response(resources.task(record))
 
@@ -627,6 +635,7 @@ async def run_action(request: web.Request) -> web.Response:
         run_sync=bool(params.get("run_sync")),
         description=body.get("description") or "",
         caller=request[CALLER],
+        key=request_key(request),
     )
     return web.json_response(resources.action_execution(record), status=201)
 
@@ -640,7 +649,7 @@ async def update_action_execution(request: web.Request) -> web.Response:
     except BadRequest:
         output = body.get("output")  # plain text is a result too
     record = await backend_of(request).update_action_execution(
-        request.match_info["id"], body["state"], output
+        request.match_info["id"], body["state"], output, key=request_key(request)
     )
     return web.json_response(resources.action_execution(record))
 
@@ -693,5 +702,6 @@ async def create_cron_trigger(request: web.Request) -> web.Response:
         body.get("pattern") or None,
         body.get("first_execution_time") or None,
         count,
+        key=request_key(request),
     )
     return web.json_response(resources.cron_trigger(record), status=201)
