@@ -34,6 +34,17 @@ workflows:
 """
 
 
+async def start_in_turn(app, pilot, *names: str) -> list[str]:
+    """Run test.order's workflows one second apart (created_at counts whole seconds)."""
+    await wait_for(pilot, lambda: app.api is not None and app.api_ready.is_set(), "the api")
+    await app.api.create_workbook(WORKBOOK)
+    started = []
+    for name in names:
+        started.append(await app.start_execution(f"test.order.{name}", {}))
+        await pilot.pause(1.05)
+    return started
+
+
 def note(app) -> str:
     return str(app.pane("executions").query_one(".note").render())
 
@@ -41,12 +52,7 @@ def note(app) -> str:
 async def test_newest_first_then_sorted_by_each_column_and_filtered_by_state(make_app):
     app = make_app()
     async with app.run_test(size=(160, 40)) as pilot:
-        await wait_for(pilot, lambda: app.api is not None and app.api_ready.is_set(), "the api")
-        await app.api.create_workbook(WORKBOOK)
-        started = []
-        for name in ("ok", "fails", "waits"):
-            started.append(await app.start_execution(f"test.order.{name}", {}))
-            await pilot.pause(1.05)  # created_at counts whole seconds
+        started = await start_in_turn(app, pilot, "ok", "fails", "waits")
         ok, fails, waits = started
         await pilot.press("3")
         pane = app.pane("executions")
@@ -106,11 +112,7 @@ async def test_d_deletes_a_finished_execution_after_a_confirmation_and_refuses_a
 ):
     app = make_app()
     async with app.run_test(size=(160, 40), notifications=True) as pilot:
-        await wait_for(pilot, lambda: app.api is not None and app.api_ready.is_set(), "the api")
-        await app.api.create_workbook(WORKBOOK)
-        ok = await app.start_execution("test.order.ok", {})
-        await pilot.pause(1.05)
-        waits = await app.start_execution("test.order.waits", {})
+        ok, waits = await start_in_turn(app, pilot, "ok", "waits")
         await pilot.press("3")
         pane = app.pane("executions")
         table = pane.table
@@ -144,12 +146,7 @@ async def test_d_deletes_a_finished_execution_after_a_confirmation_and_refuses_a
 async def test_w_shows_only_the_workflow_under_the_cursor_with_the_state_filter_too(make_app):
     app = make_app()
     async with app.run_test(size=(160, 40)) as pilot:
-        await wait_for(pilot, lambda: app.api is not None and app.api_ready.is_set(), "the api")
-        await app.api.create_workbook(WORKBOOK)
-        started = []
-        for name in ("ok", "fails", "ok"):
-            started.append(await app.start_execution(f"test.order.{name}", {}))
-            await pilot.pause(1.05)  # created_at counts whole seconds
+        started = await start_in_turn(app, pilot, "ok", "fails", "ok")
         first_ok, fails, last_ok = started
         pane = app.pane("executions")
         table = pane.table
@@ -212,12 +209,7 @@ async def test_the_task_list_shows_how_long_a_task_took_and_its_retries(make_app
 async def test_space_marks_executions_and_d_deletes_the_marked_finished_ones(make_app):
     app = make_app()
     async with app.run_test(size=(160, 40), notifications=True) as pilot:
-        await wait_for(pilot, lambda: app.api is not None and app.api_ready.is_set(), "the api")
-        await app.api.create_workbook(WORKBOOK)
-        started = []
-        for name in ("ok", "fails", "waits", "ok"):
-            started.append(await app.start_execution(f"test.order.{name}", {}))
-            await pilot.pause(1.05)  # created_at counts whole seconds
+        started = await start_in_turn(app, pilot, "ok", "fails", "waits", "ok")
         first_ok, fails, waits, last_ok = started
         await pilot.press("3")
         pane = app.pane("executions")
