@@ -37,6 +37,7 @@ from tripleo_tui.app import TripleoTuiApp
 SIZE = (120, 40)
 REPEAT = 10
 LOAD_ITEMS = 1000
+SEED_RUNS = 20  # real executions, copied to the wanted count
 LOAD_WORKBOOK = """
 version: '2.0'
 name: bench_tui_load
@@ -53,20 +54,26 @@ workflows:
 # ---- data ----------------------------------------------------------------------------------
 
 
+def seed_run(index: int) -> tuple[str, dict]:
+    """The workflow (of tripleo.examples.v1) and input of the index-th real run, of the
+    SEED_RUNS that the copies are made from."""
+    if index % 2:
+        return "tripleo.examples.v1.hello", {"name": f"op{index}"}
+    return "tripleo.examples.v1.wait_and_echo", {"seconds": 0}
+
+
 async def _seed(path: Path) -> None:
     api = await EmbeddedBackend.open(path)
     try:
-        for index in range(20):
-            name = "hello" if index % 2 else "wait_and_echo"
-            workflow_input = {"name": f"op{index}"} if index % 2 else {"seconds": 0}
-            started = await api.start_execution(f"tripleo.examples.v1.{name}", workflow_input)
+        for index in range(SEED_RUNS):
+            started = await api.start_execution(*seed_run(index))
             await api.wait_execution(started.id, timeout=30)
     finally:
         await api.close()
 
 
 def make_state(path: Path, executions: int) -> None:
-    """`executions` rows: 20 real runs, then copies with fresh ids and later times."""
+    """`executions` rows: SEED_RUNS real runs, then copies with fresh ids and later times."""
     asyncio.run(_seed(path))
     conn = sqlite3.connect(path)
     with conn:

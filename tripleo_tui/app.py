@@ -24,7 +24,7 @@ from textual.widgets import Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from engine import clouds, sandbox
-from engine.api import Backend, EngineBusy, states
+from engine.api import Backend, EngineBusy, EngineError, states
 from tripleo_tui.cli import MistralChoice, open_chosen
 from tripleo_tui.commands import ConsoleCommands
 from tripleo_tui.idle_gc import IdleCollector
@@ -186,8 +186,25 @@ class TripleoTuiApp(App[None]):
         else:
             self.session.engine_running = True
             self.status.engine = f"Mistral {self.session.api.url}" if self.mistral else "running"
+            self._watch_engine()
         finally:
             self.engine_ready.set()
+
+    @work(group="engine", exit_on_error=False)
+    async def _watch_engine(self) -> None:
+        """The engine here may stop by itself (another engine took the state file over after
+        this process stalled, or the disk is full): say so, and from then on act as a console
+        whose engine runs elsewhere (changes handed to that engine, panes re-read on a timer)."""
+        reason = await self.api.engine_halted()
+        self.session.engine_running = False
+        self.status.engine = "stopped"
+        self.show_error(
+            EngineError(
+                f"{reason}. This console runs no executions now: its changes go to the engine "
+                "that runs the state file (one is started if none runs), and the panes re-read "
+                "it every few seconds."
+            )
+        )
 
     async def on_unmount(self) -> None:
         self.collector.stop()

@@ -2,7 +2,8 @@
 then apply each batch of changes, so nothing committed in between is missed.
 
 When another process runs the engine for this state file, there is no stream here: `live` is
-False and `next()` only waits, so the caller re-reads what it shows on its own schedule.
+False and `next()` only waits, so the caller re-reads what it shows on its own schedule. The
+same once the engine here stops (it lost its lease): the stream ends and `live` turns False.
 """
 
 from __future__ import annotations
@@ -32,7 +33,11 @@ class ChangeFeed:
         done, _ = await asyncio.wait({self._next}, timeout=timeout)
         if not done:
             return None
-        changes = self._next.result()
+        try:
+            changes = self._next.result()
+        except StopAsyncIteration:
+            self.live, self._next = False, None
+            return None
         self._next = asyncio.ensure_future(anext(self._stream))
         return changes
 

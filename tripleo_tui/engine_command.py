@@ -40,26 +40,29 @@ log = logging.getLogger(__name__)
 
 
 def start_background_engine(db_path: Path) -> subprocess.Popen:
-    """A detached `tripleo-tui engine --idle-exit` for this state file; its stdout is a pipe
-    that says when it serves (SAY_READY_ENV)."""
+    """A detached `tripleo-tui engine --idle-exit` for this state file. Until it serves, its
+    stdout is a pipe that says when it does (SAY_READY_ENV) and its stderr one that says why it
+    could not, if it could not."""
     command = [sys.executable, "-m", "tripleo_tui", "--db", str(db_path), "engine"]
     return subprocess.Popen(
         [*command, "--idle-exit", str(IDLE_EXIT)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         start_new_session=True,
         env={**os.environ, SAY_READY_ENV: "1"},
     )
 
 
 def _say_ready() -> None:
-    """Tell the command that started this engine that it serves, then let go of the pipe
-    (that command may end at any time: nothing more is written there)."""
+    """Tell the command that started this engine that it serves, then let go of the pipes
+    (that command may end at any time: nothing more is written there; messages go to the
+    log)."""
     with contextlib.suppress(BrokenPipeError):  # it ended already
         os.write(sys.stdout.fileno(), b"ready\n")
     quiet = os.open(os.devnull, os.O_WRONLY)
     os.dup2(quiet, sys.stdout.fileno())
+    os.dup2(quiet, sys.stderr.fileno())
     os.close(quiet)
 
 

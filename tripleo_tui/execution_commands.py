@@ -27,7 +27,7 @@ from tripleo_tui.cli import (
 from tripleo_tui.definition_commands import delete_each
 from tripleo_tui.formatting import NONE, Listing, Record, Text, cut
 from tripleo_tui.json_arguments import load_mapping
-from tripleo_tui.list_options import choose, list_options
+from tripleo_tui.list_options import list_options, paged
 
 if TYPE_CHECKING:
     from engine.api import (
@@ -263,12 +263,15 @@ async def execution_create(api: Backend, args: argparse.Namespace) -> Outcome:
 
 
 async def execution_list(api: Backend, args: argparse.Namespace) -> Listing:
-    from engine.api import ExecutionFilter
+    from engine.api import EXECUTION_FIELDS
 
-    executions = await api.list_executions(
-        ExecutionFilter(task_execution_id=args.task, root_only=args.rootsonly, limit=None)
+    executions = await paged(
+        api.page_executions,
+        args,
+        EXECUTION_FIELDS,
+        nulls=("root_execution_id",) if args.rootsonly else (),
+        task_execution_id=args.task,
     )
-    executions = choose(executions, args)
     shown = Shown(api)
     rows = [execution_row(await shown.execution(ex), listing=True) for ex in executions]
     return Listing(EXECUTION_COLUMNS, tuple(rows))
@@ -317,9 +320,11 @@ async def execution_delete(api: Backend, args: argparse.Namespace) -> Outcome:
 
 
 async def task_list(api: Backend, args: argparse.Namespace) -> Listing:
+    from engine.api import TASK_FIELDS
+
     if args.execution is not None:
         await api.get_execution(args.execution)
-    tasks = choose(await api.list_tasks(args.execution, limit=None), args)
+    tasks = await paged(api.page_tasks, args, TASK_FIELDS, workflow_execution_id=args.execution)
     shown = Shown(api)
     return Listing(
         TASK_COLUMNS, tuple([task_row(await shown.task(task), listing=True) for task in tasks])
@@ -353,9 +358,13 @@ async def task_rerun(api: Backend, args: argparse.Namespace) -> Record:
 
 
 async def action_execution_list(api: Backend, args: argparse.Namespace) -> Listing:
+    from engine.api import ACTION_EXECUTION_FIELDS
+
     if args.task is not None:
         await api.get_task(args.task)
-    actions = choose(await api.list_action_executions(args.task, limit=None), args)
+    actions = await paged(
+        api.page_action_executions, args, ACTION_EXECUTION_FIELDS, task_execution_id=args.task
+    )
     shown = Shown(api)
     rows = [action_execution_row(await shown.action(action), listing=True) for action in actions]
     return Listing(ACTION_EXECUTION_LIST_COLUMNS, tuple(rows))

@@ -3,12 +3,15 @@ input value. Pure functions, so the rules are tested without a screen.
 
 The field kind follows the default's type: a Switch for booleans, a number for ints and floats,
 a JSON editor for lists and dicts, a line of text otherwise. Inputs naming nodes (`node_uuid`,
-`node_uuids`, ...) pick from the known nodes.
+`node_uuids`, ...) pick from the known nodes, or take a typed UUID (a node not listed: Ironic not
+read yet, or not answering) or a known node's name.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -96,6 +99,24 @@ def parse_text(spec: FieldSpec, raw: str) -> Any:
     if spec.kind is Kind.TEXT and text[0] in '[{"':
         return _json(text, None)  # typed JSON: a list, object or quoted string
     return text
+
+
+UUID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+
+
+def node_uuid(text: str, known: Mapping[str, str]) -> str:
+    """A typed node as its UUID: a UUID as typed, or a known node's name (`known`: name or
+    UUID -> UUID)."""
+    if text in known:
+        return known[text]
+    if UUID.fullmatch(text):
+        return text
+    raise FieldError(f"not a node UUID nor a known node's name: {text!r}")
+
+
+def node_uuids(text: str, known: Mapping[str, str]) -> list[str]:
+    """Typed nodes, separated by spaces or commas, as UUIDs."""
+    return [node_uuid(each, known) for each in re.split(r"[\s,]+", text.strip()) if each]
 
 
 def check_choice(spec: FieldSpec, value: Any) -> Any:

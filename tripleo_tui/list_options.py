@@ -5,7 +5,8 @@
 Execution, task and action-execution lists (mistral's MistralExecutionLister) show the newest
 100 by default, oldest of them first; `--oldest` starts from the oldest instead.
 
-The rows are chosen here from the backend's whole list, so every backend gets the same rules.
+Long lists (executions, tasks, action executions) are read a page at a time in the state
+file's SQL (engine.store.pages), or by Mistral's own query; short ones are chosen in memory.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import functools
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.api import Filter, Page
 
 DEFAULT_LIMIT = 100
-OPERATORS = ("eq", "neq", "in", "nin", "gt", "gte", "lt", "lte", "has")
+OPERATORS = ("eq", "neq", "in", "nin", "gt", "gte", "lt", "lte", "has")  # engine.store.pages
 
 
 class ListOptionError(ValueError):
@@ -63,47 +67,53 @@ def list_options(*, executions: bool) -> Callable[[argparse.ArgumentParser], Non
     return functools.partial(add_list_options, executions=executions)
 
 
-Matcher = Callable[[Any], bool]
+def _filters(args: argparse.Namespace, fields: Iterable[str]) -> list[Filter]:
+    """`--filter KEY=[OP:]VALUE` items as Filters, each KEY a field of the list."""
+    from engine.api import Filter
+
+    fields = sorted(fields)
+    found = []
+    for item in args.filters or ():
+        key, equals, given = item.partition("=")
+        if not equals:
+            raise ListOptionError(f"Invalid filter: {item} (use KEY=[OP:]VALUE)")
+        if key not in fields:
+            raise ListOptionError(
+                f"Invalid filter '{item}': no field '{key}'; use one of {', '.join(fields)}"
+            )
+        found.append(Filter.parse(key, given))
+    return found
 
 
-def _filter(item: str, fields: Sequence[str]) -> tuple[str, Matcher]:
-    key, equals, given = item.partition("=")
-    if not equals:
-        raise ListOptionError(f"Invalid filter: {item} (use KEY=[OP:]VALUE)")
-    if key not in fields:
-        raise ListOptionError(
-            f"Invalid filter '{item}': no field '{key}'; use one of {', '.join(fields)}"
-        )
-    op, colon, value = given.partition(":")
-    if not colon or op not in OPERATORS:
-        op, value = "eq", given
-    return key, _matcher(op, value)
+def _order(args: argparse.Namespace, fields: Iterable[str]) -> tuple[list[str], list[str]]:
+    """`--sort_keys` and `--sort_dirs`, checked."""
+    keys = [key for key in args.sort_keys.split(",") if key]
+    dirs = [direction for direction in args.sort_dirs.split(",") if direction]
+    for direction in dirs:
+        if direction not in ("asc", "desc"):
+            raise ListOptionError(f"Unknown sort direction '{direction}': use asc or desc")
+    if len(dirs) > len(keys):
+        raise ListOptionError("Give no more --sort_dirs than --sort_keys")
+    fields = sorted(fields)
+    for key in keys:
+        if key not in fields:
+            raise ListOptionError(f"Unknown sort key '{key}'; use one of {', '.join(fields)}")
+    return keys, dirs
 
 
-def _matcher(op: str, value: str) -> Matcher:
-    if op in ("in", "nin"):
-        wanted = set(value.split(","))
-        return lambda actual: (_text(actual) in wanted) == (op == "in")
-    if op == "has":
-        return lambda actual: value in _text(actual)
-    if op in ("eq", "neq"):
-        return lambda actual: (_text(actual) == value) == (op == "eq")
-    compare = {
-        "gt": lambda text: text > value,
-        "gte": lambda text: text >= value,
-        "lt": lambda text: text < value,
-        "lte": lambda text: text <= value,
-    }[op]
-    return lambda actual: actual is not None and compare(_text(actual))
+def _newest_page(args: argparse.Namespace) -> bool:
+    """mistral's execution listers: by default the newest page, shown oldest first."""
+    return (
+        hasattr(args, "oldest")
+        and not args.oldest
+        and not args.marker
+        and args.sort_keys == "created_at"
+        and args.sort_dirs == "asc"
+    )
 
 
-def _text(value: Any) -> str:
-    """A field as text to compare: booleans as `true`/`false`, as Mistral's API takes them."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value).lower()
-    return value if isinstance(value, str) else str(value)
+def _limit(args: argparse.Namespace) -> int | None:
+    return args.limit if args.limit is not None and args.limit >= 0 else None
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:
@@ -112,39 +122,21 @@ def _sort_key(value: Any) -> tuple[int, Any]:
         return (0, "")
     if isinstance(value, int | float) and not isinstance(value, bool):
         return (1, value)
-    return (2, _text(value))
+    return (2, str(value).lower() if isinstance(value, bool) else str(value))
 
 
 def choose(records: Sequence[Any], args: argparse.Namespace) -> list[Any]:
-    """The rows the list options ask for, in the order mistral 6.x shows them."""
+    """The rows of a short list (definitions, environments) the list options ask for, chosen
+    in memory."""
     records = list(records)
     fields = [field.name for field in dataclasses.fields(records[0])] if records else []
-    matchers = [_filter(item, fields) for item in args.filters or ()] if records else []
-    keys = [key for key in args.sort_keys.split(",") if key]
-    dirs = [direction for direction in args.sort_dirs.split(",") if direction]
-    for direction in dirs:
-        if direction not in ("asc", "desc"):
-            raise ListOptionError(f"Unknown sort direction '{direction}': use asc or desc")
-    if len(dirs) > len(keys):
-        raise ListOptionError("Give no more --sort_dirs than --sort_keys")
-    for key in keys:
-        if records and key not in fields:
-            raise ListOptionError(f"Unknown sort key '{key}'; use one of {', '.join(fields)}")
-    # mistral's execution listers: by default the newest page, shown oldest first.
-    newest_page = (
-        hasattr(args, "oldest")
-        and not args.oldest
-        and not args.marker
-        and args.sort_keys == "created_at"
-        and args.sort_dirs == "asc"
-    )
-    if newest_page:
-        dirs = ["desc"]
+    filters = _filters(args, fields) if records else []
+    keys, dirs = _order(args, fields) if records else ([], [])
     dirs += ["asc"] * (len(keys) - len(dirs))
     chosen = [
         record
         for record in records
-        if all(matches(getattr(record, key)) for key, matches in matchers)
+        if all(wanted.matches(getattr(record, wanted.column)) for wanted in filters)
     ]
     # Stable sorts, last key first; the backend's order (creation) breaks ties, in the
     # last key's direction (timestamps have one-second resolution).
@@ -157,8 +149,35 @@ def choose(records: Sequence[Any], args: argparse.Namespace) -> list[Any]:
         if args.marker not in ids:
             raise ListOptionError(f"Marker '{args.marker}' is not in the list")
         chosen = chosen[ids.index(args.marker) + 1 :]
-    if args.limit is not None and args.limit >= 0:
-        chosen = chosen[: args.limit]
-    if newest_page:
-        chosen.reverse()
-    return chosen
+    limit = _limit(args)
+    return chosen if limit is None else chosen[:limit]
+
+
+async def paged(
+    read: Callable[[Page], Awaitable[list[Any]]],
+    args: argparse.Namespace,
+    fields: frozenset[str],
+    nulls: tuple[str, ...] = (),
+    **narrowed: str | None,
+) -> list[Any]:
+    """The rows of a long list (executions, tasks, action executions) the list options ask
+    for, read by the backend's `read(page)` (the state file's SQL, or Mistral's query), in
+    mistral 6.x's order; the `nulls` fields must be NULL, the `narrowed` ones equal their
+    value (None: any)."""
+    from engine.api import Page
+
+    keys, dirs = _order(args, fields)
+    newest = _newest_page(args)
+    page = Page(
+        filters=tuple(_filters(args, fields)),
+        nulls=nulls,
+        marker=args.marker or None,
+        limit=_limit(args),
+        sort_keys=tuple(keys),
+        sort_dirs=("desc",) if newest else tuple(dirs),
+        columns=fields,
+    )
+    for column, value in narrowed.items():
+        page = page.where(column, value)
+    rows = await read(page)
+    return rows[::-1] if newest else rows

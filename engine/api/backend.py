@@ -56,6 +56,10 @@ class Backend(Protocol):
     def engine_running(self) -> bool:
         """Whether this process runs the engine, so `subscribe` has live changes."""
 
+    async def engine_halted(self) -> str:
+        """Wait until the engine this process runs stops by itself (another engine took the
+        state file over, or it could not write it) and return why; it serves nothing more."""
+
     async def resolve_id(self, kind: str, given: str) -> str:
         """The whole id of the "execution", "task" or "action execution" that `given` is or
         starts (a short id, as the console shows); NotFoundError when none, AmbiguousIdError
@@ -175,6 +179,10 @@ class Backend(Protocol):
     async def list_tasks(
         self, execution_id: str | None = None, limit: int | None = 100
     ) -> list[TaskRecord]: ...
+    async def page_tasks(self, page: Page) -> list[TaskRecord]:
+        """One page of task executions (Page over TASK_FIELDS; `page.where(
+        "workflow_execution_id", id)` for one execution's)."""
+
     async def get_task(self, task_id: str) -> TaskRecord: ...
     async def get_task_result(self, task_id: str) -> Any: ...
     async def get_task_published(self, task_id: str) -> dict[str, Any]: ...
@@ -194,6 +202,9 @@ class Backend(Protocol):
     async def list_action_executions(
         self, task_id: str | None = None, limit: int | None = 100
     ) -> list[ActionExecutionRecord]: ...
+    async def page_action_executions(self, page: Page) -> list[ActionExecutionRecord]:
+        """One page of action executions (Page over ACTION_EXECUTION_FIELDS)."""
+
     async def get_action_execution(self, action_id: str) -> ActionExecutionRecord: ...
     async def update_action_execution(
         self, action_id: str, state: str, output: Any = None

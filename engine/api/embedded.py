@@ -424,6 +424,14 @@ class EmbeddedBackend:
     def engine_running(self) -> bool:
         return self._engine is not None and self._engine.running
 
+    async def engine_halted(self) -> str:
+        engine = self._engine
+        if engine is None:
+            raise WorkflowError("No engine runs in this process")
+        await engine.halted.wait()
+        await self.stop_engine()  # serve other processes no more: they go to the new engine
+        return engine.halt_reason
+
     async def live_engine(self) -> LeaseHolder | None:
         """The engine serving this state file (in this process or another), or None."""
         holder = await lease_holder(self.store)
@@ -516,10 +524,14 @@ class EmbeddedBackend:
         state_info: str | None = None,
         env: Mapping[str, Any] | None = None,
         description: str | None = None,
+        key: str | None = None,
     ) -> ExecutionRecord:
         """`execution-update`: -s PAUSED pauses, -s RUNNING resumes (with -e merged into the
         env), -s SUCCESS|ERROR|CANCELLED ends it now with `state_info` as the message; -d sets
-        the description, -e alone updates the env (IDLE, PAUSED or ERROR executions)."""
+        the description, -e alone updates the env (IDLE, PAUSED or ERROR executions).
+
+        `key` (here and in the other changes another process hands to the engine): the
+        request's idempotency key, recorded with the change (engine.store.requests)."""
         from engine.core import events
 
         if self._hands_off():
@@ -535,17 +547,18 @@ class EmbeddedBackend:
             raise WorkflowError("The description cannot be updated together with the state")
         engine = await self._running_engine()
         tree = await self._root_of(execution_id)
+        changes: list[Any] = []
         if description is not None:
-            await engine.submit(events.SetDescription(execution_id, description), tree)
+            changes.append(events.SetDescription(execution_id, description))
         if state == states.PAUSED:
-            await engine.submit(events.PauseWorkflow(execution_id, state_info), tree)
+            changes.append(events.PauseWorkflow(execution_id, state_info))
         elif state == states.RUNNING:
-            resume = events.ResumeWorkflow(execution_id, dict(env) if env else None)
-            await engine.submit(resume, tree)
+            changes.append(events.ResumeWorkflow(execution_id, dict(env) if env else None))
         elif state is not None:
-            await engine.submit(events.StopWorkflow(execution_id, state, state_info), tree)
+            changes.append(events.StopWorkflow(execution_id, state, state_info))
         elif env:
-            await engine.submit(events.UpdateEnvironment(execution_id, dict(env)), tree)
+            changes.append(events.UpdateEnvironment(execution_id, dict(env)))
+        await engine.submit_together(changes, tree, key)
         return await self.get_execution(execution_id)
 
     async def wait_execution(
@@ -568,7 +581,7 @@ class EmbeddedBackend:
         finally:
             engine.unwatch(object_id, ended)
 
-    async def delete_execution(self, execution_id: str) -> None:
+    async def delete_execution(self, execution_id: str, key: str | None = None) -> None:
         """`execution-delete`: the execution and everything under it; not while it runs."""
         if self._hands_off() and await self.live_engine() is not None:
             await self._handoff.call("delete_execution", execution_id=execution_id)
@@ -589,7 +602,7 @@ class EmbeddedBackend:
             raise WorkflowError(
                 f"Execution {execution_id} is {found.state}; cancel it before deleting it"
             )
-        await self.store.write(rows.delete_execution_tree, execution_id)
+        await self.store.write(_keyed(rows.delete_execution_tree, key), execution_id)
         await self.store.truncate_wal()  # its input may hold passwords
 
     async def get_execution_published(self, execution_id: str) -> dict[str, Any]:
@@ -644,6 +657,11 @@ class EmbeddedBackend:
     ) -> list[TaskRecord]:
         return await rows.list_tasks(self.store, execution_id, limit)
 
+    async def page_tasks(self, page: Page) -> list[TaskRecord]:
+        from engine.store.pages import task_page
+
+        return await task_page(self.store, page)
+
     async def get_task(self, task_id: str) -> TaskRecord:
         found = await rows.find_task(self.store, task_id)
         if found is None:
@@ -663,6 +681,7 @@ class EmbeddedBackend:
         reset: bool = True,
         env: Mapping[str, Any] | None = None,
         skip: bool = False,
+        key: str | None = None,
     ) -> TaskRecord:
         """`task-rerun`: an ERROR task runs again; with reset=False (--resume) a with-items task
         runs only its failed and not-started items; with skip (--skip) it is SKIPPED and its
@@ -684,7 +703,7 @@ class EmbeddedBackend:
         tree = await self._root_of(execution_id)
         await engine.catalog.refresh()
         rerun = events.RerunTask(task_id, reset, dict(env) if env else None, skip)
-        await engine.submit(rerun, tree)
+        await engine.submit(rerun, tree, key)
         return await self.get_task(task_id)
 
     # ---- action executions --------------------------------------------------------------
@@ -694,6 +713,11 @@ class EmbeddedBackend:
     ) -> list[ActionExecutionRecord]:
         return await rows.list_action_executions(self.store, task_id, limit)
 
+    async def page_action_executions(self, page: Page) -> list[ActionExecutionRecord]:
+        from engine.store.pages import action_execution_page
+
+        return await action_execution_page(self.store, page)
+
     async def get_action_execution(self, action_id: str) -> ActionExecutionRecord:
         found = await rows.find_action_execution(self.store, action_id)
         if found is None:
@@ -701,7 +725,7 @@ class EmbeddedBackend:
         return found
 
     async def update_action_execution(
-        self, action_id: str, state: str, output: Any = None
+        self, action_id: str, state: str, output: Any = None, key: str | None = None
     ) -> ActionExecutionRecord:
         """`action-execution-update`: the result of an asynchronous action (SUCCESS, ERROR,
         CANCELLED), or its PAUSED / RUNNING state."""
@@ -729,16 +753,16 @@ class EmbeddedBackend:
             event = events.ActionStateChanged(action_id, state)
         else:
             raise WorkflowError(f"Invalid action execution state: {state}")
-        await engine.submit(event, tree)
+        await engine.submit(event, tree, key)
         return await self.get_action_execution(action_id)
 
-    async def delete_action_execution(self, action_id: str) -> None:
+    async def delete_action_execution(self, action_id: str, key: str | None = None) -> None:
         """`action-execution-delete`: an ended run-action execution (Mistral refuses the
         others too)."""
         if self._hands_off() and await self.live_engine() is not None:
             await self._handoff.call("delete_action_execution", action_id=action_id)
             return
-        await self.store.write(rows.delete_standalone_action, action_id)
+        await self.store.write(_keyed(rows.delete_standalone_action, key), action_id)
         await self.store.truncate_wal()  # its input may hold passwords
 
     async def run_action(
@@ -749,11 +773,13 @@ class EmbeddedBackend:
         save_result: bool = False,
         run_sync: bool = False,
         description: str = "",
+        key: str | None = None,
     ) -> ActionExecutionRecord:
         """`run-action`: run one action outside any workflow.
 
-        Without `save_result` nothing is stored and the record has no id. With it, the action
-        execution is a row; `run_sync` waits for its end.
+        Without `save_result` nothing is stored but the request's key (the action was started)
+        and the record has no id. With it, the action execution is a row; `run_sync` waits for
+        its end.
         """
         from engine.core import events
 
@@ -768,10 +794,12 @@ class EmbeddedBackend:
             )
         given = dict(input or {})
         if not save_result:
+            if key is not None:
+                await self.store.write(requests.record_keys, [(key, None, time.time())])
             return await self._run_unsaved(name, given)
         engine = await self._running_engine()
         await engine.catalog.refresh()
-        action = await engine.submit(events.RunStandaloneAction(name, given, description))
+        action = await engine.submit(events.RunStandaloneAction(name, given, description), key=key)
         if run_sync:
             await self._wait(action.id, self.get_action_execution, None)
         return await self.get_action_execution(action.id)
@@ -865,6 +893,7 @@ class EmbeddedBackend:
         pattern: str | None = None,
         first_time: str | None = None,
         count: int | None = None,
+        key: str | None = None,
     ) -> CronTriggerRecord:
         """`cron-trigger-create`: checked as Mistral checks it (the workflow's input too), so
         bad input changes nothing and starts no engine; then stored by the engine that will
@@ -885,7 +914,7 @@ class EmbeddedBackend:
         engine = await self._running_engine()
         from engine.store import cron_triggers as triggers
 
-        trigger = await self.store.write(triggers.insert_cron_trigger, values)
+        trigger = await self.store.write(_keyed(triggers.insert_cron_trigger, key), values)
         engine.cron.wake()
         return trigger
 
@@ -1055,3 +1084,16 @@ def _found(record: Record | None, kind: str, key: str) -> Record:
     if record is None:
         raise NotFoundError(f"{kind} '{key}' not found")
     return record
+
+
+def _keyed(write: Callable[..., Any], key: str | None) -> Callable[..., Any]:
+    """`write`, recording the key of the request it carries out in its own transaction
+    (engine.store.requests)."""
+
+    def keyed(conn: Any, *args: Any) -> Any:
+        made = write(conn, *args)
+        if key is not None:
+            requests.record_keys(conn, [(key, None, time.time())])
+        return made
+
+    return keyed

@@ -8,6 +8,10 @@ called the method itself; waiting for an execution's end is one long poll, not a
 With no live engine, the caller starts a headless one and sends the request once it listens;
 a request that never reached an engine changed nothing. While it starts that engine, the
 caller holds the start lock, so of many commands racing for an engine one starts it.
+Every change goes with a new idempotency key that the engine commits with the change
+(engine.store.requests): when the engine stops before it answers, the key in the state file
+says whether the change was made, and the command reports what is there instead of failing or
+sending it again.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,7 +46,8 @@ from engine.api.types import (
     states,
 )
 from engine.store import log_path
-from engine.store.lease import try_start_lock
+from engine.store.lease import LEASE_TIMEOUT, LeaseHolder, try_start_lock
+from engine.store.requests import made_request
 
 if TYPE_CHECKING:
     from engine.api.embedded import EmbeddedBackend
@@ -49,6 +55,7 @@ if TYPE_CHECKING:
 LOG = logging.getLogger(__name__)
 
 ERROR_TYPE_HEADER = "X-Tripleo-Tui-Error"  # ours: the error's class, so it crosses as itself
+KEY_HEADER = "Idempotency-Key"  # a change's key (the IETF draft's name); creates use the new id
 WAIT_PATH = "/tripleo-tui/v1/executions/{}/wait"  # ours, beside /v2: the long poll
 CONNECT_TIMEOUT = 30.0  # no engine listening by then: the request is given up, unsent
 LONG_POLL = 30.0  # seconds one wait request may last
@@ -163,7 +170,12 @@ class _NotListening(Exception):
 
 
 class EngineGone(HandoffError):
-    """The engine went away before it answered (the change may or may not have been made)."""
+    """The engine went away before it answered (the change may or may not have been made).
+    `took`: the engine that held the lease when the request was sent, if one did."""
+
+    def __init__(self, message: str, took: LeaseHolder | None = None) -> None:
+        super().__init__(message)
+        self.took = took
 
 
 class AnswerLost(EngineGone):
@@ -175,7 +187,9 @@ class NoEngineAnswered(HandoffError):
     """No engine listened in time: the request was not sent, nothing was changed."""
 
 
-def _exchange(path: str, verb: str, url: str, body: Any) -> tuple[int, str | None, bytes]:
+def _exchange(
+    path: str, verb: str, url: str, body: Any, key: str | None = None
+) -> tuple[int, str | None, bytes]:
     """One request, blocking (run in a thread): (status, error type header, body)."""
     connection = _UnixConnection(path)
     try:
@@ -184,7 +198,10 @@ def _exchange(path: str, verb: str, url: str, body: Any) -> tuple[int, str | Non
         except (FileNotFoundError, ConnectionRefusedError) as error:
             raise _NotListening(str(error)) from None
         data = None if body is None else json.dumps(body)
-        connection.request(verb, url, body=data, headers={"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json"}
+        if key is not None:
+            headers[KEY_HEADER] = key
+        connection.request(verb, url, body=data, headers=headers)
         response = connection.getresponse()
         return response.status, response.getheader(ERROR_TYPE_HEADER), response.read()
     finally:
@@ -213,11 +230,14 @@ class EngineClient:
     async def call(self, method: str, **arguments: Any) -> Any:
         """Run `api.<method>(**arguments)` in the live engine (started if none is) and return
         what it returned."""
+        key = str(uuid.uuid4())
+        if method == "start_execution":  # a create's key is the new execution's id
+            key = arguments["id"] = arguments.get("id") or key
         verb, url, body, read = _request(method, arguments)
         try:
-            status, kind, data = await self._send(verb, url, body)
-        except EngineGone:
-            return await self._look_up(method, arguments)
+            status, kind, data = await self._send(verb, url, body, key)
+        except EngineGone as gone:
+            return await self._look_up(method, arguments, key, gone.took)
         finally:
             self._release_start_lock()
         if 200 <= status < 300:
@@ -231,27 +251,31 @@ class EngineClient:
             raise known(message)
         raise HandoffError(f"The engine failed: {status} {message} (details in {self._log})")
 
-    async def _send(self, verb: str, url: str, body: Any) -> tuple[int, str | None, bytes]:
+    async def _send(
+        self, verb: str, url: str, body: Any, key: str | None = None
+    ) -> tuple[int, str | None, bytes]:
         """Send once an engine listens, starting one if none is live; an engine that goes away
         before it answers is reported (the change may or may not have been made)."""
         deadline = time.monotonic() + CONNECT_TIMEOUT
         while True:
+            live = await self.api.live_engine()
             try:
-                return await asyncio.to_thread(_exchange, self.socket, verb, url, body)
+                return await asyncio.to_thread(_exchange, self.socket, verb, url, body, key)
             except _NotListening:
                 if time.monotonic() > deadline:
                     raise NoEngineAnswered(
                         f"No engine answered at {self.socket} within {CONNECT_TIMEOUT:g} s; "
                         f"nothing was changed; see {self._log}"
                     ) from None
-                if await self.api.live_engine() is None:
+                if live is None:
                     await self._start_unless_starting()
                 else:
                     self._engine_is_live()
                 await self._until_ready(deadline)
             except (OSError, http.client.HTTPException) as error:
                 raise EngineGone(
-                    f"The engine stopped before it finished the request ({error}); see {self._log}"
+                    f"The engine stopped before it finished the request ({error}); see {self._log}",
+                    live,
                 ) from None
 
     async def _until_ready(self, deadline: float) -> None:
@@ -273,14 +297,66 @@ class EngineClient:
             loop.remove_reader(pipe.fileno())
         pipe.close()  # it said all it will say
 
-    async def _look_up(self, method: str, arguments: dict[str, Any]) -> Any:
-        """The engine took the request and stopped before it answered: what it did is looked
-        up by the request's idempotency key (never run again). With no key, or nothing found,
-        the request failed."""
-        if method == "start_execution" and arguments.get("id"):
+    async def _look_up(
+        self, method: str, arguments: dict[str, Any], key: str, took: LeaseHolder | None
+    ) -> Any:
+        """The engine took the request and went away before it answered: whether it made the
+        change is read from the state file by the request's key (never sent again). Not made
+        yet, it is looked for again once that engine can no longer write (gone, or replaced)."""
+        made = await self._made(method, key)
+        if made is None:
+            if not await self._until_engine_gone(took):
+                raise AnswerLost(
+                    "The engine stopped answering before it finished the request; it may "
+                    f"still make the change; see {self._log}"
+                )
+            made = await self._made(method, key)
+        if made is None:
+            raise AnswerLost(
+                "The engine stopped before it finished the request; nothing was changed; "
+                f"see {self._log}"
+            )
+        if method == "start_execution":
+            return made
+        if method == "update_execution":
+            return await self.api.get_execution(arguments["execution_id"])
+        if method == "rerun_task":
+            return await self.api.get_task(arguments["task_id"])
+        if method == "update_action_execution":
+            return await self.api.get_action_execution(arguments["action_id"])
+        if method == "create_cron_trigger":
+            return await self.api.get_cron_trigger(arguments["name"])
+        if method == "run_action":
+            if made["object_id"] is None:  # not saved: its result is not known
+                raise AnswerLost(
+                    f"The engine stopped before it answered; the action {arguments['name']} "
+                    f"was started, but its result was not saved; see {self._log}"
+                )
+            return await self.api.get_action_execution(made["object_id"])
+        return None  # delete_execution, delete_action_execution
+
+    async def _made(self, method: str, key: str) -> Any:
+        """What is stored under a request's key (the execution, for a create), or None."""
+        if method == "start_execution":
             with contextlib.suppress(NotFoundError):
-                return await self.api.get_execution(arguments["id"])
-        raise AnswerLost(f"The engine stopped before it finished the request; see {self._log}")
+                return await self.api.get_execution(key)
+            return None
+        return await made_request(self.api.store, key)
+
+    async def _until_engine_gone(self, took: LeaseHolder | None) -> bool:
+        """Wait until the engine that took the request (else the one live now) is gone or
+        replaced (a new one cannot finish the old one's request); False if it still runs after
+        LEASE_TIMEOUT (it may still make the change)."""
+        took = took or await self.api.live_engine()
+        deadline = time.monotonic() + LEASE_TIMEOUT
+        while took is not None:
+            live = await self.api.live_engine()
+            if live is None or live.owner != took.owner:
+                return True
+            if time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(RETRY_EVERY)
+        return True
 
     async def wait_execution(self, execution_id: str) -> ExecutionRecord:
         """Wait until the execution has ended or is PAUSED (long polls), starting an engine
@@ -321,9 +397,9 @@ class EngineClient:
         self._release_start_lock()
         if started is not None and started.returncode != 0:
             self._started = None
-            raise HandoffError(
-                f"The engine could not start (exit code {started.returncode}); see {self._log}"
-            )
+            reason = _start_failure(started)
+            said = f": {reason}" if reason else f" (exit code {started.returncode})"
+            raise HandoffError(f"The engine could not start{said}; see {self._log}")
         lock = try_start_lock(self.api.store.path)
         if lock is None:
             return
@@ -345,3 +421,22 @@ class EngineClient:
         if self._start_lock is not None:
             os.close(self._start_lock)
             self._start_lock = None
+
+
+def _start_failure(process: subprocess.Popen) -> str | None:
+    """The one-line reason a headless engine gave for exiting before it served (its last
+    `ERROR:` line, on the stderr pipe `start_background_engine` gives it), if it gave one."""
+    if process.stderr is None:
+        return None
+    said = []
+    descriptor = process.stderr.fileno()
+    os.set_blocking(descriptor, False)  # a child of the engine could still hold the pipe
+    with contextlib.suppress(BlockingIOError):
+        while chunk := os.read(descriptor, 65536):
+            said.append(chunk)
+    errors = [
+        line.removeprefix("ERROR: ")
+        for line in b"".join(said).decode(errors="replace").splitlines()
+        if line.startswith("ERROR: ")
+    ]
+    return errors[-1] if errors else None

@@ -40,6 +40,7 @@ from engine.api.types import (
     ExecutionFilter,
     ExecutionRecord,
     ExecutionSummary,
+    Filter,
     InputError,
     InputParam,
     MessageRecord,
@@ -130,6 +131,10 @@ class MistralBackend:
     async def start_engine(self) -> None:
         """Mistral's engine runs on its own; check that its API answers."""
         await self._call(self.client.workbooks.list, limit=1)
+
+    async def engine_halted(self) -> str:
+        """Mistral's engine does not run in this process: this never returns."""
+        return await asyncio.get_running_loop().create_future()
 
     async def stop_engine(self) -> None:
         pass
@@ -300,18 +305,8 @@ class MistralBackend:
     async def page_executions(
         self, page: Page, *, with_output: bool = False
     ) -> list[ExecutionRecord]:
-        """Mistral's own query (filters, marker, limit, sort keys); no limit: every page."""
-        filters = {each.column: _filter_text(each) for each in page.filters}
-        if page.nulls:
-            filters["nulls"] = ",".join(page.nulls)
-        found = await self._list(
-            self.client.executions.list,
-            page.limit,
-            start=page.marker or "",
-            sort_keys=",".join(page.sort_keys),
-            sort_dirs=",".join(page.directions),
-            include_output=with_output or None,
-            **filters,
+        found = await self._page(
+            self.client.executions.list, page, include_output=with_output or None
         )
         return [_execution(item) for item in found]
 
@@ -421,6 +416,9 @@ class MistralBackend:
         )
         return [_task(item) for item in found]
 
+    async def page_tasks(self, page: Page) -> list[TaskRecord]:
+        return [_task(item) for item in await self._page(self.client.tasks.list, page)]
+
     async def get_task(self, task_id: str) -> TaskRecord:
         return _task(await self._call(self.client.tasks.get, task_id))
 
@@ -458,6 +456,10 @@ class MistralBackend:
             task_execution_id=task_id,
             **OLDEST_FIRST,
         )
+        return [_action_execution(item) for item in found]
+
+    async def page_action_executions(self, page: Page) -> list[ActionExecutionRecord]:
+        found = await self._page(self.client.action_executions.list, page)
         return [_action_execution(item) for item in found]
 
     async def get_action_execution(self, action_id: str) -> ActionExecutionRecord:
@@ -617,6 +619,21 @@ class MistralBackend:
             return await asyncio.to_thread(function, *args, **kwargs)
         except Exception as error:
             raise _remote_error(error, self.url) from None
+
+    async def _page(self, lister: Callable[..., list], page: Page, **query: Any) -> list:
+        """Mistral's own query (filters, marker, limit, sort keys); no limit: every page."""
+        filters = {each.column: _filter_text(each) for each in page.filters}
+        if page.nulls:
+            filters["nulls"] = ",".join(page.nulls)
+        return await self._list(
+            lister,
+            page.limit,
+            start=page.marker or "",
+            sort_keys=",".join(page.sort_keys),
+            sort_dirs=",".join(page.directions),
+            **query,
+            **filters,
+        )
 
     async def _list(
         self, lister: Callable[..., list], limit: int | None = None, start: str = "", **query: Any
@@ -898,9 +915,14 @@ def _action(item: Any) -> ActionRecord:
 
 
 def _filter_text(wanted: Any) -> str:
-    """A Filter as Mistral's query takes it: `op:value`, a list's values joined by commas."""
+    """A Filter as Mistral's query takes it: `op:value`, a list's values joined by commas; an
+    equality as the plain value (mistralclient's `tasks.list(workflow_execution_id=ID)` takes
+    that argument as a path), unless the value itself would read as `op:...`."""
     value = wanted.value
-    return f"{wanted.op}:{','.join(value) if isinstance(value, list | tuple) else value}"
+    text = ",".join(value) if isinstance(value, list | tuple) else value
+    if wanted.op == "eq" and Filter.parse("", text) == Filter("", "eq", text):
+        return text
+    return f"{wanted.op}:{text}"
 
 
 def _execution(item: Any) -> ExecutionRecord:

@@ -25,7 +25,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.actions import (
     DEFAULT_REGISTRY,
@@ -140,9 +140,15 @@ def _changes(objects: Iterable[Any]) -> list[Change]:
     return found
 
 
-# An event, the future its submitter waits on (None: nobody waits), and the root execution
-# it acts on (None: it names none, or the tree is surely in memory).
-_Entry = tuple[Any, asyncio.Future | None, str | None]
+class _Entry(NamedTuple):
+    """An event waiting for the conductor."""
+
+    event: Any
+    future: asyncio.Future | None = None  # None: nobody waits for it
+    tree: str | None = None  # the root execution it acts on, brought back if forgotten
+    key: str | None = None  # another process's request: recorded with the changes it made
+
+
 Write = Callable[[sqlite3.Connection], None]  # a store write that commits with a turn
 
 
@@ -255,10 +261,12 @@ class Engine:
             await asyncio.gather(self._loop_task, return_exceptions=True)
         await asyncio.gather(*self._inflight.values(), return_exceptions=True)
         self._inflight.clear()
-        for _, future, _ in self._inbox:
-            if future is not None and not future.done():
-                future.set_exception(EngineStopped("The engine stopped"))
+        for entry in self._inbox:
+            if entry.future is not None and not entry.future.done():
+                entry.future.set_exception(EngineStopped("The engine stopped"))
         self._inbox.clear()
+        for queue in self._subscribers:
+            queue.put_nowait(None)  # no more changes
         self._conductor_thread.shutdown(wait=False)
         self.history.close()
         if self._heartbeat is not None:
@@ -285,27 +293,45 @@ class Engine:
 
     def post(self, event: Any) -> None:
         """Queue an event nobody waits for (an action result, a timer)."""
-        self._inbox.append((event, None, None))
+        self._inbox.append(_Entry(event))
         self._wake.set()
 
     async def submit(
-        self, event: Any, tree: str | None = None, *, also_write: Write | None = None
+        self,
+        event: Any,
+        tree: str | None = None,
+        key: str | None = None,
+        *,
+        also_write: Write | None = None,
     ) -> Any:
         """Apply an event and wait until its changes are committed; return what it created.
 
         `tree`: the root execution the event acts on, brought back into memory first if it
-        was forgotten (finished). `also_write(conn)` commits in the same transaction, even
-        when the conductor refuses the event (with event None, it is all there is). Raises the
-        conductor's EngineError (bad input, invalid state change) unchanged.
+        was forgotten (finished). `key`: the idempotency key of the request it carries out,
+        committed with its changes (engine.store.requests). `also_write(conn)` commits in the
+        same transaction, even when the conductor refuses the event (with event None, it is all
+        there is). Raises the conductor's EngineError (bad input, invalid state change)
+        unchanged.
         """
-        if not self.running:
-            raise EngineStopped("The engine is not running")
-        future = asyncio.get_running_loop().create_future()
         if also_write is not None:
             event = _WithWrite(event, also_write)
-        self._inbox.append((event, future, tree))
+        (result,) = await self.submit_together([event], tree, key)
+        return result
+
+    async def submit_together(
+        self, changes: list[Any], tree: str | None = None, key: str | None = None
+    ) -> list[Any]:
+        """`submit` for the events of one request: applied in one turn, so committed together
+        with the key (recorded with the last)."""
+        if not self.running:
+            raise EngineStopped("The engine is not running")
+        loop = asyncio.get_running_loop()
+        futures = [loop.create_future() for _ in changes]
+        for number, (event, future) in enumerate(zip(changes, futures, strict=True), start=1):
+            last = number == len(changes)
+            self._inbox.append(_Entry(event, future, tree, key if last else None))
         self._wake.set()
-        return await future
+        return list(await asyncio.gather(*futures))
 
     async def prepare_start(
         self,
@@ -343,12 +369,16 @@ class Engine:
         )
 
     async def subscribe(self) -> AsyncIterator[list[Change]]:
-        """Committed changes, one list per engine turn, until the caller stops iterating."""
-        queue: asyncio.Queue[list[Change]] = asyncio.Queue()
+        """Committed changes, one list per engine turn, until the caller stops iterating or
+        the engine stops."""
+        queue: asyncio.Queue[list[Change] | None] = asyncio.Queue()
         self._subscribers.add(queue)
         try:
-            while True:
-                yield await queue.get()
+            while self.running or not queue.empty():
+                changes = await queue.get()
+                if changes is None:
+                    return
+                yield changes
         finally:
             self._subscribers.discard(queue)
 
@@ -403,9 +433,9 @@ class Engine:
         LOG.error("The engine stops: it could not record its changes: %s", error)
         stopped = EngineStopped(f"The engine stopped: it could not record its changes ({error})")
         self._halt(str(stopped))
-        for _, future, _ in batch:
-            if future is not None and not future.done():
-                future.set_exception(stopped)
+        for entry in batch:
+            if entry.future is not None and not entry.future.done():
+                entry.future.set_exception(stopped)
         if self.running:
             asyncio.create_task(self.stop())
 
@@ -424,7 +454,8 @@ class Engine:
         changed: dict[int, Any] = {}
         removed: list[str] = []
         turn = _Turn(batch)
-        for event, future, tree in batch:
+        keys = []
+        for event, future, tree, key in batch:
             if type(event) is _WithWrite:
                 turn.writes.append(event.write)
                 event = event.event
@@ -452,13 +483,15 @@ class Engine:
             turn.commands.extend(outcome.commands)
             if future is not None:
                 turn.replies.append((future, outcome.result))
+            if key is not None:
+                keys.append((key, getattr(outcome.result, "id", None), self.clock()))
         if removed:
             gone = set(removed)
             for key, obj in list(changed.items()):
                 if type(obj) is Timer and obj.id in gone:
                     del changed[key]
-        if changed or removed:
-            turn.rows = journal_rows(changed.values(), removed)
+        if changed or removed or keys:
+            turn.rows = journal_rows(changed.values(), removed, keys)
         for obj in changed.values():
             if type(obj) is WorkflowExecution and obj.state == states.PAUSED:
                 turn.ended.append(obj.id)  # what waiters wait for: ended, or paused

@@ -34,6 +34,7 @@ class Server:
 
     runner: web.AppRunner
     url: str
+    socket_file: tuple[int, int] | None = None  # (device, inode) of our unix socket
 
     @property
     def busy(self) -> bool:
@@ -41,10 +42,14 @@ class Server:
         return self.runner.app[IN_FLIGHT].count > 0
 
     async def stop(self) -> None:
+        """Stop serving; our socket file goes, unless it is no longer ours (an engine that
+        took the state file over has bound its own at the same path)."""
         await self.runner.cleanup()
-        if self.url.startswith(UNIX):
+        if self.socket_file is not None:
+            path = self.url.removeprefix(UNIX)
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.url.removeprefix(UNIX))
+                if _file_id(os.lstat(path)) == self.socket_file:
+                    os.unlink(path)
 
 
 def parse_listen(text: str) -> tuple[str, int]:
@@ -78,7 +83,7 @@ async def serve(backend: Backend, listen: str, tokens: TokenCheck | None = None)
     try:
         if port == -1:
             await web.SockSite(runner, private_socket(host)).start()
-            return Server(runner, f"{UNIX}{host}")
+            return Server(runner, f"{UNIX}{host}", _file_id(os.lstat(host)))
         await web.TCPSite(runner, host, port).start()
     except OSError as error:
         await runner.cleanup()
@@ -88,12 +93,16 @@ async def serve(backend: Backend, listen: str, tokens: TokenCheck | None = None)
     return Server(runner, f"http://{shown}:{bound_port}/v2")
 
 
+def _file_id(info: os.stat_result) -> tuple[int, int]:
+    return info.st_dev, info.st_ino
+
+
 def private_socket(path: str) -> socket.socket:
     """A unix socket bound at `path` (a stale one is replaced) and made 0600 before it listens,
     so only its owner can ever connect."""
     if os.path.lexists(path):
         if not stat.S_ISSOCK(os.lstat(path).st_mode):
-            raise ServerSetupError(f"--listen {UNIX}{path}: a file that is not a socket is there")
+            raise ServerSetupError(f"{path} is there and is not a socket; remove it")
         os.unlink(path)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:

@@ -19,6 +19,9 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from engine.api import (
+    ACTION_EXECUTION_FIELDS,
+    EXECUTION_FIELDS,
+    TASK_FIELDS,
     AlreadyExistsError,
     Backend,
     Caller,
@@ -32,7 +35,7 @@ from engine.api import (
     WorkflowError,
 )
 from engine.api import mistral_json as resources
-from engine.api.handoff import ERROR_TYPE_HEADER, error_type
+from engine.api.handoff import ERROR_TYPE_HEADER, KEY_HEADER, error_type
 from engine.server.auth import TOKEN_HEADER, TokenCheck
 from engine.server.query import only_fields, page_in_memory, parse_query
 from engine.yamlsafe import definition_body
@@ -42,13 +45,13 @@ LOG = logging.getLogger(__name__)
 MAX_BODY_BYTES = 4 * 1024 * 1024  # the largest TripleO workbook is about 40 KB
 MAX_WAIT = 60.0  # seconds a long poll may last
 BACKEND = web.AppKey("backend", Backend)
-EXECUTION_COLUMNS = Page().columns  # what executions may be filtered and sorted by
 TOKENS = web.AppKey("tokens", object)
 CALLER = web.RequestKey("caller", object)  # the request's engine.callers.Caller, or None
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Shape = Callable[[Any], dict[str, Any]]  # a record as a Mistral resource
 
-# Columns a short list may be filtered and sorted by: any field of the resource.
+# Columns a short list (workbooks, workflows, actions, environments, cron triggers) may be
+# filtered and sorted by: any field of the resource.
 ANY_FIELD = frozenset(
     {
         "id",
@@ -62,16 +65,8 @@ ANY_FIELD = frozenset(
         "is_system",
         "input",
         "description",
+        "definition",
         "workflow_name",
-        "workflow_execution_id",
-        "task_name",
-        "task_execution_id",
-        "state",
-        "state_info",
-        "type",
-        "accepted",
-        "started_at",
-        "finished_at",
         "workflow_id",
         "workflow_input",
         "workflow_params",
@@ -199,7 +194,7 @@ def make_app(backend: Backend, tokens: TokenCheck | None = None) -> web.Applicat
         web.post("/v2/executions", create_execution),
         web.get("/v2/executions/{id}", get_execution),
         web.put("/v2/executions/{id}", update_execution),
-        web.delete("/v2/executions/{id}", deleting("delete_execution")),
+        web.delete("/v2/executions/{id}", deleting("delete_execution", keyed=True)),
         web.get("/v2/executions/{id}/tasks", list_tasks),
         web.get("/v2/executions/{id}/executions", sub_executions),
         web.get("/v2/executions/{id}/report", execution_report),
@@ -217,7 +212,7 @@ def make_app(backend: Backend, tokens: TokenCheck | None = None) -> web.Applicat
             one_of("get_action_execution", resources.action_execution),
         ),
         web.put("/v2/action_executions/{id}", update_action_execution),
-        web.delete("/v2/action_executions/{id}", deleting("delete_action_execution")),
+        web.delete("/v2/action_executions/{id}", deleting("delete_action_execution", keyed=True)),
         # ours, beside /v2: wait for an execution's end without polling
         web.get("/tripleo-tui/v1/executions/{id}/wait", wait_execution),
         # environments
@@ -294,7 +289,7 @@ def listing(
 
 
 def short_list(request: web.Request, key: str, items: list[dict[str, Any]]) -> web.Response:
-    """A list short enough to page in memory (definitions, one execution's tasks)."""
+    """A list short enough to page in memory (definitions, cron triggers)."""
     page, fields = parse_query(request.query, ANY_FIELD)
     return listing(request, key, page_in_memory(items, page), page, fields)
 
@@ -320,15 +315,21 @@ def one_of(method: str, shape: Shape) -> Handler:
     return handler
 
 
-def deleting(method: str) -> Handler:
+def deleting(method: str, keyed: bool = False) -> Handler:
     """DELETE of the object named by the path's last part (`backend.<method>(name)`): 204, as
-    Mistral answers."""
+    Mistral answers. `keyed`: a change the engine makes, given the request's key."""
 
     async def handler(request: web.Request) -> web.Response:
-        await getattr(backend_of(request), method)(_named(request))
+        key = {"key": request_key(request)} if keyed else {}
+        await getattr(backend_of(request), method)(_named(request), **key)
         return web.Response(status=204)
 
     return handler
+
+
+def request_key(request: web.Request) -> str | None:
+    """The idempotency key our hand-off sends with a change (other clients send none)."""
+    return request.headers.get(KEY_HEADER) or None
 
 
 def _named(request: web.Request) -> str:
@@ -486,7 +487,7 @@ def _integer(request: web.Request, name: str, default: int) -> int:
 
 
 async def list_executions(request: web.Request) -> web.Response:
-    page, fields = parse_query(request.query, EXECUTION_COLUMNS)
+    page, fields = parse_query(request.query, EXECUTION_FIELDS)
     with_output = request.query.get("include_output", "").lower() == "true" or "output" in fields
     records = await backend_of(request).page_executions(page, with_output=with_output)
     items = [resources.execution(r) for r in records]
@@ -542,6 +543,7 @@ async def update_execution(request: web.Request) -> web.Response:
         state_info=body.get("state_info") or None,
         env=env,
         description=description,
+        key=request_key(request),
     )
     return web.json_response(resources.execution(record))
 
@@ -566,8 +568,11 @@ async def wait_execution(request: web.Request) -> web.Response:
 
 
 async def list_tasks(request: web.Request) -> web.Response:
-    records = await backend_of(request).list_tasks(request.match_info.get("id"), limit=None)
-    return short_list(request, "tasks", [resources.task(r) for r in records])
+    """`/tasks` and `/executions/ID/tasks`: one page, read in SQL."""
+    page, fields = parse_query(request.query, TASK_FIELDS)
+    page = page.where("workflow_execution_id", request.match_info.get("id"))
+    records = await backend_of(request).page_tasks(page)
+    return listing(request, "tasks", [resources.task(r) for r in records], page, fields)
 
 
 async def rerun_task(request: web.Request) -> web.Response:
@@ -581,6 +586,7 @@ async def rerun_task(request: web.Request) -> web.Response:
         reset=body.get("reset", True) is not False,
         env=dict_field(body, "env") or None,
         skip=body["state"] == "SKIPPED",  # Mistral 16+: a failed task is skipped
+        key=request_key(request),
     )
     return web.json_response(resources.task(record))
 
@@ -601,11 +607,12 @@ async def sub_executions(request: web.Request) -> web.Response:
 
 
 async def list_action_executions(request: web.Request) -> web.Response:
-    records = await backend_of(request).list_action_executions(
-        request.match_info.get("id"), limit=None
-    )
+    """`/action_executions` and `/tasks/ID/action_executions`: one page, read in SQL."""
+    page, fields = parse_query(request.query, ACTION_EXECUTION_FIELDS)
+    page = page.where("task_execution_id", request.match_info.get("id"))
+    records = await backend_of(request).page_action_executions(page)
     items = [resources.action_execution(r) for r in records]
-    return short_list(request, "action_executions", items)
+    return listing(request, "action_executions", items, page, fields)
 
 
 async def run_action(request: web.Request) -> web.Response:
@@ -619,6 +626,7 @@ async def run_action(request: web.Request) -> web.Response:
         save_result=bool(params.get("save_result")),
         run_sync=bool(params.get("run_sync")),
         description=body.get("description") or "",
+        key=request_key(request),
     )
     return web.json_response(resources.action_execution(record), status=201)
 
@@ -632,7 +640,7 @@ async def update_action_execution(request: web.Request) -> web.Response:
     except BadRequest:
         output = body.get("output")  # plain text is a result too
     record = await backend_of(request).update_action_execution(
-        request.match_info["id"], body["state"], output
+        request.match_info["id"], body["state"], output, key=request_key(request)
     )
     return web.json_response(resources.action_execution(record))
 
@@ -685,5 +693,6 @@ async def create_cron_trigger(request: web.Request) -> web.Response:
         body.get("pattern") or None,
         body.get("first_execution_time") or None,
         count,
+        key=request_key(request),
     )
     return web.json_response(resources.cron_trigger(record), status=201)

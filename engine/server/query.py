@@ -8,8 +8,6 @@ from typing import Any
 
 from engine.api import Filter, NotFoundError, Page, PageError
 
-OPERATORS = ("eq", "neq", "gt", "gte", "lt", "lte", "in", "nin", "has")
-
 # Query arguments that are not filters.
 CONTROL = frozenset(
     {"marker", "limit", "sort_keys", "sort_dirs", "fields", "nulls", "namespace", "scope"}
@@ -30,7 +28,7 @@ def parse_query(args: Mapping[str, str], columns: frozenset[str]) -> tuple[Page,
         if limit <= 0:
             raise PageError("Limit must be positive.")
     filters = tuple(
-        _filter(name, value)
+        Filter.parse(name, value)
         for name, value in args.items()
         if name not in CONTROL and name not in CONTROL_FLAGS and value != ""
     )
@@ -49,15 +47,6 @@ def parse_query(args: Mapping[str, str], columns: frozenset[str]) -> tuple[Page,
 
 def _names(text: str) -> tuple[str, ...]:
     return tuple(name.strip() for name in text.split(",") if name.strip())
-
-
-def _filter(name: str, text: str) -> Filter:
-    op, _, value = text.partition(":")
-    if op not in OPERATORS or not _:
-        return Filter(name, "eq", text)
-    if op in ("in", "nin"):
-        return Filter(name, op, tuple(part for part in value.split(",")))
-    return Filter(name, op, value)
 
 
 def page_in_memory(resources: list[dict[str, Any]], page: Page) -> list[dict[str, Any]]:

@@ -44,21 +44,31 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-# Files SQLite keeps beside the state file; it opens them by name, following symbolic links.
+# Files SQLite keeps beside the state file. It opens them by name when it needs them, after our
+# own check of the state file (SQLite 3.40 refuses a symbolic link there, older ones follow it).
 COMPANION_SUFFIXES = ("-wal", "-shm", "-journal")
+COMPANION_FIX = "remove it: SQLite keeps its log of the state file there"
 
 
-def refuse_unsafe_path(path: Path) -> None:
+def refuse_unsafe_path(path: Path, fix: str = "give the path of a regular file instead") -> None:
     """StoreError if `path` is a symbolic link or exists as anything but a regular file: such
-    a path is never opened, changed or written beside."""
+    a path is never opened, changed or written beside. `fix` says what the user can do."""
     try:
         info = os.lstat(path)
     except FileNotFoundError:
         return
     if stat.S_ISLNK(info.st_mode):
-        raise StoreError(f"{path} is a symbolic link; give the path of a regular file instead")
+        raise StoreError(f"{path} is a symbolic link; {fix}")
     if not stat.S_ISREG(info.st_mode):
         raise _not_regular(path)
+
+
+def refuse_unsafe_companions(path: Path) -> None:
+    """StoreError if a file SQLite keeps beside the state file `path` is a symbolic link (or
+    not a regular file). Checked before SQLite opens them, again once it has (a link put there
+    meanwhile is refused, not followed), and when SQLite could not open one."""
+    for suffix in COMPANION_SUFFIXES:
+        refuse_unsafe_path(path.with_name(path.name + suffix), COMPANION_FIX)
 
 
 def _not_regular(path: Path) -> StoreError:
@@ -96,8 +106,7 @@ def create_private_file(path: Path) -> None:
     """Make sure the state file `path` exists as a private regular file (`open_private_file`)
     and that none of the files SQLite keeps beside it is a symbolic link."""
     os.close(open_private_file(path, os.O_RDWR))
-    for suffix in COMPANION_SUFFIXES:
-        refuse_unsafe_path(path.with_name(path.name + suffix))
+    refuse_unsafe_companions(path)
 
 
 class Store:
@@ -121,6 +130,7 @@ class Store:
         except BaseException as error:
             await store.close()
             if isinstance(error, sqlite3.DatabaseError | OSError):
+                refuse_unsafe_companions(store.path)  # the reason SQLite could not open one
                 raise StoreError(f"Cannot open state file {store.path}: {error}") from error
             raise
         return store
@@ -135,6 +145,7 @@ class Store:
         # deleted rows (an execution's input, a hand-off request) may hold passwords: zero them
         conn.execute("PRAGMA secure_delete = ON")
         migrate(conn)
+        refuse_unsafe_companions(self.path)  # as SQLite opened them
 
     async def _open_reader(self) -> aiosqlite.Connection:
         reader = await aiosqlite.connect(self.path)
@@ -203,6 +214,7 @@ class Store:
         try:
             return await self._in_writer_thread(self._transaction, fn, args)
         except sqlite3.OperationalError as error:
+            refuse_unsafe_companions(self.path)  # the reason SQLite could not open one
             raise StoreError(f"Cannot write the state file {self.path}: {error}") from error
 
     def _reading(self) -> aiosqlite.Connection:

@@ -219,13 +219,13 @@ class EnvironmentRecord:
 EXECUTION_DECODERS = {"input": json_object, "output": json_value, "params": json_object}
 
 
-def _execution_record(row: sqlite3.Row) -> ExecutionRecord:
+def execution_record(row: sqlite3.Row) -> ExecutionRecord:
     return to_record(ExecutionRecord, row, EXECUTION_DECODERS)
 
 
 async def find_execution(store: Store, execution_id: str) -> ExecutionRecord | None:
     row = await store.fetch_one("SELECT * FROM workflow_executions WHERE id = ?", (execution_id,))
-    return None if row is None else _execution_record(row)
+    return None if row is None else execution_record(row)
 
 
 async def execution_context(store: Store, execution_id: str) -> tuple[dict, str] | None:
@@ -239,7 +239,7 @@ async def execution_context(store: Store, execution_id: str) -> tuple[dict, str]
 
 async def list_executions(store: Store, wanted: ExecutionFilter) -> list[ExecutionRecord]:
     sql, params = _list_sql("*", wanted)
-    return [_execution_record(row) for row in await store.fetch_all(sql, params)]
+    return [execution_record(row) for row in await store.fetch_all(sql, params)]
 
 
 async def list_execution_summaries(store: Store, wanted: ExecutionFilter) -> list[ExecutionSummary]:
@@ -268,13 +268,11 @@ def _list_sql(columns: str, wanted: ExecutionFilter) -> tuple[str, list[Any]]:
     return sql, params
 
 
-TASK_SELECT = (
-    "SELECT t.*, e.workflow_name AS workflow_name FROM task_executions t"
-    " JOIN workflow_executions e ON e.id = t.workflow_execution_id"
-)
+TASK_FROM = "task_executions t JOIN workflow_executions e ON e.id = t.workflow_execution_id"
+TASK_SELECT = f"SELECT t.*, e.workflow_name AS workflow_name FROM {TASK_FROM}"
 
 
-async def _task_record(store: Store, row: sqlite3.Row) -> TaskRecord:
+async def task_record(store: Store, row: sqlite3.Row) -> TaskRecord:
     result = await task_result(store, row["id"], bool(row["with_items"]), row["type"])
     retries = (loads(row["runtime"]) or {}).get("policy", {}).get("retry_no", 0)
     return to_record(TaskRecord, row, {"published": json_object}, result=result, retries=retries)
@@ -300,7 +298,7 @@ async def task_result(store: Store, task_id: str, with_items: bool, task_type: s
 
 async def find_task(store: Store, task_id: str) -> TaskRecord | None:
     row = await store.fetch_one(TASK_SELECT + " WHERE t.id = ?", (task_id,))
-    return None if row is None else await _task_record(store, row)
+    return None if row is None else await task_record(store, row)
 
 
 async def list_tasks(
@@ -314,26 +312,28 @@ async def list_tasks(
     if limit is not None and limit >= 0:
         sql += f" LIMIT {int(limit)}"
     rows = await store.fetch_all(sql, params)
-    return [await _task_record(store, row) for row in rows]
+    return [await task_record(store, row) for row in rows]
 
 
-ACTION_SELECT = (
-    "SELECT a.*, t.name AS task_name, e.workflow_name AS workflow_name"
-    " FROM action_executions a LEFT JOIN task_executions t ON t.id = a.task_execution_id"
+ACTION_FROM = (
+    "action_executions a LEFT JOIN task_executions t ON t.id = a.task_execution_id"
     " LEFT JOIN workflow_executions e ON e.id = t.workflow_execution_id"
+)
+ACTION_SELECT = (
+    f"SELECT a.*, t.name AS task_name, e.workflow_name AS workflow_name FROM {ACTION_FROM}"
 )
 
 
 ACTION_DECODERS = {"accepted": bool, "input": json_object, "output": json_value}
 
 
-def _action_record(row: sqlite3.Row) -> ActionExecutionRecord:
+def action_record(row: sqlite3.Row) -> ActionExecutionRecord:
     return to_record(ActionExecutionRecord, row, ACTION_DECODERS)
 
 
 async def find_action_execution(store: Store, action_id: str) -> ActionExecutionRecord | None:
     row = await store.fetch_one(ACTION_SELECT + " WHERE a.id = ?", (action_id,))
-    return None if row is None else _action_record(row)
+    return None if row is None else action_record(row)
 
 
 async def list_action_executions(
@@ -346,7 +346,7 @@ async def list_action_executions(
     sql += " ORDER BY a.created_at, a.rowid"
     if limit is not None and limit >= 0:
         sql += f" LIMIT {int(limit)}"
-    return [_action_record(row) for row in await store.fetch_all(sql, params)]
+    return [action_record(row) for row in await store.fetch_all(sql, params)]
 
 
 # ---- environments -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 from engine.core import states
 from engine.core.model import ActionExecution, TaskExecution, Timer, WorkflowExecution
 from engine.store.executions import dumps, loads
+from engine.store.requests import record_keys
 
 ACTIVE_STATES = (states.IDLE, states.RUNNING, states.PAUSED)
 
@@ -25,12 +26,16 @@ class JournalRows:
     actions: list[tuple]
     timers: list[tuple]
     removed_timers: list[tuple]
+    request_keys: list[tuple]  # engine.store.requests.record_keys
 
 
-def journal_rows(changed: Iterable[Any], removed_timers: Iterable[str]) -> JournalRows:
-    """Rows for every changed object (serialised now, on the event loop, so later changes to
-    the objects cannot leak into this transaction)."""
-    rows = JournalRows([], [], [], [], [], [(timer_id,) for timer_id in removed_timers])
+def journal_rows(
+    changed: Iterable[Any], removed_timers: Iterable[str], request_keys: Iterable[tuple] = ()
+) -> JournalRows:
+    """Rows for every changed object (serialised now, in the conductor's turn, so later changes
+    to the objects cannot leak into this transaction), and the keys of the requests made."""
+    removed = [(timer_id,) for timer_id in removed_timers]
+    rows = JournalRows([], [], [], [], [], removed, list(request_keys))
     for obj in changed:
         kind = type(obj)
         if kind is ActionExecution:
@@ -210,6 +215,8 @@ def write_journal(
             conn.executemany(UPSERT_TIMER, rows.timers)
         if rows.removed_timers:
             conn.executemany("DELETE FROM timers WHERE id = ?", rows.removed_timers)
+        if rows.request_keys:
+            record_keys(conn, rows.request_keys)
 
 
 # ---- recovery: rows -> objects ------------------------------------------------------------

@@ -146,6 +146,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE INDEX cron_triggers_next ON cron_triggers(next_execution_time)",
         "CREATE INDEX cron_triggers_workflow ON cron_triggers(workflow_id)",
     ),
+    # 7: the idempotency keys of the changes other processes handed to the engine
+    # (engine.store.requests); the request rows of 4 went with the socket hand-off.
+    _statements(
+        "DROP TABLE engine_requests",
+        """CREATE TABLE request_keys (
+            key TEXT PRIMARY KEY,
+            object_id TEXT,
+            created_at REAL NOT NULL
+        )""",
+        "CREATE INDEX request_keys_created_at ON request_keys(created_at)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,6 +1,7 @@
 """How commands reach the engine: bad input refused before any hand-off, the headless engine a
 command starts, `tripleo-tui engine` in the foreground, and the engine's unix socket itself."""
 
+import asyncio
 import http.client
 import json
 import os
@@ -276,28 +277,112 @@ async def test_no_engine_to_take_the_request(tmp_path, monkeypatch):
         process.wait()
 
 
-async def test_a_create_whose_answer_was_lost_is_looked_up_not_failed(
+KEYS = """\
+version: '2.0'
+name: keys
+workflows:
+  fails:
+    tasks:
+      broken:
+        action: std.fail
+  waits:
+    tasks:
+      outside:
+        action: std.async_noop
+"""
+LOST = http.client.RemoteDisconnected("Remote end closed connection without response")
+
+
+async def settled(read, done, what):
+    """`await read()` once `done` holds for it (the engine in this process moves on)."""
+    for _ in range(600):
+        found = await read()
+        if done(found):
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_every_change_whose_answer_was_lost_is_looked_up_not_failed(
     engine_and_client, monkeypatch
 ):
-    """The engine starts the execution, then its answer is lost (the connection drops, as when
-    the engine stops before it answered): the command finds the execution by its idempotency
-    key and reports it; with nothing stored under the key it says the answer was lost."""
+    """The engine makes each change, then its answer is lost (the connection drops, as when
+    the engine stops before it answered): each command finds what it did by the request's
+    idempotency key and reports it, and nothing was done twice."""
     serving, caller = engine_and_client
+    await serving.create_workbook(KEYS)
+    failed = await serving.start_execution("keys.fails")
+    waiting = await serving.start_execution("keys.waits")
+    await serving.wait_execution(failed.id, timeout=30)
+    (broken,) = await serving.list_tasks(failed.id)
+    (outside,) = await serving.list_tasks(waiting.id)
+    (pending,) = await settled(
+        lambda: serving.list_action_executions(outside.id), len, "the async action"
+    )
     exchange = handoff._exchange
 
     def answer_lost(*request):
         exchange(*request)
-        raise http.client.RemoteDisconnected("Remote end closed connection without response")
+        raise LOST
 
     monkeypatch.setattr(handoff, "_exchange", answer_lost)
     client = EngineClient(caller, no_start)
-    execution = await client.call(
-        "start_execution", workflow="tripleo.examples.v1.hello", id="key-1"
+    created = await client.call("start_execution", workflow="tripleo.examples.v1.hello")
+    described = await client.call("update_execution", execution_id=failed.id, description="d")
+    rerun = await client.call("rerun_task", task_id=broken.id)
+    answered = await client.call(
+        "update_action_execution", action_id=pending.id, state="SUCCESS", output={"n": 1}
     )
-    assert execution.id == "key-1"
-    assert [e.id for e in await caller.list_executions()] == ["key-1"]
-    with pytest.raises(handoff.AnswerLost, match="stopped before it finished the request"):
-        await client.call("delete_execution", execution_id="key-1")
+    ran = await client.call(
+        "run_action", name="std.echo", input={"output": 7}, save_result=True, run_sync=True
+    )
+    await serving.wait_execution(created.id, timeout=30)
+    deleted = await client.call("delete_execution", execution_id=created.id)
+    gone = await client.call("delete_action_execution", action_id=ran.id)
+    trigger = await client.call(
+        "create_cron_trigger",
+        name="nightly",
+        workflow="tripleo.examples.v1.hello",
+        workflow_input={"name": "night"},
+        pattern="0 3 * * *",
+    )
+
+    assert created.workflow_name == "tripleo.examples.v1.hello"
+    assert (described.id, described.description) == (failed.id, "d")
+    assert rerun.id == broken.id
+    assert (answered.id, answered.state) == (pending.id, "SUCCESS")
+    assert answered.output == {"result": {"n": 1}}
+    assert (ran.name, ran.state, ran.output) == ("std.echo", "SUCCESS", {"result": 7})
+    assert deleted is None and gone is None
+    assert (trigger.name, trigger.pattern) == ("nightly", "0 3 * * *")
+    assert created.id not in {e.id for e in await caller.list_executions()}
+    assert len(await caller.list_action_executions(broken.id)) == 2  # the first run, one rerun
+    standalone = await caller.list_action_executions()
+    assert [a for a in standalone if a.task_execution_id is None] == []  # run once, deleted
+    assert [t.name for t in await caller.list_cron_triggers()] == ["nightly"]
+    (keys,) = await caller.store.fetch_one("SELECT count(*) FROM request_keys")
+    assert keys == 7  # a create's key is its execution's id
+
+
+async def test_a_change_not_made_is_reported_so(engine_and_client, monkeypatch):
+    """The answer is lost before the engine made the change: while that engine runs, it may
+    still make it (said so after the lease timeout); once it is gone, nothing was changed."""
+    serving, caller = engine_and_client
+    execution = await serving.start_execution("tripleo.examples.v1.hello")
+    await serving.wait_execution(execution.id, timeout=30)
+
+    def gone_before_reading(*request):
+        raise LOST
+
+    monkeypatch.setattr(handoff, "_exchange", gone_before_reading)
+    monkeypatch.setattr(handoff, "LEASE_TIMEOUT", 0.2)
+    client = EngineClient(caller, no_start)
+    with pytest.raises(handoff.AnswerLost, match="it may still make the change"):
+        await client.call("delete_execution", execution_id=execution.id)
+    await serving.stop_engine()
+    with pytest.raises(handoff.AnswerLost, match="nothing was changed"):
+        await client.call("delete_execution", execution_id=execution.id)
+    assert (await caller.get_execution(execution.id)).state == "SUCCESS"
 
 
 async def test_a_create_with_a_stored_id_returns_that_execution(engine_and_client):
@@ -306,3 +391,18 @@ async def test_a_create_with_a_stored_id_returns_that_execution(engine_and_clien
     again = await serving.start_execution("tripleo.examples.v1.hello", {"name": "x"}, id="key-2")
     assert again.id == first.id == "key-2" and again.input == first.input
     assert len(await serving.list_executions()) == 1
+
+
+def test_a_headless_engine_that_cannot_start_says_why(tmp_path):
+    """The command that started the engine reports the engine's own reason, in one line (here
+    a file that is not a socket where the engine would listen), and nothing is created."""
+    db = tmp_path / "state.sqlite"
+    assert run(db, "workbook-list").returncode == 0
+    with open(socket_path(db), "w") as squatter:
+        squatter.write("not a socket")
+    done = run(db, "execution-create", "tripleo.examples.v1.hello", '{"name": "x"}')
+    assert done.returncode == 1
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("ERROR: The engine could not start: ")
+    assert f"{socket_path(db)} is there and is not a socket; remove it; see " in line
+    assert count(db, "workflow_executions") == 0

@@ -327,3 +327,58 @@ def test_action_execution_delete(cli, ran):
     assert (code, err) == (1, f"ERROR: Action execution '{done['ID']}' not found\n")
     as_json(cli, "action-execution-update", waiting["ID"], "--state", "SUCCESS")
     assert cli("action-execution-delete", waiting["ID"])[0] == 0
+
+
+def names(rows, field="Name"):
+    return [row[field] for row in rows]
+
+
+def test_task_list_options_on_the_state_files_pages(cli, ran):
+    execution_id, tasks, child_id = ran
+    every = as_json(cli, "task-list", execution_id, "--oldest")
+    assert names(every) == ["first", "retried", "sub"]  # by creation
+    assert names(as_json(cli, "task-list", execution_id)) == names(
+        every
+    )  # newest page, oldest first
+    assert names(as_json(cli, "task-list", execution_id, "--limit", "2")) == ["retried", "sub"]
+    assert names(as_json(cli, "task-list", execution_id, "--oldest", "--limit", "2")) == [
+        "first",
+        "retried",
+    ]
+    after = as_json(cli, "task-list", execution_id, "--marker", tasks["first"])
+    assert names(after) == ["retried", "sub"]
+    failed = as_json(cli, "task-list", "--filter", "state=in:ERROR", "--limit", "-1")
+    assert {"retried", "sub", "fails"} <= set(names(failed))
+    assert {row["State"] for row in failed} == {"ERROR"}
+    assert names(as_json(cli, "task-list", execution_id, "--filter", "name=has:ub")) == ["sub"]
+    assert names(as_json(cli, "task-list", execution_id, "--filter", "state=neq:ERROR")) == [
+        "first"
+    ]
+    of_child = as_json(cli, "task-list", "--filter", f"workflow_execution_id={child_id}")
+    assert names(of_child) == ["fails"]
+    by_name = as_json(cli, "task-list", execution_id, "--sort_keys", "name", "--sort_dirs", "desc")
+    assert names(by_name) == ["sub", "retried", "first"]
+    code, _, err = cli("task-list", "--filter", "result=1")
+    assert code == 1 and err.startswith("ERROR: Invalid filter 'result=1': no field 'result'")
+    code, _, err = cli("task-list", "--marker", "0" * 36)
+    assert (code, err) == (1, f"ERROR: Marker '{'0' * 36}' not found\n")
+
+
+def test_action_execution_list_options_on_the_state_files_pages(cli, ran):
+    _, tasks, _ = ran
+    tried = as_json(cli, "action-execution-list", tasks["retried"], "--oldest")
+    assert len(tried) == 2 and [row["Accepted"] for row in tried] == [False, True]
+    rejected = as_json(cli, "action-execution-list", tasks["retried"], "--filter", "accepted=false")
+    assert names(rejected, "ID") == [tried[0]["ID"]]
+    kept = as_json(cli, "action-execution-list", "--filter", "accepted=true", "--limit", "-1")
+    assert tried[1]["ID"] in names(kept, "ID") and tried[0]["ID"] not in names(kept, "ID")
+    after = as_json(cli, "action-execution-list", tasks["retried"], "--marker", tried[0]["ID"])
+    assert names(after, "ID") == [tried[1]["ID"]]
+    fails = as_json(
+        cli, "action-execution-list", "--filter", "task_name=in:retried,fails", "--limit", "-1"
+    )
+    assert sorted(names(fails, "Task name")) == ["fails", "retried", "retried"]
+    by_acceptance = as_json(
+        cli, "action-execution-list", tasks["retried"], "--sort_keys", "accepted", "--limit", "1"
+    )  # sorted by something else than created_at: the first rows, not the newest page
+    assert names(by_acceptance, "ID") == [tried[0]["ID"]]

@@ -1,11 +1,13 @@
 """The console (through Textual's Pilot) on a real Mistral 23 (the `mistral_sandbox` fixture):
 its workbooks listed, a workflow run from the generated form to SUCCESS with its output shown,
-a running execution cancelled, and the Messages pane saying why it is empty.
+a running execution cancelled, and the Messages pane saying why it is empty; and `tripleo-tui`
+itself, in tmux, opened on that Mistral by $OS_MISTRAL_URL.
 
 The sandbox's executions are shared with other tests, so each test looks for its own rows."""
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 
 import pytest
@@ -14,6 +16,7 @@ from textual.widgets import Input, Static, TabbedContent
 from engine.api import states
 from engine.api.mistral import MistralBackend
 from tests.tui.conftest import wait_for
+from tests.tui.test_tmux import quit_console, start_console, wait_for_screen
 from tripleo_tui.app import TripleoTuiApp
 from tripleo_tui.cli import MistralChoice
 from tripleo_tui.screens.confirm import ConfirmScreen
@@ -114,3 +117,15 @@ async def test_the_messages_pane_says_why_it_is_empty(app):
         await pilot.press("5")
         note = app.pane("messages").query_one(".note", Static)
         await wait_for(pilot, lambda: "Zaqar" in str(note.render()), "the reason", TIMEOUT)
+
+
+async def test_tripleo_tui_opens_on_the_mistral_of_os_mistral_url(
+    tmp_path, workbook, mistral_sandbox
+):
+    session = start_console(tmp_path, 160, 40, {"OS_MISTRAL_URL": mistral_sandbox})
+    try:
+        wait_for_screen(session, workbook, f"Mistral {mistral_sandbox}", timeout=TIMEOUT)
+        assert quit_console(session, tmp_path) == "0"
+        assert not (tmp_path / "state.sqlite").exists()  # Mistral holds everything
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)

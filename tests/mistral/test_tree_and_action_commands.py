@@ -146,3 +146,29 @@ def test_action_execution_delete_is_refused_as_mistral_is_configured(tmp_path, m
         "ERROR: HTTP 403: Action execution deletion is not allowed.\n"
         "ERROR: Unable to delete the specified action execution(s).\n"
     )
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        (),
+        ("--oldest", "--limit", "2"),
+        ("--filter", "state=ERROR"),
+        ("--filter", "name=in:first,sub", "--sort_keys", "name", "--sort_dirs", "desc"),
+    ],
+)
+def test_task_list_pages_as_the_mistral_cli(tmp_path, mistral_sandbox, ran, options):
+    execution_id, _ = ran
+    args = ("task-list", execution_id, *options, "-f", "json", "-c", "ID", "-c", "Name")
+    mine = json.loads(tripleo_tui(tmp_path, mistral_sandbox, *args).stdout)
+    assert mine == json.loads(theirs(mistral_sandbox, *args))
+    assert mine
+
+
+@pytest.mark.parametrize("options", [(), ("--filter", "accepted=false"), ("--oldest",)])
+def test_action_execution_list_pages_as_the_mistral_cli(tmp_path, mistral_sandbox, ran, options):
+    _, tasks = ran
+    args = ("action-execution-list", tasks["retried"], *options, "-f", "json", "-c", "ID")
+    mine = json.loads(tripleo_tui(tmp_path, mistral_sandbox, *args).stdout)
+    assert mine == json.loads(theirs(mistral_sandbox, *args))
+    assert len(mine) == (1 if options[1:] == ("accepted=false",) else 2)

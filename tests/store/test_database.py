@@ -1,12 +1,13 @@
 """The state file itself: file modes, pragmas, migrations, transactions."""
 
 import asyncio
+import os
 import sqlite3
 import stat
 
 import pytest
 
-from engine.store import SCHEMA_VERSION, Store, StoreError, schema, state_path
+from engine.store import SCHEMA_VERSION, Store, StoreError, database, requests, schema, state_path
 
 
 def mode(path):
@@ -100,6 +101,29 @@ def test_failed_migration_is_rolled_back(tmp_path, monkeypatch):
     assert "workbooks" in tables
 
 
+async def test_request_keys_replace_the_unused_request_rows(tmp_path, monkeypatch):
+    """A version 6 file (with the old `engine_requests`) opens as version 7: the table of
+    request keys instead; keys older than a day go as new ones are recorded."""
+    path = tmp_path / "state.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    with monkeypatch.context() as old:
+        old.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:6])
+        old.setattr(schema, "SCHEMA_VERSION", 6)
+        schema.migrate(conn)
+    conn.close()
+    store = await Store.open(path)
+    try:
+        tables = {row[0] for row in await store.fetch_all("SELECT name FROM sqlite_master")}
+        assert "request_keys" in tables and "engine_requests" not in tables
+        now = 1_000_000.0
+        await store.write(requests.record_keys, [("old", None, now - requests.KEYS_KEPT - 1)])
+        await store.write(requests.record_keys, [("new", "x", now), ("new", "y", now)])
+        assert await requests.made_request(store, "old") is None
+        assert (await requests.made_request(store, "new"))["object_id"] == "x"
+    finally:
+        await store.close()
+
+
 def test_newer_file_is_refused(tmp_path):
     conn = sqlite3.connect(tmp_path / "state.sqlite", isolation_level=None)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
@@ -144,3 +168,41 @@ async def test_a_read_sees_every_commit_made_before_it(store):
     writing = False
     await poller
     assert stale == 0
+
+
+@pytest.mark.parametrize("suffix", ["-wal", "-shm"])
+async def test_a_link_put_beside_after_our_check_is_refused(tmp_path, monkeypatch, suffix):
+    """SQLite opens its -wal and -shm files by name, after our check of the state file: a
+    symbolic link put there in between is refused with a clear error, and what it points at
+    is neither created nor written."""
+    path = tmp_path / "state.sqlite"
+    target = tmp_path / "elsewhere"
+    checked = database.create_private_file
+
+    def then_a_link(state_file):
+        checked(state_file)
+        os.symlink(target, state_file.with_name(state_file.name + suffix))
+
+    monkeypatch.setattr(database, "create_private_file", then_a_link)
+    with pytest.raises(StoreError, match=f"state.sqlite{suffix} is a symbolic link; remove it"):
+        await Store.open(path)
+    assert not target.exists()
+
+
+async def test_a_link_swapped_in_once_sqlite_opened_is_refused(tmp_path, monkeypatch):
+    """Were SQLite to follow a link put in place of its -wal file (versions before 3.40
+    do), the state file is refused as soon as it is opened."""
+    path = tmp_path / "state.sqlite"
+    wal = tmp_path / "state.sqlite-wal"
+    migrated = database.migrate
+
+    def then_a_link(conn):
+        migrated(conn)
+        link = tmp_path / "link"
+        os.symlink(tmp_path / "elsewhere", link)
+        os.replace(link, wal)
+
+    monkeypatch.setattr(database, "migrate", then_a_link)
+    with pytest.raises(StoreError, match="state.sqlite-wal is a symbolic link; remove it"):
+        await Store.open(path)
+    assert not (tmp_path / "elsewhere").exists()

@@ -19,9 +19,9 @@ HELLO = "tripleo.examples.v1.hello"
 def cron_cell(table, key: str) -> str:
     """The Cron column of the row of `key`, as the table draws it now."""
     header = table.render_line(0).text
-    start = header.index("Cron (next, UTC)")
+    start, end = header.index("Cron (next, UTC)"), header.index("Tags")  # the next column
     line = table.render_line(table.get_row_index(key) + table.header_height).text
-    return line[start : start + len("YYYY-MM-DD HH:MM +1")].strip()
+    return line[start:end].strip()
 
 
 async def nightly(app, pilot, **given) -> None:

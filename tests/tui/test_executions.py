@@ -54,7 +54,8 @@ async def test_run_from_the_form_reaches_success_and_shows_its_output(make_app):
         form.query_one("#description", Input).value = "from the form"
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: app.pane("executions").executions, "the new execution")
-        assert app.query_one("#panes", TabbedContent).active == "tab-executions"
+        panes = app.query_one("#panes", TabbedContent)
+        await wait_for(pilot, lambda: panes.active == "tab-executions", "the Executions pane")
         (execution_id,) = app.pane("executions").executions
         await wait_for(pilot, lambda: pane_state(app, execution_id) == states.SUCCESS, "SUCCESS")
         await wait_for(pilot, lambda: state_cell(app, execution_id) == "SUCCESS", "SUCCESS cell")

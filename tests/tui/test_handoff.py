@@ -4,11 +4,16 @@ when the engine runs in the console."""
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import subprocess
+
 import pytest
 from textual.widgets import Input
 
+from engine.api.handoff import socket_path
 from engine.core import states
-from tests.cli.engine_process import start_engine, stop_engine
+from tests.cli.engine_process import lease_pid, start_engine, stop_engine
 from tests.tui.conftest import wait_for
 from tests.tui.test_executions import RERUN_WORKBOOK, open_form, pane_state
 from tripleo_tui.screens.confirm import ConfirmScreen
@@ -70,3 +75,35 @@ async def test_changes_go_to_the_engine_of_another_process(make_app, engine_else
         await wait_for(pilot, lambda: pane_state(app, failing) == states.SUCCESS, "SUCCESS", SLOW)
         assert (await app.api.get_execution(failing)).output == {"number": 7}
     assert engine_elsewhere.poll() is None  # it ran everything; the console never took over
+
+
+async def test_the_console_says_when_another_engine_took_over(make_app, tmp_path):
+    """Another engine takes the state file over (as after this console stalled past its lease,
+    then died): the console says so plainly, stops serving and running executions, and from
+    then on hands its changes to an engine of the state file (here one it starts)."""
+    db = tmp_path / "state.sqlite"
+    app = make_app()
+    try:
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await wait_for(pilot, app.engine_ready.is_set, "the engine")
+            assert app.engine_running and os.path.exists(socket_path(db))
+            other = subprocess.Popen(["true"])
+            other.wait()
+            with sqlite3.connect(db) as conn:
+                conn.execute("UPDATE engine_lease SET owner = 'other:1:x', pid = ?", (other.pid,))
+            said = "another engine took over this state file. This console runs no executions"
+            await wait_for(
+                pilot,
+                lambda: any(said in n.message for n in app._notifications),
+                "the console to say so",
+                SLOW,
+            )
+            assert not app.engine_running
+            assert app.status.engine == "stopped"
+            assert not os.path.exists(socket_path(db))
+
+            hello = await app.start_execution("tripleo.examples.v1.hello", {"name": "later"})
+            await wait_for(pilot, lambda: pane_state(app, hello) == states.SUCCESS, "run", SLOW)
+            assert lease_pid(db) not in (None, os.getpid(), other.pid)
+    finally:
+        stop_engine(db)

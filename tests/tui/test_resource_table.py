@@ -7,7 +7,8 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 
 from tripleo_tui.widgets.cells import Cell
-from tripleo_tui.widgets.resource_table import Column, ResourceTable
+from tripleo_tui.widgets.columns import Column
+from tripleo_tui.widgets.resource_table import ResourceTable
 
 ROWS = 2_000
 

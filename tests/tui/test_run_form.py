@@ -1,4 +1,5 @@
-"""The run form generated from declared inputs: kinds, order, defaults, inline errors."""
+"""The run form generated from declared inputs: kinds, order, defaults, inline errors; node
+pickers that also take typed UUIDs and names."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ from textual.widgets import Input, SelectionList, Static, Switch, TextArea
 
 from engine.lang.spec import InputParam
 from tests.tui.conftest import wait_for
-from tripleo_tui.form_fields import FieldError, Kind, field_for, fields_for, parse_text
+from tripleo_tui.form_fields import (
+    FieldError,
+    Kind,
+    field_for,
+    fields_for,
+    node_uuid,
+    node_uuids,
+    parse_text,
+)
 from tripleo_tui.nodes import NodeInfo
 from tripleo_tui.screens.run_form import RunFormScreen, RunRequest
 
@@ -61,6 +70,13 @@ async def open_form(app, pilot, screen: RunFormScreen) -> list:
     await app.push_screen(screen, results.append)
     await wait_for(pilot, lambda: isinstance(app.screen, RunFormScreen), "the form")
     return results
+
+
+async def submitted(pilot, results: list) -> dict:
+    """Run the form; the input it sent."""
+    await pilot.press("ctrl+r")
+    await wait_for(pilot, lambda: results, "the form's result")
+    return results[0].input
 
 
 def error_text(screen: RunFormScreen, index: int) -> str:
@@ -120,24 +136,65 @@ async def test_form_refuses_missing_and_invalid_fields_then_runs(make_app):
         ]
 
 
-async def test_node_fields_offer_the_known_nodes(make_app):
-    nodes = [
-        NodeInfo(
-            f"uuid-{i}", f"compute-{i}", None, "power off", "available", None, False, None, None
-        )
-        for i in range(3)
-    ]
+NODES = [
+    NodeInfo(f"uuid-{i}", f"compute-{i}", None, "power off", "available", None, False, None, None)
+    for i in range(3)
+]
+UNLISTED = "6f1c2b9e-8d1a-4c3e-9f0a-1b2c3d4e5f60"  # a node Ironic did not list (yet)
+
+
+def test_typed_nodes_are_uuids_or_known_names():
+    known = {"uuid-1": "uuid-1", "compute-1": "uuid-1"}
+    assert node_uuid("compute-1", known) == "uuid-1"
+    assert node_uuid(UNLISTED, known) == UNLISTED
+    assert node_uuids(f" compute-1,{UNLISTED}  uuid-1 ", known) == ["uuid-1", UNLISTED, "uuid-1"]
+    with pytest.raises(FieldError, match="not a node UUID nor a known node's name: 'compute-9'"):
+        node_uuids("compute-1 compute-9", known)
+
+
+async def test_node_fields_offer_the_known_nodes_and_take_typed_ones(make_app):
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
-        screen = RunFormScreen("test.nodes", (InputParam("node_uuids"),), nodes=nodes)
+        screen = RunFormScreen("test.nodes", (InputParam("node_uuids"),), nodes=NODES)
         results = await open_form(app, pilot, screen)
-        choices = screen.query_one("#field-0", SelectionList)
+        choices = screen.query_one("#field-0 SelectionList", SelectionList)
         assert choices.option_count == 3
+        await wait_for(pilot, lambda: app.focused is choices, "the focus on the known nodes")
         choices.select("uuid-0")
         choices.select("uuid-2")
+        others = screen.query_one("#field-0 Input", Input)
+        others.value = "compute-9"
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: results, "the form's result")
-        assert results[0].input == {"node_uuids": ["uuid-0", "uuid-2"]}
+        assert results == []
+        assert "not a node UUID nor a known node's name: 'compute-9'" in error_text(screen, 0)
+        others.value = f"{UNLISTED}, compute-1 compute-2"
+        sent = await submitted(pilot, results)
+        assert sent == {"node_uuids": ["uuid-0", "uuid-2", UNLISTED, "uuid-1"]}
+
+
+async def test_a_one_node_field_completes_a_known_node_and_takes_a_typed_uuid(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = RunFormScreen("test.node", (InputParam("node_uuid"),), nodes=NODES)
+        results = await open_form(app, pilot, screen)
+        field = screen.query_one("#field-0", Input)
+        await pilot.press(*"comp")
+        await wait_for(pilot, lambda: field._suggestion == "compute-0", "the completion")
+        await pilot.press("right")  # takes the completion
+        assert field.value == "compute-0"
+        await pilot.pause()
+        assert '"node_uuid": "uuid-0"' in screen.preview_json
+        field.value = UNLISTED
+        assert await submitted(pilot, results) == {"node_uuid": UNLISTED}
+
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:  # no nodes known: a UUID still goes
+        screen = RunFormScreen("test.node", (InputParam("node_uuid"),))
+        results = await open_form(app, pilot, screen)
+        await pilot.press(*"compute-0", "ctrl+r")
+        assert "not a node UUID" in error_text(screen, 0) and results == []
+        screen.query_one("#field-0", Input).value = UNLISTED
+        assert await submitted(pilot, results) == {"node_uuid": UNLISTED}
 
 
 async def test_environment_must_be_a_name_or_a_json_object(make_app):

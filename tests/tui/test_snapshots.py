@@ -55,6 +55,14 @@ def test_executions(snap_compare, snapshot_app):
     assert snap_compare(snapshot_app, terminal_size=WIDE, run_before=keys_then("3"))
 
 
+def test_executions_at_80x24(snap_compare, snapshot_app):
+    assert snap_compare(snapshot_app, terminal_size=SMALL, run_before=keys_then("3"))
+
+
+def test_executions_at_200x50(snap_compare, snapshot_app):
+    assert snap_compare(snapshot_app, terminal_size=(200, 50), run_before=keys_then("3"))
+
+
 def test_executions_filtered(snap_compare, snapshot_app):
     run_before = keys_then("3", "slash", *"hello")
     assert snap_compare(snapshot_app, terminal_size=WIDE, run_before=run_before)

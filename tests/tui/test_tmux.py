@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+EXIT_STATUS = "exit-status"
 
 
 def capture(session: str, *options: str) -> str:
@@ -42,30 +43,47 @@ def send(session: str, *keys: str) -> None:
     subprocess.run(["tmux", "send-keys", "-t", session, *keys], check=True)
 
 
-@pytest.mark.parametrize("width, height", [(120, 40), (80, 24)])
-def test_console_in_tmux(tmp_path: Path, width: int, height: int):
-    assert shutil.which("tmux"), "tmux is needed: apt-get install -y tmux (.ci/run does)"
+def start_console(tmp_path: Path, width: int, height: int, env: dict[str, str]) -> str:
+    """`tripleo-tui` typed into a shell in a new tmux pane of that size, as a user would, with
+    no OS_* variables, its state in `tmp_path`, no sandbox, and `env`; returns the session."""
     session = f"tripleo-tui-test-{uuid.uuid4().hex[:8]}"
-    status_file = tmp_path / "exit-status"
     env = {
         "TRIPLEO_TUI_DB": str(tmp_path / "state.sqlite"),
         "TRIPLEO_TUI_SANDBOX_DIR": str(tmp_path / "no-sandbox"),  # no bare-metal endpoint
         "TERM": "xterm-256color",
-        "TEXTUAL_COLOR_SYSTEM": "256",  # as on a terminal without true colour
         "PYTHONPATH": str(REPO),  # this checkout's code, wherever the install points
+        **env,
     }
     assignments = " ".join(f"{name}={shlex.quote(value)}" for name, value in env.items())
     unset = " ".join(f"-u {name}" for name in os.environ if name.startswith("OS_"))
-    command = f"env {unset} {assignments} tripleo-tui; echo $? > {shlex.quote(str(status_file))}"
-    # As a user would: a shell in a pane of that size, then the command typed into it.
+    status_file = shlex.quote(str(tmp_path / EXIT_STATUS))
     subprocess.run(
         ["tmux", "new-session", "-d", "-s", session, "-x", str(width), "-y", str(height)]
         + ["bash", "--norc", "--noprofile"],
         check=True,
     )
+    send(session, "-l", f"env {unset} {assignments} tripleo-tui; echo $? > {status_file}")
+    send(session, "Enter")
+    return session
+
+
+def quit_console(session: str, tmp_path: Path) -> str:
+    """Press q; the console's exit status once it has ended."""
+    send(session, "q")
+    status_file = tmp_path / EXIT_STATUS
+    deadline = time.monotonic() + 15
+    while not status_file.exists() or not status_file.read_text().strip():
+        assert time.monotonic() < deadline, f"still running after q:\n{capture(session)}"
+        time.sleep(0.2)
+    return status_file.read_text().strip()
+
+
+@pytest.mark.parametrize("width, height", [(120, 40), (80, 24)])
+def test_console_in_tmux(tmp_path: Path, width: int, height: int):
+    assert shutil.which("tmux"), "tmux is needed: apt-get install -y tmux (.ci/run does)"
+    # as on a terminal without true colour
+    session = start_console(tmp_path, width, height, {"TEXTUAL_COLOR_SYSTEM": "256"})
     try:
-        send(session, "-l", command)
-        send(session, "Enter")
         wait_for_screen(
             session,
             "1 Workbooks",
@@ -82,12 +100,7 @@ def test_console_in_tmux(tmp_path: Path, width: int, height: int):
         for pane in "12345":  # each pane's key bar keeps ? and q
             send(session, pane)
             wait_for_screen(session, "? Help", "q Quit")
-        send(session, "q")
-        deadline = time.monotonic() + 15
-        while not status_file.exists() or not status_file.read_text().strip():
-            assert time.monotonic() < deadline, f"still running after q:\n{capture(session)}"
-            time.sleep(0.2)
-        assert status_file.read_text().strip() == "0"
+        assert quit_console(session, tmp_path) == "0"
         assert "Traceback" not in capture(session)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)

@@ -22,9 +22,10 @@ from tripleo_tui.messages import OpenExecution
 from tripleo_tui.screens.failure import FailureScreen
 from tripleo_tui.screens.graph import GraphScreen
 from tripleo_tui.widgets import cells
+from tripleo_tui.widgets.columns import Column
 from tripleo_tui.widgets.json_view import JsonView
 from tripleo_tui.widgets.key_bar import KeyBar
-from tripleo_tui.widgets.resource_table import Column, ResourceTable
+from tripleo_tui.widgets.resource_table import ResourceTable
 
 if TYPE_CHECKING:
     from tripleo_tui.session import ConsoleSession
@@ -32,19 +33,19 @@ if TYPE_CHECKING:
 REFRESH_SECONDS = 1.0
 
 TASK_COLUMNS = (
-    Column("name", "Task", 24),
+    Column("name", "Task", 30, grow=True, min_width=12),
     Column("state", "State", 9),
-    Column("started", "Started at", 19),
-    Column("took", "Took", 7),
+    Column("took", "Took", 6),
     Column("retries", "Retries", 7),
-    Column("info", "State info", 40),
+    Column("info", "State info", 30, grow=True, min_width=10),
+    Column("started", "Started at", 19, min_width=0),
 )
 SUB_COLUMNS = (
     Column("id", "ID", 8),
-    Column("workflow", "Workflow", 34),
+    Column("workflow", "Workflow", 40, grow=True, min_width=16),
     Column("state", "State", 9),
-    Column("took", "Took", 7),
-    Column("info", "State info", 30),
+    Column("took", "Took", 6),
+    Column("info", "State info", 30, grow=True, min_width=10),
 )
 
 
@@ -75,10 +76,10 @@ def task_cells(task: Any) -> cells.Cells:
     return (
         cells.text(task.name, "bold"),
         cells.state(task.state),
-        cells.text(task.started_at),
         cells.duration(task.started_at or task.created_at, end, datetime.now(UTC)),
         cells.text(task.retries or None),
         cells.text(task.state_info, "red" if task.state == states.ERROR else ""),
+        cells.text(task.started_at),
     )
 
 

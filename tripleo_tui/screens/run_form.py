@@ -26,7 +26,6 @@ from textual.widgets import (
     Header,
     Input,
     Label,
-    Select,
     SelectionList,
     Static,
     Switch,
@@ -40,11 +39,14 @@ from tripleo_tui.form_fields import (
     Kind,
     check_choice,
     fields_for,
+    node_uuid,
+    node_uuids,
     parse_text,
 )
 from tripleo_tui.nodes import NodeInfo
 from tripleo_tui.type_ahead import TypeAhead
 from tripleo_tui.widgets.key_bar import KeyBar
+from tripleo_tui.widgets.node_picker import NodesPicker, known_nodes, node_input
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +67,8 @@ class RunFormScreen(Screen[RunRequest | None]):
     RunFormScreen .field { height: auto; margin-top: 1; }
     RunFormScreen .field-label { width: 24; text-style: bold; }
     RunFormScreen .field-label.-required { color: $warning; }
-    RunFormScreen .field > Input, RunFormScreen .field > Select { width: 1fr; }
+    RunFormScreen .field > Input { width: 1fr; }
     RunFormScreen .field > TextArea { width: 1fr; height: 5; }
-    RunFormScreen .field > SelectionList { width: 1fr; height: auto; max-height: 8; }
     RunFormScreen .field-error { color: $error; height: auto; padding-left: 24; }
     RunFormScreen #preview {
         height: 7; border: round $primary; border-title-align: left; padding: 0 1;
@@ -91,6 +92,7 @@ class RunFormScreen(Screen[RunRequest | None]):
         self.workflow = workflow
         self.fields = fields_for(params)
         self.nodes = nodes or []
+        self.known_nodes = known_nodes(self.nodes)
         self.environments = environments or []
         self.sub_title = f"Run {workflow}"
         self._tried = False
@@ -136,12 +138,10 @@ class RunFormScreen(Screen[RunRequest | None]):
         if spec.kind is Kind.NUMBER:
             number = [Number()]
             return Input(spec.initial_text, validators=number, id=widget_id, compact=True)
-        if spec.kind is Kind.NODE and self.nodes:
-            options = [(node.label, node.uuid) for node in self.nodes]
-            return Select(options, prompt="pick a node", id=widget_id, compact=True)
+        if spec.kind is Kind.NODE:
+            return node_input(self.nodes, widget_id)
         if spec.kind is Kind.NODES and self.nodes:
-            choices = [(node.label, node.uuid) for node in self.nodes]
-            return SelectionList[str](*choices, id=widget_id, compact=True)
+            return NodesPicker(self.nodes, id=widget_id)
         if spec.kind in (Kind.JSON, Kind.NODES):
             return TextArea(spec.initial_text, id=widget_id, compact=True)
         return Input(spec.initial_text, placeholder=spec.placeholder, id=widget_id, compact=True)
@@ -158,13 +158,14 @@ class RunFormScreen(Screen[RunRequest | None]):
     def _value_of(self, spec: FieldSpec, widget: Widget) -> Any:
         if isinstance(widget, Switch):
             return widget.value
-        if isinstance(widget, Select):
-            return check_choice(spec, None if widget.is_blank() else widget.value)
-        if isinstance(widget, SelectionList):
-            return check_choice(spec, list(widget.selected))
+        if isinstance(widget, NodesPicker):
+            typed = node_uuids(widget.typed, self.known_nodes)
+            return check_choice(spec, list(dict.fromkeys([*widget.ticked, *typed])))
         if isinstance(widget, TextArea):
             return parse_text(spec, widget.text)
         assert isinstance(widget, Input)
+        if spec.kind is Kind.NODE and widget.value.strip():
+            return node_uuid(widget.value.strip(), self.known_nodes)
         return parse_text(spec, widget.value)
 
     def collect(self) -> tuple[dict[str, Any], dict[str, str]]:
@@ -193,7 +194,6 @@ class RunFormScreen(Screen[RunRequest | None]):
     @on(Input.Changed)
     @on(Switch.Changed)
     @on(TextArea.Changed)
-    @on(Select.Changed)
     @on(SelectionList.SelectedChanged)
     def _changed(self) -> None:
         self._refresh_preview()

@@ -15,8 +15,8 @@ from tripleo_tui.messages import OpenRunForm
 from tripleo_tui.screens.definition import DefinitionScreen
 from tripleo_tui.type_ahead import TypeAhead
 from tripleo_tui.widgets import cells
+from tripleo_tui.widgets.columns import Column
 from tripleo_tui.widgets.list_pane import ListPane
-from tripleo_tui.widgets.resource_table import Column
 
 READ_AGAIN_SECONDS = 2.0  # definitions another process (the CLI) changed show this soon
 
@@ -35,10 +35,10 @@ class DefinitionsPane(ListPane):
 
 class WorkbooksPane(DefinitionsPane):
     COLUMNS = (
-        Column("name", "Name", 32),
-        Column("tags", "Tags", 24),
-        Column("created", "Created at", 19),
-        Column("updated", "Updated at", 19),
+        Column("name", "Name", 40, grow=True, min_width=16),
+        Column("tags", "Tags", 24, grow=True, min_width=0),
+        Column("created", "Created at", 19, min_width=0),
+        Column("updated", "Updated at", 19, min_width=0),
     )
 
     async def load(self) -> None:
@@ -93,11 +93,11 @@ def triggers_by_workflow(
 
 class WorkflowsPane(DefinitionsPane):
     COLUMNS = (
-        Column("name", "Name", 46),
-        Column("namespace", "Namespace", 9),
-        Column("input", "Input", 40),
-        Column("cron", "Cron (next, UTC)", 19),
-        Column("tags", "Tags", 24),
+        Column("name", "Name", 50, grow=True, min_width=20),
+        Column("input", "Input", 40, grow=True, min_width=10),
+        Column("cron", "Cron (next, UTC)", 19, grow=True, min_width=0),
+        Column("tags", "Tags", 24, grow=True, min_width=0),
+        Column("namespace", "Namespace", 9, min_width=0),
     )
     # A priority binding runs as the key arrives, before the keys typed after it reach the
     # list: they are kept for the form (TypeAhead); not while a text field (the filter) is typed.
@@ -122,10 +122,10 @@ class WorkflowsPane(DefinitionsPane):
         workflow = row.workflow
         return (
             cells.text(workflow.name, "bold"),
-            cells.text(workflow.namespace),
             cells.text(cells.input_signature(workflow.input)),
             cells.text(next_cron_time(row.triggers)),
             cells.tags(workflow.tags),
+            cells.text(workflow.namespace),
         )
 
     @on(DataTable.RowSelected)

@@ -21,8 +21,9 @@ from tripleo_tui.changes import follow_changes
 from tripleo_tui.messages import ExecutionFinished, OpenExecution
 from tripleo_tui.screens.confirm import ConfirmScreen
 from tripleo_tui.widgets import cells
+from tripleo_tui.widgets.columns import Column
 from tripleo_tui.widgets.list_pane import MARK_BINDINGS, ListPane
-from tripleo_tui.widgets.resource_table import MANY_GONE, Column, ResourceTable
+from tripleo_tui.widgets.resource_table import MANY_GONE, ResourceTable
 
 POLL_SECONDS = 3.0  # when another process runs the engine
 POLL_NEWEST = 200
@@ -64,12 +65,12 @@ class ExecutionsPane(ListPane):
     COLUMNS = (
         Column("mark", " ", 2),  # marked (*), and folded (▸) or unfolded (▾) sub-executions
         Column("id", "ID", 8),
-        Column("workflow", "Workflow", 30),
+        Column("workflow", "Workflow", 40, grow=True, min_width=16),
         Column("state", "State", 9),
-        Column("duration", "Took", 7),
-        Column("created", "Created at", 19),
-        Column("info", "State info", 30),
-        Column("description", "Description", 30),
+        Column("duration", "Took", 6),
+        Column("info", "State info", 24, grow=True, min_width=10),
+        Column("created", "Created at", 19, min_width=0),
+        Column("description", "Description", 20, grow=True, min_width=0),
     )
     BINDINGS: ClassVar = [
         Binding("p", "pause_resume", "Pause/resume", id="pause-resume"),
@@ -166,10 +167,10 @@ class ExecutionsPane(ListPane):
             cells.text(self._indent(execution.id) + execution.workflow_name, "bold"),
             cells.state(execution.state),
             cells.duration(execution.created_at, execution.finished_at, datetime.now(UTC)),
-            cells.text(execution.created_at),
             cells.text(
                 mask_text(execution.state_info), "red" if execution.state == states.ERROR else ""
             ),
+            cells.text(execution.created_at),
             cells.text(execution.description),
         )
 

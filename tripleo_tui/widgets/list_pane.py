@@ -19,7 +19,8 @@ from textual.widgets import Input, Static
 
 from tripleo_tui.messages import FilterChanged, MarksChanged
 from tripleo_tui.widgets import cells
-from tripleo_tui.widgets.resource_table import Cells, Column, ResourceTable
+from tripleo_tui.widgets.columns import Column
+from tripleo_tui.widgets.resource_table import Cells, ResourceTable
 
 if TYPE_CHECKING:
     from engine.api import Backend

@@ -15,8 +15,8 @@ from engine.api import EngineError
 from tripleo_tui.changes import follow_changes
 from tripleo_tui.messages import OpenExecution
 from tripleo_tui.widgets import cells
+from tripleo_tui.widgets.columns import Column
 from tripleo_tui.widgets.list_pane import ListPane
-from tripleo_tui.widgets.resource_table import Column
 
 REREAD_SECONDS = 5.0
 
@@ -26,12 +26,12 @@ if TYPE_CHECKING:
 
 class MessagesPane(ListPane):
     COLUMNS = (
-        Column("posted", "Posted at", 19),
-        Column("queue", "Queue", 10),
-        Column("type", "Type", 32),
+        Column("posted", "Posted at", 19, min_width=0),
+        Column("queue", "Queue", 10, grow=True, min_width=0),
+        Column("type", "Type", 32, grow=True, min_width=12),
         Column("status", "Status", 8),
-        Column("message", "Message", 40),
-        Column("execution", "Execution", 8),
+        Column("message", "Message", 40, grow=True, min_width=10),
+        Column("execution", "Execution", 9, min_width=0),
     )
     BINDINGS: ClassVar = [Binding("y", "copy", "Copy message", id="copy-message")]
 

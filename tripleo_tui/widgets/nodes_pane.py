@@ -21,8 +21,8 @@ from tripleo_tui.screens.node import NodeScreen
 from tripleo_tui.screens.profile import ProfileScreen
 from tripleo_tui.screens.reason import ReasonScreen
 from tripleo_tui.widgets import cells
+from tripleo_tui.widgets.columns import Column
 from tripleo_tui.widgets.list_pane import MARK_BINDINGS, ListPane
-from tripleo_tui.widgets.resource_table import Column
 
 if TYPE_CHECKING:
     from tripleo_tui.session import ConsoleSession
@@ -42,13 +42,13 @@ class NodesPane(ListPane):
 
     COLUMNS = (
         Column("mark", " ", 1),
-        Column("name", "Name", 14),
-        Column("profile", "Profile", 13),
-        Column("provision", "Provisioning", 12),
+        Column("name", "Name", 24, grow=True, min_width=8),
+        Column("profile", "Profile", 13, grow=True, min_width=7),
+        Column("provision", "Provisioning", 12, grow=True, min_width=9),
         Column("power", "Power", 9),
         Column("maintenance", "Maint.", 6),
-        Column("uuid", "UUID", 36),
-        Column("instance", "Instance UUID", 36),
+        Column("uuid", "UUID", 36, min_width=0),
+        Column("instance", "Instance UUID", 36, min_width=0),
     )
     BINDINGS: ClassVar = [
         *MARK_BINDINGS,

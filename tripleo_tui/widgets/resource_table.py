@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -23,10 +22,11 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.widget import PseudoClasses, Widget
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, Row, RowKey
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey, Row, RowKey
 from textual.worker import Worker
 
 from tripleo_tui.widgets.cells import Cell, Cells
+from tripleo_tui.widgets.columns import GAP, Column, share_width
 
 # The first batch covers a tall screen; later ones are small enough that a key press waits for
 # at most one of them (~50 us a row, cells included).
@@ -38,29 +38,22 @@ MANY_GONE = 20
 ROW = "row"  # the one DataTable column
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
-    key: str
-    label: str
-    width: int
-
-
-GAP = "  "
-
-
 class RowLine:
     """A whole row as one DataTable cell, its columns laid out here: Textual draws a cell at a
-    fixed cost, so one cell a row draws a screen about twice as fast as one cell a column."""
+    fixed cost, so one cell a row draws a screen about twice as fast as one cell a column.
+    `widths` is the table's own list, changed in place when the columns share the width anew."""
 
     __slots__ = ("cells", "widths")
 
-    def __init__(self, cells: Cells, widths: tuple[int, ...]) -> None:
+    def __init__(self, cells: Cells, widths: list[int]) -> None:
         self.cells = cells
         self.widths = widths
 
     def __rich__(self) -> Text:
         line = Text(no_wrap=True, end="")
         for cell, width in zip(self.cells, self.widths, strict=True):
+            if not width:
+                continue  # a hidden column
             plain = cell.plain
             if cell_len(plain) > width:
                 plain = set_cell_size(plain, width - 1) + "…"
@@ -148,7 +141,9 @@ class ResourceTable(DataTable):
         self._row_lines = OneLineRows(self)
         super().__init__(id=id, cursor_type="row", cursor_foreground_priority="renderable")
         self.spec = tuple(columns)
-        self._widths = tuple(column.width for column in self.spec)
+        self._widths = [column.width for column in self.spec]  # 0: hidden; see RowLine
+        self._longest = [0] * len(self.spec)  # the longest value seen in each column
+        self._measured = False  # whether a row was measured yet
         self._index = {column.key: index for index, column in enumerate(self.spec)}
         self.render_row = render
         self.search_text = search or (lambda record: _plain(render(record)))
@@ -179,9 +174,45 @@ class ResourceTable(DataTable):
         self._styled_state: PseudoClasses | None = None  # focus and hover at the last restyle
 
     def on_mount(self) -> None:
-        header = RowLine(tuple(Cell(column.label) for column in self.spec), self._widths)
-        width = sum(self._widths) + len(GAP) * len(self._widths)
-        self.add_column(header.__rich__(), width=width, key=ROW)
+        self.add_column(self._header(), width=self._row_width(), key=ROW)
+
+    # ---- the columns' widths ---------------------------------------------------------------
+
+    def _header(self) -> Text:
+        return RowLine(tuple(Cell(column.label) for column in self.spec), self._widths).__rich__()
+
+    def _row_width(self) -> int:
+        shown = [width for width in self._widths if width]
+        return sum(shown) + len(GAP) * len(shown)
+
+    def _measure(self, cells: Cells) -> bool:
+        """Note each value's length; whether one is longer than any before in its column."""
+        longest = self._longest
+        grown = not self._measured
+        self._measured = True
+        for at, cell in enumerate(cells):
+            if len(cell.plain) > longest[at]:
+                longest[at] = len(cell.plain)
+                grown = True
+        return grown
+
+    def _layout(self) -> None:
+        """Share the width among the columns again: the table was resized or a value is longer
+        than its column's. Every row is drawn again, the rows' cells are kept."""
+        available = self.size.width - self.styles.scrollbar_size_vertical - 2 * self.cell_padding
+        column = self.columns.get(ColumnKey(ROW))
+        if available <= 0 or column is None:
+            return
+        widths = list(share_width(self.spec, self._longest if self._measured else None, available))
+        if widths == self._widths and column.width == max(self._row_width(), available):
+            return
+        self._widths[:] = widths
+        column.label = self._header()
+        column.width = max(self._row_width(), available)  # the cursor spans the whole width
+        self._update_count += 1
+        self._clear_caches()
+        self._update_dimensions(())
+        self.refresh()
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         """With a fixed width and one-line rows nothing needs measuring, yet DataTable measures
@@ -219,7 +250,9 @@ class ResourceTable(DataTable):
     def _on_resize(self, event: events.Resize) -> None:
         if event.size == self._laid_out_size:
             event.prevent_default()  # DataTable's handler would drop the caches
-        self._laid_out_size = event.size
+        else:
+            self._laid_out_size = event.size
+            self._layout()
 
     def notify_style_update(self) -> None:
         state, self._styled_state = self._styled_state, self.get_pseudo_class_state()
@@ -236,7 +269,7 @@ class ResourceTable(DataTable):
             return
         x = event.x + int(self.scroll_x) - self.cell_padding
         for column, width in zip(self.spec, self._widths, strict=True):
-            if 0 <= x < width + len(GAP):
+            if width and 0 <= x < width + len(GAP):
                 self.post_message(self.HeaderClicked(column.key))
                 return
             x -= width + len(GAP)
@@ -244,8 +277,7 @@ class ResourceTable(DataTable):
     def column_x(self, key: str) -> int:
         """Where a column starts in a row, from the left edge (what a header click is tested
         with)."""
-        at = self._index[key]
-        return sum(self._widths[:at]) + len(GAP) * at
+        return sum(width + len(GAP) for width in self._widths[: self._index[key]] if width)
 
     def rows_in_order(self) -> list[str]:
         """Keys of the rows in the table, top to bottom."""
@@ -473,6 +505,8 @@ class ResourceTable(DataTable):
             cells = self.render_row(record)
             if cells != self._lines[key].cells:
                 self._lines[key] = line = RowLine(cells, self._widths)
+                if self._measure(cells):
+                    self._layout()
                 self.update_cell(key, ROW, line)
                 self._reorder()
             return
@@ -520,6 +554,7 @@ class ResourceTable(DataTable):
     def _add_batch(self, size: int) -> None:
         batch, self._queue[:size] = self._queue[:size], []
         at_end = self.follow_end and self.cursor_row >= self.row_count - 1
+        grown = False
         for key in batch:
             self._queued.discard(key)
             record = self.model.get(key)
@@ -527,7 +562,10 @@ class ResourceTable(DataTable):
                 line = self._lines.get(key)
                 if line is None:
                     line = self._lines[key] = RowLine(self.render_row(record), self._widths)
+                    grown = self._measure(line.cells) or grown
                 self.add_row(line, key=key)
+        if grown:
+            self._layout()
         if self.sort_key is not None and self._keep is None and batch:
             self._reorder(follow_top=True)
         if self._keep is not None and self._keep in self.rows:
