@@ -3,6 +3,9 @@ that is meant). The state file has fixed ids and times (snapshot_state); no endp
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from tests.tui.conftest import wait_for
@@ -140,4 +143,22 @@ def test_task_graph(snap_compare, snapshot_app):
         return graph and "wait_and_echo" in str(graph.first().content)
 
     run_before = keys_then("3", "down", "down", "down", "enter", "g", until=drawn)
+    assert snap_compare(snapshot_app, terminal_size=SMALL, run_before=run_before)
+
+
+def test_register_form(snap_compare, snapshot_app):
+    nodes = [
+        {"name": f"compute-{index}", "pm_type": "ipmi", "pm_addr": f"192.0.2.{index}",
+         "pm_user": "admin", "pm_password": "not shown", "mac": [f"52:54:00:00:00:0{index}"]}
+        for index in range(3)
+    ]  # fmt: skip
+    Path("instackenv.json").write_text(json.dumps({"nodes": nodes}))  # in the test's own folder
+
+    async def run_before(pilot) -> None:
+        await keys_then("4", "i", until=lambda app: app.screen.query("#found"))(pilot)
+        pilot.app.screen.query_one("#path").value = "instackenv.json"
+        found = pilot.app.screen.query_one("#found")
+        await wait_for(pilot, lambda: "3 nodes" in str(found.render()), "the nodes listed")
+        await pilot.pause()
+
     assert snap_compare(snapshot_app, terminal_size=SMALL, run_before=run_before)

@@ -22,7 +22,7 @@ from tripleo_tui.messages import ExecutionFinished, OpenExecution
 from tripleo_tui.screens.confirm import ConfirmScreen
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.columns import Column
-from tripleo_tui.widgets.list_pane import MARK_BINDINGS, ListPane
+from tripleo_tui.widgets.list_pane import MARK_ALL_BINDINGS, MARK_BINDING, ListPane
 from tripleo_tui.widgets.resource_table import MANY_GONE, ResourceTable
 
 POLL_SECONDS = 3.0  # when another process runs the engine
@@ -80,7 +80,8 @@ class ExecutionsPane(ListPane):
         Binding("s", "sort", "Sort", id="sort-executions"),
         Binding("f", "quick_filter", "State filter", id="state-filter"),
         Binding("d", "delete", "Delete", id="delete-execution"),
-        *MARK_BINDINGS,
+        MARK_BINDING,
+        *MARK_ALL_BINDINGS,
     ]
 
     def __init__(self, session: ConsoleSession, *, id: str) -> None:

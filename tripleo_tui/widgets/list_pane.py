@@ -1,5 +1,5 @@
 """The frame every list pane shares: a ResourceTable, a `/` filter line and a one-line note,
-and marks (`space`) for the panes whose keys act on several rows (MARK_BINDINGS).
+and marks (`space`) for the panes whose keys act on several rows (MARK_BINDING).
 
 A pane loads its rows in `load()` (run as a worker once the backend is open); `reload()` runs
 it again. Errors raised there reach the app's one worker-error handler. Each pane is given the
@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 
 
 MARK = cells.Cell("*", "bold cyan")
-MARK_BINDINGS = [
-    Binding("space", "mark", "Mark", id="mark"),
+MARK_BINDING = Binding("space", "mark", "Mark", id="mark")
+MARK_ALL_BINDINGS = [  # less used: declared last, the key bar drops them first
     Binding("a", "mark_all", "Mark shown", id="mark-all"),
     Binding("A", "unmark_all", "Unmark all", id="unmark-all"),
 ]

@@ -1,5 +1,6 @@
 """The Nodes pane: Ironic's nodes, refreshed every few seconds; mark nodes, then tag them with a
-profile, remove it, manage or provide them by running our baremetal workflows."""
+profile, remove it, manage or provide them by running our baremetal workflows; register nodes
+from an instackenv.json file."""
 
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ from tripleo_tui.screens.confirm import ConfirmScreen
 from tripleo_tui.screens.node import NodeScreen
 from tripleo_tui.screens.profile import ProfileScreen
 from tripleo_tui.screens.reason import ReasonScreen
+from tripleo_tui.screens.register import RegisterScreen
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.columns import Column
-from tripleo_tui.widgets.list_pane import MARK_BINDINGS, ListPane
+from tripleo_tui.widgets.list_pane import MARK_ALL_BINDINGS, MARK_BINDING, ListPane
 
 if TYPE_CHECKING:
     from tripleo_tui.session import ConsoleSession
@@ -50,14 +52,16 @@ class NodesPane(ListPane):
         Column("uuid", "UUID", 36, min_width=0),
         Column("instance", "Instance UUID", 36, min_width=0),
     )
-    BINDINGS: ClassVar = [
-        *MARK_BINDINGS,
+    BINDINGS: ClassVar = [  # the most used first: a narrow key bar drops the last
+        MARK_BINDING,
         Binding("t", "tag", "Tag profile", id="tag"),
-        Binding("u", "untag", "Remove profile", id="untag"),
         Binding("m", "manage", "Manage", id="manage"),
         Binding("v", "provide", "Provide", id="provide"),
+        Binding("u", "untag", "Remove profile", id="untag"),
         Binding("M", "maintenance", "Maintenance", id="maintenance"),
         Binding("P", "power", "Power on/off", id="power"),
+        Binding("i", "register", "Register nodes", id="register-nodes"),
+        *MARK_ALL_BINDINGS,
     ]
 
     def __init__(self, session: ConsoleSession, *, id: str) -> None:
@@ -70,6 +74,7 @@ class NodesPane(ListPane):
         self.stale_reason = ""  # why the rows shown may be out of date (Ironic unreachable)
         self._busy = False
         self.waiting: str | None = None  # why there are no nodes to read yet (sandbox starting)
+        self.register_path = ""  # the instackenv.json registered last, offered again
 
     def on_mount(self) -> None:
         self.set_interval(REFRESH_SECONDS, self._refresh_tick)
@@ -312,6 +317,32 @@ class NodesPane(ListPane):
             description=f"console: {verb} {_count(targets)}",
         )
         self.following[execution.id] = (f"{verb} {_count(targets)}", [])
+        self.update_note()
+
+    @work(group="node-action", exit_on_error=False)
+    async def action_register(self) -> None:
+        """Register (or update) the nodes of an instackenv.json file through
+        tripleo.baremetal.v1.register_or_update, after a form that lists them."""
+        request = await self.app.push_screen_wait(RegisterScreen(self.register_path))
+        if request is None:
+            return
+        self.register_path = str(request.path)
+        count = f"{len(request.nodes)} node{'s' if len(request.nodes) > 1 else ''}"
+        if request.remove:
+            named = {each.get(key) for each in request.nodes for key in ("name", "uuid")}
+            others = [n.label for n in self.nodes.values() if not named & {n.name, n.uuid}]
+            question = (
+                f"Register {count} from {request.path.name} and delete the nodes it does not "
+                f"list ({len(others)} by name or UUID)?"
+            )
+            if not await self.app.push_screen_wait(ConfirmScreen(question, others)):
+                return
+        execution = await self.session.start_execution(
+            f"{WORKBOOK}.register_or_update",
+            request.input,
+            description=f"console: register {count} from {request.path.name}",
+        )
+        self.following[execution.id] = (f"register {count}", [])
         self.update_note()
 
     def execution_finished(self, execution_id: str, state: str) -> bool:
