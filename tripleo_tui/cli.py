@@ -330,11 +330,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         given = getattr(args, f"os_{name}", None)
         if given is not None:
             os.environ[f"OS_{name.upper()}"] = given
-    from engine import clouds
     from engine.api import StoreError, log_path, refuse_unsafe_path, state_path
-    from engine.sandbox.endpoint import ENDPOINT_SOURCE
 
-    clouds.add_endpoint_source(ENDPOINT_SOURCE)
     db_path = state_path(args.db)
     try:
         refuse_unsafe_path(db_path)  # before anything is created beside it (the log)

@@ -80,8 +80,14 @@ async def run_engine(api: EmbeddedBackend, args: argparse.Namespace) -> Outcome:
     if mistral_choice(args) is not None:
         raise CommandError(f"Mistral {api.url} runs its own engine; nothing to run here")
     # EngineBusy is the engine's own: other commands never load it.
+    from engine import clouds
     from engine.api import EngineBusy, log_path
+    from engine.sandbox.endpoint import ENDPOINT_SOURCE
     from engine.server import checked_listen, serve, token_check
+
+    # The running sandbox is the last place the engine's OpenStack actions look for an Ironic
+    # (the other commands hand their actions to an engine, so only this one needs it).
+    clouds.add_endpoint_source(ENDPOINT_SOURCE)
 
     background = args.idle_exit is not None
     say_ready = os.environ.pop(SAY_READY_ENV, None)  # not passed on to what this runs

@@ -82,7 +82,6 @@ ACTION_EXECUTION_COLUMNS = (
 )
 DEFAULT_NAMESPACE = ""
 ACTION_EXECUTION_LIST_COLUMNS = tuple(c for c in ACTION_EXECUTION_COLUMNS if c != "State info")
-TIMESTAMP = "%Y-%m-%d %H:%M:%S"
 
 
 # ---- rows ----------------------------------------------------------------------------------
@@ -93,9 +92,11 @@ def duration(start: str | None, end: str | None) -> str:
     first two seconds)."""
     if not start:
         return ""
-    started = datetime.strptime(start, TIMESTAMP)
+    # fromisoformat reads Mistral's 'YYYY-MM-DD HH:MM:SS' as strptime did, without importing
+    # _strptime (and compiling its patterns) for every command that shows an execution.
+    started = datetime.fromisoformat(start)
     if end:
-        return str(datetime.strptime(end, TIMESTAMP) - started)
+        return str(datetime.fromisoformat(end) - started)
     so_far = datetime.now(UTC).replace(tzinfo=None, microsecond=0) - started
     return "..." if so_far < timedelta(seconds=2) else f"{so_far}..."
 

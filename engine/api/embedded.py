@@ -17,7 +17,6 @@ import functools
 import subprocess
 import threading
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
@@ -38,9 +37,9 @@ from engine.store import (
     requests,
     state_path,
 )
-from engine.store import cron_triggers as triggers
 from engine.store import definitions as defs
 from engine.store import executions as rows
+from engine.store.database import new_id
 from engine.store.definitions import (
     DEFAULT_PROJECT,
     ActionRecord,
@@ -69,6 +68,7 @@ if TYPE_CHECKING:
     )
     from engine.lang import WorkbookSpec, WorkflowSpec
     from engine.runtime.service import Engine
+    from engine.store.cron_triggers import CronTriggerValues
 
 # The engine, the action registry, the parsers, YAQL, the hand-off client and the queue and
 # paging queries are imported by the methods that use them, so a command that only reads (a
@@ -91,7 +91,7 @@ OthersServing = Callable[["EmbeddedBackend"], Awaitable[Serving]]
 
 BUNDLED_WORKBOOKS = Path(__file__).resolve().parents[2] / "workbooks"
 SCOPES = ("private", "public")
-SYSTEM_ACTION_IDS = uuid.UUID("7f1c4a52-2b1e-4c55-9a43-6f0e8e5d1b07")  # uuid5 namespace
+SYSTEM_ACTION_IDS = "7f1c4a52-2b1e-4c55-9a43-6f0e8e5d1b07"  # uuid5 namespace
 
 Spec = TypeVar("Spec")
 
@@ -250,8 +250,13 @@ class EmbeddedBackend:
         return graph_of(await self.get_workflow_spec(id_or_name))
 
     async def check_execution_input(self, workflow: str, input: Mapping[str, Any]) -> None:
+        """Checked here before an engine is started for it; a live engine that the start is
+        handed to checks it itself (the same error, nothing stored), so it is not parsed
+        here too (importing the parsers and parsing take longer than the hand-off)."""
         from engine.core.errors import check_workflow_input
 
+        if self._hands_off() and await self.live_engine() is not None:
+            return
         check_workflow_input(await self.get_workflow_spec(workflow), dict(input))
 
     async def validate_workflows(self, text: str, filename: str = "<input>") -> Validation:
@@ -334,13 +339,15 @@ class EmbeddedBackend:
         await self.store.write(defs.delete_action, id_or_name)
 
     async def _system_actions(self) -> dict[str, ActionRecord]:
+        import uuid
+
         from engine.actions import list_system_actions
 
         # Shown with the state file's creation time, as Mistral shows when it registered them.
         created_at = await defs.get_meta(self.store, "created_at")
         return {
             action.name: ActionRecord(
-                id=str(uuid.uuid5(SYSTEM_ACTION_IDS, action.name)),
+                id=str(uuid.uuid5(uuid.UUID(SYSTEM_ACTION_IDS), action.name)),
                 name=action.name,
                 workbook_name=None,
                 is_system=True,
@@ -476,7 +483,7 @@ class EmbeddedBackend:
                 input=dict(input or {}),
                 params=dict(params or {}),
                 description=description,
-                id=id or str(uuid.uuid4()),
+                id=id or new_id(),
             )
         if id is not None and (found := await rows.find_execution(self.store, id)) is not None:
             return found
@@ -915,6 +922,8 @@ class EmbeddedBackend:
         if self._hands_off():
             return await self._handoff.call("create_cron_trigger", **given)
         engine = await self._running_engine()
+        from engine.store import cron_triggers as triggers
+
         trigger = await self.store.write(_keyed(triggers.insert_cron_trigger, key), values)
         engine.cron.wake()
         return trigger
@@ -929,9 +938,10 @@ class EmbeddedBackend:
         pattern: str | None,
         first_time: str | None,
         count: int | None,
-    ) -> triggers.CronTriggerValues:
+    ) -> CronTriggerValues:
         from engine.core import cron
-        from engine.core.conductor import check_input_size, check_workflow_input
+        from engine.core.errors import check_input_size, check_workflow_input
+        from engine.store import cron_triggers as triggers
 
         if not name.strip():
             raise InputError("A cron trigger needs a name")
@@ -955,15 +965,21 @@ class EmbeddedBackend:
         )
 
     async def list_cron_triggers(self) -> list[CronTriggerRecord]:
+        from engine.store import cron_triggers as triggers
+
         return await triggers.list_cron_triggers(self.store)
 
     async def get_cron_trigger(self, name_or_id: str) -> CronTriggerRecord:
+        from engine.store import cron_triggers as triggers
+
         found = await triggers.find_cron_trigger(self.store, name_or_id)
         return _found(found, "Cron trigger", name_or_id)
 
     async def delete_cron_trigger(self, name_or_id: str) -> None:
         """`cron-trigger-delete`, straight in the state file: the engine's scheduler reads the
         triggers from there and advances only a trigger that is still there."""
+        from engine.store import cron_triggers as triggers
+
         await self.store.write(triggers.delete_cron_trigger, name_or_id)
         await self.store.truncate_wal()  # its input may hold passwords
 

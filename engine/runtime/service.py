@@ -44,15 +44,15 @@ from engine.runtime.catalog import StoreCatalog
 from engine.runtime.scheduler import CronScheduler
 from engine.store import NotFoundError, Store
 from engine.store.definitions import find_workflow
-from engine.store.executions import (
+from engine.store.executions import find_environment
+from engine.store.history import StoreHistory
+from engine.store.journal import (
     SpecParser,
-    find_environment,
     journal_rows,
     load_trees,
     running_standalone_actions,
     write_journal,
 )
-from engine.store.history import StoreHistory
 from engine.store.lease import (
     Heartbeat,
     LeaseLost,

@@ -1,8 +1,8 @@
 """A real OpenStack Ironic on loopback with demo nodes, for the demo mode, the CLI and the tests.
 
-The console and the CLI add ENDPOINT_SOURCE to engine.clouds, so a running sandbox is used when
-neither clouds.yaml nor the OS_* variables name an endpoint. Its names are imported on first
-use (engine.lazy): `--help` and the commands that never look for an endpoint stay quick.
+The console and `tripleo-tui engine` add ENDPOINT_SOURCE to engine.clouds, so a running sandbox
+is used when neither clouds.yaml nor the OS_* variables name an endpoint. Its names are imported
+on first use (engine.lazy): `--help` and the commands that never look for an endpoint stay quick.
 """
 
 from __future__ import annotations

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from engine.store.database import Store, utc_now
+from engine.store.database import Store, new_id, utc_now
 from engine.store.definitions import DEFAULT_PROJECT, PRIVATE
 from engine.store.errors import AlreadyExistsError, NotFoundError
 from engine.store.records import json_object, to_record
@@ -98,7 +97,7 @@ async def next_cron_time(store: Store) -> str | None:
 def insert_cron_trigger(conn: sqlite3.Connection, values: CronTriggerValues) -> CronTriggerRecord:
     if conn.execute("SELECT 1 FROM cron_triggers WHERE name = ?", (values.name,)).fetchone():
         raise AlreadyExistsError(f"Cron trigger '{values.name}' already exists")
-    trigger_id = str(uuid.uuid4())
+    trigger_id = new_id()
     conn.execute(
         "INSERT INTO cron_triggers (id, name, workflow_name, workflow_id, workflow_input,"
         " workflow_params, pattern, first_execution_time, next_execution_time,"

@@ -36,6 +36,14 @@ def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def new_id() -> str:
+    """A new row's id, a random UUID as Mistral's. uuid is imported here, by the first write:
+    on Linux it imports `platform`, whose patterns a command that only reads need not compile."""
+    import uuid
+
+    return str(uuid.uuid4())
+
+
 # Files SQLite keeps beside the state file. It opens them by name when it needs them, after our
 # own check of the state file (SQLite 3.40 refuses a symbolic link there, older ones follow it).
 COMPANION_SUFFIXES = ("-wal", "-shm", "-journal")

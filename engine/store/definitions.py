@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from engine.store.database import Store, utc_now
+from engine.store.database import Store, new_id, utc_now
 from engine.store.errors import AlreadyExistsError, ConflictError, NotFoundError
 from engine.store.records import Record, json_tuple, to_record
 
@@ -400,7 +399,7 @@ def _insert_child(
         f"INSERT INTO {table} (id, name, workbook_name, definition, input, description, tags,"
         " scope, project_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            str(uuid.uuid4()),
+            new_id(),
             item.name,
             workbook_name,
             item.definition,

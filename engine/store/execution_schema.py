@@ -1,4 +1,4 @@
-"""Tables for executions: the engine's journal (see engine.store.executions).
+"""Tables for executions: the engine's journal (see engine.store.journal).
 
 A task row does not copy its inbound context when that is its upstream task's outbound context:
 it names that task (`in_context_ref`) and the context is rebuilt from the published variables

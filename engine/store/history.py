@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.core.model import Timer, WorkflowExecution
-from engine.store.executions import load_trees, loads
+from engine.store.executions import loads
+from engine.store.journal import load_trees
 
 # Every workflow execution under the given one (its sub-workflows, theirs, ...), itself included.
 _TREE = """
@@ -55,7 +56,7 @@ class StoreHistory:
     def trees(
         self, root_ids: list[str], parse: Callable[[str], Any]
     ) -> tuple[list[WorkflowExecution], list[Timer]]:
-        """Execution trees rebuilt from the state file (engine.store.executions.load_trees),
+        """Execution trees rebuilt from the state file (engine.store.journal.load_trees),
         read in one snapshot."""
         conn = self._connection()
         conn.execute("BEGIN")

@@ -57,9 +57,9 @@ print(json.dumps(loaded), file=sys.stderr)
 """
 
 
-def loaded_by(*args: str) -> list[str]:
-    """Which of HEAVY and ENGINE the command `args` imported."""
-    probe = PROBE.format(names=HEAVY + ENGINE)
+def loaded_by(*args: str, among: tuple[str, ...] = HEAVY + ENGINE) -> list[str]:
+    """Which modules of `among` the command `args` imported."""
+    probe = PROBE.format(names=among)
     done = subprocess.run(
         [sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=60
     )
@@ -152,6 +152,33 @@ def test_the_engine_serves_before_it_loads_expressions_or_http(state):
         timeout=60,
     )
     assert json.loads(done.stderr.strip().splitlines()[-1]) == []
+
+
+def test_a_start_handed_to_a_live_engine_has_its_input_checked_there(state):
+    """With an engine live, execution-create hands the start over without parsing the
+    workflow itself: bad input gets the engine's error, the same words, and nothing starts."""
+    db, _ = state
+    engine = start_background_engine(db)
+    try:
+        select.select([engine.stdout], [], [], 60)
+        assert engine.stdout.readline() == b"ready\n"
+        bad = ("--db", str(db), "execution-create", "start_up.greet", '{"colour": "red"}')
+        done = subprocess.run(
+            [sys.executable, "-m", "tripleo_tui", *bad], capture_output=True, text=True, timeout=60
+        )
+        assert (done.returncode, done.stdout, done.stderr) == (
+            1,
+            "",
+            "ERROR: Invalid input [name=greet, class=DirectWorkflowSpec, "
+            "missing=['name', 'password'], unexpected=['colour']]\n",
+        )
+        assert loaded_by(*bad, among=("engine.lang.documents", "yaml")) == []
+        listed = tripleo_tui("--db", str(db), "execution-list", "-f", "value", "-c", "ID")
+        assert len(listed.splitlines()) == 1  # the fixture's only
+    finally:
+        stop_engine(db)
+        engine.wait(timeout=30)
+        engine.stdout.close()
 
 
 def test_a_started_engine_says_when_it_serves(tmp_path):

@@ -74,7 +74,7 @@ async def test_a_sandbox_started_later_is_found_without_a_restart(
     endpoint, ironic_sandbox_dir, tmp_path, monkeypatch
 ):
     monkeypatch.setenv(sandbox.DIR_ENV, str(tmp_path))
-    clouds.add_endpoint_source(sandbox.ENDPOINT_SOURCE)  # as the CLI and the console do
+    clouds.add_endpoint_source(sandbox.ENDPOINT_SOURCE)  # as the engine and the console do
     assert (
         await run_action("ironic.node_list", {})
     ).error == f"ironic.node_list failed: {NO_ENDPOINT}"
