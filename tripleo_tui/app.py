@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -97,6 +98,10 @@ class TripleoTuiApp(App[None]):
         background (installing it first if needed). `mistral`: drive that real Mistral instead
         of the embedded engine."""
         super().__init__()
+        if "TEXTUAL_ANIMATIONS" not in os.environ:
+            # Nothing slides: over SSH each frame is bytes to send, and a tab's sliding
+            # underline drew 25 frames after each pane switch (2 ms each, while keys wait).
+            self.animation_level = "none"
         self.sandbox_nodes = sandbox_nodes
         self.sandbox_progress: sandbox.Progress | None = None  # while the sandbox comes up
         self._sandbox_ticker: Timer | None = None  # redraws its elapsed time

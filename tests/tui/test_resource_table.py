@@ -4,6 +4,8 @@ the end."""
 
 from __future__ import annotations
 
+import random
+
 from textual.app import App, ComposeResult
 
 from tripleo_tui.widgets.cells import Cell
@@ -101,3 +103,34 @@ async def test_a_refill_reuses_rows_but_not_one_changed_while_filtered_out():
         assert table.cell("k5", "name").plain == "changed"
         assert "changed" in table.render_line(table.header_height + 5).text
         assert table._lines["k6"] is unchanged  # drawn once, added again
+
+
+async def test_rows_added_one_by_one_land_where_a_sort_puts_them_in_a_tree():
+    """New rows are placed in the kept order instead of sorting every row again: the same
+    order as a sort, with ties (stable), children under their parent (a top row), and a child
+    that comes before its parent moved under it once the parent comes."""
+    rng = random.Random(7)
+    new = [f"k{number}" for number in range(ROWS, ROWS + 300)]
+    tops = [key for key in new if rng.random() < 0.5]
+    async with TableApp().run_test(size=(40, 12)) as pilot:
+        table = await filled(pilot)
+        table.parent_of = lambda cells: cells[1].plain or None
+        table.set_order(lambda cells: int(cells[0].plain.removeprefix("row-")), reverse=True)
+        table.unfold("k1")
+        placed = []
+        place = table._place
+        table._place = lambda key: placed.append(place(key)) or placed[-1]
+        for number, key in enumerate(new):
+            parent = None if key in tops else rng.choice(["k1", f"k{rng.randrange(9)}", *tops])
+            newest = f"row-{ROWS + number // 3}"  # ties by three; some among the oldest
+            name = newest if rng.random() < 0.8 else f"row-{rng.randrange(9)}"
+            table.upsert(key, (Cell(name), Cell(parent or "")))
+            if key in tops:
+                table.unfold(key)
+        assert placed.count(True) > 150  # most without a sort
+        kept = table.shown_keys()
+        assert len(kept) > ROWS + 100
+        table._order = None  # a sort from scratch
+        assert table.shown_keys() == kept
+        await pilot.pause()
+        assert table.rows_in_order() == kept
