@@ -131,7 +131,7 @@ class Credentials:
         if self.source in _endpoint_sources:
             return f"{where}; {_endpoint_sources[self.source].description}"
         if self.source == "caller":
-            return f"{where}; the caller's token"
+            return f"{where}; the caller's {'cloud' if self.auth_type == 'none' else 'token'}"
         return f"{where}; from OS_* variables"
 
     def session(self):
@@ -221,9 +221,9 @@ _clients: dict[str, Any] = {}
 
 
 def current() -> Credentials | None:
-    """The credentials in use: the caller's while an action runs for a caller with a token
-    (engine.callers), else the engine's own, resolved again when none were found or their
-    sources changed."""
+    """The credentials in use: the caller's while an action runs for a caller with a cloud or
+    a token (engine.callers), else the engine's own, resolved again when none were found or
+    their sources changed."""
     global _current, _resolved_from
     sources = _fingerprint()
     with _lock:
@@ -233,12 +233,30 @@ def current() -> Credentials | None:
             _resolved_from = sources
         engine_own = _current
     caller = CALLER.get()
+    if caller is not None and caller.cloud is not None:
+        with _lock:
+            if caller.credentials is None:
+                caller.credentials = _caller_cloud(caller.cloud)
+            return caller.credentials
     if caller is None or engine_own is None or engine_own.auth_type == "none":
         return engine_own  # a standalone Ironic has no Keystone to act as anyone
     with _lock:
         if caller.credentials is None:
             caller.credentials = _as_caller(engine_own, caller)
         return caller.credentials
+
+
+def _caller_cloud(cloud: dict[str, Any]) -> Credentials:
+    """The cloud a caller's request named (engine.target_cloud), as credentials."""
+    from openstack.config import loader
+
+    config = loader.OpenStackConfig(load_yaml_config=False, load_envvars=False)
+    try:
+        return Credentials("caller", config.get_one(**cloud))
+    except Exception as error:
+        message, token = _plain(error), cloud.get("auth", {}).get("token")
+        message = message.replace(token, MASK) if token else message
+        raise CloudsError(f"the caller's cloud is incomplete: {message}") from None
 
 
 def _as_caller(engine_own: Credentials, caller: Caller) -> Credentials:

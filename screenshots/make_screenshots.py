@@ -4,14 +4,16 @@
 
 Brings the sandbox up if it is not running (and down again after), opens the console on a
 fresh state file, runs a few example workflows and takes one screenshot per pane, of the run
-form, of an execution's output, of a failed execution's error view and task graph, and of a
-tagging in progress. The tagging works on two nodes of its own, enrolled for it and deleted after,
-so the sandbox's other nodes are left as they were.
+form, of an execution's output, of a failed execution's error view and task graph, of a
+tagging in progress, of a node's details and of the form that registers an instackenv.json.
+The tagging and the details use two nodes of its own, enrolled for it and deleted after; the
+register form is shown, not sent: the sandbox's other nodes are left as they were.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 import tempfile
@@ -29,7 +31,9 @@ from tripleo_tui.app import TripleoTuiApp  # noqa: E402
 from tripleo_tui.screens.execution import ExecutionScreen  # noqa: E402
 from tripleo_tui.screens.failure import FailureScreen  # noqa: E402
 from tripleo_tui.screens.graph import GraphScreen  # noqa: E402
+from tripleo_tui.screens.node import NodeScreen  # noqa: E402
 from tripleo_tui.screens.profile import ProfileScreen  # noqa: E402
+from tripleo_tui.screens.register import RegisterScreen  # noqa: E402
 from tripleo_tui.screens.run_form import RunFormScreen  # noqa: E402
 
 SIZE = (120, 36)
@@ -86,7 +90,14 @@ async def main() -> None:
             name=f"shots-{suffix}-{index}",
             driver="fake-hardware",
             resource_class="baremetal",
-            properties={"cpus": 16, "memory_mb": 65536, "local_gb": 200, "cpu_arch": "x86_64"},
+            properties={
+                "cpus": 16,
+                "memory_mb": 65536,
+                "local_gb": 200,
+                "cpu_arch": "x86_64",
+                "capabilities": "boot_option:local",
+            },
+            driver_info={"ipmi_address": f"192.0.2.{index}", "ipmi_password": "masked"},
         ).uuid
         for index in (1, 2)
     ]
@@ -97,6 +108,25 @@ async def main() -> None:
             client.node.delete(node_uuid)
         if started:
             sandbox.down()
+
+
+def instackenv(folder: Path) -> Path:
+    """An instackenv.json of three nodes, for the register form (never sent)."""
+    nodes = [
+        {
+            "name": f"compute-{index}",
+            "pm_type": "ipmi",
+            "pm_addr": f"192.0.2.{20 + index}",
+            "pm_user": "admin",
+            "pm_password": "not shown",
+            "mac": [f"52:54:00:12:34:{index:02x}"],
+            "capabilities": "profile:compute,boot_option:local",
+        }
+        for index in range(3)
+    ]
+    path = folder / "instackenv.json"
+    path.write_text(json.dumps({"nodes": nodes}, indent=2))
+    return path
 
 
 async def take_all(own_nodes: list[str]) -> None:
@@ -137,6 +167,19 @@ async def take_all(own_nodes: list[str]) -> None:
         await shoot(pilot, "tagging")
         await wait_for(pilot, lambda: not nodes.following)
         app.clear_notifications()
+
+        nodes.table.move_cursor(row=nodes.table.get_row_index(own_nodes[0]), animate=False)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, NodeScreen) and app.screen.details)
+        await shoot(pilot, "node_details")
+        await pilot.press("escape")
+
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, RegisterScreen))
+        app.screen.query_one("#path").value = str(instackenv(state.parent))
+        await wait_for(pilot, lambda: app.screen.nodes)
+        await shoot(pilot, "register_nodes")
+        await pilot.press("escape")
 
         await pilot.press("2")
         app.open_run_form("tripleo.baremetal.v1.tag_node")

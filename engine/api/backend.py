@@ -150,7 +150,10 @@ class Backend(Protocol):
         state_info: str | None = None,
         env: Mapping[str, Any] | None = None,
         description: str | None = None,
-    ) -> ExecutionRecord: ...
+        caller: Caller | None = None,
+    ) -> ExecutionRecord:
+        """With `caller`, a resumed execution's actions act as the caller."""
+
     async def wait_execution(self, execution_id: str) -> ExecutionRecord:
         """Return the execution once it has ended or is PAUSED."""
 
@@ -193,9 +196,10 @@ class Backend(Protocol):
         reset: bool = True,
         env: Mapping[str, Any] | None = None,
         skip: bool = False,
+        caller: Caller | None = None,
     ) -> TaskRecord:
         """Run an ERROR task again, or with `skip` make it SKIPPED and follow its on-skip
-        (Mistral's task update to SKIPPED)."""
+        (Mistral's task update to SKIPPED); with `caller`, its actions act as the caller."""
 
     # ---- action executions -----------------------------------------------------------------
 
@@ -220,6 +224,7 @@ class Backend(Protocol):
         save_result: bool = False,
         run_sync: bool = False,
         description: str = "",
+        caller: Caller | None = None,
     ) -> ActionExecutionRecord: ...
 
     # ---- environments ----------------------------------------------------------------------

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from engine.api.types import ActionExecutionRecord, ExecutionFilter, Validation
+from engine.callers import CALLER
 from engine.core import states
 from engine.core.errors import InputError, WorkflowError
 from engine.lang.errors import DefinitionError
@@ -536,11 +537,13 @@ class EmbeddedBackend:
         state_info: str | None = None,
         env: Mapping[str, Any] | None = None,
         description: str | None = None,
+        caller: Caller | None = None,
         key: str | None = None,
     ) -> ExecutionRecord:
         """`execution-update`: -s PAUSED pauses, -s RUNNING resumes (with -e merged into the
-        env), -s SUCCESS|ERROR|CANCELLED ends it now with `state_info` as the message; -d sets
-        the description, -e alone updates the env (IDLE, PAUSED or ERROR executions).
+        env; with `caller`, its actions act as the caller from now on), -s
+        SUCCESS|ERROR|CANCELLED ends it now with `state_info` as the message; -d sets the
+        description, -e alone updates the env (IDLE, PAUSED or ERROR executions).
 
         `key` (here and in the other changes another process hands to the engine): the
         request's idempotency key, recorded with the change (engine.store.requests)."""
@@ -565,7 +568,7 @@ class EmbeddedBackend:
         if state == states.PAUSED:
             changes.append(events.PauseWorkflow(execution_id, state_info))
         elif state == states.RUNNING:
-            changes.append(events.ResumeWorkflow(execution_id, dict(env) if env else None))
+            changes.append(events.ResumeWorkflow(execution_id, dict(env) if env else None, caller))
         elif state is not None:
             changes.append(events.StopWorkflow(execution_id, state, state_info))
         elif env:
@@ -693,11 +696,12 @@ class EmbeddedBackend:
         reset: bool = True,
         env: Mapping[str, Any] | None = None,
         skip: bool = False,
+        caller: Caller | None = None,
         key: str | None = None,
     ) -> TaskRecord:
         """`task-rerun`: an ERROR task runs again; with reset=False (--resume) a with-items task
         runs only its failed and not-started items; with skip (--skip) it is SKIPPED and its
-        on-skip runs."""
+        on-skip runs. With `caller`, the execution's actions act as the caller from now on."""
         from engine.core import events
 
         if self._hands_off():
@@ -714,7 +718,7 @@ class EmbeddedBackend:
         engine = await self._running_engine()
         tree = await self._root_of(execution_id)
         await engine.catalog.refresh()
-        rerun = events.RerunTask(task_id, reset, dict(env) if env else None, skip)
+        rerun = events.RerunTask(task_id, reset, dict(env) if env else None, skip, caller)
         await engine.submit(rerun, tree, key)
         return await self.get_task(task_id)
 
@@ -785,9 +789,10 @@ class EmbeddedBackend:
         save_result: bool = False,
         run_sync: bool = False,
         description: str = "",
+        caller: Caller | None = None,
         key: str | None = None,
     ) -> ActionExecutionRecord:
-        """`run-action`: run one action outside any workflow.
+        """`run-action`: run one action outside any workflow (as `caller`, if given).
 
         Without `save_result` nothing is stored but the request's key (the action was started)
         and the record has no id. With it, the action execution is a row; `run_sync` waits for
@@ -808,10 +813,15 @@ class EmbeddedBackend:
         if not save_result:
             if key is not None:
                 await self.store.write(requests.record_keys, [(key, None, time.time())])
-            return await self._run_unsaved(name, given)
+            acting = CALLER.set(caller)  # this task's, and the threads its action runs in
+            try:
+                return await self._run_unsaved(name, given)
+            finally:
+                CALLER.reset(acting)
         engine = await self._running_engine()
         await engine.catalog.refresh()
-        action = await engine.submit(events.RunStandaloneAction(name, given, description), key=key)
+        run = events.RunStandaloneAction(name, given, description, caller)
+        action = await engine.submit(run, key=key)
         if run_sync:
             await self._wait(action.id, self.get_action_execution, None)
         return await self.get_action_execution(action.id)

@@ -11,7 +11,8 @@ caller holds the start lock, so of many commands racing for an engine one starts
 Every change goes with a new idempotency key that the engine commits with the change
 (engine.store.requests): when the engine stops before it answers, the key in the state file
 says whether the change was made, and the command reports what is there instead of failing or
-sending it again.
+sending it again. A request that starts actions carries this process's own cloud
+(engine.target_cloud), so the engine acts on the cloud of the command that asked.
 """
 
 from __future__ import annotations
@@ -45,9 +46,11 @@ from engine.api.types import (
     WorkflowError,
     states,
 )
+from engine.clouds import CloudsError
 from engine.store import log_path
 from engine.store.lease import LEASE_TIMEOUT, LeaseHolder, try_start_lock
 from engine.store.requests import made_request
+from engine.target_cloud import caller_headers
 
 if TYPE_CHECKING:
     from engine.api.embedded import EmbeddedBackend
@@ -62,6 +65,8 @@ LONG_POLL = 30.0  # seconds one wait request may last
 # How often the caller tries again to reach an engine it did not start (one it started says
 # when it serves: see EngineClient._until_ready).
 RETRY_EVERY = 0.05
+# The methods that start actions: their requests carry this process's cloud (a resume too).
+ACTING = frozenset({"start_execution", "rerun_task", "run_action"})
 
 # Errors that cross the hand-off as themselves (their message is meant for the user).
 KNOWN_ERRORS: dict[str, type[Exception]] = {
@@ -188,7 +193,7 @@ class NoEngineAnswered(HandoffError):
 
 
 def _exchange(
-    path: str, verb: str, url: str, body: Any, key: str | None = None
+    path: str, verb: str, url: str, body: Any, headers: dict[str, str] | None = None
 ) -> tuple[int, str | None, bytes]:
     """One request, blocking (run in a thread): (status, error type header, body)."""
     connection = _UnixConnection(path)
@@ -198,9 +203,7 @@ def _exchange(
         except (FileNotFoundError, ConnectionRefusedError) as error:
             raise _NotListening(str(error)) from None
         data = None if body is None else json.dumps(body)
-        headers = {"Content-Type": "application/json"}
-        if key is not None:
-            headers[KEY_HEADER] = key
+        headers = {"Content-Type": "application/json", **(headers or {})}
         connection.request(verb, url, body=data, headers=headers)
         response = connection.getresponse()
         return response.status, response.getheader(ERROR_TYPE_HEADER), response.read()
@@ -234,8 +237,13 @@ class EngineClient:
         if method == "start_execution":  # a create's key is the new execution's id
             key = arguments["id"] = arguments.get("id") or key
         verb, url, body, read = _request(method, arguments)
+        acting = method in ACTING or arguments.get("state") == states.RUNNING  # a resume
         try:
-            status, kind, data = await self._send(verb, url, body, key)
+            cloud = await asyncio.to_thread(caller_headers) if acting else {}
+        except CloudsError as error:
+            raise HandoffError(f"{error}; nothing was changed") from None
+        try:
+            status, kind, data = await self._send(verb, url, body, {KEY_HEADER: key, **cloud})
         except EngineGone as gone:
             return await self._look_up(method, arguments, key, gone.took)
         finally:
@@ -252,7 +260,7 @@ class EngineClient:
         raise HandoffError(f"The engine failed: {status} {message} (details in {self._log})")
 
     async def _send(
-        self, verb: str, url: str, body: Any, key: str | None = None
+        self, verb: str, url: str, body: Any, headers: dict[str, str] | None = None
     ) -> tuple[int, str | None, bytes]:
         """Send once an engine listens, starting one if none is live; an engine that goes away
         before it answers is reported (the change may or may not have been made)."""
@@ -260,7 +268,7 @@ class EngineClient:
         while True:
             live = await self.api.live_engine()
             try:
-                return await asyncio.to_thread(_exchange, self.socket, verb, url, body, key)
+                return await asyncio.to_thread(_exchange, self.socket, verb, url, body, headers)
             except _NotListening:
                 if time.monotonic() > deadline:
                     raise NoEngineAnswered(

@@ -19,7 +19,6 @@ python-mistralclient's `target_*` options do.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import re
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -55,10 +54,10 @@ from engine.api.types import (
     states,
 )
 from engine.core.errors import invalid_input
+from engine.target_cloud import target_cloud_headers
 
 if TYPE_CHECKING:
     from engine.api.graph import WorkflowGraph
-    from engine.clouds import Credentials
 
 SERVICE_TYPE = "workflowv2"
 TIMEOUT = 60.0  # seconds for one HTTP request
@@ -67,7 +66,6 @@ WHOLE_ID = 36  # a UUID's length: a shorter id is a prefix to look up
 POLL_SECONDS = 1.0  # how often `subscribe` asks what changed
 WAIT_SECONDS = (0.2, 2.0)  # first and longest pause between polls of a waited-for execution
 TRACEBACK = "Traceback (most recent call last)"
-NO_KEYSTONE_TOKEN = "no-keystone"  # Mistral wants a target token; an Ironic without auth ignores it
 OLDEST_FIRST = {"sort_keys": "created_at,id", "sort_dirs": "asc,asc"}
 SUMMARY_FIELDS = (
     "id",
@@ -345,6 +343,7 @@ class MistralBackend:
         state_info: str | None = None,
         env: Mapping[str, Any] | None = None,
         description: str | None = None,
+        caller: Caller | None = None,
     ) -> ExecutionRecord:
         """`execution-update`; the client's own update() cannot send `state_info`."""
         body: dict[str, Any] = {}
@@ -435,6 +434,7 @@ class MistralBackend:
         reset: bool = True,
         env: Mapping[str, Any] | None = None,
         skip: bool = False,
+        caller: Caller | None = None,
     ) -> TaskRecord:
         if skip:  # Mistral's task update to SKIPPED; the client has no call of its own for it
             body = {"id": task_id, "state": "SKIPPED", "reset": reset}
@@ -486,6 +486,7 @@ class MistralBackend:
         save_result: bool = False,
         run_sync: bool = False,
         description: str = "",
+        caller: Caller | None = None,
     ) -> ActionExecutionRecord:
         params: dict[str, Any] = {"save_result": save_result, "run_sync": run_sync}
         if description:
@@ -767,28 +768,6 @@ class _TargetCloud(Mapping[str, str]):
         from engine import clouds
 
         return target_cloud_headers(clouds.current())
-
-
-def target_cloud_headers(credentials: Credentials | None) -> dict[str, str]:
-    """Mistral's X-Target-* headers naming the endpoints of credentials without Keystone
-    (their catalog as a Keystone v3 token body, base64); none for other credentials."""
-    if credentials is None or credentials.auth_type != "none":
-        return {}
-    endpoints = credentials.known_endpoints()
-    if not endpoints:
-        return {}
-    region = credentials.region.get_region_name()
-    where = {"region": region, "region_id": region} if region else {}
-    catalog = [
-        {"type": kind, "endpoints": [{"interface": "public", "url": url, **where}]}
-        for kind, url in endpoints
-    ]
-    token_body = json.dumps({"methods": ["token"], "catalog": catalog})
-    return {
-        "X-Target-Auth-Uri": endpoints[0][1],
-        "X-Target-Auth-Token": NO_KEYSTONE_TOKEN,
-        "X-Target-Service-Catalog": base64.b64encode(token_body.encode()).decode(),
-    }
 
 
 def _remote_error(error: Exception, url: str) -> Exception:

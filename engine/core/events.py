@@ -53,6 +53,7 @@ class RunStandaloneAction:
     name: str
     input: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    caller: Any = field(default=None, repr=False)  # engine.callers.Caller; the runtime keeps it
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,7 @@ class PauseWorkflow:
 class ResumeWorkflow:
     execution_id: str
     env: dict[str, Any] | None = None
+    caller: Any = field(default=None, repr=False)  # engine.callers.Caller; the runtime keeps it
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,7 @@ class RerunTask:
     reset: bool = True
     env: dict[str, Any] | None = None
     skip: bool = False
+    caller: Any = field(default=None, repr=False)  # engine.callers.Caller; the runtime keeps it
 
 
 @dataclass(frozen=True, slots=True)

@@ -475,8 +475,9 @@ class Engine:
                 if future is not None:
                     turn.refusals.append((future, error))
                 continue
-            if type(event) is events.StartWorkflow and event.caller is not None:
-                self._callers[outcome.result.id] = event.caller
+            caller = getattr(event, "caller", None)
+            if caller is not None:  # a start, rerun or resume: its root acts as the caller
+                self._callers[tree or outcome.result.id] = caller
             for obj in outcome.changes:
                 changed[id(obj)] = obj
             removed.extend(outcome.removed_timers)
@@ -571,7 +572,7 @@ class Engine:
                     )
                 )
                 return
-            CALLER.set(self._caller_of(command.execution_id))  # this task and its threads
+            CALLER.set(self._caller_of(command))  # this task and its threads
             context = ActionContext(
                 ExecutionInfo(
                     workflow_execution_id=command.execution_id,
@@ -597,8 +598,11 @@ class Engine:
                 )
             )
 
-    def _caller_of(self, execution_id: str | None) -> Caller | None:
-        execution = self.conductor.executions.get(execution_id) if execution_id else None
+    def _caller_of(self, command: events.RunAction) -> Caller | None:
+        """Whom the action acts as: the caller of its root execution, or of the run-action."""
+        if command.execution_id is None:
+            return self._callers.get(command.action_id)
+        execution = self.conductor.executions.get(command.execution_id)
         if execution is None:
             return None
         return self._callers.get(execution.root_id or execution.id)
@@ -624,6 +628,7 @@ class Engine:
                 self._callers.pop(execution.id, None)
         for action_id in actions:
             self.conductor.actions.pop(action_id, None)
+            self._callers.pop(action_id, None)
 
     async def forget(self, root_id: str) -> None:
         """Drop a finished execution tree from memory (it stays in the state file)."""

@@ -38,6 +38,7 @@ from engine.api import mistral_json as resources
 from engine.api.handoff import ERROR_TYPE_HEADER, KEY_HEADER, error_type
 from engine.server.auth import TOKEN_HEADER, TokenCheck
 from engine.server.query import only_fields, page_in_memory, parse_query
+from engine.target_cloud import TargetCloudError, caller_from_headers
 from engine.yamlsafe import definition_body
 
 LOG = logging.getLogger(__name__)
@@ -139,9 +140,10 @@ def _plain(error: web.HTTPException) -> str:
 @web.middleware
 async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
     """With a token check configured, every call but version discovery needs a valid token;
-    a refused call changes nothing. The caller's Keystone token goes with the executions the
-    request starts (engine.callers); without a check, any token sent is taken as the caller's
-    (it grants nothing the token itself does not)."""
+    a refused call changes nothing. The caller goes with the executions the request starts,
+    reruns or resumes (engine.callers): the cloud its Mistral target-cloud headers name
+    (engine.target_cloud; our CLI sends its own so), else its Keystone token; without a check,
+    any token sent is taken as the caller's (it grants nothing the token itself does not)."""
     tokens: TokenCheck | None = request.app[TOKENS]
     token = request.headers.get(TOKEN_HEADER, "")
     if tokens is None:
@@ -152,6 +154,10 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
         request[CALLER] = tokens.caller(token)
     else:
         return fault(401, "Authentication required: a valid X-Auth-Token header")
+    try:
+        request[CALLER] = caller_from_headers(request.headers) or request[CALLER]
+    except TargetCloudError as error:
+        return fault(400, str(error))
     return await handler(request)
 
 
@@ -543,6 +549,7 @@ async def update_execution(request: web.Request) -> web.Response:
         state_info=body.get("state_info") or None,
         env=env,
         description=description,
+        caller=request[CALLER] if state == "RUNNING" else None,
         key=request_key(request),
     )
     return web.json_response(resources.execution(record))
@@ -586,6 +593,7 @@ async def rerun_task(request: web.Request) -> web.Response:
         reset=body.get("reset", True) is not False,
         env=dict_field(body, "env") or None,
         skip=body["state"] == "SKIPPED",  # Mistral 16+: a failed task is skipped
+        caller=request[CALLER],
         key=request_key(request),
     )
     return web.json_response(resources.task(record))
@@ -626,6 +634,7 @@ async def run_action(request: web.Request) -> web.Response:
         save_result=bool(params.get("save_result")),
         run_sync=bool(params.get("run_sync")),
         description=body.get("description") or "",
+        caller=request[CALLER],
         key=request_key(request),
     )
     return web.json_response(resources.action_execution(record), status=201)

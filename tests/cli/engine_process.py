@@ -63,13 +63,20 @@ def as_json(cli: Callable[..., tuple[int, str, str]], *args: str) -> Any:
     return json.loads(out)
 
 
-def start_engine(db: Path, *args: str) -> subprocess.Popen:
-    """`tripleo-tui engine` in the foreground, returned once it holds the lease."""
+def start_engine(
+    db: Path, *args: str, env: dict[str, str] | None = None, clean: bool = False
+) -> subprocess.Popen:
+    """`tripleo-tui engine` in the foreground (`env`: variables to change; `clean`: without
+    this process's OS_* variables), returned once it holds the lease."""
     process = subprocess.Popen(
         cli_command(db, "engine", *args),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={
+            **{k: v for k, v in os.environ.items() if not (clean and k.startswith("OS_"))},
+            **(env or {}),
+        },
     )
     log = db.parent / "tripleo-tui.log"
     ready = f"Engine started (pid {process.pid},"

@@ -8,7 +8,7 @@ from importlib.metadata import version
 
 import pytest
 
-from tests.cli.engine_process import cli_command
+from tests.cli.engine_process import cli_command, stop_engine
 from tripleo_tui.cli import LOG_BACKUPS, LOG_MAX_BYTES
 
 
@@ -72,13 +72,17 @@ def test_os_cloud_chooses_the_cloud_actions_use(db, tmp_path, ironic_sandbox):
     env.pop("OS_CLOUD", None)
 
     def node_list(*options):
-        # A state file each: an engine a command started keeps that command's cloud.
-        state = tmp_path / f"{options[-1]}.sqlite"
-        args = cli_command(state, *options, "run-action", "ironic.node_list", '{"limit": 1}')
-        done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp_path)
-        return done.returncode, json.loads(done.stdout)["result"]
+        # One state file: its engine, started by the first command, acts on each command's cloud.
+        args = cli_command(db, *options, "run-action", "ironic.node_list", '{"limit": 1}')
+        return subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp_path)
 
-    code, result = node_list("--os-cloud", "nosuch")
-    assert code == 1 and "OS_CLOUD=nosuch: Cloud nosuch was not found" in result
-    code, nodes = node_list("--os-cloud", "lab")
-    assert code == 0 and ironic_sandbox in nodes[0]["links"][0]["href"]
+    missing = node_list("--os-cloud", "nosuch")
+    assert missing.returncode == 1 and missing.stdout == ""
+    assert missing.stderr.startswith("ERROR: OS_CLOUD=nosuch: Cloud nosuch was not found")
+    assert missing.stderr.endswith("; nothing was changed\n")
+    try:
+        found = node_list("--os-cloud", "lab")
+    finally:
+        stop_engine(db)  # the one the command started in the background
+    assert found.returncode == 0, found.stderr
+    assert ironic_sandbox in json.loads(found.stdout)["result"][0]["links"][0]["href"]

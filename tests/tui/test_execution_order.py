@@ -1,6 +1,7 @@
-"""The Executions pane's order, quick state filter and deletion: newest first, `s` cycles the
-sort column (a header click picks one), `f` cycles RUNNING/ERROR/SUCCESS/all (the note says
-which), `d` deletes a finished execution after a confirmation; an execution's task list shows
+"""The Executions pane's order, quick filters and deletion: newest first, `s` cycles the sort
+column (a header click picks one), `f` cycles RUNNING/ERROR/SUCCESS/all and `w` shows only the
+workflow under the cursor (the note says which), `d` deletes finished executions after a
+confirmation (the marked ones, or the one under the cursor); an execution's task list shows
 each task's duration and retries."""
 
 from __future__ import annotations
@@ -33,6 +34,17 @@ workflows:
 """
 
 
+async def start_in_turn(app, pilot, *names: str) -> list[str]:
+    """Run test.order's workflows one second apart (created_at counts whole seconds)."""
+    await wait_for(pilot, lambda: app.api is not None and app.api_ready.is_set(), "the api")
+    await app.api.create_workbook(WORKBOOK)
+    started = []
+    for name in names:
+        started.append(await app.start_execution(f"test.order.{name}", {}))
+        await pilot.pause(1.05)
+    return started
+
+
 def note(app) -> str:
     return str(app.pane("executions").query_one(".note").render())
 
@@ -40,12 +52,7 @@ def note(app) -> str:
 async def test_newest_first_then_sorted_by_each_column_and_filtered_by_state(make_app):
     app = make_app()
     async with app.run_test(size=(160, 40)) as pilot:
-        await wait_for(pilot, lambda: app.api is not None and app.api_ready.is_set(), "the api")
-        await app.api.create_workbook(WORKBOOK)
-        started = []
-        for name in ("ok", "fails", "waits"):
-            started.append(await app.start_execution(f"test.order.{name}", {}))
-            await pilot.pause(1.05)  # created_at counts whole seconds
+        started = await start_in_turn(app, pilot, "ok", "fails", "waits")
         ok, fails, waits = started
         await pilot.press("3")
         pane = app.pane("executions")
@@ -105,11 +112,7 @@ async def test_d_deletes_a_finished_execution_after_a_confirmation_and_refuses_a
 ):
     app = make_app()
     async with app.run_test(size=(160, 40), notifications=True) as pilot:
-        await wait_for(pilot, lambda: app.api is not None and app.api_ready.is_set(), "the api")
-        await app.api.create_workbook(WORKBOOK)
-        ok = await app.start_execution("test.order.ok", {})
-        await pilot.pause(1.05)
-        waits = await app.start_execution("test.order.waits", {})
+        ok, waits = await start_in_turn(app, pilot, "ok", "waits")
         await pilot.press("3")
         pane = app.pane("executions")
         table = pane.table
@@ -138,6 +141,31 @@ async def test_d_deletes_a_finished_execution_after_a_confirmation_and_refuses_a
         with pytest.raises(NotFoundError):
             await app.api.get_execution(ok)
         assert note(app).startswith("1 execution, 1 running")
+
+
+async def test_w_shows_only_the_workflow_under_the_cursor_with_the_state_filter_too(make_app):
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        started = await start_in_turn(app, pilot, "ok", "fails", "ok")
+        first_ok, fails, last_ok = started
+        pane = app.pane("executions")
+        table = pane.table
+        await pilot.press("3")
+        await wait_for(pilot, lambda: table.row_count == 3, "three rows")
+        await wait_for(pilot, lambda: pane.executions[fails].state == states.ERROR, "ERROR")
+        assert table.current_key == last_ok
+
+        await pilot.press("w")
+        await wait_for(pilot, lambda: table.rows_in_order() == [last_ok, first_ok], "the oks")
+        assert "2 of 3 executions" in note(app) and "only test.order.ok" in note(app)
+        await pilot.press("f", "f")  # and ERROR: none of them
+        await wait_for(pilot, lambda: table.row_count == 0, "no row")
+        assert "only ERROR test.order.ok" in note(app)
+        await pilot.press("w")  # every workflow, still only ERROR
+        await wait_for(pilot, lambda: table.rows_in_order() == [fails], "the failed one")
+        await pilot.press("f", "f")
+        await wait_for(pilot, lambda: table.row_count == 3, "all again")
+        assert "only" not in note(app)
 
 
 RETRY_WORKBOOK = """\
@@ -181,12 +209,7 @@ async def test_the_task_list_shows_how_long_a_task_took_and_its_retries(make_app
 async def test_space_marks_executions_and_d_deletes_the_marked_finished_ones(make_app):
     app = make_app()
     async with app.run_test(size=(160, 40), notifications=True) as pilot:
-        await wait_for(pilot, lambda: app.api is not None and app.api_ready.is_set(), "the api")
-        await app.api.create_workbook(WORKBOOK)
-        started = []
-        for name in ("ok", "fails", "waits", "ok"):
-            started.append(await app.start_execution(f"test.order.{name}", {}))
-            await pilot.pause(1.05)  # created_at counts whole seconds
+        started = await start_in_turn(app, pilot, "ok", "fails", "waits", "ok")
         first_ok, fails, waits, last_ok = started
         await pilot.press("3")
         pane = app.pane("executions")

@@ -96,7 +96,7 @@ def test_console_in_tmux(tmp_path: Path, width: int, height: int):
         send(session, "2")
         screen = wait_for_screen(session, "tripleo.baremetal.v1.tag_node")
         if width >= 120:
-            assert 'node_uuid, role=null, queue_name="trip' in screen  # JSON, cut at 40
+            assert 'node_uuid, role=null, queue_name="trip' in screen  # JSON, not a repr
         for pane in "12345":  # each pane's key bar keeps ? and q
             send(session, pane)
             wait_for_screen(session, "? Help", "q Quit")

@@ -79,6 +79,7 @@ class ExecutionsPane(ListPane):
         Binding("y", "copy_id", "Copy id", id="copy-id"),
         Binding("s", "sort", "Sort", id="sort-executions"),
         Binding("f", "quick_filter", "State filter", id="state-filter"),
+        Binding("w", "workflow_filter", "Workflow filter", id="workflow-filter"),
         Binding("d", "delete", "Delete", id="delete-execution"),
         MARK_BINDING,
         *MARK_ALL_BINDINGS,
@@ -89,6 +90,7 @@ class ExecutionsPane(ListPane):
         self._unfinished: set[str] = set()
         self.sort_column = "created"
         self.quick_state: str | None = None
+        self.quick_workflow: str | None = None
         self._sort_by("created")
         self.table.parent_of = lambda execution: execution.root_execution_id
 
@@ -208,10 +210,11 @@ class ExecutionsPane(ListPane):
         running = sum(1 for ex in unfinished if ex is not None and states.is_running(ex.state))
         label = next(column.label for column in self.COLUMNS if column.key == self.sort_column)
         arrow = "↓" if SORTS[self.sort_column][1] else "↑"
-        shown = f" · only {self.quick_state}" if self.quick_state else ""
+        only = " ".join(filter(None, (self.quick_state, self.quick_workflow)))
+        shown = f" · only {only}" if only else ""
         self.set_note(
             f"{self.counted('executions')}, {running} running{shown} · sorted by {label} {arrow}"
-            " · s: sort · f: state · d: delete · enter: open · e: why failed · p: pause/resume"
+            " · s: sort · f: state · w: workflow · d: delete · enter: open · e: why failed"
         )
 
     # ---- order and quick filter ------------------------------------------------------------
@@ -238,8 +241,24 @@ class ExecutionsPane(ListPane):
     def action_quick_filter(self) -> None:
         """Only RUNNING, ERROR or SUCCESS executions, then all again."""
         at = QUICK_STATES.index(self.quick_state)
-        self.quick_state = state = QUICK_STATES[(at + 1) % len(QUICK_STATES)]
-        self.table.row_filter = None if state is None else (lambda ex: ex.state == state)
+        self.quick_state = QUICK_STATES[(at + 1) % len(QUICK_STATES)]
+        self._filter_quickly()
+
+    def action_workflow_filter(self) -> None:
+        """Only the executions of the workflow under the cursor, then all again."""
+        current = self._current()
+        if self.quick_workflow is None and current is None:
+            return
+        self.quick_workflow = None if self.quick_workflow else current.workflow_name
+        self._filter_quickly()
+
+    def _filter_quickly(self) -> None:
+        state, workflow = self.quick_state, self.quick_workflow
+        self.table.row_filter = (
+            None
+            if state is None and workflow is None
+            else lambda ex: state in (None, ex.state) and workflow in (None, ex.workflow_name)
+        )
         self.table.refill()
         self.update_note()
 
