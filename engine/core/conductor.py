@@ -8,11 +8,13 @@ replay any sequence of events exactly.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from engine import limits
 from engine.core import events, states
 from engine.core.adhoc import prepare_call, resolve_chain
 from engine.core.errors import (
@@ -20,7 +22,6 @@ from engine.core.errors import (
     EngineError,
     InputError,
     WorkflowError,
-    check_input_size,
     check_workflow_input,
 )
 from engine.core.flow import Flow
@@ -766,6 +767,15 @@ class Conductor:
             self.timers_by_task.setdefault(timer.task_id, set()).add(timer.id)
         for action in standalone:
             self.actions[action.id] = action
+
+
+def check_input_size(given: dict[str, Any], what: str) -> None:
+    """Refuse an input larger than limits.MAX_INPUT_SIZE, measured as JSON."""
+    size = len(json.dumps(given, default=str).encode())
+    if size > limits.MAX_INPUT_SIZE:
+        raise InputError(
+            f"The {what} input is {size} bytes, over the limit of {limits.MAX_INPUT_SIZE} bytes"
+        )
 
 
 def prepared_env(params: dict[str, Any]) -> dict[str, Any]:

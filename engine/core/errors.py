@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from engine import limits
 from engine.expr.errors import ExpressionError, FunctionError
 
 
@@ -53,12 +51,3 @@ def check_workflow_input(spec: Any, given: dict[str, Any]) -> None:
     if missing or unexpected:
         class_name = "ReverseWorkflowSpec" if spec.type == "reverse" else "DirectWorkflowSpec"
         raise InputError(invalid_input(spec.name, class_name, missing, unexpected))
-
-
-def check_input_size(given: dict[str, Any], what: str) -> None:
-    """Refuse an input larger than limits.MAX_INPUT_SIZE, measured as JSON."""
-    size = len(json.dumps(given, default=str).encode())
-    if size > limits.MAX_INPUT_SIZE:
-        raise InputError(
-            f"The {what} input is {size} bytes, over the limit of {limits.MAX_INPUT_SIZE} bytes"
-        )

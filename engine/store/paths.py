@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "tripleo-tui"
 STATE_FILE_NAME = "state.sqlite"
 LOG_FILE_NAME = "tripleo-tui.log"
@@ -21,6 +19,8 @@ def state_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     chosen = explicit or os.environ.get(DB_ENV_VAR)
     if chosen:
         return Path(chosen).expanduser()
+    import platformdirs  # only for the default: a command given --db need not import it
+
     return platformdirs.user_data_path(APP_NAME) / STATE_FILE_NAME
 
 
