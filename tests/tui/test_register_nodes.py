@@ -10,7 +10,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from textual.widgets import Switch
+from textual import events
+from textual.widgets import Input, Switch
 
 from engine import clouds
 from tests.openstack.conftest import ironic_cloud  # noqa: F401 (fixture)
@@ -140,4 +141,18 @@ async def test_i_registers_the_nodes_of_an_instackenv_file(tmp_path, names):
             lambda: registered() == dict.fromkeys(names, "manageable"),
             "the new nodes, manageable",
             SLOW,
+        )
+
+
+async def test_keys_typed_while_the_form_opens_reach_its_path(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("4")
+        for key in "i~/nodes.json":  # as a terminal delivers them: no waiting between keys
+            app.post_message(events.Key("tilde" if key == "~" else key, key))
+        await wait_for(pilot, lambda: isinstance(app.screen, RegisterScreen), "the form")
+        path = app.screen.query_one("#path", Input)
+        await wait_for(pilot, lambda: path.value == "~/nodes.json", "the typed path")
+        await wait_for(
+            pilot, lambda: "No such file" in str(app.screen.query_one("#found").render()), "why"
         )

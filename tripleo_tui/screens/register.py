@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from tripleo_tui.instackenv import InstackenvError, describe, read_nodes
+from tripleo_tui.type_ahead import TypeAhead
 
 INITIAL_STATES = (
     ("manageable (then inspect or provide)", "manageable"),
@@ -66,9 +67,10 @@ class RegisterScreen(ModalScreen[RegisterRequest | None]):
     RegisterScreen .hint { color: $text-muted; margin-top: 1; }
     """
 
-    def __init__(self, path: str = "") -> None:
+    def __init__(self, path: str = "", type_ahead: TypeAhead | None = None) -> None:
         super().__init__()
         self.initial_path = path
+        self.type_ahead = type_ahead
         self.nodes: list[dict[str, Any]] = []  # as read from the path typed
 
     def compose(self) -> ComposeResult:
@@ -96,6 +98,8 @@ class RegisterScreen(ModalScreen[RegisterRequest | None]):
 
     def on_mount(self) -> None:
         self.query_one("#path").focus()
+        if self.type_ahead is not None:
+            self.call_after_refresh(self.type_ahead.replay)  # once the focus has moved
         if self.initial_path:
             self._read(self.initial_path)
 

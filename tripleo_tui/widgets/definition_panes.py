@@ -6,14 +6,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import ClassVar
 
-from textual import events, on, work
+from textual import on, work
 from textual.binding import Binding
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable
 
 from engine.api import CronTriggerRecord, WorkbookRecord, WorkflowRecord
 from tripleo_tui.messages import OpenRunForm
 from tripleo_tui.screens.definition import DefinitionScreen
-from tripleo_tui.type_ahead import TypeAhead
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.columns import Column
 from tripleo_tui.widgets.list_pane import ListPane
@@ -99,10 +98,8 @@ class WorkflowsPane(DefinitionsPane):
         Column("tags", "Tags", 24, grow=True, min_width=0),
         Column("namespace", "Namespace", 9, min_width=0),
     )
-    # A priority binding runs as the key arrives, before the keys typed after it reach the
-    # list: they are kept for the form (TypeAhead); not while a text field (the filter) is typed.
     BINDINGS: ClassVar = [Binding("r", "run", "Run", id="run", priority=True)]
-    type_ahead: TypeAhead | None = None  # keys typed while the run form opens
+    OPENS_SCREEN = frozenset({"run"})
 
     async def load(self) -> None:
         workflows = await self.api.list_workflows()
@@ -140,12 +137,4 @@ class WorkflowsPane(DefinitionsPane):
     def action_run(self) -> None:
         name = self.table.current_key
         if name is not None:
-            self.type_ahead = TypeAhead(self.app)
-            self.post_message(OpenRunForm(name, self.type_ahead))
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return action != "run" or not isinstance(self.app.focused, Input)
-
-    def on_key(self, event: events.Key) -> None:
-        if self.type_ahead is not None:
-            self.type_ahead.catch(event)
+            self.post_message(OpenRunForm(name, self.keep_keys()))

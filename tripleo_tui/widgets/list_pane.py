@@ -12,13 +12,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from tripleo_tui.messages import FilterChanged, MarksChanged
+from tripleo_tui.type_ahead import TypeAhead
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.columns import Column
 from tripleo_tui.widgets.resource_table import Cells, ResourceTable
@@ -68,6 +69,10 @@ class ListPane(Vertical):
     """Base of the Workbooks, Workflows, Executions, Nodes and Messages panes."""
 
     COLUMNS: ClassVar[tuple[Column, ...]] = ()
+    # Actions that open a screen from a priority binding (it runs as its key arrives): the
+    # keys typed after it are kept for that screen (TypeAhead); not while the filter is typed.
+    OPENS_SCREEN: ClassVar[frozenset[str]] = frozenset()
+    type_ahead: TypeAhead | None = None
     BINDINGS: ClassVar = [
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("ctrl+r", "reload", "Reload", id="reload"),
@@ -136,6 +141,20 @@ class ListPane(Vertical):
         if not self.table.filter_text and self.table.row_filter is None:
             return f"{total} {noun}"
         return f"{len(self.table.shown_keys())} of {total} {noun}"
+
+    # ---- keys typed while a screen opens ---------------------------------------------------
+
+    def keep_keys(self) -> TypeAhead:
+        """Keep the keys that come until the screen being opened has its focus."""
+        self.type_ahead = TypeAhead(self.app)
+        return self.type_ahead
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action not in self.OPENS_SCREEN or not isinstance(self.app.focused, Input)
+
+    def on_key(self, event: events.Key) -> None:
+        if self.type_ahead is not None:
+            self.type_ahead.catch(event)
 
     # ---- marks -----------------------------------------------------------------------------
 

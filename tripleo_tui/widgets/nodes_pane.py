@@ -22,6 +22,7 @@ from tripleo_tui.screens.node import NodeScreen
 from tripleo_tui.screens.profile import ProfileScreen
 from tripleo_tui.screens.reason import ReasonScreen
 from tripleo_tui.screens.register import RegisterScreen
+from tripleo_tui.type_ahead import TypeAhead
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.columns import Column
 from tripleo_tui.widgets.list_pane import MARK_ALL_BINDINGS, MARK_BINDING, ListPane
@@ -60,9 +61,11 @@ class NodesPane(ListPane):
         Binding("u", "untag", "Remove profile", id="untag"),
         Binding("M", "maintenance", "Maintenance", id="maintenance"),
         Binding("P", "power", "Power on/off", id="power"),
-        Binding("i", "register", "Register nodes", id="register-nodes"),
+        Binding("i", "register", "Register nodes", id="register-nodes", priority=True),
         *MARK_ALL_BINDINGS,
     ]
+
+    OPENS_SCREEN = frozenset({"register"})
 
     def __init__(self, session: ConsoleSession, *, id: str) -> None:
         super().__init__(session, id=id)
@@ -319,11 +322,19 @@ class NodesPane(ListPane):
         self.following[execution.id] = (f"{verb} {_count(targets)}", [])
         self.update_note()
 
-    @work(group="node-action", exit_on_error=False)
-    async def action_register(self) -> None:
+    def action_register(self) -> None:
         """Register (or update) the nodes of an instackenv.json file through
         tripleo.baremetal.v1.register_or_update, after a form that lists them."""
-        request = await self.app.push_screen_wait(RegisterScreen(self.register_path))
+        self._register(self.keep_keys())  # from this key on: the keys typed go to the form
+
+    @work(group="node-action", exit_on_error=False)
+    async def _register(self, type_ahead: TypeAhead) -> None:
+        try:
+            request = await self.app.push_screen_wait(
+                RegisterScreen(self.register_path, type_ahead)
+            )
+        finally:
+            type_ahead.close()
         if request is None:
             return
         self.register_path = str(request.path)
