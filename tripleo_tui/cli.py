@@ -20,7 +20,6 @@ import argparse
 import functools
 import importlib
 import logging
-import logging.handlers
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -507,18 +506,34 @@ def error_message(error: Exception, db_path: Path) -> str:
 _log_handlers: list[logging.Handler] = []
 
 
-class _PrivateFileHandler(logging.handlers.RotatingFileHandler):
-    """The log file, opened without following a symbolic link and private to its owner;
-    size-bounded: at LOG_MAX_BYTES it moves to .1 (.1 to .2, ...), keeping LOG_BACKUPS."""
+class _LogFile(logging.Handler):
+    """The log file: created (or refused: a symbolic link, say) at once, written through its
+    rotating writer (tripleo_tui.log_file) made for the first record, as most commands log
+    nothing and that writer's imports cost a read 6 % of its instructions."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__(path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
-
-    def _open(self):  # noqa: ANN202 (logging's own hook)
         from engine.api import open_private_file
 
-        fd = open_private_file(Path(self.baseFilename), os.O_WRONLY | os.O_APPEND)
-        return open(fd, "a", encoding=self.encoding, errors=self.errors)
+        super().__init__()
+        self.path = Path(os.path.abspath(path))
+        os.close(open_private_file(self.path, os.O_WRONLY | os.O_APPEND))
+        self._writer: logging.Handler | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            if self._writer is None:
+                from tripleo_tui.log_file import PrivateRotatingFile
+
+                self._writer = PrivateRotatingFile(self.path, LOG_MAX_BYTES, LOG_BACKUPS)
+                self._writer.setFormatter(self.formatter)
+            self._writer.emit(record)
+        except Exception:
+            self.handleError(record)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        super().close()
 
 
 def _set_up_logging(log_file: Path, stderr_level: int | None) -> None:
@@ -527,7 +542,7 @@ def _set_up_logging(log_file: Path, stderr_level: int | None) -> None:
     for handler in _log_handlers:
         root.removeHandler(handler)
         handler.close()
-    _log_handlers[:] = [_PrivateFileHandler(log_file)]
+    _log_handlers[:] = [_LogFile(log_file)]
     if stderr_level is not None:
         stderr = logging.StreamHandler(sys.stderr)
         stderr.setLevel(stderr_level)
