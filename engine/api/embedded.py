@@ -591,16 +591,14 @@ class EmbeddedBackend:
         engine = await self._running_engine()
         tree = await self._root_of(execution_id)
         changes: list[Any] = []
-        if description is not None:
-            changes.append(events.SetDescription(execution_id, description))
         if state == states.PAUSED:
             changes.append(events.PauseWorkflow(execution_id, state_info))
         elif state == states.RUNNING:
             changes.append(events.ResumeWorkflow(execution_id, dict(env) if env else None, caller))
         elif state is not None:
             changes.append(events.StopWorkflow(execution_id, state, state_info))
-        elif env:
-            changes.append(events.UpdateEnvironment(execution_id, dict(env)))
+        elif env or description is not None:
+            changes.append(events.UpdateExecution(execution_id, description, dict(env or {})))
         await engine.submit_together(changes, tree, key)
         return await self.get_execution(execution_id)
 

@@ -106,8 +106,7 @@ class Conductor:
             events.ResumeWorkflow: self._on_resume,
             events.StopWorkflow: self._on_stop,
             events.RerunTask: self._on_rerun,
-            events.UpdateEnvironment: self._on_update_env,
-            events.SetDescription: self._on_set_description,
+            events.UpdateExecution: self._on_update_execution,
         }
 
     # ---- the one entry point --------------------------------------------------------------
@@ -617,13 +616,13 @@ class Conductor:
             )
         self.stop(execution, event.state, event.msg)
 
-    def _on_set_description(self, event: events.SetDescription) -> None:
+    def _on_update_execution(self, event: events.UpdateExecution) -> None:
         execution = self._execution(event.execution_id)
-        execution.description = event.description
-        self.touch(execution)
-
-    def _on_update_env(self, event: events.UpdateEnvironment) -> None:
-        self._update_env(self._execution(event.execution_id), event.env)
+        if event.env:
+            self._update_env(execution, event.env)  # refused before anything changed
+        if event.description is not None:
+            execution.description = event.description
+            self.touch(execution)
 
     def _update_env(self, execution: WorkflowExecution, env: dict[str, Any]) -> None:
         if execution.state not in (states.IDLE, states.PAUSED, states.ERROR):

@@ -104,17 +104,13 @@ class RerunTask:
 
 
 @dataclass(frozen=True, slots=True)
-class SetDescription:
-    execution_id: str
-    description: str
-
-
-@dataclass(frozen=True, slots=True)
-class UpdateEnvironment:
-    """Merge `env` into the execution's environment (IDLE, PAUSED or ERROR executions only)."""
+class UpdateExecution:
+    """`execution-update -d/-e`: set the description and merge `env` into the environment
+    (IDLE, PAUSED or ERROR executions only), both or neither."""
 
     execution_id: str
-    env: dict[str, Any]
+    description: str | None = None
+    env: dict[str, Any] | None = None
 
 
 # ---- commands ------------------------------------------------------------------------------

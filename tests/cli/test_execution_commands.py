@@ -291,6 +291,9 @@ def test_description_update_and_delete(cli):
     assert code == 1
     assert out == f"Request to delete execution {execution['ID']} has been accepted.\n"
     assert f"Execution {running['ID']} is RUNNING; cancel it before deleting it" in err
+    code, _, err = cli("execution-update", running["ID"], "-d", "renamed", "-e", '{"a": 1}')
+    assert code == 1 and "only permitted if it is in IDLE, PAUSED, or ERROR" in err
+    assert record(cli, "execution-get", running["ID"])["Description"] == ""
     code, _, err = cli("execution-get", execution["ID"])
     assert code == 1 and err == f"ERROR: Execution '{execution['ID']}' not found\n"
     record(cli, "execution-update", running["ID"], "-s", "CANCELLED")

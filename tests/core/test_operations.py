@@ -258,10 +258,21 @@ def test_env_updates_only_while_idle_paused_or_error(catalog):
     rehearsal = quiet(catalog)
     execution = rehearsal.start("two_steps")
     with pytest.raises(Exception, match="only permitted if it is in IDLE, PAUSED, or ERROR"):
-        rehearsal.send(events.UpdateEnvironment(execution.id, {"a": 1}))
+        rehearsal.send(events.UpdateExecution(execution.id, env={"a": 1}))
     rehearsal.send(events.PauseWorkflow(execution.id))
-    rehearsal.send(events.UpdateEnvironment(execution.id, {"a": 1}))
+    rehearsal.send(events.UpdateExecution(execution.id, env={"a": 1}))
     assert execution.params["env"] == {"a": 1}
+
+
+def test_description_with_a_refused_env_changes_nothing(catalog):
+    rehearsal = quiet(catalog)
+    execution = rehearsal.start("two_steps")
+    with pytest.raises(Exception, match="only permitted if it is in IDLE, PAUSED, or ERROR"):
+        rehearsal.send(events.UpdateExecution(execution.id, "renamed", {"a": 1}))
+    assert execution.description == ""
+    assert "a" not in (execution.params.get("env") or {})
+    rehearsal.send(events.UpdateExecution(execution.id, "renamed"))
+    assert execution.description == "renamed"
 
 
 def test_standalone_action_runs_outside_any_workflow(catalog):

@@ -1,10 +1,14 @@
 """What the tables draw as focus, theme and size change (their drawn lines are kept across
-pane switches), and the mouse: rows, tabs and the keys in the bottom line."""
+pane switches), the execution screen fitting its window, and the mouse: rows, tabs and the
+keys in the bottom line."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.tui.conftest import wait_for
 from tripleo_tui.screens.definition import DefinitionScreen
+from tripleo_tui.screens.execution import ExecutionScreen
 from tripleo_tui.screens.help import HelpScreen
 from tripleo_tui.widgets.key_bar import KeyBar
 
@@ -55,6 +59,26 @@ async def test_a_new_theme_and_a_new_size_are_drawn(make_app):
         await pilot.resize_terminal(90, 30)
         await wait_for(pilot, lambda: table.size.width < 120, "the new size")
         assert len(drawn(table, 2)[0]) == table.size.width
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+async def test_the_execution_screen_fits_its_window(make_app, size):
+    """No scrollbar of the screen itself: its parts share the height, the key bar last."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, app.engine_ready.is_set, "the engine")
+        execution_id = await app.start_execution("tripleo.examples.v1.hello", {"name": "x"})
+        app.open_execution(execution_id)
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, ExecutionScreen) and app.screen.tasks,
+            "the execution",
+        )
+        await pilot.pause()
+        screen = app.screen
+        assert screen.max_scroll_y == 0 and not screen.show_vertical_scrollbar
+        assert screen.query_one(KeyBar).region.y == size[1] - 1
+        assert screen.query_one("#task-detail").region.height >= 3
 
 
 async def test_clicks_select_rows_and_a_second_click_opens_one(make_app):

@@ -86,6 +86,10 @@ async def test_an_invalid_field_runs_nothing(make_app):
     app = make_app()
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         form = await open_form(app, pilot, "wait_and_echo")
+        message = form.query_one("#field-1", Input)
+        message.value = ""  # emptied, it says what it stands for
+        await pilot.pause()
+        assert "empty: the default (done waiting)" in message.render_line(0).text
         form.query_one("#field-0", Input).value = "soon"
         await pilot.press("ctrl+r")
         assert isinstance(app.screen, RunFormScreen)

@@ -9,11 +9,13 @@ from engine.api import states
 from tests.tui.conftest import wait_for
 from tripleo_tui.screens.execution import ExecutionScreen
 from tripleo_tui.screens.failure import FailureScreen
+from tripleo_tui.widgets.json_view import JsonTree, JsonView
 
 REASON = (
     'Node compute-3 cannot be provided while it is in state "available". (HTTP 400) '
     + "and the rest of a long reason that no table column would show " * 3
-)
+).strip()
+DETAIL = "the second line: in the error view only"
 FAILING_WORKBOOK = f"""\
 version: '2.0'
 name: test.failing
@@ -27,7 +29,9 @@ workflows:
       set_provision_state:
         action: std.fail
         input:
-          error_data: '{REASON}'
+          error_data: |
+            {REASON}
+            {DETAIL}
 """
 
 
@@ -56,7 +60,10 @@ async def test_enter_on_an_error_row_shows_the_whole_chain_and_copies_it(make_ap
             "the failure toast",
         )
         toast = next(n.message for n in app._notifications if "set_provision_state" in n.message)
-        assert toast.startswith("test.failing.outer: ERROR in task set_provision_state: ")
+        assert toast.splitlines()[0] == (
+            f"test.failing.outer: ERROR in task set_provision_state: {REASON}"
+        )
+        assert DETAIL not in toast
         await pilot.press("3")
         table = app.pane("executions").table
         table.move_cursor(row=table.get_row_index(execution_id), animate=False)
@@ -73,7 +80,8 @@ async def test_enter_on_an_error_row_shows_the_whole_chain_and_copies_it(make_ap
             "action std.fail",
         ]
         assert [text.index(part) for part in order] == sorted(text.index(p) for p in order)
-        assert text.count(REASON.strip()) >= 2  # the task's state info and the action's input
+        assert text.count(REASON) >= 2  # the task's state info and the action's input
+        assert DETAIL in text
         assert "error_data:" in text and "'" not in text.split("input:")[0]
         assert area.soft_wrap
         await pilot.press("y")
@@ -106,3 +114,42 @@ async def test_e_in_the_executions_pane_on_a_success_says_nothing_failed(make_ap
         await wait_for(pilot, lambda: isinstance(app.screen, FailureScreen), "the error view")
         area = app.screen.query_one("#failure", TextArea)
         await wait_for(pilot, lambda: "nothing failed" in area.text, "the answer")
+
+
+LINES = "\n".join(f"line {number} of 12" for number in range(1, 13))
+LONG_VALUE = "compute-" + "x" * 150 + "-end"
+
+
+async def test_a_long_state_info_and_long_values_are_shown_whole(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.api_ready.is_set(), "the api")
+        execution_id = await app.start_execution(
+            "tripleo.examples.v1.wait_and_echo", {"seconds": 600}
+        )
+        await app.api.update_execution(execution_id, state=states.ERROR, state_info=LINES)
+        app.open_execution(execution_id)
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, ExecutionScreen) and app.screen.query("#summary"),
+            "the execution",
+        )
+        screen = app.screen
+        summary = screen.query_one("#summary")
+        drawn = lambda: "\n".join(  # noqa: E731
+            summary.render_line(y).text for y in range(summary.size.height)
+        )
+        await wait_for(pilot, lambda: "line 12 of 12" in drawn(), "the whole state info")
+        assert all(f"line {number} of 12" in drawn() for number in range(1, 13))
+
+        view = screen.query_one("#input", JsonView)
+        view.show({"node": LONG_VALUE})
+        await pilot.press("right_square_bracket")  # the Input tab
+        tree = view.query_one(JsonTree)
+        assert LONG_VALUE in tree.root.children[0].label.plain  # a leaf whole, not cut
+        await pilot.press("t")  # raw: wrapped, no sideways scrolling
+        raw = view.query_one("#raw", TextArea)
+        await wait_for(pilot, lambda: raw.has_focus, "the raw view")
+        assert raw.soft_wrap and raw.virtual_size.width <= raw.scrollable_content_region.width
+        shown = "".join(raw.render_line(y).text.strip() for y in range(raw.size.height))
+        assert LONG_VALUE in shown

@@ -42,7 +42,7 @@ async def test_a_posted_message_is_listed_and_opens_its_execution(make_app):
             "hello from a test",
         )
         row = [pane.table.cell(message.id, column.key).plain for column in pane.COLUMNS]
-        assert row[1:5] == ["tripleo", "test.messages.notify", "SUCCESS", "hello from a test"]
+        assert row[1:5] == ["SUCCESS", "hello from a test", "test.messages.notify", "tripleo"]
         assert row[5] == execution_id[:8]
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ExecutionScreen), "execution")

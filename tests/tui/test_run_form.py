@@ -212,6 +212,31 @@ async def test_environment_must_be_a_name_or_a_json_object(make_app):
         assert results[0].params == {"env": {"region": "r1"}}
 
 
+async def test_an_unknown_environment_name_keeps_the_form_and_shows_why_in_view(make_app):
+    app = make_app()
+    many = tuple(InputParam(f"input_{index}", index, required=False) for index in range(14))
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        screen = RunFormScreen("test.env", many, environments=["prod", "lab"])
+        results = await open_form(app, pilot, screen)
+        screen.query_one("#field-0", Input).value = "41"
+        screen.query_one("#environment", Input).value = "prodd"
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert results == [] and app.screen is screen  # what was typed stays
+        assert screen.query_one("#field-0", Input).value == "41"
+        error = screen.query_one("#error-environment", Static)
+        assert "no stored environment named 'prodd'" in str(error.render())
+        assert app.focused is screen.query_one("#environment")
+        form = screen.query_one("#form")
+        await wait_for(
+            pilot, lambda: form.region.contains_region(error.region), "the error in view"
+        )
+        screen.query_one("#environment", Input).value = "lab"
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: results, "the form's result")
+        assert results[0].params == {"env": "lab"} and results[0].input["input_0"] == 41
+
+
 async def test_escape_cancels_the_form(make_app):
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:

@@ -1,38 +1,50 @@
-"""`tripleo-tui serve`: the console in a browser. A real server process; the browser's part
-is played by aiohttp: the page, then the websocket the page opens, over which the console's
-first screen arrives."""
+"""`tripleo-tui serve`: the console in a browser. A real server process and a real browser
+(Chromium driven by Playwright): the page runs textual-serve's terminal, the console's first
+screen arrives over the websocket it opens, and a key typed in the page reaches the console."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 
 import aiohttp
+import pytest
+from playwright.async_api import Page, async_playwright
 
 from tripleo_tui.serve import free_port
 
 ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-async def first_screen(url: str, wanted: str, timeout: float = 60.0) -> str:
-    """The text that came over the page's websocket until `wanted` appeared in it."""
-    seen = ""
-    async with aiohttp.ClientSession() as client:
-        page = await (await client.get(url)).text()
-        ws_url = re.search(r'data-session-websocket-url="([^"]+)"', page).group(1)
-        async with client.ws_connect(f"{ws_url}?width=120&height=40") as websocket:
-            async with asyncio.timeout(timeout):
-                async for message in websocket:
-                    data = message.data
-                    chunk = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-                    seen += str(chunk)  # an escape sequence may span two messages
-                    if wanted in ESCAPES.sub("", seen):
-                        return ESCAPES.sub("", seen)
-    return ESCAPES.sub("", seen)
+def chromium() -> str:
+    """The system's Chromium (Playwright's own download needs its CDN; `.ci/run` installs it)."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        pytest.fail("this test needs Chromium on PATH: apt-get install chromium")
+    return found
+
+
+class Terminal:
+    """What the page's websocket brought, as text: the console's screen output."""
+
+    def __init__(self, page: Page) -> None:
+        self.seen = ""
+        page.on("websocket", lambda ws: ws.on("framereceived", self._add))
+
+    def _add(self, frame: str | bytes) -> None:
+        self.seen += frame.decode("utf-8", "replace") if isinstance(frame, bytes) else frame
+
+    async def shows(self, wanted: str, timeout: float = 60.0) -> str:
+        """The text so far, once `wanted` is in it (an escape may span two frames)."""
+        async with asyncio.timeout(timeout):
+            while wanted not in (text := ESCAPES.sub("", self.seen)):
+                await asyncio.sleep(0.1)
+        return text
 
 
 async def listening(port: int, timeout: float = 20.0) -> None:
@@ -47,7 +59,7 @@ async def listening(port: int, timeout: float = 20.0) -> None:
             return
 
 
-async def test_the_console_arrives_over_the_websocket_and_only_with_the_token(tmp_path):
+async def test_the_console_runs_in_a_browser_and_only_with_the_token(tmp_path):
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "tripleo_tui", "--db", str(tmp_path / "state.sqlite")]
@@ -66,8 +78,19 @@ async def test_the_console_arrives_over_the_websocket_and_only_with_the_token(tm
             for guess in ("/", "/ws", "/static/js/textual.js", "/wrong-token/"):
                 response = await client.get(f"http://127.0.0.1:{port}{guess}")
                 assert response.status == 404, guess
-        seen = await first_screen(url, "Workbooks")
-        assert "Workbooks" in seen and "q Quit" in seen  # the first pane and its key bar
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=chromium(), args=["--no-sandbox"]
+            )
+            page = await browser.new_page(viewport={"width": 1200, "height": 800})
+            terminal = Terminal(page)
+            await page.goto(url)
+            first = await terminal.shows("Workbooks")
+            assert "q Quit" in first  # the first pane and its key bar
+            await page.focus(".xterm-helper-textarea")  # xterm.js takes keys there
+            await page.keyboard.press("3")
+            await terminal.shows("tripleo-tui — Executions")  # the key reached the console
+            await browser.close()
     finally:
         server.send_signal(signal.SIGTERM)
         try:

@@ -1,6 +1,7 @@
 """A user's check over SSH: `tripleo-tui` in a 120x40 (and an 80x24) tmux pane shows the
 workbooks in 256 colours, `2` shows the baremetal workflows (their inputs as JSON), every pane
-keeps `?` and `q` in its key bar at 80x24, `q` exits cleanly (exit status 0, no traceback)."""
+is usable at both sizes (its rows or its note shown, `?` and `q` kept in its key bar), `q`
+exits cleanly (exit status 0, no traceback)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+from tests.tui.snapshot_state import fixed_id, make_state
 
 REPO = Path(__file__).resolve().parents[2]
 EXIT_STATUS = "exit-status"
@@ -78,9 +81,19 @@ def quit_console(session: str, tmp_path: Path) -> str:
     return status_file.read_text().strip()
 
 
+PANES = {  # what each pane shows of the state file made by make_state: its note and rows
+    "1": ("workbooks · enter", "test.snapshots"),
+    "2": ("workflows · enter", "tripleo.baremetal.v1.tag_node"),
+    "3": ("5 executions, 0 running", fixed_id(3)[:8], "test.snapshots.convert", "ERROR"),
+    "4": ("Nodes unavailable", "Provisioning"),
+    "5": ("1 message", "nodes are ready"),
+}
+
+
 @pytest.mark.parametrize("width, height", [(120, 40), (80, 24)])
 def test_console_in_tmux(tmp_path: Path, width: int, height: int):
     assert shutil.which("tmux"), "tmux is needed: apt-get install -y tmux (.ci/run does)"
+    make_state(tmp_path / "state.sqlite")  # executions (one failed) and a queue message
     # as on a terminal without true colour
     session = start_console(tmp_path, width, height, {"TEXTUAL_COLOR_SYSTEM": "256"})
     try:
@@ -97,9 +110,9 @@ def test_console_in_tmux(tmp_path: Path, width: int, height: int):
         screen = wait_for_screen(session, "tripleo.baremetal.v1.tag_node")
         if width >= 120:
             assert 'node_uuid, role=null, queue_name="trip' in screen  # JSON, not a repr
-        for pane in "12345":  # each pane's key bar keeps ? and q
+        for pane, shown in PANES.items():  # each pane usable; its key bar keeps ? and q
             send(session, pane)
-            wait_for_screen(session, "? Help", "q Quit")
+            wait_for_screen(session, *shown, "? Help", "q Quit")
         assert quit_console(session, tmp_path) == "0"
         assert "Traceback" not in capture(session)
     finally:

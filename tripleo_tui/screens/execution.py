@@ -108,6 +108,7 @@ class ExecutionScreen(Screen):
     ]
     DEFAULT_CSS = """
     ExecutionScreen #summary { height: auto; max-height: 50%; padding: 0 1; overflow-y: auto; }
+    ExecutionScreen #parts { height: 1fr; }
     ExecutionScreen #tasks-table { height: 1fr; min-height: 4; }
     ExecutionScreen #task-detail { height: 1fr; border-top: solid $primary; }
     """

@@ -93,7 +93,7 @@ class RunFormScreen(Screen[RunRequest | None]):
         self.fields = fields_for(params)
         self.nodes = nodes or []
         self.known_nodes = known_nodes(self.nodes)
-        self.environments = environments or []
+        self.environments = environments  # None: not known, any name goes to the engine
         self.sub_title = f"Run {workflow}"
         self._tried = False
         self.preview_json = "{}"
@@ -182,6 +182,8 @@ class RunFormScreen(Screen[RunRequest | None]):
     def _environment(self) -> tuple[Any, str | None]:
         text = self.query_one("#environment", Input).value.strip()
         if text[:1] not in ("{", "[", '"'):  # anything else is an environment's name
+            if text and self.environments is not None and text not in self.environments:
+                return None, f"no stored environment named {text!r}"
             return text or None, None
         try:
             value = json.loads(text)

@@ -25,12 +25,12 @@ if TYPE_CHECKING:
 
 
 class MessagesPane(ListPane):
-    COLUMNS = (
+    COLUMNS = (  # as a log reads; the message before the type, so it keeps the room at 80
         Column("posted", "Posted at", 19, min_width=0),
-        Column("queue", "Queue", 10, grow=True, min_width=0),
-        Column("type", "Type", 32, grow=True, min_width=12),
         Column("status", "Status", 8),
         Column("message", "Message", 40, grow=True, min_width=10),
+        Column("type", "Type", 32, grow=True, min_width=12),
+        Column("queue", "Queue", 10, grow=True, min_width=0),
         Column("execution", "Execution", 9, min_width=0),
     )
     BINDINGS: ClassVar = [Binding("y", "copy", "Copy message", id="copy-message")]
@@ -74,10 +74,10 @@ class MessagesPane(ListPane):
         """A MessageRecord: the store reads type, status, message and execution from the body."""
         return (
             cells.text(message.created_at),
-            cells.text(message.queue_name),
-            cells.text(message.type),
             cells.state(message.status),
             cells.text(message.message),
+            cells.text(message.type),
+            cells.text(message.queue_name),
             cells.text((message.execution_id or "")[:8], "dim"),
         )
 

@@ -162,6 +162,7 @@ class ResourceTable(DataTable):
         self._order: list[str] | None = None
         self._children: dict[str, list[str]] = {}  # made with _order
         self._awaited: set[str] = set()  # parents named by rows shown as tops (not in yet)
+        self._shown: list[str] | None = None  # see shown_keys
         self._words: list[str] = []
         # Rows as last rendered, kept while their record stays the same: a refill (a filter
         # letter) adds the same objects again instead of rendering and allocating 10,000 anew.
@@ -317,8 +318,17 @@ class ResourceTable(DataTable):
 
     def shown_keys(self) -> list[str]:
         """Keys of the records that match the filters, in the table's order (queued ones
-        included)."""
-        return [key for key in self._all_in_order() if self.matches(key)]
+        included). Kept until the model, a filter or a fold changes: a filter letter needs
+        them for the rows and again for the note's count."""
+        if self._shown is None:
+            order = self._all_in_order()
+            matches = self.matches if self._children else self._matches_alone  # a flat list
+            self._shown = [key for key in order if matches(key)]
+        return self._shown
+
+    def _changed(self) -> None:
+        """What is shown may differ now."""
+        self._shown = None
 
     def _all_in_order(self) -> list[str]:
         """Every model key in the table's order; sorted once per change, not per filter letter."""
@@ -452,6 +462,7 @@ class ResourceTable(DataTable):
         self._drain()
 
     def remove(self, key: str) -> None:
+        self._changed()
         parent = self.parent_key(key) if key in self.model else None
         self.model.pop(key, None)
         self._order = None
@@ -471,6 +482,7 @@ class ResourceTable(DataTable):
         if not children or key in self.unfolded:
             return False
         self.unfolded.add(key)
+        self._changed()
         self.redraw(key)  # its fold mark
         for child in children:
             if child not in self._queued and self.matches(child):
@@ -484,6 +496,7 @@ class ResourceTable(DataTable):
         if key not in self.unfolded:
             return False
         self.unfolded.discard(key)
+        self._changed()
         if key in self.rows:  # above its children: removing them does not move it
             self.move_cursor(row=self.get_row_index(key), animate=False)
         shown = [child for child in self.children_of(key) if child in self.rows]
@@ -513,6 +526,7 @@ class ResourceTable(DataTable):
     def set_order(self, key: Callable[[Any], Any] | None, *, reverse: bool = False) -> None:
         """Sort the rows by `key(record)` (None: the model's order), the cursor kept on its row."""
         self.sort_key, self.sort_reverse, self._order = key, reverse, None
+        self._changed()
         self._reorder()
 
     def _reorder(self, *, follow_top: bool = False) -> None:
@@ -522,11 +536,13 @@ class ResourceTable(DataTable):
         if self.sort_key is None or not self.row_count:
             return
         keep = None if follow_top and self.cursor_row == 0 else self.current_key
-        keys = self.ordered(row_key.value for row_key in self.rows)
+        row_keys = {row_key.value: row_key for row_key in self.rows}
+        keys = self.ordered(row_keys)
         placed = self._row_locations._forward  # RowKey -> row, looked up by its text
         if all(placed.get(key) == at for at, key in enumerate(keys)):
             return
-        self._row_locations = TwoWayDict({RowKey(key): at for at, key in enumerate(keys)})
+        # The rows' own keys: 10,000 new ones per execution started were garbage to collect.
+        self._row_locations = TwoWayDict({row_keys[key]: at for at, key in enumerate(keys)})
         self._update_count += 1
         self.refresh()
         row = self.get_row_index(keep) if keep in self.rows else 0
@@ -540,13 +556,14 @@ class ResourceTable(DataTable):
 
     def refill(self) -> None:
         """Rebuild the table from the model; the cursor stays on its row if it is still shown."""
+        self._changed()  # a filter may have changed
         current = self.current_key
         self._keep = current if current in self.model and self.matches(current) else None
         if self._filler is not None:
             self._filler.cancel()
             self._filler = None
         self.clear()
-        self._queue = self.shown_keys()
+        self._queue = list(self.shown_keys())  # drained as rows go in
         self._queued = set(self._queue)
         self._drain()
 
@@ -555,6 +572,7 @@ class ResourceTable(DataTable):
         self.model[key] = record
         if old == record and not force:
             return
+        self._changed()
         moved = (
             old is not None
             and self.sort_key is not None
