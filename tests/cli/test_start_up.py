@@ -130,6 +130,8 @@ def state(tmp_path_factory):
         ["execution-get-input", "{id}"],
         ["execution-get-output", "{id}"],
         ["task-list", "{id}"],
+        ["execution-get-report", "{id}"],
+        ["execution-get-sub-executions", "{short}"],
         ["execution-list", "-f", "json"],
         ["cron-trigger-list"],
         ["sandbox", "--help"],
