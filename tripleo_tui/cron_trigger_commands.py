@@ -115,12 +115,14 @@ def register(commands: CommandAdder) -> None:
         cron_trigger_list,
         "List cron triggers.",
         list_options(executions=False),
+        reads_only=True,
     )
     commands.add(
         "cron-trigger-get",
         cron_trigger_get,
         "Show a cron trigger.",
         argument("name", metavar="NAME", help="cron trigger name or id"),
+        reads_only=True,
     )
     commands.add(
         "cron-trigger-delete",

@@ -276,9 +276,13 @@ async def action_get_definition(api: Backend, args: argparse.Namespace) -> Text:
 
 def register(commands: CommandAdder) -> None:
     listed = list_options(executions=False)
-    commands.add("workbook-list", workbook_list, "List all workbooks.", listed)
+    commands.add("workbook-list", workbook_list, "List all workbooks.", listed, reads_only=True)
     commands.add(
-        "workbook-get", workbook_get, "Show a workbook.", argument("name", help="workbook name")
+        "workbook-get",
+        workbook_get,
+        "Show a workbook.",
+        argument("name", help="workbook name"),
+        reads_only=True,
     )
     commands.add(
         "workbook-create",
@@ -311,11 +315,12 @@ def register(commands: CommandAdder) -> None:
         "Show a workbook's definition.",
         argument("name", help="workbook name"),
         formatted=False,
+        reads_only=True,
     )
 
     workflow = argument("workflow", metavar="ID|NAME", help="workflow id or name")
-    commands.add("workflow-list", workflow_list, "List all workflows.", listed)
-    commands.add("workflow-get", workflow_get, "Show a workflow.", workflow)
+    commands.add("workflow-list", workflow_list, "List all workflows.", listed, reads_only=True)
+    commands.add("workflow-get", workflow_get, "Show a workflow.", workflow, reads_only=True)
     commands.add(
         "workflow-create",
         workflow_create,
@@ -347,6 +352,7 @@ def register(commands: CommandAdder) -> None:
         "Show a workflow's definition.",
         workflow,
         formatted=False,
+        reads_only=True,
     )
 
     namespace = argument(

@@ -4,17 +4,18 @@
 A user runs it in the foreground (Ctrl-C stops it cleanly). A command that needs the engine
 when none is live starts one in the background with `--idle-exit`, so it goes away by itself
 once nothing has been running for a while; its messages go to the log file.
+
+asyncio and subprocess are imported by the functions that run or start an engine: every
+command's parser registers this module, and `--help` or a read needs neither.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import logging
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,6 +25,9 @@ from tripleo_tui.cli import CommandAdder, CommandError, Outcome, argument, mistr
 from tripleo_tui.formatting import Text
 
 if TYPE_CHECKING:  # the engine runs only in the embedded backend
+    import asyncio
+    import subprocess
+
     from engine.api import Backend
     from engine.api.embedded import EmbeddedBackend
     from engine.server import Server
@@ -43,6 +47,8 @@ def start_background_engine(db_path: Path) -> subprocess.Popen:
     """A detached `tripleo-tui engine --idle-exit` for this state file. Until it serves, its
     stdout is a pipe that says when it does (SAY_READY_ENV) and its stderr one that says why it
     could not, if it could not."""
+    import subprocess
+
     command = [sys.executable, "-m", "tripleo_tui", "--db", str(db_path), "engine"]
     return subprocess.Popen(
         [*command, "--idle-exit", str(IDLE_EXIT)],
@@ -75,6 +81,8 @@ async def serve_others(api: EmbeddedBackend) -> Server:
 
 
 async def run_engine(api: EmbeddedBackend, args: argparse.Namespace) -> Outcome:
+    import asyncio
+
     if args.action == "status":
         return await engine_status(api, args)
     if mistral_choice(args) is not None:
@@ -147,6 +155,8 @@ async def _exit_at_once(api: EmbeddedBackend, message: str) -> NoReturn:
     """The lease is lost (or no longer sure): this process must not act again. Actions still
     running in threads (a hung call) would keep a normal exit waiting, so after a short stop
     it ends."""
+    import asyncio
+
     log.error("%s (pid %d)", message, os.getpid())
     print(f"ERROR: {message}", file=sys.stderr, flush=True)
     with contextlib.suppress(Exception):
@@ -158,6 +168,8 @@ async def _exit_at_once(api: EmbeddedBackend, message: str) -> NoReturn:
 async def _until_stopped(
     api: EmbeddedBackend, stopping: asyncio.Event, idle_exit: float | None
 ) -> None:
+    import asyncio
+
     idle_since = time.monotonic()
     while not stopping.is_set():
         with contextlib.suppress(TimeoutError):

@@ -112,13 +112,18 @@ def register(commands: CommandAdder) -> None:
         "environment-update", environment_update, "Update an environment (named in FILE).", file
     )
     commands.add(
-        "environment-list", environment_list, "List environments.", list_options(executions=False)
+        "environment-list",
+        environment_list,
+        "List environments.",
+        list_options(executions=False),
+        reads_only=True,
     )
     commands.add(
         "environment-get",
         environment_get,
         "Show an environment.",
         argument("name", metavar="NAME", help="environment name"),
+        reads_only=True,
     )
     commands.add(
         "environment-delete",

@@ -488,21 +488,25 @@ def register(commands: CommandAdder) -> None:
         id_argument("task", "--task", metavar="TASK_ID", help="only sub-workflows of this task"),
         argument("--rootsonly", action="store_true", help="only root executions"),
         newest_first,
+        reads_only=True,
     )
     execution_id = id_argument(
         "execution", "id", metavar="ID", help="execution id (or its first characters)"
     )
-    commands.add("execution-get", execution_get, "Show a workflow execution.", execution_id)
-    for name, handler, help in (
-        ("execution-get-input", execution_get_input, "Show an execution's input (JSON)."),
-        ("execution-get-output", execution_get_output, "Show an execution's output (JSON)."),
+    commands.add(
+        "execution-get", execution_get, "Show a workflow execution.", execution_id, reads_only=True
+    )
+    for name, handler, help, reads_only in (
+        ("execution-get-input", execution_get_input, "Show an execution's input (JSON).", True),
+        ("execution-get-output", execution_get_output, "Show an execution's output (JSON).", True),
         (
             "execution-get-published",
             execution_get_published,
             "Show what an execution's tasks published globally (JSON).",
+            False,  # reads its workflow's vars in a thread
         ),
     ):
-        commands.add(name, handler, help, execution_id, formatted=False)
+        commands.add(name, handler, help, execution_id, formatted=False, reads_only=reads_only)
     commands.add(
         "execution-update",
         execution_update,
@@ -533,16 +537,17 @@ def register(commands: CommandAdder) -> None:
             help="of this execution",
         ),
         newest_first,
+        reads_only=True,
     )
     task_id = id_argument(
         "task", "id", metavar="ID", help="task execution id (or its first characters)"
     )
-    commands.add("task-get", task_get, "Show a task execution.", task_id)
+    commands.add("task-get", task_get, "Show a task execution.", task_id, reads_only=True)
     for name, handler, help in (
         ("task-get-result", task_get_result, "Show a task's result (JSON)."),
         ("task-get-published", task_get_published, "Show what a task published (JSON)."),
     ):
-        commands.add(name, handler, help, task_id, formatted=False)
+        commands.add(name, handler, help, task_id, formatted=False, reads_only=True)
     commands.add(
         "task-rerun",
         task_rerun,
@@ -567,18 +572,23 @@ def register(commands: CommandAdder) -> None:
         "List action runs.",
         id_argument("task", "task", metavar="TASK_EXECUTION_ID", nargs="?", help="of this task"),
         newest_first,
+        reads_only=True,
     )
     action_id = id_argument(
         "action execution", "id", metavar="ID", help="action execution id (or its first characters)"
     )
     commands.add(
-        "action-execution-get", action_execution_get, "Show an action execution.", action_id
+        "action-execution-get",
+        action_execution_get,
+        "Show an action execution.",
+        action_id,
+        reads_only=True,
     )
     for name, handler, help in (
         ("action-execution-get-input", action_execution_get_input, "Show its input (JSON)."),
         ("action-execution-get-output", action_execution_get_output, "Show its output (JSON)."),
     ):
-        commands.add(name, handler, help, action_id, formatted=False)
+        commands.add(name, handler, help, action_id, formatted=False, reads_only=True)
     commands.add(
         "action-execution-update",
         action_execution_update,

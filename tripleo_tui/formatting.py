@@ -5,16 +5,20 @@ commands: a Field | Value table) or `Text`; `render` turns it into what goes to 
 formatter `-f` names (table, csv, json, yaml, value; shell for records) and its options
 (--max-width, --fit-width, --print-empty, --noindent, --quote, --prefix), after cliff's lister
 options (--sort-column, --sort-ascending, --sort-descending) and `-c`. cliff's formatter modules
-cost about 2 ms to import (python3 -X importtime); cliff's app and stevedore are not loaded.
+cost about 2 ms to import (python3 -X importtime); cliff's app and stevedore are not loaded, nor
+wcwidth while the text is printable ASCII (`_PlainTextWidths`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import io
+import sys
 import textwrap
-from collections.abc import Sequence
+import types
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +50,55 @@ def formatters() -> dict[str, Formatter]:
         "yaml": YAMLFormatter(),
         "shell": ShellFormatter(),
     }
+
+
+class _PlainTextWidths(types.ModuleType):
+    """What prettytable asks the `wcwidth` module for (width, ljust, rjust, center), answered
+    as wcwidth answers them for printable ASCII text, one cell a character (its own shortcut),
+    without importing it: its tables and patterns cost a list 13 % of its instructions. Other
+    text, and anything else prettytable asks for (wrap), go to wcwidth itself."""
+
+    ANSWERS: dict[str, Callable[..., Any]] = {
+        "width": len,
+        "ljust": str.ljust,
+        "rjust": str.rjust,
+        "center": str.center,
+    }
+
+    def __getattr__(self, name: str) -> Any:
+        plain = self.ANSWERS.get(name)
+        if plain is None:
+            return getattr(_wcwidth(), name)
+
+        def answer(text: str, *args: Any, **options: Any) -> Any:
+            if options or not (text.isascii() and text.isprintable()):
+                return getattr(_wcwidth(), name)(text, *args, **options)
+            return plain(text, *args)
+
+        return answer
+
+
+_PLAIN_TEXT_WIDTHS = _PlainTextWidths("wcwidth")
+
+
+def _wcwidth() -> types.ModuleType:
+    """The wcwidth module itself, imported in place of _PLAIN_TEXT_WIDTHS."""
+    if sys.modules.get("wcwidth") is _PLAIN_TEXT_WIDTHS:
+        del sys.modules["wcwidth"]
+    import wcwidth
+
+    return wcwidth
+
+
+@contextlib.contextmanager
+def _plain_text_widths() -> Iterator[None]:
+    """prettytable's `import wcwidth` gets _PLAIN_TEXT_WIDTHS meanwhile, if it is not loaded."""
+    sys.modules.setdefault("wcwidth", _PLAIN_TEXT_WIDTHS)
+    try:
+        yield
+    finally:
+        if sys.modules.get("wcwidth") is _PLAIN_TEXT_WIDTHS:
+            del sys.modules["wcwidth"]
 
 
 NONE = "<none>"
@@ -207,11 +260,13 @@ def render(
         )
         columns, indexes = select_columns(output.columns, wanted)
         shown = [tuple(row[index] for index in indexes) for row in rows]
-        formatters()[fmt].emit_list(columns, shown, stream, options)
+        with _plain_text_widths():
+            formatters()[fmt].emit_list(columns, shown, stream, options)
     else:
         if fmt not in SHOW_FORMATS:
             raise ValueError(f"-f {fmt} is for lists; a record prints as {', '.join(SHOW_FORMATS)}")
         columns, indexes = select_columns(output.columns, wanted)
         values = tuple(output.values[index] for index in indexes)
-        formatters()[fmt].emit_one(columns, values, stream, options)
+        with _plain_text_widths():
+            formatters()[fmt].emit_one(columns, values, stream, options)
     return stream.getvalue().removesuffix("\n")

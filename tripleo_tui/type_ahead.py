@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from textual import events
 from textual.app import App
+from textual.widget import Widget
 
 
 class TypeAhead:
@@ -38,3 +39,10 @@ class TypeAhead:
 
     def close(self) -> None:
         self.closed = True
+
+
+def focus_then_replay(widget: Widget, type_ahead: TypeAhead | None) -> None:
+    """Focus `widget` of a screen just opened; then replay the keys kept for it."""
+    widget.focus()
+    if type_ahead is not None:
+        widget.call_after_refresh(type_ahead.replay)  # once the focus has moved

@@ -27,7 +27,9 @@ __all__ = [
     "refuse_unsafe_path",
     "log_path",
     "open_backend",
+    "open_for_reading",
     "open_mistral",
+    "run_to_end",
     "state_path",
     "GraphEdge",
     "WorkflowGraph",
@@ -43,6 +45,7 @@ __getattr__, __dir__ = lazy_attributes(
         "Backend": "engine.api.backend",
         "open_private_file": "engine.store.database",
         "refuse_unsafe_path": "engine.store.database",
+        "run_to_end": "engine.store.database",
         "log_path": "engine.store.paths",
         "state_path": "engine.store.paths",
         "GraphEdge": "engine.api.graph",
@@ -76,6 +79,16 @@ async def open_backend(
         start_engine=start_engine,
         serve_others=serve_others,
     )
+
+
+async def open_for_reading(db_path: str | Path | None = None) -> Backend | None:
+    """The embedded backend over the state file `db_path`, for reads only: its coroutines never
+    wait, so `run_to_end` runs them without an event loop (a command that only reads then loads
+    neither asyncio nor aiosqlite). None when the file needs `open_backend` first (to be
+    created or migrated, or to get our workbooks)."""
+    from engine.api.embedded import EmbeddedBackend
+
+    return await EmbeddedBackend.open_for_reading(db_path)
 
 
 async def open_mistral(url: str | None = None) -> Backend:

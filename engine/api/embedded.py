@@ -12,10 +12,7 @@ large workbook takes tens of milliseconds) and parsed specs are cached by their 
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import subprocess
-import threading
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -48,9 +45,11 @@ from engine.store.definitions import (
     WorkbookValues,
     WorkflowRecord,
 )
-from engine.store.lease import LeaseHolder, lease_holder, lease_is_live
 
 if TYPE_CHECKING:
+    import asyncio
+    import subprocess
+
     from engine.api.graph import WorkflowGraph
     from engine.api.handoff import EngineClient
     from engine.api.types import (
@@ -69,12 +68,13 @@ if TYPE_CHECKING:
     from engine.lang import WorkbookSpec, WorkflowSpec
     from engine.runtime.service import Engine
     from engine.store.cron_triggers import CronTriggerValues
+    from engine.store.lease import LeaseHolder
 
-# The engine, the action registry, the parsers, YAQL, the hand-off client and the queue and
-# paging queries are imported by the methods that use them, so a command that only reads (a
-# list, a get) never loads them.
+# The engine, the action registry, the parsers, YAQL, the hand-off client, the queue and
+# paging queries, the lease and asyncio itself are imported by the methods that use them, so a
+# command that only reads (a list, a get: open_for_reading) never loads them.
 
-EngineStarter = Callable[[Path], subprocess.Popen]  # starts a headless engine for a state file
+EngineStarter = Callable[[Path], "subprocess.Popen"]  # starts a headless engine for a state file
 
 
 class Serving(Protocol):
@@ -107,6 +107,8 @@ class SpecCache:
         self._specs: OrderedDict[tuple[Callable[..., Any], str, str], Any] = OrderedDict()
 
     async def parse(self, parser: Callable[[str, str], Spec], text: str, filename: str) -> Spec:
+        import asyncio
+
         key = (parser, text, filename)
         spec = self._specs.get(key)
         if spec is None:
@@ -163,6 +165,22 @@ class EmbeddedBackend:
         except BaseException:
             await api.close()
             raise
+        return api
+
+    @classmethod
+    async def open_for_reading(
+        cls, db_path: str | Path | None = None, *, workbooks_folder: Path = BUNDLED_WORKBOOKS
+    ) -> EmbeddedBackend | None:
+        """The state file for reads only (Store.open_for_reading): its coroutines never wait,
+        so they run without an event loop (run_to_end). None when `open` has work to do first:
+        create or migrate the file, or load a workbook of ours it has not had yet."""
+        store = Store.open_for_reading(state_path(db_path))
+        if store is None:
+            return None
+        api = cls(store, workbooks_folder)
+        if api._bundled_paths(await defs.bundled_files_loaded(store)):
+            await api.close()
+            return None
         return api
 
     @property
@@ -376,12 +394,11 @@ class EmbeddedBackend:
         already has under that name is kept (reload replaces it). Returns one message per file
         that could not be loaded.
         """
+        import asyncio
+
         done = set() if reload else await defs.bundled_files_loaded(self.store)
-        paths = await asyncio.to_thread(sorted, self.workbooks_folder.glob("*.yaml"))
         problems = []
-        for path in paths:
-            if path.name in done:
-                continue
+        for path in await asyncio.to_thread(self._bundled_paths, done):
             try:
                 from engine.lang import parse_workbook  # only when there is one to load
 
@@ -393,11 +410,20 @@ class EmbeddedBackend:
                 problems.append(f"{path.name}: {error}")
         return problems
 
+    def _bundled_paths(self, loaded: set[str]) -> list[Path]:
+        """Our workbook files, by name, but those named in `loaded`."""
+        return sorted(
+            path for path in self.workbooks_folder.glob("*.yaml") if path.name not in loaded
+        )
+
     # ---- the engine ---------------------------------------------------------------------
 
     async def start_engine(self, **options: Any) -> Engine:
         """Run the engine in this process (it takes the state file's lease; EngineBusy if
         another live engine holds it)."""
+        import asyncio
+        import threading
+
         from engine.actions import DEFAULT_REGISTRY
         from engine.runtime.service import Engine
 
@@ -447,6 +473,8 @@ class EmbeddedBackend:
 
     async def live_engine(self) -> LeaseHolder | None:
         """The engine serving this state file (in this process or another), or None."""
+        from engine.store.lease import lease_holder, lease_is_live
+
         holder = await lease_holder(self.store)
         return holder if lease_is_live(holder, time.time()) else None
 
@@ -578,6 +606,8 @@ class EmbeddedBackend:
         self, execution_id: str, timeout: float | None = None
     ) -> ExecutionRecord:
         """Wait until the execution ends or is PAUSED; return it."""
+        import asyncio
+
         if self._hands_off():
             return await asyncio.wait_for(self._handoff.wait_execution(execution_id), timeout)
         await self._wait(execution_id, self.get_execution, timeout, states.is_settled)
@@ -586,6 +616,8 @@ class EmbeddedBackend:
     async def _wait(
         self, object_id: str, read: Any, timeout: float | None, done: Any = states.is_completed
     ) -> None:
+        import asyncio
+
         engine = await self._running_engine()
         ended = engine.watch(object_id)
         try:
@@ -621,6 +653,8 @@ class EmbeddedBackend:
     async def get_execution_published(self, execution_id: str) -> dict[str, Any]:
         """Its context without the engine's keys and the workflow's `vars`, as Mistral shows
         `published_global`."""
+        import asyncio
+
         found = await rows.execution_context(self.store, execution_id)
         if found is None:
             raise NotFoundError(f"Execution '{execution_id}' not found")

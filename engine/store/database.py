@@ -4,31 +4,35 @@ Writes are plain synchronous functions `fn(conn, *args)` run in the writer's own
 one `BEGIN IMMEDIATE ... COMMIT`: a whole transaction costs one thread hop, and a group-commit
 writer can later run many such functions in one transaction without their code changing.
 Reads go through aiosqlite on a separate, query-only connection; WAL lets them run beside the
-writer.
+writer. A store opened for reading only (a command that lists or shows) has that connection
+alone, in its own thread and without aiosqlite: its coroutines never wait, so they run without
+an event loop (`run_to_end`), and asyncio, aiosqlite and the writer's thread are not imported.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sqlite3
 import stat
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
-
-import aiosqlite
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from engine.store.errors import StoreError
-from engine.store.schema import migrate
+from engine.store.schema import SCHEMA_VERSION, migrate
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import aiosqlite
 
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 10_000
 FILE_MODE = 0o600
 FOLDER_MODE = 0o700
+READER_PRAGMAS = (f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}", "PRAGMA query_only = ON")
 
 
 def utc_now() -> str:
@@ -109,20 +113,37 @@ def create_private_file(path: Path) -> None:
     refuse_unsafe_companions(path)
 
 
+def run_to_end(coroutine: Coroutine[Any, Any, T]) -> T:
+    """The result of a coroutine that never waits (reads of a store opened for reading),
+    run without an event loop."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise RuntimeError("a read of a state file opened for reading waited: it needs asyncio")
+
+
 class Store:
-    """An open state file. Create with `await Store.open(path)`; close with `await close()`."""
+    """An open state file. Create with `await Store.open(path)`, or `Store.open_for_reading(
+    path)`; close with `await close()`."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._writer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
+        self._writer_thread: ThreadPoolExecutor | None = None
         self._writer: sqlite3.Connection | None = None
-        self._reader: aiosqlite.Connection | None = None
+        # aiosqlite's, or with no writer (open_for_reading) a plain one in this thread
+        self._reader: aiosqlite.Connection | sqlite3.Connection | None = None
         self._fence: Callable[[sqlite3.Connection], None] | None = None
 
     @classmethod
     async def open(cls, path: Path) -> Store:
         """Open (creating and migrating if needed) the state file at `path`."""
+        import asyncio
+        from concurrent.futures import ThreadPoolExecutor
+
         store = cls(Path(path))
+        store._writer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
         try:
             await asyncio.to_thread(create_private_file, store.path)
             await store._in_writer_thread(store._open_writer)
@@ -133,6 +154,29 @@ class Store:
                 refuse_unsafe_companions(store.path)  # the reason SQLite could not open one
                 raise StoreError(f"Cannot open state file {store.path}: {error}") from error
             raise
+        return store
+
+    @classmethod
+    def open_for_reading(cls, path: Path) -> Store | None:
+        """The state file at `path` for reads only (see the module's docstring); None when it
+        cannot be read as it is (missing, not migrated, unreadable): `open` creates, migrates or
+        says why."""
+        store = cls(Path(path))
+        if not store.path.exists():
+            return None
+        try:
+            create_private_file(store.path)  # its mode, and no link beside it, as `open` checks
+            store._reader = reader = sqlite3.connect(store.path)
+            reader.row_factory = sqlite3.Row
+            for pragma in READER_PRAGMAS:
+                reader.execute(pragma)
+            (version,) = reader.execute("PRAGMA user_version").fetchone()
+            refuse_unsafe_companions(store.path)  # as SQLite opened them
+        except (sqlite3.DatabaseError, OSError, StoreError):
+            version = None
+        if version != SCHEMA_VERSION:
+            run_to_end(store.close())
+            return None
         return store
 
     def _open_writer(self) -> None:
@@ -148,10 +192,12 @@ class Store:
         refuse_unsafe_companions(self.path)  # as SQLite opened them
 
     async def _open_reader(self) -> aiosqlite.Connection:
+        import aiosqlite
+
         reader = await aiosqlite.connect(self.path)
         reader.row_factory = sqlite3.Row
-        await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await reader.execute("PRAGMA query_only = ON")
+        for pragma in READER_PRAGMAS:
+            await reader.execute(pragma)
         return reader
 
     def _close_writer(self) -> None:
@@ -161,11 +207,14 @@ class Store:
 
     async def close(self) -> None:
         """Close both connections; SQLite checkpoints the WAL on the last close."""
-        if self._reader is not None:
-            await self._reader.close()
-            self._reader = None
-        await self._in_writer_thread(self._close_writer)
-        self._writer_thread.shutdown()
+        reader, self._reader = self._reader, None
+        if isinstance(reader, sqlite3.Connection):
+            reader.close()
+        elif reader is not None:
+            await reader.close()
+        if self._writer_thread is not None:
+            await self._in_writer_thread(self._close_writer)
+            self._writer_thread.shutdown()
 
     async def truncate_wal(self) -> None:
         """Copy the WAL into the state file and empty it, after deleting rows that may hold
@@ -178,6 +227,10 @@ class Store:
             self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def _in_writer_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        import asyncio
+
+        if self._writer_thread is None:
+            raise RuntimeError("the state file is open for reading only")
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._writer_thread, fn, *args)
 
@@ -217,7 +270,7 @@ class Store:
             refuse_unsafe_companions(self.path)  # the reason SQLite could not open one
             raise StoreError(f"Cannot write the state file {self.path}: {error}") from error
 
-    def _reading(self) -> aiosqlite.Connection:
+    def _reading(self) -> aiosqlite.Connection | sqlite3.Connection:
         if self._reader is None:
             raise RuntimeError("the store is closed")
         return self._reader
@@ -229,7 +282,10 @@ class Store:
         hold its read snapshot, and every other read meanwhile would miss the latest commits
         (an execution just created reported "not found").
         """
-        return list(await self._reading().execute_fetchall(sql, params))
+        reader = self._reading()
+        if isinstance(reader, sqlite3.Connection):  # opened for reading: nothing to wait for
+            return reader.execute(sql, params).fetchall()
+        return list(await reader.execute_fetchall(sql, params))
 
     async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         """The first row of a query that gives at most a few, or None."""

@@ -1,6 +1,8 @@
 """Output formats as the OpenStack clients print them."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -65,3 +67,42 @@ def test_machine_formats_and_columns():
 def test_unknown_columns():
     with pytest.raises(ValueError, match="No recognized column names in \\['Nope'\\]"):
         render(LISTING, "table", ["Nope"])
+
+
+WIDTHS = """
+import json, sys
+{first}
+from tripleo_tui.formatting import Listing, Record, default_options, render
+narrow = default_options()
+narrow.max_width = 30  # cells wrap
+plain = render(Listing(("Name", "Count"), (("alpha", 3), ("beta", 12))))
+plain += render(Record(("Name", "Note"), ("x", "one\\ntwo")))
+ascii_only = "wcwidth" in sys.modules
+wide = render(Listing(("Name", "Note"), (("\u65e5\u672c\u8a9e", "e\u0301t\u00e9"), ("a", "\\t"))))
+wide += render(Record(("ID", "Info"), ("x", "\\x1b[31mred\\x1b[0m, a long line " * 3)))
+wrapped = render(Record(("ID", "Info"), ("x", "a long line of words, " * 4)), options=narrow)
+print(json.dumps([ascii_only, plain, wide, wrapped]))
+"""
+
+
+def rendered(first: str = "") -> list:
+    done = subprocess.run(
+        [sys.executable, "-c", WIDTHS.format(first=first)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def test_tables_of_plain_text_need_no_wcwidth_and_look_the_same():
+    """ASCII cells are measured without importing wcwidth; wide, combining and escape
+    characters and wrapping are wcwidth's own: every table the same as with wcwidth loaded."""
+    ascii_only, *tables = rendered()
+    assert not ascii_only
+    wcwidth_loaded, *with_wcwidth = rendered("import wcwidth")
+    assert wcwidth_loaded
+    assert tables == with_wcwidth
+    assert "| \u65e5\u672c\u8a9e |" in tables[1]
+    assert "|       | long line of       |" in tables[2]

@@ -124,6 +124,46 @@ async def test_request_keys_replace_the_unused_request_rows(tmp_path, monkeypatc
         await store.close()
 
 
+async def _migrate_and_write(path):
+    store = await Store.open(path)
+    try:
+        await store.write(lambda conn: conn.execute("INSERT INTO meta VALUES ('k', 'v')"))
+    finally:
+        await store.close()
+
+
+def test_a_file_opened_for_reading_is_read_without_an_event_loop(tmp_path, monkeypatch):
+    """Its reads never wait, so run_to_end runs them with no event loop (a command that only
+    reads imports no asyncio); it cannot write; a missing or older file is left to Store.open."""
+    path = tmp_path / "state.sqlite"
+    assert Store.open_for_reading(path) is None
+    assert not path.exists()
+    conn = sqlite3.connect(path, isolation_level=None)
+    with monkeypatch.context() as old:
+        old.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:-1])
+        old.setattr(schema, "SCHEMA_VERSION", SCHEMA_VERSION - 1)
+        schema.migrate(conn)
+    conn.close()
+    assert Store.open_for_reading(path) is None  # Store.open migrates it first
+    asyncio.run(_migrate_and_write(path))
+
+    store = Store.open_for_reading(path)
+    try:
+        row = database.run_to_end(store.fetch_one("SELECT value FROM meta WHERE key = 'k'"))
+        assert row["value"] == "v"
+        with pytest.raises(sqlite3.OperationalError):
+            database.run_to_end(store.fetch_all("INSERT INTO meta VALUES ('x', 'y')"))
+        with pytest.raises(RuntimeError, match="open for reading only"):
+            database.run_to_end(store.write(lambda conn: None))
+    finally:
+        database.run_to_end(store.close())
+
+
+def test_a_coroutine_that_waits_is_not_run_to_its_end():
+    with pytest.raises(RuntimeError, match="it needs asyncio"):
+        database.run_to_end(asyncio.sleep(0))
+
+
 def test_newer_file_is_refused(tmp_path):
     conn = sqlite3.connect(tmp_path / "state.sqlite", isolation_level=None)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
@@ -168,6 +208,22 @@ async def test_a_read_sees_every_commit_made_before_it(store):
     writing = False
     await poller
     assert stale == 0
+
+
+def _add_meta(conn, key):
+    conn.execute("INSERT INTO meta VALUES (?, 'v')", (key,))
+
+
+async def test_a_file_opened_for_reading_sees_the_writers_commits(store):
+    """A command's read beside a live engine: each read sees what was committed before it."""
+    reading = Store.open_for_reading(store.path)
+    try:
+        for written in range(1, 21):
+            await store.write(_add_meta, str(written))
+            (count,) = database.run_to_end(reading.fetch_one("SELECT count(*) FROM meta"))
+            assert count == 1 + written  # created_at, then ours
+    finally:
+        database.run_to_end(reading.close())
 
 
 @pytest.mark.parametrize("suffix", ["-wal", "-shm"])

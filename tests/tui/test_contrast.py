@@ -1,6 +1,8 @@
-"""Contrast in a 256-colour terminal: the parts the default theme draws dark on dark (the off
-switch's knob, an unchecked selection mark, the scrollbars) stay visible once the colours are
-reduced to the 256-colour palette."""
+"""Contrast in a 256-colour terminal: the parts the default theme draws dark on dark (the
+switch's knob, selection marks, the scrollbars) and the table's cursor stay visible once the
+colours are reduced to the 256-colour palette, in each state of their widget (off/on, hovered,
+focused; highlighted, selected; a scrollbar hovered or dragged; the cursor with and without
+the focus)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from rich.color import ColorSystem
 from textual.app import App, ComposeResult
 from textual.color import Color
 from textual.containers import VerticalScroll
-from textual.widgets import SelectionList, Static, Switch
+from textual.widgets import DataTable, Input, SelectionList, Static, Switch
 
 import tripleo_tui.app
 
@@ -38,17 +40,44 @@ class Widgets(App):
         yield SelectionList[str](("a", "a"), ("b", "b", True))
         with VerticalScroll(id="wide"):
             yield Static("x" * 300, expand=False, shrink=False)
+        yield DataTable()
+        yield Input()
 
 
-async def test_dark_parts_stay_visible_in_256_colours():
+async def test_dark_parts_stay_visible_in_256_colours_in_every_state():
     app = Widgets()
-    async with app.run_test(size=(60, 12)) as pilot:
-        await pilot.pause()
+    found: dict[str, float] = {}
+    async with app.run_test(size=(60, 20)) as pilot:
         switch = app.query_one(Switch)
-        knob = switch.get_component_styles("switch--slider")
-        assert difference(knob.color, knob.background) >= MIN_DIFFERENCE
+        for state in ("off", "off hovered", "off focused", "on focused", "on"):
+            switch.value = state.startswith("on")
+            await pilot.hover(Switch if "hovered" in state else DataTable)
+            (switch if "focused" in state else app.query_one(Input)).focus()
+            await pilot.pause()
+            knob = switch.get_component_styles("switch--slider")
+            found[f"switch {state}"] = difference(knob.color, knob.background)
+
         selection = app.query_one(SelectionList)
-        mark = selection.get_component_styles("selection-list--button")
-        assert difference(mark.color, mark.background) >= MIN_DIFFERENCE
+        for part in ("", "-highlighted", "-selected", "-selected-highlighted"):
+            mark = selection.get_component_styles(f"selection-list--button{part}")
+            found[f"selection mark{part}"] = difference(mark.color, mark.background)
+
         wide = app.query_one("#wide").styles
-        assert difference(wide.scrollbar_color, wide.scrollbar_background) >= MIN_DIFFERENCE
+        for state in ("color", "color_hover", "color_active"):
+            thumb = getattr(wide, f"scrollbar_{state}")
+            track = getattr(wide, f"scrollbar_background{state.removeprefix('color')}")
+            found[f"scrollbar {state}"] = difference(thumb, track)
+
+        table = app.query_one(DataTable)
+        table.add_columns("a", "b")
+        table.add_rows([("1", "2"), ("3", "4")])
+        for state, focused in (("focused", table), ("blurred", app.query_one(Input))):
+            focused.focus()
+            await pilot.pause()
+            cursor = table.get_component_styles("datatable--cursor")
+            found[f"table cursor {state}"] = difference(
+                cursor.color, table.styles.background + cursor.background
+            )
+    faint = {part: round(value, 2) for part, value in found.items() if value < MIN_DIFFERENCE}
+    assert not faint, f"too faint in 256 colours: {faint}"
+    assert len(found) == 14

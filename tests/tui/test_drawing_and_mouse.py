@@ -77,7 +77,10 @@ async def test_the_execution_screen_fits_its_window(make_app, size):
         await pilot.pause()
         screen = app.screen
         assert screen.max_scroll_y == 0 and not screen.show_vertical_scrollbar
-        assert screen.query_one(KeyBar).region.y == size[1] - 1
+        keys = screen.query_one(KeyBar)
+        assert keys.region.y == size[1] - 1
+        shown = keys.render().plain.rstrip()
+        assert shown.endswith("? Help  q Quit") and len(shown) <= size[0]
         assert screen.query_one("#task-detail").region.height >= 3
 
 

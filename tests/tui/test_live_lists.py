@@ -3,6 +3,9 @@ changed behind the console's back appear without a key; ctrl+r is in the key bar
 
 from __future__ import annotations
 
+import asyncio
+
+from tests.cli.engine_process import cli_command
 from tests.tui.conftest import wait_for
 from tripleo_tui.widgets.definition_panes import READ_AGAIN_SECONDS
 from tripleo_tui.widgets.key_bar import KeyBar
@@ -36,11 +39,21 @@ async def test_filter_line_shows_its_text_and_the_note_counts_what_is_shown(make
         assert "Reload" in KeyBar.render(app.screen.query_one(KeyBar)).plain
 
 
-async def test_a_workbook_stored_elsewhere_appears_without_a_key(make_app):
+async def cli(app, *args: str) -> None:
+    """`tripleo-tui --db <the console's state file> ...` in another process."""
+    process = await asyncio.create_subprocess_exec(
+        *cli_command(app.db_path, *args), stdout=asyncio.subprocess.DEVNULL
+    )
+    assert await process.wait() == 0
+
+
+async def test_a_workbook_stored_by_the_cli_appears_without_a_key(make_app, tmp_path):
+    assert READ_AGAIN_SECONDS <= 2  # the issue's "within 2 s"
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.pane("workbooks").table.row_count, "workbook rows")
-        await app.api.create_workbook(NEW_WORKBOOK)  # the pane is not told
+        (tmp_path / "appears.yaml").write_text(NEW_WORKBOOK)
+        await cli(app, "workbook-create", str(tmp_path / "appears.yaml"))
         await wait_for(
             pilot,
             lambda: (
@@ -50,7 +63,7 @@ async def test_a_workbook_stored_elsewhere_appears_without_a_key(make_app):
             "the new definitions",
             timeout=READ_AGAIN_SECONDS + 3,
         )
-        await app.api.delete_workbook("test.appears")
+        await cli(app, "workbook-delete", "test.appears")
         await wait_for(
             pilot,
             lambda: "test.appears" not in app.pane("workbooks").table.model,

@@ -99,6 +99,9 @@ async def test_enter_opens_a_node_s_details_with_its_secrets_masked(
         assert details["maintenance"] is True
         assert details["maintenance_reason"] == "fan replaced by the test"
         assert details["power_state"] is None or "power" in details["power_state"]
+        shown = {"last_error", "target_power_state", "provision_state", "target_provision_state"}
+        assert shown <= details.keys() and details["provision_state"] == "enroll"
+        assert details["properties"]["capabilities"] == "profile:compute,boot_option:local"
         assert [port["address"] for port in details["ports"]] == ["52:54:00:aa:bb:07"]
         await pilot.press("y")
         assert app.clipboard == text

@@ -1,11 +1,12 @@
 """The Nodes pane against the real sandbox Ironic: nodes of this test's own are listed, marked,
 tagged with a profile through tripleo.baremetal.v1 (the profile column changes when the
 execution ends), untagged, managed and provided after a confirmation that names them, and
-tagged while another process runs the engine."""
+tagged while another process runs the engine; keys typed while a dialog opens reach it."""
 
 from __future__ import annotations
 
 import pytest
+from textual import events
 
 from engine.core import states
 from tests.cli.engine_process import start_engine, stop_engine
@@ -119,6 +120,35 @@ async def test_manage_and_provide_ask_naming_the_nodes(app_on_sandbox, make_node
             pilot, lambda: provide_states() not in ([], [states.RUNNING]), "provide's end", SLOW
         )
         assert provide_states() == [states.SUCCESS]
+
+
+def type_fast(app, keys: list[str]) -> None:
+    """As a terminal delivers them: no waiting between keys."""
+    for key in keys:
+        app.post_message(events.Key("space" if key == " " else key, key))
+
+
+async def test_keys_typed_while_a_dialog_opens_reach_it(app_on_sandbox, make_node):  # noqa: F811
+    node = make_node()["uuid"]
+    app = app_on_sandbox
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("4")
+        await put_cursor_on(app, pilot, node)
+        pane = app.pane("nodes")
+        type_fast(app, list("tcompute"))  # m would be Manage, u Remove profile, t Tag again
+        await wait_for(pilot, lambda: app.screen.query("ProfileScreen #profile"), "the dialog")
+        profile = app.screen.query_one("#profile")
+        await wait_for(pilot, lambda: profile.value == "compute", "the typed profile")
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ConfirmScreen) and not pane.following
+
+        type_fast(app, list("Mdisk swap"))  # i would be Register, space Mark
+        await wait_for(pilot, lambda: app.screen.query("ReasonScreen #reason"), "the dialog")
+        reason = app.screen.query_one("#reason")
+        await wait_for(pilot, lambda: reason.value == "disk swap", "the typed reason")
+        assert not pane.marked
+        await pilot.press("escape")
+        assert not pane.nodes[node].maintenance
 
 
 @pytest.fixture

@@ -101,8 +101,15 @@ async def test_help_lists_every_pane_binding(make_app):
         assert isinstance(app.screen, HelpScreen)
         titles = [title for title, _ in app.screen.sections]
         assert titles[:5] == ["Everywhere", "Every list", "Workflows", "Executions", "Nodes"]
-        keys = {binding.key for _, bindings in app.screen.sections for binding in bindings}
+        keys = {
+            key
+            for _, bindings in app.screen.sections
+            for binding in bindings
+            for key in binding.key.split(",")
+        }
         assert {"1", "5", "slash", "space", "t", "m", "v", "R", "p", "c", "y", "ctrl+p"} <= keys
+        issue_12 = {"e", "g", "G", "j", "k", "s", "f", "w", "d", "M", "P", "i", "ctrl+r"}
+        assert issue_12 | {"left_square_bracket", "right_square_bracket"} <= keys
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 

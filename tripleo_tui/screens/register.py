@@ -18,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from tripleo_tui.instackenv import InstackenvError, describe, read_nodes
-from tripleo_tui.type_ahead import TypeAhead
+from tripleo_tui.type_ahead import TypeAhead, focus_then_replay
 
 INITIAL_STATES = (
     ("manageable (then inspect or provide)", "manageable"),
@@ -97,9 +97,7 @@ class RegisterScreen(ModalScreen[RegisterRequest | None]):
             yield Static("ctrl+r or enter: register · esc: cancel", classes="hint")
 
     def on_mount(self) -> None:
-        self.query_one("#path").focus()
-        if self.type_ahead is not None:
-            self.call_after_refresh(self.type_ahead.replay)  # once the focus has moved
+        focus_then_replay(self.query_one("#path"), self.type_ahead)
         if self.initial_path:
             self._read(self.initial_path)
 

@@ -44,7 +44,7 @@ from tripleo_tui.form_fields import (
     parse_text,
 )
 from tripleo_tui.nodes import NodeInfo
-from tripleo_tui.type_ahead import TypeAhead
+from tripleo_tui.type_ahead import TypeAhead, focus_then_replay
 from tripleo_tui.widgets.key_bar import KeyBar
 from tripleo_tui.widgets.node_picker import NodesPicker, known_nodes, node_input
 
@@ -148,10 +148,8 @@ class RunFormScreen(Screen[RunRequest | None]):
 
     def on_mount(self) -> None:
         first = "#field-0" if self.fields else "#description"
-        self.query_one(first).focus()
+        focus_then_replay(self.query_one(first), self.type_ahead)
         self._refresh_preview()
-        if self.type_ahead is not None:
-            self.call_after_refresh(self.type_ahead.replay)  # once the focus has moved
 
     # ---- values ----------------------------------------------------------------------------
 

@@ -150,7 +150,12 @@ class ListPane(Vertical):
         return self.type_ahead
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return action not in self.OPENS_SCREEN or not isinstance(self.app.focused, Input)
+        """Not while the filter is typed, nor while keys are kept for a screen that opens
+        (the key is text for it then)."""
+        if action not in self.OPENS_SCREEN:
+            return True
+        keeping = self.type_ahead is not None and not self.type_ahead.closed
+        return not keeping and not isinstance(self.app.focused, Input)
 
     def on_key(self, event: events.Key) -> None:
         if self.type_ahead is not None:

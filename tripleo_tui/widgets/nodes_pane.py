@@ -55,17 +55,17 @@ class NodesPane(ListPane):
     )
     BINDINGS: ClassVar = [  # the most used first: a narrow key bar drops the last
         MARK_BINDING,
-        Binding("t", "tag", "Tag profile", id="tag"),
+        Binding("t", "tag", "Tag profile", id="tag", priority=True),
         Binding("m", "manage", "Manage", id="manage"),
         Binding("v", "provide", "Provide", id="provide"),
         Binding("u", "untag", "Remove profile", id="untag"),
-        Binding("M", "maintenance", "Maintenance", id="maintenance"),
+        Binding("M", "maintenance", "Maintenance", id="maintenance", priority=True),
         Binding("P", "power", "Power on/off", id="power"),
         Binding("i", "register", "Register nodes", id="register-nodes", priority=True),
         *MARK_ALL_BINDINGS,
     ]
 
-    OPENS_SCREEN = frozenset({"register"})
+    OPENS_SCREEN = frozenset({"register", "tag", "maintenance"})
 
     def __init__(self, session: ConsoleSession, *, id: str) -> None:
         super().__init__(session, id=id)
@@ -166,28 +166,33 @@ class NodesPane(ListPane):
 
     # ---- maintenance and power: Ironic actions the backend runs ----------------------------
 
-    @work(group="node-action", exit_on_error=False)
-    async def action_maintenance(self) -> None:
+    def action_maintenance(self) -> None:
         """Into maintenance with a reason, or out of it (after a confirmation)."""
+        self._maintenance(self.keep_keys())  # the keys typed go to the reason
+
+    @work(group="node-action", exit_on_error=False)
+    async def _maintenance(self, type_ahead: TypeAhead) -> None:
         targets = self.targets()
-        if not targets:
-            return
-        turn_on = not targets[0].maintenance
         names = [node.label for node in targets]
-        if turn_on:
-            reason = await self.app.push_screen_wait(
-                ReasonScreen(f"Put {_count(targets)} into maintenance?", names, "reason (optional)")
-            )
-            if reason is None:
-                return
-            inputs = {"state": True, "maint_reason": reason or None}
-        else:
-            question = f"Take {_count(targets)} out of maintenance?"
-            if not await self.app.push_screen_wait(ConfirmScreen(question, names)):
-                return
-            inputs = {"state": False}
-        what = "maintenance on" if turn_on else "maintenance off"
-        await self._each_node("ironic.node_set_maintenance", targets, inputs, what)
+        turn_on = bool(targets) and not targets[0].maintenance
+        try:
+            if turn_on:
+                question = f"Put {_count(targets)} into maintenance?"
+                screen = ReasonScreen(question, names, "reason (optional)", type_ahead)
+                reason = await self.app.push_screen_wait(screen)
+                inputs = None if reason is None else {"state": True, "maint_reason": reason or None}
+            elif targets:
+                type_ahead.close()  # no key typed before a yes/no question answers it
+                question = f"Take {_count(targets)} out of maintenance?"
+                confirmed = await self.app.push_screen_wait(ConfirmScreen(question, names))
+                inputs = {"state": False} if confirmed else None
+            else:
+                inputs = None
+        finally:
+            type_ahead.close()
+        if inputs is not None:
+            what = "maintenance on" if turn_on else "maintenance off"
+            await self._each_node("ironic.node_set_maintenance", targets, inputs, what)
 
     @work(group="node-action", exit_on_error=False)
     async def action_power(self) -> None:
@@ -230,15 +235,24 @@ class NodesPane(ListPane):
 
     # ---- workflows -------------------------------------------------------------------------
 
+    def action_tag(self) -> None:
+        self._tag_dialog(self.keep_keys())  # the keys typed go to the profile
+
     @work(group="node-action", exit_on_error=False)
-    async def action_tag(self) -> None:
+    async def _tag_dialog(self, type_ahead: TypeAhead) -> None:
         targets = self.targets()
         if not targets:
+            type_ahead.close()
             return
         profiles = baremetal.known_profiles(list(self.nodes.values()))
         title = f"Tag {_count(targets)} with a profile"
-        screen = ProfileScreen(title, [node.name or node.uuid for node in targets], profiles)
-        profile = await self.app.push_screen_wait(screen)
+        names = [node.name or node.uuid for node in targets]
+        try:
+            profile = await self.app.push_screen_wait(
+                ProfileScreen(title, names, profiles, type_ahead)
+            )
+        finally:
+            type_ahead.close()
         if profile:
             await self._tag(targets, profile)
 
