@@ -21,7 +21,9 @@ import time
 IDLE_SECONDS = 1.0
 DEEP_SECONDS = 60.0
 DUE = 10  # young-generation passes since the last full one: CPython's own threshold
-OVERDUE = 50  # collect even while keys keep coming
+# Collect even while keys keep coming. A pass walks what came since the last one (the rest is
+# frozen): sooner is shorter. At 50 the first pass after loading walked ~42,000 objects, 50 ms.
+OVERDUE = 20
 NEVER = 2**30
 
 

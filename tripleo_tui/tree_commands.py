@@ -144,6 +144,7 @@ def register(commands: CommandAdder) -> None:
         max_depth,
         lambda parser: parser.set_defaults(errors_only=True),  # as mistralclient: errors only
         formatted=False,
+        reads_only=True,
     )
     commands.add(
         "execution-get-sub-executions",
@@ -152,6 +153,7 @@ def register(commands: CommandAdder) -> None:
         id_argument("execution", "id", metavar="ID", help="origin id"),
         errors_only,
         max_depth,
+        reads_only=True,
     )
     commands.add(
         "task-get-sub-executions",
@@ -160,4 +162,5 @@ def register(commands: CommandAdder) -> None:
         id_argument("task", "id", metavar="ID", help="origin id"),
         errors_only,
         max_depth,
+        reads_only=True,
     )

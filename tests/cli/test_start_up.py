@@ -6,6 +6,7 @@ oslo.utils patterns, and a read of the embedded engine's state file no asyncio o
 from __future__ import annotations
 
 import json
+import re
 import select
 import socket
 import sqlite3
@@ -15,7 +16,7 @@ import sys
 import pytest
 
 from engine.api.handoff import socket_path
-from tests.cli.engine_process import stop_engine
+from tests.cli.engine_process import start_engine, stop_engine
 from tripleo_tui.engine_command import start_background_engine
 
 HEAVY = (
@@ -129,6 +130,8 @@ def state(tmp_path_factory):
         ["execution-get-input", "{id}"],
         ["execution-get-output", "{id}"],
         ["task-list", "{id}"],
+        ["execution-get-report", "{id}"],
+        ["execution-get-sub-executions", "{short}"],
         ["execution-list", "-f", "json"],
         ["cron-trigger-list"],
         ["sandbox", "--help"],
@@ -156,6 +159,25 @@ def test_a_read_of_a_file_that_needs_setting_up_sets_it_up(tmp_path):
     assert loaded_by(*names, among=EVENT_LOOP) == ["asyncio", "aiosqlite"]  # it loads it back
     assert tripleo_tui(*names).splitlines() == ours
     assert loaded_by(*names, among=EVENT_LOOP) == []
+
+
+def test_a_read_of_a_mistral_api_asks_it(state, tmp_path):
+    """With --os-mistral-url a read goes to that API (here our engine's /v2, serving the
+    fixture's state file), not to the local state file; a short id works there too."""
+    db, execution_id = state
+    engine = start_engine(db, "--listen", "127.0.0.1:0")
+    try:
+        log = (db.parent / "tripleo-tui.log").read_text()
+        url = re.findall(r"Serving Mistral's v2 API at (\S+)", log)[-1]
+        local = ("--db", str(tmp_path / "other.sqlite"))
+        names = ("workbook-list", "-f", "value", "-c", "Name")
+        assert "start_up" in tripleo_tui(*local, "--os-mistral-url", url, *names).splitlines()
+        assert "start_up" not in tripleo_tui(*local, *names).splitlines()
+        shown = ("execution-get", execution_id[:8], "-f", "value", "-c", "ID")
+        assert tripleo_tui(*local, "--os-mistral-url", url, *shown) == execution_id
+    finally:
+        stop_engine(db)
+        engine.communicate(timeout=30)
 
 
 def test_the_engine_is_loaded_when_a_command_needs_it(state):

@@ -210,6 +210,22 @@ async def test_a_read_sees_every_commit_made_before_it(store):
     assert stale == 0
 
 
+def _add_meta(conn, key):
+    conn.execute("INSERT INTO meta VALUES (?, 'v')", (key,))
+
+
+async def test_a_file_opened_for_reading_sees_the_writers_commits(store):
+    """A command's read beside a live engine: each read sees what was committed before it."""
+    reading = Store.open_for_reading(store.path)
+    try:
+        for written in range(1, 21):
+            await store.write(_add_meta, str(written))
+            (count,) = database.run_to_end(reading.fetch_one("SELECT count(*) FROM meta"))
+            assert count == 1 + written  # created_at, then ours
+    finally:
+        database.run_to_end(reading.close())
+
+
 @pytest.mark.parametrize("suffix", ["-wal", "-shm"])
 async def test_a_link_put_beside_after_our_check_is_refused(tmp_path, monkeypatch, suffix):
     """SQLite opens its -wal and -shm files by name, after our check of the state file: a
