@@ -95,12 +95,12 @@ def sub_cells(execution: Any) -> cells.Cells:
 
 
 class ExecutionScreen(Screen):
-    BINDINGS: ClassVar = [
+    BINDINGS: ClassVar = [  # the most used first: a narrow key bar drops the last
         Binding("escape", "app.pop_screen", "Back", id="back"),
+        Binding("e", "failure", "Why failed", id="show-failure"),
         Binding("p", "pause_resume", "Pause/resume", id="pause-resume"),
         Binding("c", "cancel", "Cancel", id="cancel-execution"),
         Binding("R", "rerun", "Rerun task", id="rerun-task"),
-        Binding("e", "failure", "Why failed", id="show-failure"),
         Binding("g", "graph", "Task graph", id="task-graph", priority=True),
         Binding("y", "copy", "Copy", id="copy"),
         Binding("right_square_bracket", "next_tab(1)", "Next tab", id="next-tab"),
