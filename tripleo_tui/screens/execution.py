@@ -273,6 +273,12 @@ class ExecutionScreen(Screen):
         parts = self.query_one("#parts", TabbedContent)
         ids = [pane.id for pane in parts.query(TabPane)]
         parts.active = ids[(ids.index(parts.active) + step) % len(ids)]
+        self.call_after_refresh(self._focus_tab)
+
+    def _focus_tab(self) -> None:
+        """The active tab's table or tree takes the focus once shown (a pane that takes the
+        focus makes its tab active: done at once, two quick `]` ended on the first)."""
+        parts = self.query_one("#parts", TabbedContent)
         focusable = parts.active_pane.query("ResourceTable, JsonTree")
         if focusable:
             focusable.first().focus()
