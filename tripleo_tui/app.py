@@ -20,8 +20,9 @@ from typing import Any, ClassVar
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Header, TabbedContent, TabPane
+from textual.widgets import Header, Input, TabbedContent, TabPane, TextArea
 from textual.worker import Worker, WorkerState
 
 from engine import clouds, sandbox
@@ -36,6 +37,7 @@ from tripleo_tui.messages import (
     OpenExecution,
     OpenRunForm,
 )
+from tripleo_tui.screens.confirm import ConfirmScreen
 from tripleo_tui.screens.definition import DefinitionScreen
 from tripleo_tui.screens.execution import ExecutionScreen
 from tripleo_tui.screens.failure import FailureScreen
@@ -55,6 +57,9 @@ from tripleo_tui.widgets.resource_table import ResourceTable
 from tripleo_tui.widgets.status_bar import StatusBar
 
 log = logging.getLogger(__name__)
+# The keys bound to a view-opening action somewhere (enter on a row, help, why failed):
+# only for these is the binding looked up (active_bindings walks the focus chain).
+VIEW_KEYS = frozenset({"enter", "question_mark", "f1", "e"})
 COLLECTOR_CHECK_SECONDS = 0.5
 ERROR_SHOWN_SECONDS = 30.0  # in the status bar; the log keeps every error
 NO_ENDPOINT_SHORT = (
@@ -114,6 +119,7 @@ class TripleoTuiApp(App[None]):
         self.panes = {name: pane_class(self.session, id=name) for name, _, pane_class in PANES}
         self.status = StatusBar()
         self.collector = IdleCollector()
+        self.type_ahead = TypeAhead(self)
 
     # ---- layout ----------------------------------------------------------------------------
 
@@ -219,7 +225,36 @@ class TripleoTuiApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
             self.collector.input_seen()
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self.type_ahead.keep(event):
+                return
+            if event.key in VIEW_KEYS and self._opens_a_view(event.key):
+                self.type_ahead.hold()  # the keys typed next are for the screen it opens
         await super().on_event(event)
+
+    def _opens_a_view(self, key: str) -> bool:
+        """Whether `key` opens, once acted on, a screen the next keys are for: the help, a
+        list row's screen, why an execution failed. (Priority bindings that open a screen
+        keep the keys themselves; a question gets none: see push_screen.)"""
+        if isinstance(self.focused, Input | TextArea):
+            return False  # typed text (enter submits it)
+        found = self.screen.active_bindings.get(key)
+        if found is None or not found.enabled:
+            return False
+        node, action = found.node, found.binding.action
+        if action == "select_cursor":
+            in_a_list = isinstance(node, ResourceTable) and isinstance(node.parent, ListPane)
+            return in_a_list and node.row_count > 0
+        return action in ("help", "failure")
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        """Keys typed while `screen` opens go to it once it has its focus; a question (yes/no,
+        quit) gets none of the keys typed before it showed."""
+        if isinstance(screen, ConfirmScreen | QuitScreen):
+            self.type_ahead.discard()
+        elif isinstance(screen, Screen):
+            self.type_ahead.release_to(screen)
+        return super().push_screen(screen, *args, **kwargs)
 
     @work(thread=True, group="endpoint", exit_on_error=False)
     def _find_endpoint(self) -> None:
@@ -397,24 +432,18 @@ class TripleoTuiApp(App[None]):
             self.push_screen(FailureScreen(self.session, message.execution_id))
 
     def on_open_run_form(self, message: OpenRunForm) -> None:
-        self.open_run_form(message.workflow, message.type_ahead)
+        self.open_run_form(message.workflow)
 
     def known_executions(self) -> list[Any]:
         return list(self.panes["executions"].executions.values())
 
     @work(group="run-form", exit_on_error=False)
-    async def open_run_form(self, workflow: str, type_ahead: TypeAhead | None = None) -> None:
-        try:
-            inputs = await self.api.get_workflow_input(workflow)
-            nodes = list(self.panes["nodes"].nodes.values())
-            environments = [env.name for env in await self.api.list_environments()]
-            form = RunFormScreen(
-                workflow, inputs, nodes=nodes, environments=environments, type_ahead=type_ahead
-            )
-            request = await self.push_screen_wait(form)
-        finally:
-            if type_ahead is not None:
-                type_ahead.close()
+    async def open_run_form(self, workflow: str) -> None:
+        inputs = await self.api.get_workflow_input(workflow)
+        nodes = list(self.panes["nodes"].nodes.values())
+        environments = [env.name for env in await self.api.list_environments()]
+        form = RunFormScreen(workflow, inputs, nodes=nodes, environments=environments)
+        request = await self.push_screen_wait(form)
         if request is None:
             return
         execution_id = await self.start_execution(

@@ -94,9 +94,9 @@ def argument(*flags: str, **options: Any) -> Arguments:
 
 
 def id_argument(kind: str, *flags: str, **options: Any) -> Arguments:
-    """An argument naming an execution, task or action execution (`kind`) by its id or a
-    unique start of it (8 characters, as the console shows); resolved before the handler
-    runs, so a handler always gets whole ids."""
+    """An argument naming an execution, task, action execution, workflow, action or cron trigger
+    (`kind`) by its id or a unique start of it (8 characters, as the console shows); resolved
+    before the handler runs, so a handler always gets whole ids (or the names it was given)."""
 
     def add(parser: argparse.ArgumentParser) -> None:
         action = parser.add_argument(*flags, **options)

@@ -14,7 +14,7 @@ from datetime import UTC
 from typing import TYPE_CHECKING
 
 from engine.masking import mask_secrets
-from tripleo_tui.cli import CommandAdder, Outcome, argument
+from tripleo_tui.cli import CommandAdder, Outcome, argument, id_argument
 from tripleo_tui.definition_commands import delete_each
 from tripleo_tui.formatting import Listing, Record
 from tripleo_tui.json_arguments import load_mapping
@@ -89,7 +89,7 @@ def register(commands: CommandAdder) -> None:
         cron_trigger_create,
         "Create a cron trigger: a workflow started on a schedule.",
         argument("name", metavar="NAME", help="cron trigger name"),
-        argument("workflow", metavar="WORKFLOW", help="workflow name or id"),
+        id_argument("workflow", "workflow", metavar="WORKFLOW", help="workflow name or id"),
         argument(
             "workflow_input",
             metavar="WORKFLOW_INPUT",
@@ -121,13 +121,15 @@ def register(commands: CommandAdder) -> None:
         "cron-trigger-get",
         cron_trigger_get,
         "Show a cron trigger.",
-        argument("name", metavar="NAME", help="cron trigger name or id"),
+        id_argument("cron trigger", "name", metavar="NAME", help="cron trigger name or id"),
         reads_only=True,
     )
     commands.add(
         "cron-trigger-delete",
         cron_trigger_delete,
         "Delete cron triggers.",
-        argument("names", metavar="NAME", nargs="+", help="cron trigger name(s) or id(s)"),
+        id_argument(
+            "cron trigger", "names", metavar="NAME", nargs="+", help="cron trigger name(s) or id(s)"
+        ),
         formatted=False,
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.api import DefinitionError, EngineError, StoreError
-from tripleo_tui.cli import CommandAdder, CommandError, Outcome, argument
+from tripleo_tui.cli import CommandAdder, CommandError, Outcome, argument, id_argument
 from tripleo_tui.formatting import Listing, Record, Text, cut, tags_cell
 from tripleo_tui.list_options import choose, list_options
 
@@ -318,7 +318,7 @@ def register(commands: CommandAdder) -> None:
         reads_only=True,
     )
 
-    workflow = argument("workflow", metavar="ID|NAME", help="workflow id or name")
+    workflow = id_argument("workflow", "workflow", metavar="ID|NAME", help="workflow id or name")
     commands.add("workflow-list", workflow_list, "List all workflows.", listed, reads_only=True)
     commands.add("workflow-get", workflow_get, "Show a workflow.", workflow, reads_only=True)
     commands.add(
@@ -337,7 +337,9 @@ def register(commands: CommandAdder) -> None:
         "workflow-delete",
         workflow_delete,
         "Delete stand-alone workflows.",
-        argument("workflows", metavar="ID|NAME", nargs="+", help="workflow id(s) or name(s)"),
+        id_argument(
+            "workflow", "workflows", metavar="ID|NAME", nargs="+", help="workflow id(s) or name(s)"
+        ),
         formatted=False,
     )
     commands.add(
@@ -371,7 +373,7 @@ def register(commands: CommandAdder) -> None:
         "action-get",
         action_get,
         "Show an action.",
-        argument("action", metavar="NAME|ID", help="action name or id"),
+        id_argument("action", "action", metavar="NAME|ID", help="action name or id"),
         namespace,
     )
     commands.add(
@@ -387,7 +389,9 @@ def register(commands: CommandAdder) -> None:
         action_update,
         "Replace stand-alone ad-hoc actions.",
         argument("definition", metavar="DEF_FILE", help="action definition file"),
-        argument("--id", help="Action ID (or name): the definition's one action replaces it"),
+        id_argument(
+            "action", "--id", help="Action ID (or name): the definition's one action replaces it"
+        ),
         public,
         namespace,
     )
@@ -395,7 +399,9 @@ def register(commands: CommandAdder) -> None:
         "action-delete",
         action_delete,
         "Delete ad-hoc actions.",
-        argument("actions", metavar="ACTION", nargs="+", help="Name or ID of action(s)."),
+        id_argument(
+            "action", "actions", metavar="ACTION", nargs="+", help="Name or ID of action(s)."
+        ),
         namespace,
         formatted=False,
     )

@@ -460,7 +460,7 @@ def register(commands: CommandAdder) -> None:
         "execution-create",
         execution_create,
         "Start a workflow execution.",
-        argument("workflow", metavar="WORKFLOW", help="workflow name or id"),
+        id_argument("workflow", "workflow", metavar="WORKFLOW", help="workflow name or id"),
         argument(
             "input", metavar="INPUT", nargs="?", help="workflow input: JSON, or a JSON or YAML file"
         ),

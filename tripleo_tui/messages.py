@@ -5,8 +5,6 @@ from __future__ import annotations
 from textual.message import Message
 from textual.widget import Widget
 
-from tripleo_tui.type_ahead import TypeAhead
-
 
 class FilterChanged(Message):
     """A pane's `/` filter changed (the status bar shows it)."""
@@ -38,10 +36,9 @@ class OpenExecution(Message):
 class OpenRunForm(Message):
     """Ask for this workflow's input and run it."""
 
-    def __init__(self, workflow: str, type_ahead: TypeAhead | None = None) -> None:
+    def __init__(self, workflow: str) -> None:
         super().__init__()
         self.workflow = workflow
-        self.type_ahead = type_ahead
 
 
 class ExecutionFinished(Message):

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from engine.api.mistral_json import cron_trigger_record
 from engine.api.types import (
     MIN_PREFIX,
+    NAMED_KINDS,
     ActionExecutionRecord,
     ActionRecord,
     AlreadyExistsError,
@@ -255,19 +256,28 @@ class MistralBackend:
 
     async def resolve_id(self, kind: str, given: str) -> str:
         """A whole id as given; a short one found among the ids (Mistral 23 filters no list
-        by `id`, so this reads the id column page by page)."""
+        by `id`, so this reads the id column page by page). Workflows, actions and cron
+        triggers are also named: a name, or text that starts no id, is passed on as given."""
         if len(given) >= WHOLE_ID or len(given) < MIN_PREFIX:
             return given
         lister = {
             "execution": self.client.executions.list,
             "task": self.client.tasks.list,
             "action execution": self.client.action_executions.list,
+            "workflow": self.client.workflows.list,
+            "action": self.client.actions.list,
+            "cron trigger": self.client.cron_triggers.list,
         }[kind]
-        rows = await self._list(lister, None, fields=["id"])
-        found = [row.id for row in rows if row.id.startswith(given)]
+        named = kind in NAMED_KINDS
+        rows = await self._list(lister, None, fields=["id", "name"] if named else ["id"])
+        if named and any(row.name == given for row in rows):
+            return given
+        found = [row.id for row in rows if (row.id or "").startswith(given)]
         if len(found) == 1:
             return found[0]
         if not found:
+            if named:
+                return given
             raise NotFoundError(f"{kind.capitalize()} '{given}' not found")
         raise AmbiguousIdError(
             f"{kind.capitalize()} id '{given}' is ambiguous: it starts {len(found)} {kind} ids; "

@@ -28,6 +28,7 @@ _LAZY = {
     "ExecutionSummary": "engine.store.executions",
     "TaskRecord": "engine.store.executions",
     "MIN_PREFIX": "engine.store.ids",
+    "NAMED_KINDS": "engine.store.ids",
     "AmbiguousIdError": "engine.store.ids",
     "ACTION_EXECUTION_FIELDS": "engine.store.pages",
     "EXECUTION_FIELDS": "engine.store.pages",

@@ -1,5 +1,5 @@
-"""Short ids: the first characters of an execution's, task's or action run's id (the console
-shows 8), accepted wherever a whole id is, as git and the openstack CLI accept them."""
+"""Short ids: the first characters of an id (the console shows 8), accepted wherever a whole id
+is, as git and the openstack CLI accept them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,11 @@ ID_TABLES = {
     "execution": "workflow_executions",
     "task": "task_executions",
     "action execution": "action_executions",
+    "workflow": "workflow_definitions",
+    "action": "action_definitions",
+    "cron trigger": "cron_triggers",
 }
+NAMED_KINDS = {"workflow", "action", "cron trigger"}  # given by name or id: a name wins
 
 
 class AmbiguousIdError(StoreError, LookupError):
@@ -23,11 +27,15 @@ async def resolve_id(store: Store, kind: str, given: str) -> str:
 
     A range over the primary key's index (`id >= given AND id < next`): a whole id finds
     itself, a prefix reads two index entries at most (and counts them when several match).
-    NotFoundError when none matches; AmbiguousIdError when several do.
+    NotFoundError when none matches; AmbiguousIdError when several do. A kind of NAMED_KINDS
+    takes a name (or no match) as given: the caller's lookup decides.
     """
     table = ID_TABLES[kind]
     if len(given) < MIN_PREFIX:
         return given  # too short to be taken as a prefix: the caller's lookup decides
+    named = kind in NAMED_KINDS
+    if named and await store.fetch_one(f"SELECT 1 FROM {table} WHERE name = ?", (given,)):
+        return given
     after = given[:-1] + chr(ord(given[-1]) + 1)  # the first text past every `given...`
     rows = await store.fetch_all(
         f"SELECT id FROM {table} WHERE id >= ? AND id < ? ORDER BY id LIMIT 2", (given, after)
@@ -35,6 +43,8 @@ async def resolve_id(store: Store, kind: str, given: str) -> str:
     if len(rows) == 1:
         return rows[0]["id"]
     if not rows:
+        if named:
+            return given
         raise NotFoundError(f"{kind.capitalize()} '{given}' not found")
     row = await store.fetch_one(
         f"SELECT count(*) AS n FROM {table} WHERE id >= ? AND id < ?", (given, after)

@@ -22,6 +22,9 @@ workflows:
         action: std.echo output='hi'
         publish:
           said: <% task().result %>
+actions:
+  greet:
+    base: std.echo output='hello'
 """
 
 
@@ -100,3 +103,41 @@ def test_a_prefix_that_starts_no_id_is_not_found(ran):
     unknown = "ffffffff" if not execution_id.startswith("ffffffff") else "00000000"
     done = run(db, "execution-get", unknown)
     assert (done.returncode, done.stderr) == (1, f"ERROR: Execution '{unknown}' not found\n")
+
+
+def test_workflows_actions_and_cron_triggers_by_a_short_id_or_by_name(ran):
+    db = ran[0]
+    workflow = record(db, "workflow-get", "short_ids.hello")
+    assert record(db, "workflow-get", workflow["ID"][:8])["Name"] == "short_ids.hello"
+    definition = run(db, "workflow-get-definition", workflow["ID"][:8])
+    assert "std.echo output='hi'" in definition.stdout
+    action = record(db, "action-get", "short_ids.greet")
+    assert record(db, "action-get", action["ID"][:8])["Name"] == "short_ids.greet"
+    trigger = record(
+        db, "cron-trigger-create", "nightly", workflow["ID"][:8], "--pattern", "0 3 * * *"
+    )
+    assert trigger["Workflow"] == "short_ids.hello"
+    with sqlite3.connect(db) as conn:  # the CLI shows no trigger id, as mistralclient's
+        (trigger_id,) = conn.execute("SELECT id FROM cron_triggers").fetchone()
+    assert record(db, "cron-trigger-get", trigger_id[:8])["Name"] == "nightly"
+    assert run(db, "cron-trigger-delete", trigger_id[:8]).returncode == 0
+    done = run(db, "cron-trigger-get", "nightly")
+    assert done.returncode == 1 and "not found" in done.stderr
+
+
+def test_a_prefix_of_two_workflow_ids_is_ambiguous(ran):
+    db = ran[0]
+    workflow_id = record(db, "workflow-get", "short_ids.hello")["ID"]
+    twin = workflow_id[:8] + "-0000-4000-8000-000000000000"
+    with sqlite3.connect(db) as conn:
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(workflow_definitions)")]
+        others = ", ".join(column for column in columns if column not in ("id", "name"))
+        conn.execute(
+            f"INSERT INTO workflow_definitions (id, name, {others})"
+            f" SELECT ?, name || '_twin', {others} FROM workflow_definitions WHERE id = ?",
+            (twin, workflow_id),
+        )
+    done = run(db, "workflow-get", workflow_id[:8])
+    assert done.returncode == 1
+    assert f"Workflow id '{workflow_id[:8]}' is ambiguous: it starts 2 workflow ids" in done.stderr
+    assert record(db, "workflow-get", "short_ids.hello_twin")["ID"] == twin  # a name is a name

@@ -67,6 +67,9 @@ def test_definitions_commands(tmp_path, mistral_sandbox, workbook):
     assert workbook in {row["Name"] for row in json.loads(listed.stdout)}
     got = tripleo_tui(tmp_path, mistral_sandbox, "workflow-get", f"{workbook}.hello", "-f", "json")
     assert json.loads(got.stdout)["Input"] == 'who, greeting="hi"'
+    short_id = json.loads(got.stdout)["ID"][:8]
+    by_id = tripleo_tui(tmp_path, mistral_sandbox, "workflow-get", short_id, "-f", "json")
+    assert json.loads(by_id.stdout)["Name"] == f"{workbook}.hello"
     definition = tripleo_tui(tmp_path, mistral_sandbox, "workbook-get-definition", workbook)
     assert definition.stdout == WORKBOOK.format(name=workbook)
     assert not (tmp_path / "state.sqlite").exists()  # Mistral holds everything

@@ -81,6 +81,7 @@ async def test_the_execution_screen_fits_its_window(make_app, size):
         assert keys.region.y == size[1] - 1
         shown = keys.render().plain.rstrip()
         assert shown.endswith("? Help  q Quit") and len(shown) <= size[0]
+        assert "e Why failed" in shown and "g Task graph" in shown
         assert screen.query_one("#task-detail").region.height >= 3
 
 

@@ -81,6 +81,7 @@ async def test_enter_on_an_error_row_shows_the_whole_chain_and_copies_it(make_ap
         ]
         assert [text.index(part) for part in order] == sorted(text.index(p) for p in order)
         assert text.count(REASON) >= 2  # the task's state info and the action's input
+        assert "result:" in text.split("action std.fail")[1]  # and the action's result
         assert DETAIL in text
         assert "error_data:" in text and "'" not in text.split("input:")[0]
         assert area.soft_wrap

@@ -95,12 +95,12 @@ def sub_cells(execution: Any) -> cells.Cells:
 
 
 class ExecutionScreen(Screen):
-    BINDINGS: ClassVar = [
+    BINDINGS: ClassVar = [  # the most used first: a narrow key bar drops the last
         Binding("escape", "app.pop_screen", "Back", id="back"),
+        Binding("e", "failure", "Why failed", id="show-failure"),
         Binding("p", "pause_resume", "Pause/resume", id="pause-resume"),
         Binding("c", "cancel", "Cancel", id="cancel-execution"),
         Binding("R", "rerun", "Rerun task", id="rerun-task"),
-        Binding("e", "failure", "Why failed", id="show-failure"),
         Binding("g", "graph", "Task graph", id="task-graph", priority=True),
         Binding("y", "copy", "Copy", id="copy"),
         Binding("right_square_bracket", "next_tab(1)", "Next tab", id="next-tab"),
@@ -273,6 +273,12 @@ class ExecutionScreen(Screen):
         parts = self.query_one("#parts", TabbedContent)
         ids = [pane.id for pane in parts.query(TabPane)]
         parts.active = ids[(ids.index(parts.active) + step) % len(ids)]
+        self.call_after_refresh(self._focus_tab)
+
+    def _focus_tab(self) -> None:
+        """The active tab's table or tree takes the focus once shown (a pane that takes the
+        focus makes its tab active: done at once, two quick `]` ended on the first)."""
+        parts = self.query_one("#parts", TabbedContent)
         focusable = parts.active_pane.query("ResourceTable, JsonTree")
         if focusable:
             focusable.first().focus()

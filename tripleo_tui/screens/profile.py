@@ -14,14 +14,13 @@ from textual.suggester import SuggestFromList
 from textual.validation import Regex
 from textual.widgets import Input, Label, OptionList, Static
 
-from tripleo_tui.type_ahead import TypeAhead, focus_then_replay
-
 PROFILE_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
 
 
 class ProfileScreen(ModalScreen[str | None]):
     """Returns the chosen profile, or None on `esc`."""
 
+    AUTO_FOCUS = "#profile"
     BINDINGS: ClassVar = [Binding("escape", "dismiss(None)", "Cancel", id="cancel")]
     DEFAULT_CSS = """
     ProfileScreen { align: center middle; }
@@ -34,18 +33,11 @@ class ProfileScreen(ModalScreen[str | None]):
     ProfileScreen #error { color: $error; height: auto; }
     """
 
-    def __init__(
-        self,
-        title: str,
-        targets: list[str],
-        profiles: list[str],
-        type_ahead: TypeAhead | None = None,
-    ) -> None:
+    def __init__(self, title: str, targets: list[str], profiles: list[str]) -> None:
         super().__init__()
         self.title_text = title
         self.targets = targets
         self.profiles = profiles
-        self.type_ahead = type_ahead
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -61,9 +53,6 @@ class ProfileScreen(ModalScreen[str | None]):
             )
             yield Static("", id="error")
             yield OptionList(*self.profiles, id="known")
-
-    def on_mount(self) -> None:
-        focus_then_replay(self.query_one("#profile"), self.type_ahead)
 
     @on(Input.Submitted, "#profile")
     def _typed(self, event: Input.Submitted) -> None:

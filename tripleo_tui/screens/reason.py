@@ -11,8 +11,6 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from tripleo_tui.type_ahead import TypeAhead, focus_then_replay
-
 
 class ReasonScreen(ModalScreen[str | None]):
     BINDINGS: ClassVar = [Binding("escape", "dismiss(None)", "Cancel", id="cancel")]
@@ -26,18 +24,11 @@ class ReasonScreen(ModalScreen[str | None]):
     ReasonScreen #targets { max-height: 12; overflow-y: auto; margin-bottom: 1; }
     """
 
-    def __init__(
-        self,
-        question: str,
-        targets: list[str],
-        placeholder: str,
-        type_ahead: TypeAhead | None = None,
-    ) -> None:
+    def __init__(self, question: str, targets: list[str], placeholder: str) -> None:
         super().__init__()
         self.question = question
         self.targets = targets
         self.placeholder = placeholder
-        self.type_ahead = type_ahead
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -47,7 +38,7 @@ class ReasonScreen(ModalScreen[str | None]):
             yield Static("enter: confirm · esc: cancel", classes="hint")
 
     def on_mount(self) -> None:
-        focus_then_replay(self.query_one("#reason"), self.type_ahead)
+        self.query_one("#reason").focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

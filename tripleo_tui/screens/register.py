@@ -18,7 +18,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from tripleo_tui.instackenv import InstackenvError, describe, read_nodes
-from tripleo_tui.type_ahead import TypeAhead, focus_then_replay
 
 INITIAL_STATES = (
     ("manageable (then inspect or provide)", "manageable"),
@@ -67,10 +66,9 @@ class RegisterScreen(ModalScreen[RegisterRequest | None]):
     RegisterScreen .hint { color: $text-muted; margin-top: 1; }
     """
 
-    def __init__(self, path: str = "", type_ahead: TypeAhead | None = None) -> None:
+    def __init__(self, path: str = "") -> None:
         super().__init__()
         self.initial_path = path
-        self.type_ahead = type_ahead
         self.nodes: list[dict[str, Any]] = []  # as read from the path typed
 
     def compose(self) -> ComposeResult:
@@ -97,7 +95,7 @@ class RegisterScreen(ModalScreen[RegisterRequest | None]):
             yield Static("ctrl+r or enter: register · esc: cancel", classes="hint")
 
     def on_mount(self) -> None:
-        focus_then_replay(self.query_one("#path"), self.type_ahead)
+        self.query_one("#path").focus()
         if self.initial_path:
             self._read(self.initial_path)
 

@@ -44,7 +44,6 @@ from tripleo_tui.form_fields import (
     parse_text,
 )
 from tripleo_tui.nodes import NodeInfo
-from tripleo_tui.type_ahead import TypeAhead, focus_then_replay
 from tripleo_tui.widgets.key_bar import KeyBar
 from tripleo_tui.widgets.node_picker import NodesPicker, known_nodes, node_input
 
@@ -85,10 +84,8 @@ class RunFormScreen(Screen[RunRequest | None]):
         *,
         nodes: list[NodeInfo] | None = None,
         environments: list[str] | None = None,
-        type_ahead: TypeAhead | None = None,
     ) -> None:
         super().__init__()
-        self.type_ahead = type_ahead
         self.workflow = workflow
         self.fields = fields_for(params)
         self.nodes = nodes or []
@@ -148,7 +145,7 @@ class RunFormScreen(Screen[RunRequest | None]):
 
     def on_mount(self) -> None:
         first = "#field-0" if self.fields else "#description"
-        focus_then_replay(self.query_one(first), self.type_ahead)
+        self.query_one(first).focus()
         self._refresh_preview()
 
     # ---- values ----------------------------------------------------------------------------

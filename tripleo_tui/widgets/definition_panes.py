@@ -137,4 +137,5 @@ class WorkflowsPane(DefinitionsPane):
     def action_run(self) -> None:
         name = self.table.current_key
         if name is not None:
-            self.post_message(OpenRunForm(name, self.keep_keys()))
+            self.keep_keys()
+            self.post_message(OpenRunForm(name))

@@ -278,6 +278,8 @@ class ExecutionsPane(ListPane):
         execution = self._current()
         if execution is not None:
             self.post_message(OpenExecution(execution.id, failure=True))
+        else:
+            self.app.type_ahead.release()  # nothing opens: the keys typed are the list's
 
     @work(group="execution-action", exit_on_error=False)
     async def action_pause_resume(self) -> None:

@@ -12,14 +12,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from tripleo_tui.messages import FilterChanged, MarksChanged
-from tripleo_tui.type_ahead import TypeAhead
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.columns import Column
 from tripleo_tui.widgets.resource_table import Cells, ResourceTable
@@ -70,9 +69,8 @@ class ListPane(Vertical):
 
     COLUMNS: ClassVar[tuple[Column, ...]] = ()
     # Actions that open a screen from a priority binding (it runs as its key arrives): the
-    # keys typed after it are kept for that screen (TypeAhead); not while the filter is typed.
+    # keys typed after it are kept for that screen (keep_keys); not while the filter is typed.
     OPENS_SCREEN: ClassVar[frozenset[str]] = frozenset()
-    type_ahead: TypeAhead | None = None
     BINDINGS: ClassVar = [
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("ctrl+r", "reload", "Reload", id="reload"),
@@ -144,22 +142,13 @@ class ListPane(Vertical):
 
     # ---- keys typed while a screen opens ---------------------------------------------------
 
-    def keep_keys(self) -> TypeAhead:
-        """Keep the keys that come until the screen being opened has its focus."""
-        self.type_ahead = TypeAhead(self.app)
-        return self.type_ahead
+    def keep_keys(self) -> None:
+        """The keys that come until the screen being opened has its focus are for it."""
+        self.app.type_ahead.hold()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Not while the filter is typed, nor while keys are kept for a screen that opens
-        (the key is text for it then)."""
-        if action not in self.OPENS_SCREEN:
-            return True
-        keeping = self.type_ahead is not None and not self.type_ahead.closed
-        return not keeping and not isinstance(self.app.focused, Input)
-
-    def on_key(self, event: events.Key) -> None:
-        if self.type_ahead is not None:
-            self.type_ahead.catch(event)
+        """Not while the filter is typed (the key is text then)."""
+        return action not in self.OPENS_SCREEN or not isinstance(self.app.focused, Input)
 
     # ---- marks -----------------------------------------------------------------------------
 

@@ -86,6 +86,8 @@ class MessagesPane(ListPane):
         message = self.messages.get(event.row_key.value)
         if message is not None and message.execution_id:
             self.post_message(OpenExecution(message.execution_id))
+        else:
+            self.app.type_ahead.release()  # nothing opens: the keys typed are the list's
 
     def action_copy(self) -> None:
         key = self.table.current_key

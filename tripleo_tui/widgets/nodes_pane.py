@@ -22,7 +22,6 @@ from tripleo_tui.screens.node import NodeScreen
 from tripleo_tui.screens.profile import ProfileScreen
 from tripleo_tui.screens.reason import ReasonScreen
 from tripleo_tui.screens.register import RegisterScreen
-from tripleo_tui.type_ahead import TypeAhead
 from tripleo_tui.widgets import cells
 from tripleo_tui.widgets.columns import Column
 from tripleo_tui.widgets.list_pane import MARK_ALL_BINDINGS, MARK_BINDING, ListPane
@@ -163,33 +162,34 @@ class NodesPane(ListPane):
         node = self.nodes.get(event.row_key.value)
         if node is not None:
             self.app.push_screen(NodeScreen(self.session, node))
+        else:
+            self.app.type_ahead.release()  # nothing opens: the keys typed are the list's
 
     # ---- maintenance and power: Ironic actions the backend runs ----------------------------
 
     def action_maintenance(self) -> None:
         """Into maintenance with a reason, or out of it (after a confirmation)."""
-        self._maintenance(self.keep_keys())  # the keys typed go to the reason
+        self.keep_keys()  # for the reason
+        self._maintenance()
 
     @work(group="node-action", exit_on_error=False)
-    async def _maintenance(self, type_ahead: TypeAhead) -> None:
+    async def _maintenance(self) -> None:
         targets = self.targets()
         names = [node.label for node in targets]
         turn_on = bool(targets) and not targets[0].maintenance
-        try:
-            if turn_on:
-                question = f"Put {_count(targets)} into maintenance?"
-                screen = ReasonScreen(question, names, "reason (optional)", type_ahead)
-                reason = await self.app.push_screen_wait(screen)
-                inputs = None if reason is None else {"state": True, "maint_reason": reason or None}
-            elif targets:
-                type_ahead.close()  # no key typed before a yes/no question answers it
-                question = f"Take {_count(targets)} out of maintenance?"
-                confirmed = await self.app.push_screen_wait(ConfirmScreen(question, names))
-                inputs = {"state": False} if confirmed else None
-            else:
-                inputs = None
-        finally:
-            type_ahead.close()
+        if turn_on:
+            question = f"Put {_count(targets)} into maintenance?"
+            reason = await self.app.push_screen_wait(
+                ReasonScreen(question, names, "reason (optional)")
+            )
+            inputs = None if reason is None else {"state": True, "maint_reason": reason or None}
+        elif targets:
+            question = f"Take {_count(targets)} out of maintenance?"
+            confirmed = await self.app.push_screen_wait(ConfirmScreen(question, names))
+            inputs = {"state": False} if confirmed else None
+        else:
+            self.app.type_ahead.release()
+            inputs = None
         if inputs is not None:
             what = "maintenance on" if turn_on else "maintenance off"
             await self._each_node("ironic.node_set_maintenance", targets, inputs, what)
@@ -236,23 +236,19 @@ class NodesPane(ListPane):
     # ---- workflows -------------------------------------------------------------------------
 
     def action_tag(self) -> None:
-        self._tag_dialog(self.keep_keys())  # the keys typed go to the profile
+        self.keep_keys()  # for the profile
+        self._tag_dialog()
 
     @work(group="node-action", exit_on_error=False)
-    async def _tag_dialog(self, type_ahead: TypeAhead) -> None:
+    async def _tag_dialog(self) -> None:
         targets = self.targets()
         if not targets:
-            type_ahead.close()
+            self.app.type_ahead.release()
             return
         profiles = baremetal.known_profiles(list(self.nodes.values()))
         title = f"Tag {_count(targets)} with a profile"
         names = [node.name or node.uuid for node in targets]
-        try:
-            profile = await self.app.push_screen_wait(
-                ProfileScreen(title, names, profiles, type_ahead)
-            )
-        finally:
-            type_ahead.close()
+        profile = await self.app.push_screen_wait(ProfileScreen(title, names, profiles))
         if profile:
             await self._tag(targets, profile)
 
@@ -339,16 +335,12 @@ class NodesPane(ListPane):
     def action_register(self) -> None:
         """Register (or update) the nodes of an instackenv.json file through
         tripleo.baremetal.v1.register_or_update, after a form that lists them."""
-        self._register(self.keep_keys())  # from this key on: the keys typed go to the form
+        self.keep_keys()  # from this key on: the keys typed go to the form
+        self._register()
 
     @work(group="node-action", exit_on_error=False)
-    async def _register(self, type_ahead: TypeAhead) -> None:
-        try:
-            request = await self.app.push_screen_wait(
-                RegisterScreen(self.register_path, type_ahead)
-            )
-        finally:
-            type_ahead.close()
+    async def _register(self) -> None:
+        request = await self.app.push_screen_wait(RegisterScreen(self.register_path))
         if request is None:
             return
         self.register_path = str(request.path)
