@@ -22,7 +22,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Header, Input, TabbedContent, TabPane, TextArea
+from textual.widgets import Input, TabbedContent, TabPane, TextArea
 from textual.worker import Worker, WorkerState
 
 from engine import clouds, sandbox
@@ -55,6 +55,7 @@ from tripleo_tui.widgets.messages_pane import MessagesPane
 from tripleo_tui.widgets.nodes_pane import NodesPane
 from tripleo_tui.widgets.resource_table import ResourceTable
 from tripleo_tui.widgets.status_bar import StatusBar
+from tripleo_tui.widgets.title_bar import TitleBar
 
 log = logging.getLogger(__name__)
 # The keys bound to a view-opening action somewhere (enter on a row, help, why failed):
@@ -124,7 +125,7 @@ class TripleoTuiApp(App[None]):
     # ---- layout ----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with TabbedContent(id="panes"):
             for number, (pane, title, _) in enumerate(PANES, start=1):
                 with TabPane(f"{number} {title}", id=f"tab-{pane}"):

@@ -40,11 +40,16 @@ class KeyBar(Widget):
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        # The signal comes a frame after the focus moves (a pane switch showed the old keys).
+        self.watch(self.screen, "focused", self._focus_moved, init=False)
 
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def _bindings_changed(self, _screen: Screen) -> None:
+        self.refresh()
+
+    def _focus_moved(self) -> None:
         self.refresh()
 
     def _shown(self) -> list[tuple[Binding, bool]]:
