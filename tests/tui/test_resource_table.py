@@ -134,3 +134,26 @@ async def test_rows_added_one_by_one_land_where_a_sort_puts_them_in_a_tree():
         assert table.shown_keys() == kept
         await pilot.pause()
         assert table.rows_in_order() == kept
+
+
+async def test_rows_moved_down_by_a_new_top_row_are_drawn_and_clicked_where_they_are_now():
+    """A row's drawing is kept by its key, not its place: after new rows on top, each line
+    shows the row now there, and a click picks that row (not the one drawn there before)."""
+    async with TableApp().run_test(size=(40, 12)) as pilot:
+        table = await filled(pilot)
+        table.set_order(lambda cells: cells[0].plain, reverse=True)  # newest first
+        table.focus()
+        await pilot.press("home")  # drawn once with k1999 on top
+        for number in (ROWS, ROWS + 1):
+            table.upsert(f"k{number}", record(number))
+            await pilot.pause()
+        top = table.header_height
+        lines = [table.render_line(top + row).text for row in range(4)]
+        assert [line.split()[0] for line in lines] == [
+            "row-2001",
+            "row-2000",
+            "row-1999",
+            "row-1998",
+        ]
+        await pilot.click(table, offset=(2, top + 3))
+        assert table.current_key == "k1998"

@@ -13,10 +13,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.coordinate import Coordinate
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -176,6 +179,7 @@ class ResourceTable(DataTable):
         self.follow_end = False  # keep the cursor on the last row as rows are added
         self._laid_out_size = Size(0, 0)
         self._styled_state: PseudoClasses | None = None  # focus and hover at the last restyle
+        self._cells_by_key: LRUCache[tuple, tuple[int, list]] = LRUCache(1000)  # _render_cell
 
     def on_mount(self) -> None:
         self.add_column(self._header(), width=self._row_width(), key=ROW)
@@ -279,6 +283,33 @@ class ResourceTable(DataTable):
         self._styles_cache.clear()
         self._get_styles_to_render_cell.cache_clear()
         self.refresh()
+
+    # A row's drawing is kept by its key, not its place: DataTable keys it by a count of every
+    # change, so a new execution on top (each one started while a run goes) drew all the rows on
+    # screen again, ~10 ms on the next pane switch back to Executions. Only the row number the
+    # mouse reads in each cell is renewed when a row moves. (textual is pinned below 9.)
+
+    def _render_cell(self, row_index, column_index, base_style, width, cursor=False, hover=False):
+        if row_index < 0 or column_index < 0:  # the header
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        line = self._data[row_key][ROW]  # a changed row has a new one
+        hover_shown, state = self._show_hover_cursor, self._pseudo_class_state
+        key = (row_key, line, base_style, width, cursor, hover, hover_shown, state)
+        kept = self._cells_by_key.get(key)
+        if kept is None:
+            lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        elif kept[0] == row_index:
+            return kept[1]
+        else:
+            place = Style.from_meta({"row": row_index, "column": column_index})
+            lines = [list(Segment.apply_style(each, post_style=place)) for each in kept[1]]
+        self._cells_by_key[key] = (row_index, lines)
+        return lines
+
+    def _clear_caches(self) -> None:
+        super()._clear_caches()
+        self._cells_by_key.clear()
 
     def on_click(self, event: events.Click) -> None:
         if not self.show_header or event.y != 0:
@@ -606,7 +637,7 @@ class ResourceTable(DataTable):
         update_cell drops every row's, and a change while a run goes (each task) drew the 35
         rows on screen again, 15 ms. (DataTable's private caches: textual is pinned below 9.)"""
         self._data[RowKey(key)][ROW] = line
-        for cache in (self._cell_render_cache, self._row_render_cache):
+        for cache in (self._cells_by_key, self._cell_render_cache, self._row_render_cache):
             cached_keys = cache.keys()  # an LRUCache cannot be iterated itself
             for cached in [cached for cached in cached_keys if cached[0] == key]:
                 cache.discard(cached)
