@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from engine.api.mistral_json import cron_trigger_record
@@ -65,6 +67,9 @@ TIMEOUT = 60.0  # seconds for one HTTP request
 PAGE = 1000  # rows per request when a listing wants everything
 WHOLE_ID = 36  # a UUID's length: a shorter id is a prefix to look up
 POLL_SECONDS = 1.0  # how often `subscribe` asks what changed
+LATE_COMMIT_SECONDS = 2  # `subscribe` reads again the rows updated this long before the newest
+MISTRAL_TIME = "%Y-%m-%d %H:%M:%S"  # Mistral's `updated_at`
+LOG = logging.getLogger(__name__)
 WAIT_SECONDS = (0.2, 2.0)  # first and longest pause between polls of a waited-for execution
 TRACEBACK = "Traceback (most recent call last)"
 OLDEST_FIRST = {"sort_keys": "created_at,id", "sort_dirs": "asc,asc"}
@@ -599,7 +604,9 @@ class MistralBackend:
     # ---- changes -----------------------------------------------------------------------------
 
     async def subscribe(self) -> AsyncIterator[list[Change]]:
-        """Every POLL_SECONDS, what changed since the newest `updated_at` seen."""
+        """Every POLL_SECONDS, what changed since the newest `updated_at` seen. A failed read
+        (Mistral busy or restarting) is logged and asked again at the next poll: the stream
+        goes on, and nothing is lost, as the markers move only on what was read."""
         kinds = (
             ("execution", self.client.executions.list, ("workflow_name", "root_execution_id")),
             ("task", self.client.tasks.list, ("name", "workflow_execution_id")),
@@ -607,19 +614,26 @@ class MistralBackend:
         )
         watchers = [_ChangeWatcher(kind, lister, fields) for kind, lister, fields in kinds]
         roots: dict[str, str] = {}  # execution id -> its root's id, as seen in execution rows
-        for watcher in watchers:  # start from the newest second: what is there now is known
+        while True:
+            changes = []
+            for watcher in watchers:  # page by page: a busy second may hold many rows
+                try:
+                    changes += await self._read_changes(watcher, roots)
+                except MistralError as error:
+                    LOG.warning("%s changes not read, asked again: %s", watcher.kind, error)
+            if changes:
+                yield changes
+            await asyncio.sleep(POLL_SECONDS)
+
+    async def _read_changes(self, watcher: _ChangeWatcher, roots: dict[str, str]) -> list[Change]:
+        if not watcher.started:  # start from the newest second: what is there now is known
             newest = await self._call(watcher.lister, **watcher.newest_query())
             watcher.marker = _get(newest[0], "updated_at") if newest else None
             if watcher.marker:
                 watcher.changes(await self._list(watcher.lister, **watcher.query()), roots)
-        while True:
-            await asyncio.sleep(POLL_SECONDS)
-            changes = []
-            for watcher in watchers:  # page by page: a busy second may hold many rows
-                found = await self._list(watcher.lister, **watcher.query())
-                changes += watcher.changes(found, roots)
-            if changes:
-                yield changes
+            watcher.started = True
+            return []
+        return watcher.changes(await self._list(watcher.lister, **watcher.query()), roots)
 
     # ---- calls -------------------------------------------------------------------------------
 
@@ -671,8 +685,9 @@ class _ChangeWatcher:
         self.kind = kind
         self.lister = lister
         self.name_field, self.parent_field = fields
+        self.started = False
         self.marker: str | None = None
-        self.seen: dict[str, tuple[str, str]] = {}  # id -> (updated_at, state) at the marker
+        self.seen: dict[str, tuple[str, str]] = {}  # id -> (updated_at, state) since `since`
 
     def newest_query(self) -> dict[str, Any]:
         return {
@@ -696,15 +711,24 @@ class _ChangeWatcher:
             ],
         }
         if self.marker:
-            query["updated_at"] = f"gte:{self.marker}"
+            query["updated_at"] = f"gte:{self.since()}"
         return query
+
+    def since(self) -> str:
+        """The marker less LATE_COMMIT_SECONDS: a row whose `updated_at` was taken before the
+        marker's but committed after it was read is still found (`seen` skips the others)."""
+        try:
+            marker = datetime.strptime(self.marker or "", MISTRAL_TIME)
+        except ValueError:
+            return self.marker or ""
+        return (marker - timedelta(seconds=LATE_COMMIT_SECONDS)).strftime(MISTRAL_TIME)
 
     def changes(self, rows: list, roots: dict[str, str]) -> list[Change]:
         found = []
         for row in rows:
             updated_at, state = _get(row, "updated_at") or "", _get(row, "state")
             if self.seen.get(row.id) == (updated_at, state):
-                continue  # read again because it shares the marker's second
+                continue  # read again: it is in the seconds before the marker
             self.seen[row.id] = (updated_at, state)
             parent = _get(row, self.parent_field)
             if self.kind == "execution":
@@ -727,7 +751,8 @@ class _ChangeWatcher:
             )
         if rows:
             self.marker = max(_get(row, "updated_at") or "" for row in rows) or self.marker
-            self.seen = {key: seen for key, seen in self.seen.items() if seen[0] >= self.marker}
+            since = self.since()
+            self.seen = {key: seen for key, seen in self.seen.items() if seen[0] >= since}
         return found
 
 

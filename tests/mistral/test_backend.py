@@ -27,6 +27,7 @@ from engine.api import (
     states,
 )
 from engine.api.mistral import MistralBackend, MistralError, _state_info, target_cloud_headers
+from tripleo_tui.serve import free_port
 
 WORKBOOK = """\
 version: '2.0'
@@ -155,6 +156,30 @@ async def test_changes_come_by_polling_updated_at(backend, workbook):
     assert all(
         change.root_execution_id == started.id for change in ours if change.kind == "execution"
     )
+
+
+async def test_the_change_stream_outlives_a_mistral_it_cannot_reach(
+    backend, workbook, mistral_sandbox
+):
+    """Polls that fail (connection refused: the client pointed at a closed port for a while)
+    are asked again; what changed meanwhile arrives once Mistral answers."""
+    http = backend.client.executions.http_client  # the one every manager shares
+    stream = backend.subscribe()
+    first = asyncio.ensure_future(anext(stream))
+    await asyncio.sleep(1.5)  # the stream has taken its starting point
+    reachable, http.base_url = http.base_url, f"http://127.0.0.1:{free_port()}/v2"
+    async with await MistralBackend.open(mistral_sandbox) as other:  # another user starts it
+        started = await other.start_execution(f"{workbook}.hello", {"who": "you"})
+        await _until(other, started.id, states.SUCCESS)
+    await asyncio.sleep(2.5)  # polls fail meanwhile
+    assert not first.done()
+    http.base_url = reachable
+    seen: list = []
+    async with asyncio.timeout(60):
+        seen += await first
+        while not any(c.id == started.id and c.state == states.SUCCESS for c in seen):
+            seen += await anext(stream)
+    await stream.aclose()
 
 
 async def test_executions_page_by_page_with_mistral_query(backend, workbook):
