@@ -50,3 +50,20 @@ async def test_a_switch_shows_the_pane_its_name_and_its_keys_in_the_same_update(
             switched = next(update for update in updates if column in update)
             assert f"tripleo-tui — {title}" in switched
             assert pane_key in switched
+
+
+async def test_a_table_has_its_focused_look_only_while_focused(make_app):
+    """A pane's table keeps its focused look while its pane is hidden (no restyle on each
+    switch); shown again it has the focus, and losing it there restyles it."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.pane("workflows").table
+        await pilot.press("2")
+        focused = table.get_component_rich_style("datatable--cursor")
+        await pilot.press("4", "2")
+        assert app.focused is table
+        assert table.get_component_rich_style("datatable--cursor") == focused
+        await pilot.press("slash")  # the filter line takes the focus
+        await pilot.pause()
+        assert app.focused is not table
+        assert table.get_component_rich_style("datatable--cursor") != focused

@@ -311,6 +311,22 @@ class ResourceTable(DataTable):
         super()._clear_caches()
         self._cells_by_key.clear()
 
+    # A pane switch moves the focus from a table being hidden to one being shown: Textual
+    # restyled both (its CSS for each of DataTable's component classes, ~3 ms each) and drew
+    # the shown one again. A hidden table keeps its focused look; it usually has the focus
+    # back when shown, else it is restyled then.
+
+    def watch_has_focus(self, has_focus: bool) -> None:
+        if self._styled_state is not None and self._styled_state.focus == has_focus:
+            return  # styled so already
+        if not has_focus and not all(node.display for node in self.ancestors_with_self):
+            return
+        super().watch_has_focus(has_focus)
+
+    def on_show(self) -> None:
+        if self._styled_state is not None and self._styled_state.focus != self.has_focus:
+            self.update_node_styles()
+
     def on_click(self, event: events.Click) -> None:
         if not self.show_header or event.y != 0:
             return
