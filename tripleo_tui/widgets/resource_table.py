@@ -180,6 +180,7 @@ class ResourceTable(DataTable):
         self._laid_out_size = Size(0, 0)
         self._styled_state: PseudoClasses | None = None  # focus and hover at the last restyle
         self._cells_by_key: LRUCache[tuple, tuple[int, list]] = LRUCache(1000)  # _render_cell
+        self._drawing_style: Style | None = None  # rich_style while the table is drawn
 
     def on_mount(self) -> None:
         self.add_column(self._header(), width=self._row_width(), key=ROW)
@@ -306,6 +307,21 @@ class ResourceTable(DataTable):
             lines = [list(Segment.apply_style(each, post_style=place)) for each in kept[1]]
         self._cells_by_key[key] = (row_index, lines)
         return lines
+
+    # DataTable asks for its style once per line drawn, and each time Textual walks every node
+    # above the table to blend their colours (a third of a table's drawing after a new row).
+    # Nothing can change it while the table is drawn: it is worked out once then.
+
+    def render_lines(self, crop: Region) -> list:
+        self._drawing_style = super().rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._drawing_style = None
+
+    @property
+    def rich_style(self) -> Style:
+        return self._drawing_style or super().rich_style
 
     def _clear_caches(self) -> None:
         super()._clear_caches()
