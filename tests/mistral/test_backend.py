@@ -140,17 +140,24 @@ async def test_an_execution_with_its_tasks_output_and_sub_execution(backend, wor
     assert '"who":"child"' in summaries[child.id].input_text
 
 
+async def _until_succeeded(stream, first, execution_id: str) -> list:
+    """The changes `first` (the stream's first batch) and the stream bring until the
+    execution's SUCCESS is among them; the stream is closed then."""
+    seen: list = []
+    async with asyncio.timeout(60):
+        seen += await first
+        while not any(c.id == execution_id and c.state == states.SUCCESS for c in seen):
+            seen += await anext(stream)
+    await stream.aclose()
+    return seen
+
+
 async def test_changes_come_by_polling_updated_at(backend, workbook):
     stream = backend.subscribe()
     first = asyncio.ensure_future(anext(stream))
     await asyncio.sleep(1.5)  # the stream has taken its starting point
     started = await backend.start_execution(f"{workbook}.hello", {"who": "you"})
-    seen: list = []
-    async with asyncio.timeout(60):
-        seen += await first
-        while not any(c.id == started.id and c.state == states.SUCCESS for c in seen):
-            seen += await anext(stream)
-    await stream.aclose()
+    seen = await _until_succeeded(stream, first, started.id)
     ours = [change for change in seen if change.execution_id == started.id]
     assert {change.kind for change in ours} >= {"execution", "task"}
     assert all(
@@ -174,12 +181,7 @@ async def test_the_change_stream_outlives_a_mistral_it_cannot_reach(
     await asyncio.sleep(2.5)  # polls fail meanwhile
     assert not first.done()
     http.base_url = reachable
-    seen: list = []
-    async with asyncio.timeout(60):
-        seen += await first
-        while not any(c.id == started.id and c.state == states.SUCCESS for c in seen):
-            seen += await anext(stream)
-    await stream.aclose()
+    await _until_succeeded(stream, first, started.id)
 
 
 async def test_executions_page_by_page_with_mistral_query(backend, workbook):
