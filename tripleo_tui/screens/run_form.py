@@ -136,7 +136,7 @@ class RunFormScreen(Screen[RunRequest | None]):
             number = [Number()]
             return Input(spec.initial_text, validators=number, id=widget_id, compact=True)
         if spec.kind is Kind.NODE:
-            return node_input(self.nodes, widget_id)
+            return node_input(self.known_nodes, widget_id)
         if spec.kind is Kind.NODES and self.nodes:
             return NodesPicker(self.nodes, id=widget_id)
         if spec.kind in (Kind.JSON, Kind.NODES):

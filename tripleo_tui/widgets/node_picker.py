@@ -3,6 +3,8 @@ nodes that are not listed (typed UUIDs, or names of known nodes); both become UU
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.suggester import SuggestFromList
@@ -21,9 +23,9 @@ def known_nodes(nodes: list[NodeInfo]) -> dict[str, str]:
     return known
 
 
-def node_input(nodes: list[NodeInfo], widget_id: str) -> Input:
-    """One node: typed, a known one completed as it is typed."""
-    suggester = SuggestFromList(list(known_nodes(nodes)), case_sensitive=False) if nodes else None
+def node_input(known: Mapping[str, str], widget_id: str) -> Input:
+    """One node: typed, a known one (`known`, from known_nodes) completed as it is typed."""
+    suggester = SuggestFromList(list(known), case_sensitive=False) if known else None
     return Input(placeholder=ONE_NODE_HINT, suggester=suggester, id=widget_id, compact=True)
 
 
