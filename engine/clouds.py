@@ -225,6 +225,12 @@ def current() -> Credentials | None:
     a token (engine.callers), else the engine's own, resolved again when none were found or
     their sources changed."""
     global _current, _resolved_from
+    caller = CALLER.get()
+    if caller is not None and caller.cloud is not None:  # the engine's own are not needed
+        with _lock:
+            if caller.credentials is None:
+                caller.credentials = _caller_cloud(caller.cloud)
+            return caller.credentials
     sources = _fingerprint()
     with _lock:
         if _current is None or sources != _resolved_from:
@@ -232,12 +238,6 @@ def current() -> Credentials | None:
             _current = resolve()
             _resolved_from = sources
         engine_own = _current
-    caller = CALLER.get()
-    if caller is not None and caller.cloud is not None:
-        with _lock:
-            if caller.credentials is None:
-                caller.credentials = _caller_cloud(caller.cloud)
-            return caller.credentials
     if caller is None or engine_own is None or engine_own.auth_type == "none":
         return engine_own  # a standalone Ironic has no Keystone to act as anyone
     with _lock:

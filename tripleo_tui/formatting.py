@@ -75,6 +75,7 @@ class _PlainTextWidths(types.ModuleType):
                 return getattr(_wcwidth(), name)(text, *args, **options)
             return plain(text, *args)
 
+        setattr(self, name, answer)  # made once: prettytable asks for each cell
         return answer
 
 

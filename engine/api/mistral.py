@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from engine.api.mistral_json import cron_trigger_record
 from engine.api.types import (
-    MIN_PREFIX,
     NAMED_KINDS,
     ActionExecutionRecord,
     ActionRecord,
@@ -55,6 +54,7 @@ from engine.api.types import (
     WorkbookRecord,
     WorkflowRecord,
     states,
+    taken_as_given,
 )
 from engine.core.errors import invalid_input
 from engine.target_cloud import target_cloud_headers
@@ -263,7 +263,7 @@ class MistralBackend:
         """A whole id as given; a short one found among the ids (Mistral 23 filters no list
         by `id`, so this reads the id column page by page). Workflows, actions and cron
         triggers are also named: a name, or text that starts no id, is passed on as given."""
-        if len(given) >= WHOLE_ID or len(given) < MIN_PREFIX:
+        if len(given) >= WHOLE_ID or taken_as_given(kind, given):
             return given
         lister = {
             "execution": self.client.executions.list,

@@ -27,7 +27,7 @@ _LAZY = {
     "ExecutionRecord": "engine.store.executions",
     "ExecutionSummary": "engine.store.executions",
     "TaskRecord": "engine.store.executions",
-    "MIN_PREFIX": "engine.store.ids",
+    "taken_as_given": "engine.store.ids",
     "NAMED_KINDS": "engine.store.ids",
     "AmbiguousIdError": "engine.store.ids",
     "ACTION_EXECUTION_FIELDS": "engine.store.pages",

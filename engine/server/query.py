@@ -50,7 +50,7 @@ def _names(text: str) -> tuple[str, ...]:
 
 
 def page_in_memory(resources: list[dict[str, Any]], page: Page) -> list[dict[str, Any]]:
-    """Filter, sort and cut a list already in memory (definitions, tasks of one execution)."""
+    """Filter, sort and cut a list already in memory (definitions, cron triggers)."""
     found = [
         resource
         for resource in resources

@@ -3,6 +3,8 @@ is, as git and the openstack CLI accept them."""
 
 from __future__ import annotations
 
+import re
+
 from engine.store.database import Store
 from engine.store.errors import NotFoundError, StoreError
 
@@ -16,10 +18,17 @@ ID_TABLES = {
     "cron trigger": "cron_triggers",
 }
 NAMED_KINDS = {"workflow", "action", "cron trigger"}  # given by name or id: a name wins
+_UUID_START = re.compile(r"[0-9a-f-]+")
 
 
 class AmbiguousIdError(StoreError, LookupError):
     """A short id that starts more than one id; the message says how many."""
+
+
+def taken_as_given(kind: str, given: str) -> bool:
+    """Whether `given` needs no lookup: too short to be a prefix, or, for a kind that also has
+    names, no start of a UUID (`tripleo.baremetal.v1.tag_node` is a name)."""
+    return len(given) < MIN_PREFIX or (kind in NAMED_KINDS and not _UUID_START.fullmatch(given))
 
 
 async def resolve_id(store: Store, kind: str, given: str) -> str:
@@ -31,8 +40,8 @@ async def resolve_id(store: Store, kind: str, given: str) -> str:
     takes a name (or no match) as given: the caller's lookup decides.
     """
     table = ID_TABLES[kind]
-    if len(given) < MIN_PREFIX:
-        return given  # too short to be taken as a prefix: the caller's lookup decides
+    if taken_as_given(kind, given):
+        return given  # the caller's lookup decides
     named = kind in NAMED_KINDS
     if named and await store.fetch_one(f"SELECT 1 FROM {table} WHERE name = ?", (given,)):
         return given

@@ -75,16 +75,21 @@ def as_json(done: subprocess.CompletedProcess):
     return json.loads(done.stdout)
 
 
+def record(db: Path, env: dict[str, str], *args: str):
+    """A command's output as `-f json` gives it."""
+    return as_json(run(db, env, *args, "-f", "json"))
+
+
 def task_info(db: Path, execution_id: str) -> str:
-    (task,) = as_json(run(db, {}, "task-list", execution_id, "-f", "json"))
-    return as_json(run(db, {}, "task-get", task["ID"], "-f", "json"))["State info"]
+    (task,) = record(db, {}, "task-list", execution_id)
+    return record(db, {}, "task-get", task["ID"])["State info"]
 
 
 def settled(db: Path, execution_id: str) -> str:
     """The execution's state once it has ended or paused (`--wait` of nothing new)."""
     return wait_for(
         lambda: (
-            (state := as_json(run(db, {}, "execution-get", execution_id, "-f", "json"))["State"])
+            (state := record(db, {}, "execution-get", execution_id)["State"])
             not in ("RUNNING", "IDLE")
             and state
         ),
@@ -103,26 +108,14 @@ def test_execution_create_acts_on_the_callers_endpoint(engine_db, refusing):
     execution_id = done.stdout.split("| ID")[1].split("|")[1].strip()
     info = task_info(engine_db, execution_id)
     assert port(callers) in info and port(own) not in info
-    as_engine = as_json(
-        run(engine_db, {}, "execution-create", "list_nodes", "--wait", "-f", "json")
-    )
+    as_engine = record(engine_db, {}, "execution-create", "list_nodes", "--wait")
     assert port(own) in task_info(engine_db, as_engine["ID"])  # no cloud of its own
 
 
 def test_task_rerun_acts_on_the_cloud_of_the_rerun(engine_db, refusing):
     first, rerun = refusing[1], refusing[2]
-    failed = as_json(
-        run(
-            engine_db,
-            {"OS_ENDPOINT": first},
-            "execution-create",
-            "list_nodes",
-            "--wait",
-            "-f",
-            "json",
-        )
-    )
-    (task,) = as_json(run(engine_db, {}, "task-list", failed["ID"], "-f", "json"))
+    failed = record(engine_db, {"OS_ENDPOINT": first}, "execution-create", "list_nodes", "--wait")
+    (task,) = record(engine_db, {}, "task-list", failed["ID"])
     assert run(engine_db, {"OS_ENDPOINT": rerun}, "task-rerun", task["ID"]).returncode == 0
     assert settled(engine_db, failed["ID"]) == "ERROR"
     info = task_info(engine_db, failed["ID"])
@@ -131,16 +124,8 @@ def test_task_rerun_acts_on_the_cloud_of_the_rerun(engine_db, refusing):
 
 def test_a_resume_acts_on_the_cloud_of_the_resume(engine_db, refusing):
     started, resumed = refusing[3], refusing[4]
-    paused = as_json(
-        run(
-            engine_db,
-            {"OS_ENDPOINT": started},
-            "execution-create",
-            "paused_list",
-            "--wait",
-            "-f",
-            "json",
-        )
+    paused = record(
+        engine_db, {"OS_ENDPOINT": started}, "execution-create", "paused_list", "--wait"
     )
     assert paused["State"] == "PAUSED"
     resume = ("execution-update", paused["ID"], "-s", "RUNNING")
@@ -186,7 +171,7 @@ def test_the_callers_real_ironic(engine_db, ironic_sandbox):
 
 
 def test_a_keystone_caller_logs_in_first_and_its_password_stays_home(engine_db, refusing):
-    before = as_json(run(engine_db, {}, "execution-list", "--limit", "-1", "-f", "json"))
+    before = record(engine_db, {}, "execution-list", "--limit", "-1")
     keystone = {
         "OS_AUTH_URL": f"{refusing[1]}/v3",
         "OS_USERNAME": "caller",
@@ -201,7 +186,7 @@ def test_a_keystone_caller_logs_in_first_and_its_password_stays_home(engine_db, 
         f"ERROR: cannot log in to act on your cloud (Keystone {refusing[1]}/v3 as caller"
     )
     assert done.stderr.endswith("; nothing was changed\n")
-    after = as_json(run(engine_db, {}, "execution-list", "--limit", "-1", "-f", "json"))
+    after = record(engine_db, {}, "execution-list", "--limit", "-1")
     assert after == before
     for kept in engine_db.parent.iterdir():
         if kept.is_file():
