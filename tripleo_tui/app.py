@@ -30,6 +30,7 @@ from engine.api import Backend, EngineBusy, EngineError, states
 from tripleo_tui.cli import MistralChoice, open_chosen
 from tripleo_tui.commands import ConsoleCommands
 from tripleo_tui.idle_gc import IdleCollector
+from tripleo_tui.key_first import KeyFirst
 from tripleo_tui.messages import (
     ExecutionFinished,
     FilterChanged,
@@ -121,6 +122,7 @@ class TripleoTuiApp(App[None]):
         self.status = StatusBar()
         self.collector = IdleCollector()
         self.type_ahead = TypeAhead(self)
+        self.key_first = KeyFirst(self)
 
     # ---- layout ----------------------------------------------------------------------------
 
@@ -219,6 +221,7 @@ class TripleoTuiApp(App[None]):
         )
 
     async def on_unmount(self) -> None:
+        self.key_first.answered()
         self.collector.stop()
         if self.api is not None:
             await self.api.close()
@@ -231,7 +234,14 @@ class TripleoTuiApp(App[None]):
                 return
             if event.key in VIEW_KEYS and self._opens_a_view(event.key):
                 self.type_ahead.hold()  # the keys typed next are for the screen it opens
+            self.key_first.key_pressed()
         await super().on_event(event)
+
+    def _display(self, screen: Screen, renderable: Any) -> None:
+        """(Overrides App's private hook for each screen update: textual is pinned below 9.)"""
+        super()._display(screen, renderable)
+        if renderable is not None:
+            self.key_first.answered()
 
     def _opens_a_view(self, key: str) -> bool:
         """Whether `key` opens, once acted on, a screen the next keys are for: the help, a

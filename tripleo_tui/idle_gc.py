@@ -50,6 +50,8 @@ class IdleCollector:
 
     def tick(self) -> bool:
         """Run a full pass if one is due and the operator is idle; True if it ran."""
+        if not gc.isenabled():
+            return False  # a key waits for its answer (key_first.py)
         now = time.monotonic()
         pending = gc.get_count()[2]
         idle = now - self.last_input >= IDLE_SECONDS

@@ -56,6 +56,12 @@ class Backend(Protocol):
     def engine_running(self) -> bool:
         """Whether this process runs the engine, so `subscribe` has live changes."""
 
+    def give_way(self) -> None:
+        """Hold this process's engine (no new turn or action) until `go_on`, for a short
+        while at most: a person's key is waiting for its screen."""
+
+    def go_on(self) -> None: ...
+
     async def engine_halted(self) -> str:
         """Wait until the engine this process runs stops by itself (another engine took the
         state file over, or it could not write it) and return why; it serves nothing more."""

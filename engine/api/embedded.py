@@ -463,6 +463,14 @@ class EmbeddedBackend:
     def engine_running(self) -> bool:
         return self._engine is not None and self._engine.running
 
+    def give_way(self) -> None:
+        if self._engine is not None:
+            self._engine.give_way.hold()
+
+    def go_on(self) -> None:
+        if self._engine is not None:
+            self._engine.give_way.release()
+
     async def engine_halted(self) -> str:
         engine = self._engine
         if engine is None:

@@ -147,6 +147,12 @@ class MistralBackend:
     def engine_running(self) -> bool:
         return True  # `subscribe` reports Mistral's changes
 
+    def give_way(self) -> None:
+        pass  # Mistral's engine runs on its own machine
+
+    def go_on(self) -> None:
+        pass
+
     # ---- workbooks ---------------------------------------------------------------------------
 
     async def list_workbooks(self) -> list[WorkbookRecord]:

@@ -41,6 +41,7 @@ from engine.core.conductor import Conductor
 from engine.core.errors import EngineError, InputError
 from engine.core.model import ActionExecution, TaskExecution, Timer, WorkflowExecution
 from engine.runtime.catalog import StoreCatalog
+from engine.runtime.give_way import GiveWay
 from engine.runtime.scheduler import CronScheduler
 from engine.store import NotFoundError, Store
 from engine.store.definitions import find_workflow
@@ -200,6 +201,7 @@ class Engine:
         self.halt_reason = ""
         self._inbox: list[_Entry] = []
         self._wake = asyncio.Event()
+        self.give_way = GiveWay()
         self._inflight: dict[str, asyncio.Task] = {}
         self._timer_handles: dict[str, asyncio.TimerHandle] = {}
         self._subscribers: set[asyncio.Queue] = set()
@@ -409,6 +411,7 @@ class Engine:
                 await self._wake.wait()
                 self._wake.clear()
                 continue
+            await self.give_way.wait()
             batch, self._inbox = self._inbox, []
             try:
                 turn = await self._conducted(self._apply, batch)
@@ -456,6 +459,7 @@ class Engine:
         turn = _Turn(batch)
         keys = []
         for event, future, tree, key in batch:
+            self.give_way.wait_in_thread()
             if type(event) is _WithWrite:
                 turn.writes.append(event.write)
                 event = event.event
@@ -522,6 +526,7 @@ class Engine:
             self._carry_out(command)
             if number % DISPATCH_SLICE == 0:
                 await asyncio.sleep(0)
+                await self.give_way.wait()
         if self._waiters:
             for object_id in turn.ended:
                 for future in self._waiters.pop(object_id, ()):

@@ -247,3 +247,32 @@ async def test_run_action_of_an_adhoc_action_without_saving(api, tmp_path):
     result = await api.run_action("adhoc.hello", {"who": "you"})
     assert result.output == {"result": "hi you"}
     assert api._engine is None  # nothing needed the engine
+
+
+async def test_the_engine_gives_way_until_told_to_go_on(api):
+    """While a console key waits for its screen, the engine applies nothing; it goes on when
+    released, or by itself once the hold runs out."""
+    engine = await api.start_engine()
+    engine.give_way.hold(60)
+    starting = asyncio.create_task(
+        api.start_execution("api.env_user", {}, {"env": {"region": "r"}})
+    )
+    await asyncio.sleep(0.2)
+    assert not starting.done()  # its turn waits
+    api.go_on()
+    started = await asyncio.wait_for(starting, 10)
+    assert (await api.wait_execution(started.id, timeout=10)).state == "SUCCESS"
+
+    engine.give_way.hold(0.05)  # never released: it runs out
+    started = await api.start_execution("api.env_user", {}, {"env": {"region": "r"}})
+    assert (await api.wait_execution(started.id, timeout=10)).state == "SUCCESS"
+
+
+async def test_a_turn_under_way_pauses_between_events_while_held(api):
+    engine = await api.start_engine()
+    engine.give_way.hold(60)
+    paused = asyncio.create_task(asyncio.to_thread(engine.give_way.wait_in_thread))
+    await asyncio.sleep(0.2)
+    assert not paused.done()
+    api.go_on()
+    await asyncio.wait_for(paused, 5)

@@ -58,6 +58,16 @@ def test_an_overdue_pass_runs_even_while_keys_come(collector):
     assert gc.get_count()[2] == 0
 
 
+def test_no_pass_while_a_key_waits_for_its_screen(collector):
+    young_passes(OVERDUE)
+    gc.disable()  # as tripleo_tui.key_first does
+    try:
+        assert not collector.tick()
+    finally:
+        gc.enable()
+    assert collector.tick()
+
+
 class Cycle:
     """Garbage only a full pass can free: it refers to itself."""
 
