@@ -46,3 +46,4 @@ class KeyFirst:
         gc.enable()
         if self.app.api is not None:
             self.app.api.go_on()
+        self.app.call_later(self.app.collector.key_answered)  # once this update is written

@@ -68,6 +68,16 @@ def test_no_pass_while_a_key_waits_for_its_screen(collector):
     assert collector.tick()
 
 
+def test_a_due_pass_runs_right_after_a_keys_answer(collector):
+    young_passes(DUE)
+    collector.input_seen()
+    assert not collector.tick()  # keys keep coming, not overdue yet
+    assert collector.key_answered()
+    assert gc.get_count()[2] == 0
+    young_passes(DUE - 2)
+    assert not collector.key_answered()  # none due
+
+
 class Cycle:
     """Garbage only a full pass can free: it refers to itself."""
 
