@@ -4,7 +4,8 @@ The console's heap holds every row of its tables (10,000 executions: about 300,0
 Python starts a full pass whenever enough objects have survived, which after a refill of a big
 table means several passes of 70-120 ms in the middle of key presses. Here automatic full
 passes are off while the console runs; the same passes run once no key or mouse event came for
-a second, or at once when long overdue. Young generations are collected as usual.
+a second, right after a key's answer is drawn, or at once when long overdue. Young generations
+are collected as usual, except while a key waits for its answer (key_first.py).
 
 What survives a full pass is frozen (gc.freeze): the next pass walks only what came since.
 Unfrozen, an overdue pass while a run goes walked 40,000 objects and the 10,000-row containers
