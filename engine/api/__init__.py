@@ -34,6 +34,7 @@ __all__ = [
     "GraphEdge",
     "WorkflowGraph",
     "FIRST_TIME_FORMAT",
+    "NEVER_PATTERN",
     "parse_first_time",
     *_types,
 ]
@@ -52,6 +53,7 @@ __getattr__, __dir__ = lazy_attributes(
         "WorkflowGraph": "engine.api.graph",
         "FIRST_TIME_FORMAT": "engine.core.cron",  # a cron trigger's --first-time
         "parse_first_time": "engine.core.cron",
+        "NEVER_PATTERN": "engine.core.cron",  # a trigger with a first time alone
         **dict.fromkeys(_types, "engine.api.types"),
     },
 )

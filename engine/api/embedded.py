@@ -1011,7 +1011,7 @@ class EmbeddedBackend:
             workflow_id=record.id,
             workflow_input=workflow_input,
             workflow_params=workflow_params,
-            pattern=pattern,
+            pattern=pattern or cron.NEVER_PATTERN,
             first_execution_time=schedule.next_execution_time if first_time else None,
             next_execution_time=schedule.next_execution_time,
             remaining_executions=schedule.remaining_executions,

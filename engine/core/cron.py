@@ -16,6 +16,8 @@ from engine.core.errors import InputError
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # as stored and shown, UTC
 FIRST_TIME_FORMAT = "%Y-%m-%d %H:%M"  # as `--first-time` is given
 MIN_LEAD = timedelta(minutes=1)  # a first time must be at least this far ahead (Mistral's rule)
+# The pattern Mistral stores for a trigger given none (a first time alone): February 30th, never.
+NEVER_PATTERN = "0 0 30 2 0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +111,7 @@ def after_firing(
         remaining -= 1
         if remaining <= 0:
             return None
-    if not pattern:  # a first time alone fires once
+    if not pattern or pattern == NEVER_PATTERN:  # a first time alone fires once
         return None
     due = datetime.strptime(next_execution_time, TIME_FORMAT)
     return Schedule(next_after(pattern, max(now, due)).strftime(TIME_FORMAT), remaining)

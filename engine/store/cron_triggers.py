@@ -97,6 +97,12 @@ async def next_cron_time(store: Store) -> str | None:
 def insert_cron_trigger(conn: sqlite3.Connection, values: CronTriggerValues) -> CronTriggerRecord:
     if conn.execute("SELECT 1 FROM cron_triggers WHERE name = ?", (values.name,)).fetchone():
         raise AlreadyExistsError(f"Cron trigger '{values.name}' already exists")
+    copied = _copied_trigger(conn, values)
+    if copied is not None:
+        raise AlreadyExistsError(
+            f"Cron trigger '{values.name}' would repeat '{copied}': the same workflow, input, "
+            "params, pattern, count and first time"
+        )
     trigger_id = new_id()
     conn.execute(
         "INSERT INTO cron_triggers (id, name, workflow_name, workflow_id, workflow_input,"
@@ -122,6 +128,32 @@ def insert_cron_trigger(conn: sqlite3.Connection, values: CronTriggerValues) -> 
     return _record(
         conn.execute("SELECT * FROM cron_triggers WHERE id = ?", (trigger_id,)).fetchone()
     )
+
+
+def _copied_trigger(conn: sqlite3.Connection, values: CronTriggerValues) -> str | None:
+    """The trigger with the same settings, which Mistral refuses to repeat (a unique key on
+    them); as there, only when pattern, count and first time are all set: a NULL in a unique
+    key matches nothing."""
+    if values.remaining_executions is None or values.first_execution_time is None:
+        return None
+    same = conn.execute(
+        "SELECT name, workflow_input, workflow_params FROM cron_triggers"
+        " WHERE workflow_name = ? AND pattern = ? AND remaining_executions = ?"
+        " AND first_execution_time = ?",
+        (
+            values.workflow_name,
+            values.pattern,
+            values.remaining_executions,
+            values.first_execution_time,
+        ),
+    )
+    for name, workflow_input, workflow_params in same:
+        if (json.loads(workflow_input), json.loads(workflow_params)) == (
+            values.workflow_input,
+            values.workflow_params,
+        ):
+            return name
+    return None
 
 
 def delete_cron_trigger(conn: sqlite3.Connection, name_or_id: str) -> None:

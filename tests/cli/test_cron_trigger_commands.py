@@ -127,17 +127,24 @@ def test_bad_triggers_are_refused_on_one_line(quiet_db, arguments, error):
 
 def test_first_time_is_local_time_unless_utc(db):
     first = in_an_hour()
+    in_utc = first.strftime("%Y-%m-%d %H:%M")
+
+    def fires_once_at_that_time(name: str) -> None:
+        trigger = shown(db, "cron-trigger-get", name)
+        assert trigger["Next execution time"] == f"{in_utc}:00"
+        assert trigger["Remaining executions"] == 1
+        assert trigger["Pattern"] == "0 0 30 2 0"  # as Mistral stores a first time alone
+
     local_env = {**os.environ, "TZ": "Asia/Kolkata"}  # UTC+05:30, no summer time
     given = (first + timedelta(hours=5, minutes=30)).strftime("%Y-%m-%d %H:%M")
     local = run(db, "cron-trigger-create", "local", HELLO, "--first-time", given, env=local_env)
     assert local.returncode == 0, local.stderr
-    in_utc = first.strftime("%Y-%m-%d %H:%M")
+    fires_once_at_that_time("local")
+    copy = run(db, "cron-trigger-create", "utc", HELLO, "--first-time", in_utc, "--utc")
+    assert "would repeat 'local'" in copy.stderr  # the same settings: Mistral refuses a copy
+    assert run(db, "cron-trigger-delete", "local").returncode == 0
     assert shown(db, "cron-trigger-create", "utc", HELLO, "--first-time", in_utc, "--utc")
-    for name in ("local", "utc"):
-        trigger = shown(db, "cron-trigger-get", name)
-        assert trigger["Next execution time"] == f"{in_utc}:00"
-        assert trigger["Remaining executions"] == 1
-        assert trigger["Pattern"] is None
+    fires_once_at_that_time("utc")
 
 
 def test_a_headless_engine_stays_while_triggers_exist_and_catches_up(db):

@@ -27,6 +27,7 @@ from engine.api import (
     states,
 )
 from engine.api.mistral import MistralBackend, MistralError, _state_info, target_cloud_headers
+from tests.runtime.test_cron import assert_copies_as_mistral_allows
 from tripleo_tui.serve import free_port
 
 WORKBOOK = """\
@@ -283,6 +284,16 @@ async def test_messages_say_why_there_are_none(backend):
 )
 def test_state_info_leaves_tracebacks_out(sent, shown):
     assert _state_info(SimpleNamespace(state_info=sent)) == shown
+
+
+async def test_trigger_copies_on_mistral_as_on_the_engine(backend, workbook):
+    prefix = f"{workbook}-"
+    try:
+        await assert_copies_as_mistral_allows(backend, f"{workbook}.hello", prefix)
+    finally:
+        for left in await backend.list_cron_triggers():
+            if left.name.startswith(prefix):
+                await backend.delete_cron_trigger(left.name)
 
 
 async def test_cron_triggers_on_mistral(backend):

@@ -9,11 +9,11 @@ import json
 import re
 import sqlite3
 import time
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine.api import ConflictError, InputError, NotFoundError
+from engine.api import AlreadyExistsError, ConflictError, InputError, NotFoundError
 from engine.api.embedded import EmbeddedBackend
 from engine.core import cron
 from engine.store import requests
@@ -94,6 +94,7 @@ def test_a_first_time_alone_fires_once():
         "2026-03-01 12:00:00", 1
     )
     assert cron.after_firing(None, "2026-03-01 12:00:00", 1, NOW) is None
+    assert cron.after_firing(cron.NEVER_PATTERN, "2026-03-01 12:00:00", None, NOW) is None
 
 
 @pytest.mark.parametrize(
@@ -258,6 +259,43 @@ async def test_bad_triggers_are_refused_and_nothing_is_stored(api):
     await api.create_cron_trigger("t", "timed.greet", {"who": "x"}, pattern="* * * * *")
     with pytest.raises(Exception, match="Cron trigger 't' already exists"):
         await api.create_cron_trigger("t", "timed.greet", {"who": "y"}, pattern="* * * * *")
+
+
+async def assert_copies_as_mistral_allows(api, workflow: str, prefix: str) -> None:
+    """Mistral keeps a unique key on a trigger's settings (workflow, input, params, pattern,
+    count, first time), so it refuses a copy, but only when all of them are set: a NULL count or
+    first time matches nothing. A first time alone is stored with the pattern `0 0 30 2 0`.
+    (Checked on the embedded engine here and on the real Mistral in tests/mistral.)"""
+    first = (datetime.now(UTC) + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M")
+    every = {
+        "workflow_input": {"who": "x"},
+        "pattern": "0 6 * * *",
+        "first_time": first,
+        "count": 3,
+    }
+    await api.create_cron_trigger(f"{prefix}a", workflow, **every)
+    with pytest.raises(AlreadyExistsError):
+        await api.create_cron_trigger(f"{prefix}b", workflow, **every)
+    once = await api.create_cron_trigger(f"{prefix}c", workflow, {"who": "x"}, first_time=first)
+    assert (once.pattern, once.remaining_executions) == ("0 0 30 2 0", 1)
+    with pytest.raises(AlreadyExistsError):
+        await api.create_cron_trigger(f"{prefix}d", workflow, {"who": "x"}, first_time=first)
+    for name in ("e", "f"):  # no first time: copies are allowed
+        await api.create_cron_trigger(f"{prefix}{name}", workflow, **dict(every, first_time=None))
+    await api.create_cron_trigger(
+        f"{prefix}g", workflow, **dict(every, workflow_input={"who": "y"})
+    )
+    made = [t.name for t in await api.list_cron_triggers() if t.name.startswith(prefix)]
+    assert sorted(made) == [f"{prefix}{name}" for name in "acefg"]
+
+
+async def test_a_copy_of_a_triggers_settings_is_refused_as_mistral_does(api):
+    await assert_copies_as_mistral_allows(api, "timed.greet", "t-")
+    with pytest.raises(AlreadyExistsError, match="Cron trigger 'x' would repeat 't-a': the same"):
+        first = (await api.get_cron_trigger("t-a")).first_execution_time[:16]
+        await api.create_cron_trigger(
+            "x", "timed.greet", {"who": "x"}, pattern="0 6 * * *", first_time=first, count=3
+        )
 
 
 async def test_a_workflow_with_triggers_cannot_be_deleted(api):

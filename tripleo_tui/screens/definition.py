@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
-from engine.api import CronTriggerRecord, InputParam
+from engine.api import NEVER_PATTERN, CronTriggerRecord, InputParam
 from engine.masking import mask_secrets
 from tripleo_tui.messages import OpenRunForm
 from tripleo_tui.widgets.cells import compact_json
@@ -50,7 +50,7 @@ def triggers_table(triggers: tuple[CronTriggerRecord, ...]) -> Table:
     for trigger in triggers:
         table.add_row(
             trigger.name,
-            trigger.pattern or "(once)",
+            "(once)" if trigger.pattern in (None, NEVER_PATTERN) else trigger.pattern,
             trigger.next_execution_time,
             "" if trigger.remaining_executions is None else str(trigger.remaining_executions),
             compact_json(mask_secrets(trigger.workflow_input)),
