@@ -9,7 +9,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widget import Widget
 
 GAP = "  "
@@ -39,17 +38,14 @@ class KeyBar(Widget):
         self._spans: list[tuple[int, int, str, bool]] = []  # start, end, key, enabled
 
     def on_mount(self) -> None:
-        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        self.screen.bindings_updated_signal.subscribe(self, self._redraw)
         # The signal comes a frame after the focus moves (a pane switch showed the old keys).
-        self.watch(self.screen, "focused", self._focus_moved, init=False)
+        self.watch(self.screen, "focused", self._redraw, init=False)
 
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
 
-    def _bindings_changed(self, _screen: Screen) -> None:
-        self.refresh()
-
-    def _focus_moved(self) -> None:
+    def _redraw(self, *_changed: object) -> None:
         self.refresh()
 
     def _shown(self) -> list[tuple[Binding, bool]]:
