@@ -56,7 +56,7 @@ async def test_tag_two_nodes_then_untag_one(app_on_sandbox, make_node):  # noqa:
         await pilot.press("t")
         await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen), "profile dialog")
         await pilot.press(*"tui-compute", "enter")
-        await wait_for(pilot, lambda: nodes.following, "the tagging execution")
+        await wait_for(pilot, lambda: nodes.following, "the tagging execution", SLOW)
         assert profile(app, first) == "→ tui-compute"  # shown while the execution runs
         assert nodes.marked == set()
         (execution_id,) = nodes.following
